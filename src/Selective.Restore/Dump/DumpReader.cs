@@ -1,0 +1,209 @@
+using System.IO.Compression;
+using Selective.Restore.Dump.Plain;
+
+namespace Selective.Restore.Dump;
+
+/// <summary>
+/// Reads a database dump table by table, streaming: memory stays constant whatever the dump's size.
+/// The format and compression are detected from the content, not the file name.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var reader = DumpReader.Open("backup.sql.gz");
+/// while (await reader.NextTableAsync() is { } table)
+/// {
+///     while (await table.ReadAsync())
+///     {
+///         Console.WriteLine($"{table.Name}: {table.Current.GetString(0)}");
+///     }
+/// }
+/// </code>
+/// </example>
+public sealed class DumpReader : IDisposable, IAsyncDisposable
+{
+    private const int PeekSize = 512;
+
+    private readonly Stream _stream;
+    private readonly PlainDumpParser _parser;
+
+    private DumpReader(Stream stream, DumpFormat format, DumpCompression compression, DumpReaderOptions options)
+    {
+        _stream = stream;
+        Format = format;
+        Compression = compression;
+        Source = options.SourceName;
+        _parser = new PlainDumpParser(stream, options.SourceName, options.Tables);
+    }
+
+    /// <summary>The input's name as used in error messages.</summary>
+    public string? Source { get; }
+
+    /// <summary>The detected dump format.</summary>
+    public DumpFormat Format { get; }
+
+    /// <summary>The detected whole-file compression.</summary>
+    public DumpCompression Compression { get; }
+
+    /// <summary>The dump's character encoding from its <c>SET client_encoding</c>, or null until one has been read.</summary>
+    public string? Encoding => _parser.Encoding;
+
+    /// <summary>Whether string literals in INSERT statements follow <c>standard_conforming_strings</c> at this point of the dump.</summary>
+    public bool StandardConformingStrings => _parser.StandardConformingStrings;
+
+    /// <summary>Sequence positions (<c>setval</c>) read so far; complete once <see cref="NextTableAsync"/> has returned null.</summary>
+    public IReadOnlyList<SequenceValue> Sequences => _parser.Sequences;
+
+    /// <summary>The session settings statements (<c>SET ...</c>) in force at the reader's current point, to replay before loading a table's data.</summary>
+    public IEnumerable<string> SessionSettings => _parser.SettingStatements;
+
+    /// <summary>Tables that the filter left out so far (their data was read past and validated).</summary>
+    public long TablesSkipped => _parser.TablesSkipped;
+
+    /// <summary>Opens a dump file. gzip compression is detected and undone on the fly.</summary>
+    /// <param name="path">The dump file.</param>
+    /// <param name="options">Options; null for defaults.</param>
+    /// <exception cref="DumpFormatException">The file is not a dump this reader supports.</exception>
+    public static DumpReader Open(string path, DumpReaderOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new DumpReaderOptions();
+        if (Directory.Exists(path))
+        {
+            throw new DumpFormatException(
+                File.Exists(Path.Combine(path, "toc.dat"))
+                    ? $"{path}: pg_dump directory-format archives (-Fd) are not supported yet; convert with: pg_restore -f dump.sql {path}"
+                    : $"{path}: is a directory, not a dump file");
+        }
+
+        var named = new DumpReaderOptions { Tables = options.Tables, SourceName = options.SourceName ?? path };
+        var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.Read,
+            BufferSize = 0, // the parser reads in large blocks itself
+            Options = FileOptions.SequentialScan,
+        });
+        try
+        {
+            return Create(file, named, leaveOpen: false);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a dump from a stream (a pipe, a network stream, a decompressor...).</summary>
+    /// <param name="stream">The dump bytes, read forward only.</param>
+    /// <param name="options">Options; null for defaults.</param>
+    /// <param name="leaveOpen">True to leave <paramref name="stream"/> open when the reader is disposed.</param>
+    /// <exception cref="DumpFormatException">The stream is not a dump this reader supports.</exception>
+    public static DumpReader Open(Stream stream, DumpReaderOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= new DumpReaderOptions();
+        return Create(stream, options, leaveOpen);
+    }
+
+    private static DumpReader Create(Stream stream, DumpReaderOptions options, bool leaveOpen)
+    {
+        options.Validate();
+        var source = options.SourceName ?? "<stream>";
+        var peek = new byte[PeekSize];
+        var n = Peek(stream, peek);
+        var compression = DumpCompression.None;
+        if (n >= 2 && peek[0] == 0x1F && peek[1] == 0x8B)
+        {
+            compression = DumpCompression.Gzip;
+            var gzip = new GZipStream(new PrefixedStream(peek, n, stream, leaveOpen), CompressionMode.Decompress, leaveOpen: false);
+            stream = gzip;
+            leaveOpen = false;
+            peek = new byte[PeekSize];
+            try
+            {
+                n = Peek(stream, peek);
+            }
+            catch (InvalidDataException ex)
+            {
+                stream.Dispose();
+                throw new DumpFormatException($"{source}: corrupt gzip data: {ex.Message}", ex);
+            }
+        }
+
+        var head = peek.AsSpan(0, n);
+        string? unsupported = null;
+        if (head.StartsWith("PGDMP"u8))
+        {
+            unsupported = "is a pg_dump custom-format archive (-Fc), which is not supported yet; convert it with: pg_restore -f dump.sql ARCHIVE";
+        }
+        else if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
+        {
+            unsupported = "is a tar archive (pg_dump -Ft?), which is not supported; convert it with: pg_restore -f dump.sql ARCHIVE";
+        }
+        else if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            unsupported = "is UTF-16 text (a SQL Server script?); only pg_dump plain-format UTF-8 dumps are supported so far";
+        }
+        else if (head.IndexOf((byte)0) >= 0)
+        {
+            unsupported = "is binary data, not a SQL dump";
+        }
+
+        if (unsupported is not null)
+        {
+            if (!leaveOpen)
+            {
+                stream.Dispose();
+            }
+
+            throw new DumpFormatException($"{source} {unsupported}");
+        }
+
+        // A UTF-8 byte order mark is not part of the SQL.
+        var skip = head.StartsWith("\uFEFF"u8) ? 3 : 0;
+        var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
+        return new DumpReader(content, DumpFormat.PlainSql, compression, options);
+    }
+
+    private static int Peek(Stream stream, byte[] buffer)
+    {
+        var n = 0;
+        while (n < buffer.Length)
+        {
+            var read = stream.Read(buffer, n, buffer.Length - n);
+            if (read == 0)
+            {
+                break;
+            }
+
+            n += read;
+        }
+
+        return n;
+    }
+
+    /// <summary>Moves to the next selected table, skipping the rest of the current one.</summary>
+    /// <returns>The table, or null at the end of the dump.</returns>
+    /// <exception cref="DumpFormatException">The dump is malformed; the message says where.</exception>
+    public ValueTask<DumpTable?> NextTableAsync(CancellationToken cancellationToken = default) =>
+        _parser.NextTableAsync(async: true, cancellationToken);
+
+    /// <inheritdoc cref="NextTableAsync"/>
+    public DumpTable? NextTable() => SyncPath.Complete(_parser.NextTableAsync(async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _parser.Dispose();
+        _stream.Dispose();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _parser.Dispose();
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}

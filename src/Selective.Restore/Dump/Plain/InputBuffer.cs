@@ -1,0 +1,206 @@
+using System.Buffers;
+
+namespace Selective.Restore.Dump.Plain;
+
+/// <summary>
+/// A growable window over a forward-only byte stream. Parsers look at <see cref="Buffer"/> from
+/// <see cref="Position"/> and call <see cref="FillAsync"/> when a token or line crosses the end.
+/// Memory is bounded by the largest single token or line (one row), never by the dump.
+/// </summary>
+/// <remarks>
+/// Sync and async reading share one core: every I/O method takes <c>async</c> and returns a
+/// <see cref="ValueTask"/> that completes synchronously when <c>async</c> is false (the Npgsql pattern).
+/// </remarks>
+internal sealed class InputBuffer : IDisposable
+{
+    internal const int DefaultSize = 256 * 1024;
+
+    private readonly Stream _stream;
+    private byte[] _buffer;
+    private int _end;
+    private long _bufferStart; // stream offset of _buffer[0]
+    private bool _eof;
+
+    // Line numbers are counted lazily: _lineAt is the line number of the byte at _lineCountedTo.
+    private int _lineCountedTo;
+    private long _lineAt = 1;
+
+    private Stream? _capture;
+    private int _captureFrom;
+
+    public InputBuffer(Stream stream, int size = DefaultSize)
+    {
+        _stream = stream;
+        _buffer = ArrayPool<byte>.Shared.Rent(size);
+    }
+
+    /// <summary>Index of the next unconsumed byte in <see cref="Buffer"/>.</summary>
+    public int Position { get; set; }
+
+    /// <summary>
+    /// Earliest index the caller still needs (a statement start); compaction keeps everything from it.
+    /// -1 when nothing before <see cref="Position"/> is needed.
+    /// </summary>
+    public int Mark { get; set; } = -1;
+
+    public byte[] Buffer => _buffer;
+
+    public int End => _end;
+
+    public bool IsEndOfStream => _eof && Position >= _end;
+
+    /// <summary>True once the underlying stream has returned 0.</summary>
+    public bool StreamExhausted => _eof;
+
+    public ReadOnlySpan<byte> Available => _buffer.AsSpan(Position, _end - Position);
+
+    /// <summary>Stream offset of a buffer index.</summary>
+    public long OffsetOf(int index) => _bufferStart + index;
+
+    public long CurrentOffset => _bufferStart + Position;
+
+    /// <summary>1-based line number of the byte at <paramref name="index"/> (index must not go backwards past the counted point).</summary>
+    public long LineOf(int index)
+    {
+        if (index < _lineCountedTo)
+        {
+            // Rare (error paths): count backwards from the counted point.
+            return _lineAt - _buffer.AsSpan(index, _lineCountedTo - index).Count((byte)'\n');
+        }
+
+        _lineAt += _buffer.AsSpan(_lineCountedTo, index - _lineCountedTo).Count((byte)'\n');
+        _lineCountedTo = index;
+        return _lineAt;
+    }
+
+    /// <summary>Tells the line counter that <paramref name="lines"/> newlines were consumed up to <paramref name="index"/> (saves recounting hot COPY data).</summary>
+    public void AdvanceLines(int index, long lines)
+    {
+        _lineAt += lines;
+        _lineCountedTo = index;
+    }
+
+    public long CurrentLine => LineOf(Position);
+
+    /// <summary>Starts copying every consumed byte from <paramref name="fromIndex"/> on to <paramref name="sink"/>.</summary>
+    public void BeginCapture(Stream sink, int fromIndex)
+    {
+        _capture = sink;
+        _captureFrom = fromIndex;
+    }
+
+    /// <summary>Writes the captured bytes up to <paramref name="toIndex"/> (none when negative) and stops capturing.</summary>
+    public async ValueTask EndCaptureAsync(int toIndex, bool async, CancellationToken cancellationToken)
+    {
+        if (_capture is null)
+        {
+            return;
+        }
+
+        if (toIndex >= 0)
+        {
+            await FlushCaptureAsync(toIndex, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        _capture = null;
+        HoldCapture = false;
+    }
+
+    public bool IsCapturing => _capture is not null;
+
+    /// <summary>While true, refills keep captured bytes instead of writing them (the parser is looking ahead and may discard them).</summary>
+    public bool HoldCapture { get; set; }
+
+    /// <summary>Writes captured bytes up to <paramref name="toIndex"/>.</summary>
+    public async ValueTask FlushCaptureAsync(int toIndex, bool async, CancellationToken cancellationToken)
+    {
+        var count = toIndex - _captureFrom;
+        if (_capture is null || count <= 0)
+        {
+            return;
+        }
+
+        if (async)
+        {
+            await _capture.WriteAsync(_buffer.AsMemory(_captureFrom, count), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _capture.Write(_buffer, _captureFrom, count);
+        }
+
+        _captureFrom = toIndex;
+    }
+
+    /// <summary>
+    /// Reads more bytes, compacting or growing the buffer so that everything from
+    /// min(<see cref="Mark"/>, <see cref="Position"/>) is kept. Returns false at end of stream.
+    /// </summary>
+    public async ValueTask<bool> FillAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (_eof)
+        {
+            return false;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var keepFrom = Mark >= 0 ? Math.Min(Mark, Position) : Position;
+        if (_capture is not null)
+        {
+            // Captured bytes before the keep point can go out now, the rest stays in the buffer.
+            if (!HoldCapture)
+            {
+                await FlushCaptureAsync(Math.Min(keepFrom, Position), async, cancellationToken).ConfigureAwait(false);
+            }
+
+            keepFrom = Math.Min(keepFrom, _captureFrom);
+        }
+
+        if (keepFrom > 0)
+        {
+            LineOf(keepFrom); // count the lines we are about to discard
+            var live = _end - keepFrom;
+            _buffer.AsSpan(keepFrom, live).CopyTo(_buffer);
+            _bufferStart += keepFrom;
+            _end = live;
+            Position -= keepFrom;
+            _lineCountedTo -= keepFrom;
+            _captureFrom -= keepFrom;
+            if (Mark >= 0)
+            {
+                Mark -= keepFrom;
+            }
+        }
+
+        if (_end == _buffer.Length)
+        {
+            // One token or line is larger than the buffer: grow (bounded by that token, not the dump).
+            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            _buffer.AsSpan(0, _end).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+
+        var read = async
+            ? await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
+            : _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (read == 0)
+        {
+            _eof = true;
+            return false;
+        }
+
+        _end += read;
+        return true;
+    }
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

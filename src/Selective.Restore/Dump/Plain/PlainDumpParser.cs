@@ -1,0 +1,1347 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Unicode;
+using Selective.Restore.Filtering;
+
+namespace Selective.Restore.Dump.Plain;
+
+/// <summary>
+/// Streams a pg_dump plain-format script: finds each table's COPY block or run of INSERT statements,
+/// yields its rows as COPY text lines, and skips everything else (DDL, comments, psql meta-commands)
+/// while remembering what matters later (SET preamble, sequence values, CREATE TABLE column lists).
+/// </summary>
+internal sealed class PlainDumpParser : ITableSource, IDisposable
+{
+    // Statements we classify are kept whole in memory up to this size; longer ones (a huge function body) are skipped unread.
+    private const int MaxRetainedStatement = 16 * 1024 * 1024;
+
+    private readonly InputBuffer _in;
+    private readonly string? _sourceName;
+    private readonly TableFilter _filter;
+    private readonly Dictionary<TableName, TableDefinition> _definitions = [];
+    private readonly List<SequenceValue> _sequences = [];
+    private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
+    private readonly List<string> _settingOrder = [];
+    private readonly ByteBuilder _row = new(1024);
+    private readonly ByteBuilder _value = new(256);
+
+    private bool _standardStrings = true;
+    private string _defaultSchema = "public";
+    private DumpTable? _current;
+
+    // COPY state.
+    private int _copyColumns;
+    private bool _copyCrLf;
+    private bool _copyFirstLine;
+
+    // INSERT state.
+    private InsertHeader? _header;
+    private InsertHeader? _pendingHeader;
+    private bool _pendingRow;
+    private bool[]? _defaultPositions;
+    private InsertPhase _phase;
+
+    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter)
+    {
+        _in = new InputBuffer(stream);
+        _sourceName = sourceName;
+        _filter = filter;
+    }
+
+    private enum InsertPhase
+    {
+        ExpectTuple,
+        AfterStatement,
+        Done,
+    }
+
+    public string? Encoding { get; private set; }
+
+    public bool StandardConformingStrings => _standardStrings;
+
+    public IReadOnlyList<SequenceValue> Sequences => _sequences;
+
+    /// <summary>The session settings (SET ...) in force at this point of the dump, in the order first seen.</summary>
+    public IEnumerable<string> SettingStatements => _settingOrder.Select(k => _settings[k]);
+
+    public long TablesSkipped { get; private set; }
+
+    public async ValueTask<DumpTable?> NextTableAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (_current is { IsCompleted: false } unfinished)
+        {
+            while (await ReadRowAsync(unfinished, materialize: false, async, cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+
+        _current = null;
+        while (true)
+        {
+            if (_pendingHeader is { } pending)
+            {
+                _pendingHeader = null;
+                var table = await BeginInsertTableAsync(pending, async, cancellationToken).ConfigureAwait(false);
+                if (table is not null)
+                {
+                    return table;
+                }
+
+                continue;
+            }
+
+            if (!await SkipTriviaAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var start = _in.Position;
+            _in.Mark = start;
+            var first = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+            if (first is not { } word)
+            {
+                _in.Mark = -1;
+                return null;
+            }
+
+            var span = (ReadOnlySpan<byte>)_in.Buffer;
+            if (word.IsWord(span, "COPY"u8))
+            {
+                var table = await BeginCopyTableAsync(async, cancellationToken).ConfigureAwait(false);
+                if (table is not null)
+                {
+                    return table;
+                }
+            }
+            else if (word.IsWord(span, "INSERT"u8))
+            {
+                var header = await ReadInsertHeaderAsync(async, cancellationToken).ConfigureAwait(false);
+                var table = await BeginInsertTableAsync(header, async, cancellationToken).ConfigureAwait(false);
+                if (table is not null)
+                {
+                    return table;
+                }
+            }
+            else
+            {
+                var keep = word.IsWord(span, "SET"u8) || word.IsWord(span, "SELECT"u8) || word.IsWord(span, "CREATE"u8);
+                if (!keep)
+                {
+                    _in.Mark = -1;
+                }
+
+                var complete = await SkipStatementAsync(keep, async, cancellationToken).ConfigureAwait(false);
+                if (keep && complete)
+                {
+                    HandleStatement(_in.Mark, _in.Position);
+                }
+
+                _in.Mark = -1;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- trivia and statements
+
+    /// <summary>Skips white space, comments and psql meta-command lines. Returns false at end of input.</summary>
+    private async ValueTask<bool> SkipTriviaAsync(bool async, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var span = _in.Buffer.AsSpan(0, _in.End);
+            var i = _in.Position;
+            while (i < span.Length && SqlLexer.IsSpace(span[i]))
+            {
+                i++;
+            }
+
+            _in.Position = i;
+            if (i >= span.Length)
+            {
+                if (!await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var c = span[i];
+            var isLineComment = c == '-' && i + 1 < span.Length && span[i + 1] == '-';
+            if (c == '\\' || isLineComment)
+            {
+                // psql meta-commands (\connect, \restrict KEY, \unrestrict KEY) and -- comments run to the end of the line.
+                var nl = span[i..].IndexOf((byte)'\n');
+                if (nl < 0)
+                {
+                    if (!await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+                    {
+                        _in.Position = _in.End;
+                        return false;
+                    }
+
+                    continue;
+                }
+
+                _in.Position = i + nl + 1;
+                continue;
+            }
+
+            if (c == '-' && i + 1 >= span.Length && !_in.StreamExhausted)
+            {
+                await _in.FillAsync(async, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            return true;
+        }
+    }
+
+    private async ValueTask<Token?> NextTokenAsync(bool async, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var status = SqlLexer.Next(_in.Buffer.AsSpan(0, _in.End), _in.Position, _in.StreamExhausted, _standardStrings, out var token, out var error);
+            switch (status)
+            {
+                case LexStatus.Token:
+                    _in.Position = token.End;
+                    return token;
+                case LexStatus.End:
+                    _in.Position = _in.End;
+                    return null;
+                case LexStatus.Error:
+                    throw Fail(error!, token.Start);
+                default:
+                    await _in.FillAsync(async, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private async ValueTask<Token> RequireTokenAsync(string expected, bool async, CancellationToken cancellationToken) =>
+        await NextTokenAsync(async, cancellationToken).ConfigureAwait(false)
+        ?? throw Fail($"unexpected end of input: expected {expected}", _in.Position);
+
+    /// <summary>Consumes tokens through the terminating semicolon. Returns false if the input ended first.</summary>
+    private async ValueTask<bool> SkipStatementAsync(bool keep, bool async, CancellationToken cancellationToken)
+    {
+        var start = _in.Mark;
+        while (true)
+        {
+            var token = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+            if (token is not { } t)
+            {
+                return false;
+            }
+
+            if (t.IsPunct(_in.Buffer, (byte)';'))
+            {
+                return true;
+            }
+
+            if (keep && _in.Mark >= 0 && _in.Position - _in.Mark > MaxRetainedStatement)
+            {
+                _in.Mark = -1;
+            }
+
+            if (keep && start >= 0 && _in.Mark < 0)
+            {
+                keep = false;
+            }
+        }
+    }
+
+    /// <summary>Looks at a whole non-data statement for what matters later.</summary>
+    private void HandleStatement(int start, int end)
+    {
+        if (start < 0)
+        {
+            return;
+        }
+
+        var span = _in.Buffer.AsSpan(start, end - start);
+        var tokens = Tokenize(span, start);
+        if (tokens.Count < 2)
+        {
+            return;
+        }
+
+        if (tokens[0].IsWord(span, "SET"u8))
+        {
+            HandleSet(span, tokens);
+        }
+        else if (tokens[0].IsWord(span, "SELECT"u8))
+        {
+            HandleSelect(span, tokens, start);
+        }
+        else if (tokens[0].IsWord(span, "CREATE"u8))
+        {
+            var definition = TableDefinition.TryParse(span, tokens, _defaultSchema);
+            if (definition is not null)
+            {
+                _definitions[definition.Name] = definition;
+            }
+        }
+    }
+
+    private List<Token> Tokenize(ReadOnlySpan<byte> span, int bufferStart)
+    {
+        var tokens = new List<Token>();
+        var i = 0;
+        while (true)
+        {
+            var status = SqlLexer.Next(span, i, final: true, _standardStrings, out var token, out var error);
+            if (status == LexStatus.Error)
+            {
+                throw Fail(error!, bufferStart + token.Start);
+            }
+
+            if (status != LexStatus.Token)
+            {
+                return tokens;
+            }
+
+            tokens.Add(token);
+            i = token.End;
+        }
+    }
+
+    private void HandleSet(ReadOnlySpan<byte> span, List<Token> tokens)
+    {
+        // SET [SESSION|LOCAL] name {=|TO} value [, value...] ;
+        var i = 1;
+        if (tokens[i].IsWord(span, "SESSION"u8) || tokens[i].IsWord(span, "LOCAL"u8))
+        {
+            if (tokens[i].IsWord(span, "SESSION"u8) && i + 1 < tokens.Count && tokens[i + 1].IsWord(span, "AUTHORIZATION"u8))
+            {
+                return; // ownership is not ours to replay
+            }
+
+            i++;
+        }
+
+        if (i >= tokens.Count || tokens[i].Kind != TokenKind.Word)
+        {
+            return;
+        }
+
+        var name = SqlLiteral.Identifier(tokens[i].Text(span), TokenKind.Word);
+        var statement = System.Text.Encoding.UTF8.GetString(span).Trim();
+        Remember(name, statement);
+        var valueIndex = i + 2;
+        if (valueIndex >= tokens.Count)
+        {
+            return;
+        }
+
+        var value = tokens[valueIndex];
+        var valueText = value.Kind == TokenKind.String ? DecodeToString(span, value) : SqlLiteral.Identifier(value.Text(span), value.Kind);
+        switch (name)
+        {
+            case "client_encoding":
+                SetEncoding(valueText, tokens[0].Start);
+                break;
+            case "standard_conforming_strings":
+                _standardStrings = valueText is "on" or "true" or "1" or "yes";
+                break;
+            case "search_path":
+                var firstSchema = valueText.Split(',')[0].Trim();
+                _defaultSchema = firstSchema.Length > 0 ? firstSchema : "public";
+                break;
+        }
+    }
+
+    private void Remember(string name, string statement)
+    {
+        if (!_settings.ContainsKey(name))
+        {
+            _settingOrder.Add(name);
+        }
+
+        _settings[name] = statement;
+    }
+
+    private void SetEncoding(string encoding, int at)
+    {
+        var normalized = encoding.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+        if (normalized is "UTF8" or "UNICODE" or "SQLASCII")
+        {
+            Encoding = string.Equals(normalized, "SQLASCII", StringComparison.Ordinal) ? "SQL_ASCII" : "UTF8";
+            return;
+        }
+
+        throw Fail(
+            $"the dump's client_encoding is '{encoding}'; only UTF8 dumps are supported. Re-create the dump with pg_dump --encoding=UTF8 (or convert it with iconv and change the SET client_encoding line)",
+            at);
+    }
+
+    private void HandleSelect(ReadOnlySpan<byte> span, List<Token> tokens, int bufferStart)
+    {
+        // SELECT pg_catalog.setval('seq', 42, true);   SELECT pg_catalog.set_config('search_path', '', false);
+        var i = 1;
+        if (tokens.Count > 3 && tokens[1].Kind == TokenKind.Word && tokens[2].IsPunct(span, (byte)'.'))
+        {
+            if (!tokens[1].IsWord(span, "PG_CATALOG"u8))
+            {
+                return;
+            }
+
+            i = 3;
+        }
+
+        if (i + 2 >= tokens.Count || !tokens[i + 1].IsPunct(span, (byte)'('))
+        {
+            return;
+        }
+
+        if (tokens[i].IsWord(span, "SET_CONFIG"u8) && tokens[i + 2].Kind == TokenKind.String)
+        {
+            var setting = DecodeToString(span, tokens[i + 2]);
+            Remember(setting, System.Text.Encoding.UTF8.GetString(span).Trim());
+            if (string.Equals(setting, "search_path", StringComparison.Ordinal) && i + 4 < tokens.Count && tokens[i + 4].Kind == TokenKind.String)
+            {
+                var path = DecodeToString(span, tokens[i + 4]).Split(',')[0].Trim();
+                _defaultSchema = path.Length > 0 ? path.Trim('"') : "public";
+            }
+
+            return;
+        }
+
+        if (!tokens[i].IsWord(span, "SETVAL"u8) || tokens[i + 2].Kind != TokenKind.String)
+        {
+            return;
+        }
+
+        var sequenceText = DecodeToString(span, tokens[i + 2]);
+        var j = i + 3;
+        if (j + 1 >= tokens.Count || !tokens[j].IsPunct(span, (byte)','))
+        {
+            return;
+        }
+
+        j++;
+        var negative = false;
+        if (tokens[j].IsPunct(span, (byte)'-'))
+        {
+            negative = true;
+            j++;
+        }
+
+        if (j >= tokens.Count || tokens[j].Kind != TokenKind.Number ||
+            !long.TryParse(tokens[j].Text(span), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            throw Fail("setval has a value that is not an integer", bufferStart + tokens[j - 1].Start);
+        }
+
+        var isCalled = true;
+        if (j + 2 < tokens.Count && tokens[j + 1].IsPunct(span, (byte)','))
+        {
+            isCalled = tokens[j + 2].IsWord(span, "TRUE"u8);
+        }
+
+        var name = ParseQualifiedNameText(sequenceText);
+        _sequences.Add(new SequenceValue(name, negative ? -value : value, isCalled, _in.LineOf(bufferStart)));
+    }
+
+    /// <summary>Parses a regclass literal such as <c>public."My_seq"</c>.</summary>
+    private TableName ParseQualifiedNameText(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var tokens = new List<Token>();
+        var i = 0;
+        while (SqlLexer.Next(bytes, i, final: true, standardStrings: true, out var token, out _) == LexStatus.Token)
+        {
+            tokens.Add(token);
+            i = token.End;
+        }
+
+        var names = tokens.Where(t => t.Kind is TokenKind.Word or TokenKind.QuotedIdentifier)
+            .Select(t => SqlLiteral.Identifier(t.Text(bytes), t.Kind)).ToList();
+        return names.Count switch
+        {
+            0 => new TableName(_defaultSchema, text),
+            1 => new TableName(_defaultSchema, names[0]),
+            _ => new TableName(names[^2], names[^1]),
+        };
+    }
+
+    private string DecodeToString(ReadOnlySpan<byte> span, Token token)
+    {
+        _value.Reset();
+        var error = SqlLiteral.DecodeString(token.Text(span), token.Prefix, _value);
+        return error is null
+            ? System.Text.Encoding.UTF8.GetString(_value.WrittenSpan)
+            : throw new DumpFormatException(error);
+    }
+
+    // ---------------------------------------------------------------- qualified names from the token stream
+
+    private async ValueTask<TableName> ReadQualifiedNameAsync(Token first, bool async, CancellationToken cancellationToken)
+    {
+        if (first.Kind is not (TokenKind.Word or TokenKind.QuotedIdentifier))
+        {
+            throw Fail("expected a table name", first.Start);
+        }
+
+        var name = SqlLiteral.Identifier(first.Text(_in.Buffer), first.Kind);
+        var dot = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+        if (dot is { } d && d.IsPunct(_in.Buffer, (byte)'.'))
+        {
+            var second = await RequireTokenAsync("a table name after the dot", async, cancellationToken).ConfigureAwait(false);
+            if (second.Kind is not (TokenKind.Word or TokenKind.QuotedIdentifier))
+            {
+                throw Fail("expected a table name after the dot", second.Start);
+            }
+
+            return new TableName(name, SqlLiteral.Identifier(second.Text(_in.Buffer), second.Kind));
+        }
+
+        // Not a dot: un-read that token (no refill happened since it was lexed, so its start is still valid).
+        _in.Position = dot is { } t ? t.Start : _in.Position;
+        return new TableName(_defaultSchema, name);
+    }
+
+    private async ValueTask<List<string>> ReadColumnListAsync(bool async, CancellationToken cancellationToken)
+    {
+        var columns = new List<string>();
+        while (true)
+        {
+            var token = await RequireTokenAsync("a column name", async, cancellationToken).ConfigureAwait(false);
+            if (token.IsPunct(_in.Buffer, (byte)')') && columns.Count == 0)
+            {
+                return columns;
+            }
+
+            if (token.Kind is not (TokenKind.Word or TokenKind.QuotedIdentifier))
+            {
+                throw Fail("expected a column name", token.Start);
+            }
+
+            columns.Add(SqlLiteral.Identifier(token.Text(_in.Buffer), token.Kind));
+            var separator = await RequireTokenAsync("',' or ')'", async, cancellationToken).ConfigureAwait(false);
+            if (separator.IsPunct(_in.Buffer, (byte)')'))
+            {
+                return columns;
+            }
+
+            if (!separator.IsPunct(_in.Buffer, (byte)','))
+            {
+                throw Fail("expected ',' or ')' in the column list", separator.Start);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- COPY
+
+    private async ValueTask<DumpTable?> BeginCopyTableAsync(bool async, CancellationToken cancellationToken)
+    {
+        var statementLine = _in.LineOf(_in.Mark);
+        var statementOffset = _in.OffsetOf(_in.Mark);
+        var nameToken = await RequireTokenAsync("a table name after COPY", async, cancellationToken).ConfigureAwait(false);
+        var name = await ReadQualifiedNameAsync(nameToken, async, cancellationToken).ConfigureAwait(false);
+        var next = await RequireTokenAsync("FROM stdin", async, cancellationToken).ConfigureAwait(false);
+        List<string> columns = [];
+        var hasList = false;
+        if (next.IsPunct(_in.Buffer, (byte)'('))
+        {
+            columns = await ReadColumnListAsync(async, cancellationToken).ConfigureAwait(false);
+            hasList = true;
+            next = await RequireTokenAsync("FROM stdin", async, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!next.IsWord(_in.Buffer, "FROM"u8))
+        {
+            throw Fail("only 'COPY table (columns) FROM stdin;' is supported in a dump (found COPY with other options)", next.Start, name);
+        }
+
+        var stdin = await RequireTokenAsync("stdin", async, cancellationToken).ConfigureAwait(false);
+        if (!stdin.IsWord(_in.Buffer, "STDIN"u8))
+        {
+            throw Fail("COPY in a dump must read FROM stdin", stdin.Start, name);
+        }
+
+        var end = await RequireTokenAsync("';'", async, cancellationToken).ConfigureAwait(false);
+        if (!end.IsPunct(_in.Buffer, (byte)';'))
+        {
+            throw Fail("COPY options other than FROM stdin are not supported (pg_dump writes none)", end.Start, name);
+        }
+
+        // The data starts on the line after the statement.
+        while (true)
+        {
+            var nl = _in.Available.IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                _in.Position += nl + 1;
+                break;
+            }
+
+            if (!await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                throw Fail("the dump ends right after the COPY statement (no data and no \\. terminator)", _in.End, name);
+            }
+        }
+
+        var dumpColumns = new DumpColumn[columns.Count];
+        for (var i = 0; i < columns.Count; i++)
+        {
+            dumpColumns[i] = new DumpColumn(columns[i], i + 1);
+        }
+
+        if (!hasList && _definitions.TryGetValue(name, out var definition))
+        {
+            // Very old pg_dump omitted the list; the CREATE TABLE order is the COPY order then.
+            dumpColumns = [.. definition.DataColumns.Select((c, i) => new DumpColumn(c, i + 1))];
+        }
+
+        _copyColumns = dumpColumns.Length;
+        _copyFirstLine = true;
+        _copyCrLf = false;
+        _in.LineOf(_in.Position);
+        var table = new DumpTable(this, name, dumpColumns, DumpDataForm.Copy, statementOffset, statementLine);
+        if (!_filter.Matches(name))
+        {
+            _in.Mark = -1;
+            _current = table;
+            TablesSkipped++;
+            while (await ReadCopyRowAsync(table, materialize: false, async, cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            _current = null;
+            return null;
+        }
+
+        _current = table;
+        return table;
+    }
+
+    private enum CopyLineResult
+    {
+        Row,
+        End,
+        NeedMore,
+    }
+
+    private async ValueTask<bool> ReadCopyRowAsync(DumpTable table, bool materialize, bool async, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            switch (TryReadCopyLine(table, materialize))
+            {
+                case CopyLineResult.Row:
+                    return true;
+                case CopyLineResult.End:
+                    return false;
+            }
+
+            if (await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            if (_in.Available.SequenceEqual("\\."u8))
+            {
+                // Terminator on the last line without a newline: psql accepts it too.
+                _in.Position = _in.End;
+                FinishTable(table);
+                return false;
+            }
+
+            throw Fail(
+                $"the dump ends inside the COPY data after {table.RowsRead} rows (no \\. terminator): the file is truncated",
+                _in.End,
+                table.Name);
+        }
+    }
+
+    /// <summary>Reads one COPY line from the buffer; never reads the stream (the caller refills on <see cref="CopyLineResult.NeedMore"/>).</summary>
+    private CopyLineResult TryReadCopyLine(DumpTable table, bool materialize)
+    {
+        var start = _in.Position;
+        var span = _in.Buffer.AsSpan(start, _in.End - start);
+        var nl = span.IndexOf((byte)'\n');
+        if (nl < 0)
+        {
+            return CopyLineResult.NeedMore;
+        }
+
+        var line = span[..nl];
+        if (_copyFirstLine)
+        {
+            _copyFirstLine = false;
+            _copyCrLf = line.Length > 0 && line[^1] == '\r';
+        }
+
+        if (_copyCrLf)
+        {
+            if (line.Length == 0 || line[^1] != '\r')
+            {
+                throw Fail("inconsistent line endings in COPY data (the block started with CR LF)", start, table.Name);
+            }
+
+            line = line[..^1];
+        }
+
+        if (line.Length == 2 && line[0] == '\\' && line[1] == '.')
+        {
+            _in.Position = start + nl + 1;
+            _in.AdvanceLines(_in.Position, 1);
+            FinishTable(table);
+            return CopyLineResult.End;
+        }
+
+        var lines = 1;
+        if (line.IndexOfAny((byte)'\\', (byte)'\r') >= 0)
+        {
+            var length = ScanEscapedRow(table, span, out var extraLines);
+            if (length < 0)
+            {
+                return CopyLineResult.NeedMore;
+            }
+
+            lines += extraLines;
+            line = span[..length];
+            nl = length + (_copyCrLf ? 1 : 0);
+        }
+        else if (line.Count((byte)'\t') != _copyColumns - 1 && !(_copyColumns == 0 && line.Length == 0))
+        {
+            throw WrongFieldCount(table, start, line.Count((byte)'\t') + 1);
+        }
+
+        if (!Utf8.IsValid(line))
+        {
+            throw InvalidUtf8(table, start, line);
+        }
+
+        _in.Position = start + nl + 1;
+        var lineNumber = _in.LineOf(start);
+        _in.AdvanceLines(_in.Position, lines);
+        table.RowsRead++;
+        if (materialize)
+        {
+            table.Current.Set(_in.Buffer, start, line.Length, lineNumber, _in.OffsetOf(start));
+        }
+
+        return CopyLineResult.Row;
+    }
+
+    /// <summary>
+    /// The slow path for a line with backslashes: honours escapes when counting fields (an escaped tab
+    /// is data) and joins lines ending in an escaped newline, as the server's COPY does.
+    /// Returns the row's length without its line end, or -1 when the row runs past the buffer.
+    /// </summary>
+    private int ScanEscapedRow(DumpTable table, ReadOnlySpan<byte> span, out int extraLines)
+    {
+        var start = _in.Position;
+        var fields = 1;
+        extraLines = 0;
+        var i = 0;
+        while (i < span.Length)
+        {
+            var hit = span[i..].IndexOfAny(CopySpecial);
+            if (hit < 0)
+            {
+                return -1;
+            }
+
+            i += hit;
+            switch (span[i])
+            {
+                case (byte)'\\':
+                    if (i + 1 >= span.Length)
+                    {
+                        return -1;
+                    }
+
+                    if (span[i + 1] == '\n')
+                    {
+                        extraLines++;
+                    }
+
+                    i += 2;
+                    continue;
+                case (byte)'\t':
+                    fields++;
+                    break;
+                case (byte)'\r':
+                    if (!(_copyCrLf && i + 1 < span.Length && span[i + 1] == '\n'))
+                    {
+                        if (i + 1 >= span.Length)
+                        {
+                            return -1;
+                        }
+
+                        throw Fail("literal carriage return in COPY data (it must be written as \\r)", start + i, table.Name);
+                    }
+
+                    break;
+                default: // '\n'
+                    var length = i - (_copyCrLf ? 1 : 0);
+                    if (fields != _copyColumns && !(_copyColumns == 0 && length == 0))
+                    {
+                        throw WrongFieldCount(table, start, fields);
+                    }
+
+                    return length;
+            }
+
+            i++;
+        }
+
+        return -1;
+    }
+
+    private static readonly System.Buffers.SearchValues<byte> CopySpecial = System.Buffers.SearchValues.Create("\\\t\r\n"u8);
+
+    private DumpFormatException WrongFieldCount(DumpTable table, int start, int fields)
+    {
+        var expected = _copyColumns;
+        var names = string.Join(", ", table.Columns.Select(c => c.Name ?? "#" + c.Position.ToString(CultureInfo.InvariantCulture)));
+        return Fail($"row {table.RowsRead + 1} has {fields} fields but the COPY statement lists {expected} columns ({names})", start, table.Name);
+    }
+
+    private DumpFormatException InvalidUtf8(DumpTable table, int start, ReadOnlySpan<byte> line)
+    {
+        var chars = new char[line.Length];
+        Utf8.ToUtf16(line, chars, out var bytesRead, out _, replaceInvalidSequences: false);
+        return Fail($"invalid UTF-8 byte sequence (0x{line[bytesRead]:X2}) in row {table.RowsRead + 1}", start + bytesRead, table.Name);
+    }
+
+    // ---------------------------------------------------------------- INSERT
+
+    private sealed record InsertHeader(TableName Name, List<string>? Columns, bool Overriding, int StatementIndexPlaceholder, long Offset, long Line, bool DefaultValues);
+
+    private async ValueTask<InsertHeader> ReadInsertHeaderAsync(bool async, CancellationToken cancellationToken)
+    {
+        var statementOffset = _in.OffsetOf(_in.Mark);
+        var statementLine = _in.LineOf(_in.Mark);
+        var into = await RequireTokenAsync("INTO", async, cancellationToken).ConfigureAwait(false);
+        if (!into.IsWord(_in.Buffer, "INTO"u8))
+        {
+            throw Fail("expected INSERT INTO", into.Start);
+        }
+
+        var nameToken = await RequireTokenAsync("a table name", async, cancellationToken).ConfigureAwait(false);
+        var name = await ReadQualifiedNameAsync(nameToken, async, cancellationToken).ConfigureAwait(false);
+        var next = await RequireTokenAsync("VALUES", async, cancellationToken).ConfigureAwait(false);
+        List<string>? columns = null;
+        if (next.IsPunct(_in.Buffer, (byte)'('))
+        {
+            columns = await ReadColumnListAsync(async, cancellationToken).ConfigureAwait(false);
+            next = await RequireTokenAsync("VALUES", async, cancellationToken).ConfigureAwait(false);
+        }
+
+        var overriding = false;
+        if (next.IsWord(_in.Buffer, "OVERRIDING"u8))
+        {
+            // OVERRIDING SYSTEM VALUE | OVERRIDING USER VALUE
+            await RequireTokenAsync("SYSTEM or USER", async, cancellationToken).ConfigureAwait(false);
+            await RequireTokenAsync("VALUE", async, cancellationToken).ConfigureAwait(false);
+            overriding = true;
+            next = await RequireTokenAsync("VALUES", async, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (next.IsWord(_in.Buffer, "DEFAULT"u8))
+        {
+            var values = await RequireTokenAsync("VALUES", async, cancellationToken).ConfigureAwait(false);
+            if (!values.IsWord(_in.Buffer, "VALUES"u8))
+            {
+                throw Fail("expected DEFAULT VALUES", values.Start, name);
+            }
+
+            return new InsertHeader(name, columns, overriding, 0, statementOffset, statementLine, DefaultValues: true);
+        }
+
+        if (!next.IsWord(_in.Buffer, "VALUES"u8))
+        {
+            throw Fail("only INSERT ... VALUES (...) is supported in a dump (found INSERT with a query or other clause)", next.Start, name);
+        }
+
+        return new InsertHeader(name, columns, overriding, 0, statementOffset, statementLine, DefaultValues: false);
+    }
+
+    private async ValueTask<DumpTable?> BeginInsertTableAsync(InsertHeader header, bool async, CancellationToken cancellationToken)
+    {
+        _header = header;
+        _phase = InsertPhase.ExpectTuple;
+        _defaultPositions = null;
+
+        // Parse the first tuple now: which positions hold DEFAULT (generated columns) decides the column list.
+        var placeholder = new DumpTable(this, header.Name, [], DumpDataForm.Insert, header.Offset, header.Line);
+        _current = placeholder;
+        var tupleStart = _in.Position;
+        var fields = await ReadTupleAsync(placeholder, firstRow: true, async, cancellationToken).ConfigureAwait(false);
+        var columns = BuildInsertColumns(header, fields, tupleStart);
+        var table = new DumpTable(this, header.Name, columns, DumpDataForm.Insert, header.Offset, header.Line);
+        _current = table;
+        _pendingRow = true;
+        table.Current.Set(_row.Array, 0, _row.Count, placeholder.Current.Line, placeholder.Current.ByteOffset);
+
+        if (!_filter.Matches(header.Name))
+        {
+            _in.Mark = -1;
+            TablesSkipped++;
+            while (await ReadRowAsync(table, materialize: false, async, cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            _current = null;
+            return null;
+        }
+
+        return table;
+    }
+
+    private DumpColumn[] BuildInsertColumns(InsertHeader header, int fieldCount, int at)
+    {
+        List<string?> names;
+        if (header.Columns is { } listed)
+        {
+            if (listed.Count != fieldCount)
+            {
+                throw Fail($"the first VALUES tuple has {fieldCount} values but the INSERT lists {listed.Count} columns", at, header.Name);
+            }
+
+            names = [.. listed];
+        }
+        else if (_definitions.TryGetValue(header.Name, out var definition) && ResolveColumns(definition) is { } all && all.Count == fieldCount)
+        {
+            names = [.. all];
+        }
+        else
+        {
+            names = [.. Enumerable.Repeat<string?>(null, fieldCount)];
+        }
+
+        var columns = new List<DumpColumn>(fieldCount);
+        for (var i = 0; i < fieldCount; i++)
+        {
+            if (_defaultPositions is null || !_defaultPositions[i])
+            {
+                columns.Add(new DumpColumn(names[i], i + 1));
+            }
+        }
+
+        return [.. columns];
+    }
+
+    /// <summary>All columns of a table in declared order, including inherited ones, or null when a parent is unknown.</summary>
+    private List<string>? ResolveColumns(TableDefinition definition, int depth = 0)
+    {
+        if (depth > 32)
+        {
+            return null;
+        }
+
+        var result = new List<string>();
+        foreach (var parent in definition.Parents)
+        {
+            if (!_definitions.TryGetValue(parent, out var parentDefinition) || ResolveColumns(parentDefinition, depth + 1) is not { } inherited)
+            {
+                return null;
+            }
+
+            foreach (var column in inherited)
+            {
+                if (!result.Contains(column))
+                {
+                    result.Add(column);
+                }
+            }
+        }
+
+        foreach (var column in definition.AllColumns)
+        {
+            if (!result.Contains(column))
+            {
+                result.Add(column);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Parses one VALUES tuple into <see cref="_row"/> as a COPY line. Returns the number of values (including DEFAULTs).</summary>
+    private async ValueTask<int> ReadTupleAsync(DumpTable table, bool firstRow, bool async, CancellationToken cancellationToken)
+    {
+        _row.Reset();
+        var open = await RequireTokenAsync("'('", async, cancellationToken).ConfigureAwait(false);
+        var rowOffset = _in.OffsetOf(open.Start);
+        var rowLine = _in.LineOf(open.Start);
+        if (_header!.DefaultValues)
+        {
+            _in.Position = open.Start; // DEFAULT VALUES has no tuple: the token is the ';'
+            table.Current.Set(_row.Array, 0, 0, rowLine, rowOffset);
+            return 0;
+        }
+
+        if (!open.IsPunct(_in.Buffer, (byte)'('))
+        {
+            throw Fail("expected '(' to start a VALUES tuple", open.Start, table.Name);
+        }
+
+        var count = 0;
+        var written = 0;
+        var defaults = firstRow ? new List<bool>() : null;
+        while (true)
+        {
+            var token = await RequireTokenAsync("a value", async, cancellationToken).ConfigureAwait(false);
+            if (count == 0 && token.IsPunct(_in.Buffer, (byte)')'))
+            {
+                break;
+            }
+
+            var isDefault = token.IsWord(_in.Buffer, "DEFAULT"u8);
+            if (firstRow)
+            {
+                defaults!.Add(isDefault);
+            }
+            else
+            {
+                var expectDefault = _defaultPositions is { } d && count < d.Length && d[count];
+                if (isDefault != expectDefault)
+                {
+                    throw Fail(
+                        isDefault
+                            ? $"value {count + 1} is DEFAULT in this row but not in the first row of the table"
+                            : $"value {count + 1} is DEFAULT in the first row of the table but not in this one",
+                        token.Start,
+                        table.Name);
+                }
+            }
+
+            if (!isDefault)
+            {
+                if (written > 0)
+                {
+                    _row.GetSpan(1)[0] = (byte)'\t';
+                    _row.Advance(1);
+                }
+
+                await ReadValueAsync(token, table, async, cancellationToken).ConfigureAwait(false);
+                written++;
+            }
+
+            count++;
+            var separator = await RequireTokenAsync("',' or ')'", async, cancellationToken).ConfigureAwait(false);
+            if (separator.IsPunct(_in.Buffer, (byte)')'))
+            {
+                break;
+            }
+
+            if (!separator.IsPunct(_in.Buffer, (byte)','))
+            {
+                throw Fail("expected ',' or ')' between values (unbalanced quotes or an unsupported expression?)", separator.Start, table.Name);
+            }
+        }
+
+        if (firstRow)
+        {
+            _defaultPositions = defaults!.Contains(true) ? [.. defaults] : null;
+        }
+        else if (count != (table.Columns.Count + (_defaultPositions?.Count(d => d) ?? 0)))
+        {
+            throw Fail($"a VALUES tuple has {count} values but the table's first tuple had {table.Columns.Count + (_defaultPositions?.Count(d => d) ?? 0)}", _in.Position - 1, table.Name);
+        }
+
+        table.Current.Set(_row.Array, 0, _row.Count, rowLine, rowOffset);
+        return count;
+    }
+
+    /// <summary>Writes one literal (NULL, number, boolean, string with optional ::cast) as an escaped COPY field.</summary>
+    private async ValueTask ReadValueAsync(Token token, DumpTable table, bool async, CancellationToken cancellationToken)
+    {
+        var buffer = _in.Buffer;
+        if (token.IsWord(buffer, "NULL"u8))
+        {
+            _row.Write(CopyText.Null);
+        }
+        else if (token.IsWord(buffer, "TRUE"u8))
+        {
+            _row.Write("t"u8);
+        }
+        else if (token.IsWord(buffer, "FALSE"u8))
+        {
+            _row.Write("f"u8);
+        }
+        else if (token.Kind == TokenKind.Number)
+        {
+            _row.Write(token.Text(buffer));
+        }
+        else if (token.Kind == TokenKind.Punct && (buffer[token.Start] == '-' || buffer[token.Start] == '+'))
+        {
+            var sign = buffer[token.Start];
+            var number = await RequireTokenAsync("a number after the sign", async, cancellationToken).ConfigureAwait(false);
+            if (number.Kind != TokenKind.Number)
+            {
+                throw Fail("expected a number after the sign", number.Start, table.Name);
+            }
+
+            if (sign == '-')
+            {
+                _row.Write("-"u8);
+            }
+
+            _row.Write(number.Text(_in.Buffer));
+        }
+        else if (token.Kind == TokenKind.String)
+        {
+            _value.Reset();
+            var error = SqlLiteral.DecodeString(token.Text(buffer), token.Prefix, _value);
+            if (error is not null)
+            {
+                throw Fail("bad escape: " + error, token.Start, table.Name);
+            }
+
+            if (!Utf8.IsValid(_value.WrittenSpan))
+            {
+                throw Fail("invalid UTF-8 byte sequence in a string literal", token.Start, table.Name);
+            }
+
+            CopyText.Escape(_value.WrittenSpan, _row);
+        }
+        else
+        {
+            var text = System.Text.Encoding.UTF8.GetString(token.Text(buffer)[..Math.Min(token.Length, 40)]);
+            throw Fail($"unsupported value expression '{text}' in INSERT (expected a literal, NULL, DEFAULT, true or false)", token.Start, table.Name);
+        }
+
+        // Optional ::type casts; the value's text is what the type's input function reads, as in COPY.
+        while (true)
+        {
+            var save = _in.Position;
+            var next = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+            if (next is not { } cast || !(cast.Kind == TokenKind.Punct && cast.Length == 2))
+            {
+                _in.Position = next is { } n ? n.Start : save;
+                return;
+            }
+
+            await SkipTypeNameAsync(table, async, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SkipTypeNameAsync(DumpTable table, bool async, CancellationToken cancellationToken)
+    {
+        var depth = 0;
+        var any = false;
+        while (true)
+        {
+            var token = await RequireTokenAsync("a type name", async, cancellationToken).ConfigureAwait(false);
+            var buffer = _in.Buffer;
+            if (depth == 0 && (token.IsPunct(buffer, (byte)',') || token.IsPunct(buffer, (byte)')') || (token.Kind == TokenKind.Punct && token.Length == 2)))
+            {
+                if (!any)
+                {
+                    throw Fail("expected a type name after ::", token.Start, table.Name);
+                }
+
+                _in.Position = token.Start;
+                return;
+            }
+
+            if (token.IsPunct(buffer, (byte)'(') || token.IsPunct(buffer, (byte)'['))
+            {
+                depth++;
+            }
+            else if (token.IsPunct(buffer, (byte)')') || token.IsPunct(buffer, (byte)']'))
+            {
+                depth--;
+            }
+            else if (token.IsPunct(buffer, (byte)';'))
+            {
+                throw Fail("unexpected ';' in a type cast", token.Start, table.Name);
+            }
+
+            any = true;
+        }
+    }
+
+    private async ValueTask<bool> ReadInsertRowAsync(DumpTable table, bool async, CancellationToken cancellationToken)
+    {
+        if (_pendingRow)
+        {
+            _pendingRow = false;
+            table.RowsRead++;
+            return true;
+        }
+
+        while (true)
+        {
+            switch (_phase)
+            {
+                case InsertPhase.ExpectTuple:
+                    {
+                        var separator = await RequireTokenAsync("',' or ';' after a VALUES tuple", async, cancellationToken).ConfigureAwait(false);
+                        var buffer = _in.Buffer;
+                        if (separator.IsPunct(buffer, (byte)','))
+                        {
+                            await ReadTupleAsync(table, firstRow: false, async, cancellationToken).ConfigureAwait(false);
+                            table.RowsRead++;
+                            return true;
+                        }
+
+                        if (separator.IsWord(buffer, "ON"u8))
+                        {
+                            // --on-conflict-do-nothing
+                            foreach (var word in OnConflictWords)
+                            {
+                                var w = await RequireTokenAsync(word, async, cancellationToken).ConfigureAwait(false);
+                                if (!w.IsWord(_in.Buffer, System.Text.Encoding.ASCII.GetBytes(word)))
+                                {
+                                    throw Fail($"expected {word} in ON CONFLICT DO NOTHING", w.Start, table.Name);
+                                }
+                            }
+
+                            separator = await RequireTokenAsync("';'", async, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        if (!separator.IsPunct(_in.Buffer, (byte)';'))
+                        {
+                            throw Fail("expected ',' or ';' after a VALUES tuple", separator.Start, table.Name);
+                        }
+
+                        _phase = InsertPhase.AfterStatement;
+                        break;
+                    }
+
+                case InsertPhase.AfterStatement:
+                    {
+                        // Does the next statement continue this table? pg_dump writes one INSERT per row (or per batch).
+                        var statementEnd = _in.Position;
+                        if (_in.IsCapturing)
+                        {
+                            await _in.FlushCaptureAsync(LineEndAfter(statementEnd), async, cancellationToken).ConfigureAwait(false);
+                            _in.HoldCapture = true;
+                        }
+
+                        var endOffset = _in.OffsetOf(LineEndAfter(statementEnd));
+                        if (!await SkipTriviaAsync(async, cancellationToken).ConfigureAwait(false))
+                        {
+                            table.EndOffset = endOffset;
+                            await EndInsertTableAsync(table, async, cancellationToken).ConfigureAwait(false);
+                            return false;
+                        }
+
+                        _in.Mark = _in.Position;
+                        var first = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+                        if (first is { } word && word.IsWord(_in.Buffer, "INSERT"u8))
+                        {
+                            var header = await ReadInsertHeaderAsync(async, cancellationToken).ConfigureAwait(false);
+                            if (SameTable(header, _header!))
+                            {
+                                _in.Mark = -1;
+                                _in.HoldCapture = false;
+                                _phase = InsertPhase.ExpectTuple;
+                                await ReadTupleAsync(table, firstRow: false, async, cancellationToken).ConfigureAwait(false);
+                                table.RowsRead++;
+                                return true;
+                            }
+
+                            _pendingHeader = header;
+                        }
+                        else
+                        {
+                            // Not an INSERT: rewind so NextTable reads the statement from its start.
+                            _in.Position = _in.Mark;
+                        }
+
+                        _in.Mark = _pendingHeader is null ? -1 : _in.Mark;
+                        table.EndOffset = endOffset;
+                        await EndInsertTableAsync(table, async, cancellationToken).ConfigureAwait(false);
+                        return false;
+                    }
+
+                default:
+                    return false;
+            }
+        }
+    }
+
+    private static readonly string[] OnConflictWords = ["CONFLICT", "DO", "NOTHING"];
+
+    private static bool SameTable(InsertHeader a, InsertHeader b) =>
+        a.Name == b.Name && a.Overriding == b.Overriding && a.DefaultValues == b.DefaultValues &&
+        ((a.Columns is null && b.Columns is null) || (a.Columns is not null && b.Columns is not null && a.Columns.SequenceEqual(b.Columns, StringComparer.Ordinal)));
+
+    /// <summary>Index just past the line end that follows a statement (so a split file keeps its newline).</summary>
+    private int LineEndAfter(int index)
+    {
+        var span = _in.Buffer.AsSpan(index, _in.End - index);
+        var i = 0;
+        while (i < span.Length && span[i] is (byte)' ' or (byte)'\t' or (byte)'\r')
+        {
+            i++;
+        }
+
+        return i < span.Length && span[i] == '\n' ? index + i + 1 : index;
+    }
+
+    private async ValueTask EndInsertTableAsync(DumpTable table, bool async, CancellationToken cancellationToken)
+    {
+        _phase = InsertPhase.Done;
+        _in.HoldCapture = false;
+        await _in.EndCaptureAsync(-1, async, cancellationToken).ConfigureAwait(false);
+        table.IsCompleted = true;
+    }
+
+    // ---------------------------------------------------------------- ITableSource
+
+    public ValueTask<bool> ReadRowAsync(DumpTable table, bool materialize, bool async, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(table, _current) || table.IsCompleted)
+        {
+            return table.IsCompleted
+                ? ValueTask.FromResult(false)
+                : throw new InvalidOperationException($"Table {table.Name} can no longer be read: the reader has moved past it.");
+        }
+
+        if (!table.Started)
+        {
+            table.Started = true;
+            if (!_in.IsCapturing)
+            {
+                _in.Mark = -1;
+            }
+        }
+
+        return table.Form == DumpDataForm.Copy
+            ? ReadCopyRowAsync(table, materialize, async, cancellationToken)
+            : ReadInsertRowAsync(table, async, cancellationToken);
+    }
+
+    public async ValueTask<long> CopyRawAsync(DumpTable table, Stream destination, bool async, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(table, _current) || table.Started || _in.Mark < 0)
+        {
+            throw new InvalidOperationException($"CopyRawTo must be called on the current table before any of its rows are read ({table.Name}).");
+        }
+
+        _in.BeginCapture(destination, _in.Mark);
+        _in.Mark = -1;
+        table.Started = true;
+        while (await ReadRowAsync(table, materialize: false, async, cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        if (_in.IsCapturing)
+        {
+            await _in.EndCaptureAsync(_in.Position, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        return table.RowsRead;
+    }
+
+    private void FinishTable(DumpTable table)
+    {
+        table.IsCompleted = true;
+        table.EndOffset = _in.OffsetOf(_in.Position);
+    }
+
+    private DumpFormatException Fail(string reason, int index, TableName? table = null) =>
+        new(reason, _sourceName, table ?? _current?.Name, _in.LineOf(Math.Clamp(index, 0, _in.End)), _in.OffsetOf(Math.Clamp(index, 0, _in.End)));
+
+    public void Dispose() => _in.Dispose();
+}

@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Selective.Restore.Dump;
+
+namespace Selective.Restore.Filtering;
+
+/// <summary>
+/// Which tables to take from a dump, with pg_dump/pg_restore-style patterns: <c>public.orders</c>,
+/// <c>public.*</c>, <c>*.audit_*</c>, <c>orders</c> (any schema). <c>*</c> matches any run of characters and
+/// <c>?</c> one character; unquoted parts are folded to lower case like SQL identifiers, double-quoted parts
+/// are taken exactly (<c>"Sales"."Order Lines"</c>). Exclusions win over inclusions; no inclusion means all tables.
+/// </summary>
+public sealed class TableFilter
+{
+    private readonly TablePattern[] _include;
+    private readonly TablePattern[] _exclude;
+
+    private TableFilter(TablePattern[] include, TablePattern[] exclude)
+    {
+        _include = include;
+        _exclude = exclude;
+    }
+
+    /// <summary>A filter that takes every table.</summary>
+    public static TableFilter All { get; } = new([], []);
+
+    /// <summary>Builds a filter from include and exclude patterns.</summary>
+    /// <exception cref="ArgumentException">A pattern is malformed (unbalanced quotes, more than one dot outside quotes, empty part).</exception>
+    public static TableFilter Create(IEnumerable<string>? include, IEnumerable<string>? exclude = null) =>
+        new([.. (include ?? []).Select(TablePattern.Parse)], [.. (exclude ?? []).Select(TablePattern.Parse)]);
+
+    /// <summary>True when the filter takes every table.</summary>
+    public bool IsAll => _include.Length == 0 && _exclude.Length == 0;
+
+    /// <summary>True when <paramref name="table"/> is selected.</summary>
+    public bool Matches(TableName table)
+    {
+        if (_include.Length > 0 && !Array.Exists(_include, p => p.Matches(table)))
+        {
+            return false;
+        }
+
+        return !Array.Exists(_exclude, p => p.Matches(table));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        IsAll ? "all tables" : $"include [{string.Join(", ", _include.Select(p => p.Text))}] exclude [{string.Join(", ", _exclude.Select(p => p.Text))}]";
+
+    private sealed class TablePattern
+    {
+        private readonly Regex? _schema;
+        private readonly Regex _name;
+
+        private TablePattern(string text, Regex? schema, Regex name)
+        {
+            Text = text;
+            _schema = schema;
+            _name = name;
+        }
+
+        public string Text { get; }
+
+        public bool Matches(TableName table) => (_schema is null || _schema.IsMatch(table.Schema)) && _name.IsMatch(table.Name);
+
+        public static TablePattern Parse(string text)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(text);
+            var parts = new List<StringBuilder> { new() };
+            var inQuotes = false;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (c == '"')
+                {
+                    if (inQuotes && i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        parts[^1].Append(Regex.Escape("\""));
+                        i++;
+                    }
+                    else
+                    {
+                        inQuotes = !inQuotes;
+                    }
+                }
+                else if (c == '.' && !inQuotes)
+                {
+                    parts.Add(new StringBuilder());
+                }
+                else if (c is '*' && !inQuotes)
+                {
+                    parts[^1].Append(".*");
+                }
+                else if (c is '?' && !inQuotes)
+                {
+                    parts[^1].Append('.');
+                }
+                else
+                {
+                    parts[^1].Append(Regex.Escape((inQuotes ? c : char.ToLowerInvariant(c)).ToString()));
+                }
+            }
+
+            if (inQuotes)
+            {
+                throw new ArgumentException($"Table pattern '{text}' has an unbalanced double quote.", nameof(text));
+            }
+
+            if (parts.Count > 2 || parts.Exists(p => p.Length == 0))
+            {
+                throw new ArgumentException($"Table pattern '{text}' must be TABLE or SCHEMA.TABLE (quote names that contain dots).", nameof(text));
+            }
+
+            static Regex Compile(StringBuilder pattern) =>
+                new("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking);
+
+            return parts.Count == 1
+                ? new TablePattern(text, null, Compile(parts[0]))
+                : new TablePattern(text, Compile(parts[0]), Compile(parts[1]));
+        }
+    }
+}
