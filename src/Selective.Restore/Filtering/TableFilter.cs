@@ -6,9 +6,11 @@ namespace Selective.Restore.Filtering;
 
 /// <summary>
 /// Which tables to take from a dump, with pg_dump/pg_restore-style patterns: <c>public.orders</c>,
-/// <c>public.*</c>, <c>*.audit_*</c>, <c>orders</c> (any schema). <c>*</c> matches any run of characters and
-/// <c>?</c> one character; unquoted parts are folded to lower case like SQL identifiers, double-quoted parts
-/// are taken exactly (<c>"Sales"."Order Lines"</c>). Exclusions win over inclusions; no inclusion means all tables.
+/// <c>public.*</c>, <c>*.audit_*</c>, <c>orders</c> (any schema), <c>payment_p2007_0[1-3]</c>. As in psql:
+/// <c>*</c> matches any run of characters, <c>?</c> one character, <c>.</c> separates schema and table, other
+/// regular-expression syntax (<c>[...]</c>, <c>(a|b)</c>, <c>+</c>) works as in a regex; unquoted letters are
+/// folded to lower case like SQL identifiers, double-quoted parts are taken literally
+/// (<c>"Sales"."Order Lines"</c>). Exclusions win over inclusions; no inclusion means all tables.
 /// </summary>
 public sealed class TableFilter
 {
@@ -95,9 +97,18 @@ public sealed class TableFilter
                 {
                     parts[^1].Append('.');
                 }
+                else if (inQuotes)
+                {
+                    parts[^1].Append(Regex.Escape(c.ToString()));
+                }
+                else if (c == '$')
+                {
+                    parts[^1].Append(@"\$");
+                }
                 else
                 {
-                    parts[^1].Append(Regex.Escape((inQuotes ? c : char.ToLowerInvariant(c)).ToString()));
+                    // Regex syntax passes through, as psql's patterns allow.
+                    parts[^1].Append(char.ToLowerInvariant(c));
                 }
             }
 
@@ -111,8 +122,17 @@ public sealed class TableFilter
                 throw new ArgumentException($"Table pattern '{text}' must be TABLE or SCHEMA.TABLE (quote names that contain dots).", nameof(text));
             }
 
-            static Regex Compile(StringBuilder pattern) =>
-                new("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking);
+            Regex Compile(StringBuilder pattern)
+            {
+                try
+                {
+                    return new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new ArgumentException($"Table pattern '{text}' is not a valid pattern: {ex.Message}", nameof(text), ex);
+                }
+            }
 
             return parts.Count == 1
                 ? new TablePattern(text, null, Compile(parts[0]))

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Selective.Restore.Cli.Commands;
+using Selective.Restore.Dump;
+
+namespace Selective.Restore.Cli;
+
+/// <summary>
+/// The <c>selective-restore</c> command line. Exit codes are a contract: 0 success, 1 bad input or a
+/// failed operation (one line on stderr naming file, table, line and byte offset), 2 usage error.
+/// </summary>
+internal static class CliApp
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("selective-restore: inspect, split and selectively restore PostgreSQL dumps without a full restore.")
+        {
+            InspectCommand.Create(output),
+            SplitCommand.Create(output),
+        };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                await error.WriteLineAsync($"selective-restore: {parseError.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Run 'selective-restore --help' for usage.").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (DumpFormatException ex)
+        {
+            await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return Failure;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("selective-restore: cancelled").ConfigureAwait(false);
+            return Failure;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}

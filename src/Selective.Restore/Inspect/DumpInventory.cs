@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Selective.Restore.Dump;
+
+namespace Selective.Restore.Inspect;
+
+/// <summary>What a dump holds: its format and, per table, the row count and where its data lies.</summary>
+public sealed class DumpInventory
+{
+    internal DumpInventory(string? source, DumpFormat format, DumpCompression compression, string? encoding, IReadOnlyList<TableInventory> tables, IReadOnlyList<SequenceValue> sequences)
+    {
+        Source = source;
+        Format = format;
+        Compression = compression;
+        Encoding = encoding;
+        Tables = tables;
+        Sequences = sequences;
+    }
+
+    /// <summary>The input's name.</summary>
+    public string? Source { get; }
+
+    /// <summary>The detected format.</summary>
+    public DumpFormat Format { get; }
+
+    /// <summary>The detected whole-file compression.</summary>
+    public DumpCompression Compression { get; }
+
+    /// <summary>The dump's encoding (<c>SET client_encoding</c>), or null if it did not say.</summary>
+    public string? Encoding { get; }
+
+    /// <summary>The tables in dump order.</summary>
+    public IReadOnlyList<TableInventory> Tables { get; }
+
+    /// <summary>The sequence positions recorded by the dump.</summary>
+    public IReadOnlyList<SequenceValue> Sequences { get; }
+
+    /// <summary>Total rows over all tables.</summary>
+    public long TotalRows => Tables.Sum(t => t.Rows);
+
+    /// <summary>
+    /// Writes the inventory as JSON: <c>{"source", "format", "compression", "encoding", "tables": [{"schema", "table",
+    /// "rows", "form", "columns", "startOffset", "endOffset", "startLine"}], "sequences": [{"schema", "sequence", "value", "isCalled"}]}</c>.
+    /// This shape is a contract scripts rely on: fields may be added, never renamed.
+    /// </summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteString("source", Source);
+        writer.WriteString("format", FormatName(Format));
+        writer.WriteString("compression", Compression == DumpCompression.Gzip ? "gzip" : "none");
+        writer.WriteString("encoding", Encoding);
+        writer.WriteStartArray("tables");
+        foreach (var table in Tables)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", table.Name.Schema);
+            writer.WriteString("table", table.Name.Name);
+            writer.WriteNumber("rows", table.Rows);
+            writer.WriteString("form", table.Form == DumpDataForm.Copy ? "copy" : "insert");
+            writer.WriteStartArray("columns");
+            foreach (var column in table.Columns)
+            {
+                writer.WriteStringValue(column.Name);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("startOffset", table.StartOffset);
+            writer.WriteNumber("endOffset", table.EndOffset);
+            writer.WriteNumber("startLine", table.StartLine);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        WriteSequences(writer, Sequences);
+        writer.WriteEndObject();
+    }
+
+    internal static void WriteSequences(Utf8JsonWriter writer, IReadOnlyList<SequenceValue> sequences)
+    {
+        writer.WriteStartArray("sequences");
+        foreach (var sequence in sequences)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", sequence.Sequence.Schema);
+            writer.WriteString("sequence", sequence.Sequence.Name);
+            writer.WriteNumber("value", sequence.Value);
+            writer.WriteBoolean("isCalled", sequence.IsCalled);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>The lower-case format name used in JSON and summaries (plain, custom, directory, tar).</summary>
+    public static string FormatNameOf(DumpFormat format) => FormatName(format);
+
+    internal static string FormatName(DumpFormat format) => format switch
+    {
+        DumpFormat.PlainSql => "plain",
+        DumpFormat.CustomArchive => "custom",
+        DumpFormat.DirectoryArchive => "directory",
+        _ => "tar",
+    };
+}
+
+/// <summary>One table's entry in a <see cref="DumpInventory"/>.</summary>
+/// <param name="Name">The table.</param>
+/// <param name="Rows">Rows in the dump.</param>
+/// <param name="Form">COPY or INSERT.</param>
+/// <param name="Columns">The data columns.</param>
+/// <param name="StartOffset">Byte offset of the first statement of the table's data.</param>
+/// <param name="EndOffset">Byte offset just past the table's data.</param>
+/// <param name="StartLine">1-based line of the first statement.</param>
+public sealed record TableInventory(TableName Name, long Rows, DumpDataForm Form, IReadOnlyList<DumpColumn> Columns, long StartOffset, long EndOffset, long StartLine);

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Selective.Restore.Dump;
+using Selective.Restore.Inspect;
+
+namespace Selective.Restore.Split;
+
+/// <summary>One file written by <see cref="DumpSplitter"/>.</summary>
+/// <param name="Name">The table.</param>
+/// <param name="Rows">Rows in the file.</param>
+/// <param name="Bytes">The file's size in bytes.</param>
+/// <param name="File">The file name, relative to the output directory.</param>
+/// <param name="Form">COPY or INSERT statements.</param>
+public sealed record SplitTableFile(TableName Name, long Rows, long Bytes, string File, DumpDataForm Form);
+
+/// <summary>The outcome of a split: the files written and the manifest describing them.</summary>
+public sealed class SplitResult
+{
+    internal SplitResult(string outputDirectory, string? source, IReadOnlyList<SplitTableFile> tables, IReadOnlyList<SequenceValue> sequences, string? sequencesFile)
+    {
+        OutputDirectory = outputDirectory;
+        Source = source;
+        Tables = tables;
+        Sequences = sequences;
+        SequencesFile = sequencesFile;
+    }
+
+    /// <summary>Where the files are.</summary>
+    public string OutputDirectory { get; }
+
+    /// <summary>The dump the files came from.</summary>
+    public string? Source { get; }
+
+    /// <summary>One entry per table file, in dump order.</summary>
+    public IReadOnlyList<SplitTableFile> Tables { get; }
+
+    /// <summary>The sequence positions found in the dump.</summary>
+    public IReadOnlyList<SequenceValue> Sequences { get; }
+
+    /// <summary>The file of <c>setval</c> statements, or null when the dump had none.</summary>
+    public string? SequencesFile { get; }
+
+    /// <summary>The manifest's file name inside <see cref="OutputDirectory"/>.</summary>
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>Writes <c>manifest.json</c>: <c>{"source", "tables": [{"schema", "table", "rows", "bytes", "file", "form"}], "sequences": [...], "sequencesFile"}</c>.</summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteString("source", Source);
+        writer.WriteStartArray("tables");
+        foreach (var table in Tables)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", table.Name.Schema);
+            writer.WriteString("table", table.Name.Name);
+            writer.WriteNumber("rows", table.Rows);
+            writer.WriteNumber("bytes", table.Bytes);
+            writer.WriteString("file", table.File);
+            writer.WriteString("form", table.Form == DumpDataForm.Copy ? "copy" : "insert");
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        DumpInventory.WriteSequences(writer, Sequences);
+        writer.WriteString("sequencesFile", SequencesFile);
+        writer.WriteEndObject();
+    }
+}
