@@ -13,7 +13,7 @@ namespace Selective.Restore.Dump.Plain;
 /// </remarks>
 internal sealed class InputBuffer : IDisposable
 {
-    internal const int DefaultSize = 256 * 1024;
+    internal const int DefaultSize = 1024 * 1024;
 
     private readonly Stream _stream;
     private byte[] _buffer;

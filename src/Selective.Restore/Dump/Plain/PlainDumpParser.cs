@@ -628,7 +628,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     {
         while (true)
         {
-            switch (TryReadCopyLine(table, materialize))
+            switch (materialize ? TryReadCopyLine(table, materialize: true) : TrySkipCopyLines(table))
             {
                 case CopyLineResult.Row:
                     return true;
@@ -654,6 +654,84 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 _in.End,
                 table.Name);
         }
+    }
+
+    /// <summary>
+    /// Consumes every complete COPY line in the buffer at once (inspect, split and filtered tables need no
+    /// row objects). The checks are the per-line ones done as whole-region vectorized passes: field count
+    /// by counting tabs, UTF-8 validity, and the absence of the rare escapes that would make counting tabs
+    /// or newlines wrong (backslash-tab, backslash-newline, CR); a region with one of those is cut before
+    /// it and that line goes through <see cref="TryReadCopyLine"/>.
+    /// </summary>
+    private CopyLineResult TrySkipCopyLines(DumpTable table)
+    {
+        if (_copyFirstLine || _copyCrLf)
+        {
+            return TryReadCopyLine(table, materialize: false);
+        }
+
+        var start = _in.Position;
+        var span = _in.Buffer.AsSpan(start, _in.End - start);
+        int dataEnd;
+        var terminated = true;
+        if (span.StartsWith("\\.\n"u8))
+        {
+            dataEnd = 0;
+        }
+        else
+        {
+            var terminator = span.IndexOf("\n\\.\n"u8);
+            if (terminator >= 0)
+            {
+                dataEnd = terminator + 1;
+            }
+            else
+            {
+                dataEnd = span.LastIndexOf((byte)'\n') + 1;
+                terminated = false;
+                if (dataEnd == 0)
+                {
+                    return CopyLineResult.NeedMore;
+                }
+            }
+        }
+
+        var region = span[..dataEnd];
+        var stats = CopyRegionScanner.Scan(region);
+        var rows = stats.Newlines;
+        var countsAgree = !stats.HasOddBytes && (_copyColumns == 0
+            ? region.Length == rows
+            : stats.Tabs == (long)rows * (_copyColumns - 1));
+        if (!countsAgree || (stats.HasNonAscii && !Utf8.IsValid(region)))
+        {
+            // Rare escapes (backslash-tab, backslash-newline), a CR, or a bad line: go line by line through
+            // this block (once, not per row), which counts escapes exactly and names the bad line.
+            var stop = start + dataEnd;
+            while (_in.Position < stop)
+            {
+                var result = TryReadCopyLine(table, materialize: false);
+                if (result != CopyLineResult.Row)
+                {
+                    return result;
+                }
+            }
+
+            return CopyLineResult.Row;
+        }
+
+        _in.Position = start + dataEnd;
+        _in.LineOf(start);
+        _in.AdvanceLines(_in.Position, rows);
+        table.RowsRead += rows;
+        if (terminated)
+        {
+            _in.Position += 3;
+            _in.AdvanceLines(_in.Position, 1);
+            FinishTable(table);
+            return CopyLineResult.End;
+        }
+
+        return CopyLineResult.Row;
     }
 
     /// <summary>Reads one COPY line from the buffer; never reads the stream (the caller refills on <see cref="CopyLineResult.NeedMore"/>).</summary>
