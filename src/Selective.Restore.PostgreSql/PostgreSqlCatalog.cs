@@ -1,0 +1,127 @@
+using Npgsql;
+using Selective.Restore.Dump;
+using Selective.Restore.Schema;
+
+namespace Selective.Restore.PostgreSql;
+
+/// <summary>Reads a live table's shape from pg_catalog (PostgreSQL 12 or later).</summary>
+internal static class PostgreSqlCatalog
+{
+    private const string TableSql = """
+        SELECT c.oid, c.relkind = 'p'
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+        """;
+
+    // Serial and identity columns own their sequence (pg_depend 'a'/'i'); a plain nextval() default depends on it ('n').
+    private const string ColumnsSql = """
+        SELECT a.attname, a.attnum, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef,
+               a.attgenerated <> '', NULLIF(a.attidentity, ''), seq.nspname, seq.relname
+        FROM pg_catalog.pg_attribute a
+        LEFT JOIN LATERAL (
+            SELECT sn.nspname, s.relname
+            FROM pg_catalog.pg_depend d
+            JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+            JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+            WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+              AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype IN ('a', 'i')
+            UNION ALL
+            SELECT sn.nspname, s.relname
+            FROM pg_catalog.pg_attrdef ad
+            JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid
+                                       AND d.refclassid = 'pg_catalog.pg_class'::regclass
+            JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+            JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+            WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+            LIMIT 1) seq ON true
+        WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+        """;
+
+    private const string ConstraintsSql = """
+        SELECT con.contype, con.conname, con.condeferrable,
+               ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),
+               fn.nspname, fc.relname,
+               ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord)
+        FROM pg_catalog.pg_constraint con
+        LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
+        LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+        WHERE con.conrelid = $1 AND con.contype IN ('p', 'u', 'f')
+        ORDER BY con.contype, con.conname
+        """;
+
+    public static async Task<LiveTable?> ReadAsync(NpgsqlConnection connection, TableName name, CancellationToken cancellationToken)
+    {
+        uint oid;
+        bool partitioned;
+        var command = new NpgsqlCommand(TableSql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = name.Schema });
+            command.Parameters.Add(new NpgsqlParameter { Value = name.Name });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            oid = reader.GetFieldValue<uint>(0);
+            partitioned = reader.GetBoolean(1);
+        }
+
+        var columns = new List<LiveColumn>();
+        var columnsCommand = new NpgsqlCommand(ColumnsSql, connection);
+        await using (columnsCommand.ConfigureAwait(false))
+        {
+            columnsCommand.Parameters.Add(new NpgsqlParameter { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+            var reader = await columnsCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            var position = 0;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var identity = reader.IsDBNull(6) ? (char?)null : reader.GetChar(6);
+                TableName? sequence = reader.IsDBNull(7) ? null : new TableName(reader.GetString(7), reader.GetString(8));
+                columns.Add(new LiveColumn(reader.GetString(0), ++position, reader.GetString(2), reader.GetBoolean(3), reader.GetBoolean(4), reader.GetBoolean(5), identity, sequence));
+            }
+        }
+
+        var primaryKey = new List<string>();
+        var uniqueKeys = new List<IReadOnlyList<string>>();
+        var foreignKeys = new List<LiveForeignKey>();
+        var constraintsCommand = new NpgsqlCommand(ConstraintsSql, connection);
+        await using (constraintsCommand.ConfigureAwait(false))
+        {
+            constraintsCommand.Parameters.Add(new NpgsqlParameter { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+            var reader = await constraintsCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var kind = reader.GetChar(0);
+                var keyColumns = reader.GetFieldValue<string[]>(3);
+                switch (kind)
+                {
+                    case 'p':
+                        primaryKey.AddRange(keyColumns);
+                        break;
+                    case 'u':
+                        uniqueKeys.Add(keyColumns);
+                        break;
+                    default:
+                        foreignKeys.Add(new LiveForeignKey(
+                            reader.GetString(1),
+                            keyColumns,
+                            new TableName(reader.GetString(4), reader.GetString(5)),
+                            reader.GetFieldValue<string[]>(6),
+                            reader.GetBoolean(2)));
+                        break;
+                }
+            }
+        }
+
+        return new LiveTable(name, columns, primaryKey, uniqueKeys, foreignKeys, partitioned);
+    }
+}

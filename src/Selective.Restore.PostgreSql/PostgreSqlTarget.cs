@@ -1,0 +1,652 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Npgsql;
+using Selective.Restore.Apply;
+using Selective.Restore.Dump;
+using Selective.Restore.Merge;
+using Selective.Restore.Schema;
+
+namespace Selective.Restore.PostgreSql;
+
+/// <summary>
+/// The PostgreSQL side of a restore. Dump rows go to session temp tables through COPY (the dump's own COPY
+/// text, unchanged); classification and writes are single SQL statements joining them with the live table.
+/// Only rows a merge policy must see are read back to the client, in batches.
+/// </summary>
+internal sealed class PostgreSqlTarget : IRestoreTarget
+{
+    // Types whose equality implies the same text output; every other type is compared as text, so
+    // 1.0 vs 1.00 (numeric), 'A' vs 'a' (citext), -0 vs 0 (float) and json (no equality at all) count as different.
+    private static readonly string[] ExactEqualityTypes =
+    [
+        "smallint", "integer", "bigint", "oid", "text", "boolean", "uuid", "bytea", "date",
+        "timestamp without time zone", "timestamp with time zone", "time without time zone", "character varying", "\"char\"", "name",
+    ];
+
+    private readonly string _connectionString;
+    private NpgsqlConnection? _connection;
+    private NpgsqlTransaction? _transaction;
+
+    public PostgreSqlTarget(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _connectionString = connectionString;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Description = $"postgresql://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}";
+    }
+
+    public string Description { get; }
+
+    public int Session { get; private set; }
+
+    public bool IsBroken => _connection is null || _connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || _connection.State == System.Data.ConnectionState.Closed;
+
+    private NpgsqlConnection Connection => _connection ?? throw new InvalidOperationException("Not connected.");
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
+            _transaction = null;
+        }
+
+        var connection = new NpgsqlConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+            // Input styles for staging; output styles so typed/text comparisons and reports are stable.
+            await ExecuteAsync(connection, "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET client_min_messages = warning", cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _connection = connection;
+        Session++;
+    }
+
+    public bool IsTransient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException pg:
+                    // serialization failure, deadlock, admin shutdown/crash, too many connections, connection exceptions
+                    return pg.SqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "53300" || pg.SqlState.StartsWith("08", StringComparison.Ordinal);
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    return true;
+                case IOException or SocketException or TimeoutException:
+                    return true;
+            }
+        }
+
+        return IsBroken;
+    }
+
+    public Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken) =>
+        PostgreSqlCatalog.ReadAsync(Connection, name, cancellationToken);
+
+    public async Task<StagedTable> StageAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
+    {
+        var stage = $"sr_stage_{ordinal}";
+        var delta = $"sr_delta_{ordinal}";
+        var decide = $"sr_decide_{ordinal}";
+        var columns = new StringBuilder();
+        for (var i = 0; i < mapping.DumpColumns.Count; i++)
+        {
+            columns.Append(i == 0 ? string.Empty : ", ").Append(CultureInfo.InvariantCulture, $"c{i + 1} {mapping.Targets[i]?.DataType ?? "text"}");
+        }
+
+        var keys = KeyStageColumns(mapping);
+        var keyList = string.Join(", ", keys.Select(k => k.Stage));
+        await ExecuteAsync(Connection, $"""
+            DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{delta}, pg_temp.{decide};
+            CREATE TEMP TABLE {stage} ({columns});
+            CREATE TEMP TABLE {delta} (sr_n bigint PRIMARY KEY, sr_class "char" NOT NULL, LIKE pg_temp.{stage});
+            CREATE TEMP TABLE {decide} AS SELECT {keyList} FROM pg_temp.{stage} WITH NO DATA;
+            ALTER TABLE pg_temp.{decide} ADD COLUMN sr_action "char" NOT NULL;
+            """, cancellationToken).ConfigureAwait(false);
+
+        var rows = await CopyRowsAsync(stage, mapping.DumpColumns.Count, dump, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(Connection, $"ANALYZE pg_temp.{stage}", cancellationToken).ConfigureAwait(false);
+        return new StagedTable(mapping, stage, delta, decide, rows, Session);
+    }
+
+    /// <summary>Appends more rows of the same live table (a table that appears twice in the dump, e.g. --load-via-partition-root).</summary>
+    public async Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken)
+    {
+        var rows = await CopyRowsAsync(staged.StageName, staged.Mapping.DumpColumns.Count, dump, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(Connection, $"ANALYZE pg_temp.{staged.StageName}", cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    private async Task<long> CopyRowsAsync(string stage, int columnCount, DumpTable dump, CancellationToken cancellationToken)
+    {
+        if (columnCount == 0)
+        {
+            return await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var list = string.Join(", ", Enumerable.Range(1, columnCount).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
+        var copy = await Connection.BeginRawBinaryCopyAsync($"COPY pg_temp.{stage} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
+        long rows = 0;
+        try
+        {
+            // The dump's rows are already COPY text: they go to the server byte for byte.
+            var buffer = new byte[64 * 1024];
+            var used = 0;
+            while (await dump.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var length = dump.Current.CopyLine.Length;
+                if (used + length + 1 > buffer.Length)
+                {
+                    await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                    used = 0;
+                    if (length + 1 > buffer.Length)
+                    {
+                        buffer = new byte[length + 1];
+                    }
+                }
+
+                used = AppendLine(dump.Current, buffer, used);
+                rows++;
+            }
+
+            await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await copy.CancelAsync().ConfigureAwait(false);
+            await copy.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        try
+        {
+            await copy.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal))
+        {
+            throw new RestoreTableException(
+                $"the server rejected a value while staging {dump.Name} (dump data starts at line {dump.StartLine}): {ex.MessageText}{(ex.Where is { } where ? $" ({where.Replace(stage, "staging", StringComparison.Ordinal)})" : string.Empty)}",
+                ex);
+        }
+
+        return rows;
+    }
+
+    private static int AppendLine(DumpRow row, byte[] buffer, int used)
+    {
+        var line = row.CopyLine;
+        line.CopyTo(buffer.AsSpan(used));
+        used += line.Length;
+        buffer[used++] = (byte)'\n';
+        return used;
+    }
+
+    public async Task BeginAsync(bool readOnly, CancellationToken cancellationToken)
+    {
+        _transaction = await Connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        if (readOnly)
+        {
+            // A plan writes to temp tables only; READ ONLY proves it never touches a live table.
+            await ExecuteAsync(Connection, "SET TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task DeferConstraintsAsync(CancellationToken cancellationToken) => ExecuteAsync(Connection, "SET CONSTRAINTS ALL DEFERRED", cancellationToken);
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("No transaction.");
+        _transaction = null;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async Task RollbackAsync(CancellationToken cancellationToken)
+    {
+        var transaction = _transaction;
+        _transaction = null;
+        if (transaction is null || IsBroken)
+        {
+            return;
+        }
+
+        await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async Task<Classification> ClassifyAsync(StagedTable staged, CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        var live = Live(mapping.Live);
+        var keys = KeyStageColumns(mapping);
+        var join = string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = s.{k.Stage}"));
+        var nullKey = string.Join(" OR ", keys.Select(k => $"s.{k.Stage} IS NULL"));
+        var firstKey = PgSql.Quote(keys[0].Live);
+        var compared = ComparedColumns(mapping).ToList();
+        var differs = compared.Count == 0
+            ? "false"
+            : $"ROW({string.Join(", ", compared.Select(c => Comparable("s." + c.Stage, c.Column)))}) IS DISTINCT FROM ROW({string.Join(", ", compared.Select(c => Comparable("l." + PgSql.Quote(c.Column.Name), c.Column)))})";
+
+        var sql = $"""
+            TRUNCATE pg_temp.{staged.DeltaName}, pg_temp.{staged.Decide};
+            INSERT INTO pg_temp.{staged.DeltaName}
+            SELECT row_number() OVER (), CASE WHEN {nullKey} THEN 'n' WHEN l.{firstKey} IS NULL THEN 'm' ELSE 'c' END, s.*
+            FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}
+            WHERE {nullKey} OR l.{firstKey} IS NULL OR {differs};
+            SELECT count(*) FILTER (WHERE sr_class = 'm'), count(*) FILTER (WHERE sr_class = 'c'), count(*) FILTER (WHERE sr_class = 'n') FROM pg_temp.{staged.DeltaName};
+            SELECT count(*) FROM {live};
+            """;
+        long missing, conflicting, nullKeys, liveRows;
+        var command = new NpgsqlCommand(sql, Connection, _transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            missing = reader.GetInt64(0);
+            conflicting = reader.GetInt64(1);
+            nullKeys = reader.GetInt64(2);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            liveRows = reader.GetInt64(0);
+        }
+
+        if (nullKeys > 0)
+        {
+            // A NULL never matches anything: such rows can be neither compared nor inserted.
+            throw new RestoreTableException($"{nullKeys} dump rows have NULL in key column(s) {string.Join(", ", keys.Select(k => k.Live))}; NULL never matches a key");
+        }
+
+        var keyList = string.Join(", ", keys.Select(k => k.Stage));
+        var duplicateCommand = new NpgsqlCommand($"SELECT {string.Join(", ", keys.Select(k => k.Stage + "::text"))} FROM pg_temp.{staged.DeltaName} GROUP BY {keyList} HAVING count(*) > 1 LIMIT 1", Connection, _transaction);
+        await using (duplicateCommand.ConfigureAwait(false))
+        {
+            var reader = await duplicateCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var values = Enumerable.Range(0, keys.Count).Select(i => $"{keys[i].Live}={reader.GetString(i)}");
+                throw new RestoreTableException($"the dump has more than one row with key ({string.Join(", ", values)}); cannot tell which to restore");
+            }
+        }
+
+        var matched = staged.DumpRows - missing;
+        return new Classification(missing, matched - conflicting, conflicting, liveRows - matched);
+    }
+
+    public async Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        var keys = KeyStageColumns(mapping);
+        var dumpColumns = Enumerable.Range(0, mapping.DumpColumns.Count).Where(i => mapping.Targets[i] is not null).ToList();
+        var names = dumpColumns.Select(i => mapping.Targets[i]!.Name).ToList();
+        var select = new List<string> { "d.sr_n" };
+        select.AddRange(dumpColumns.Select(i => $"d.c{i + 1}"));
+        select.AddRange(dumpColumns.Select(i => $"d.c{i + 1}::text"));
+        var withLive = rowClass == RowClass.Conflicting;
+        if (withLive)
+        {
+            select.AddRange(names.Select(n => "l." + PgSql.Quote(n)));
+            select.AddRange(names.Select(n => "l." + PgSql.Quote(n) + "::text"));
+        }
+
+        var join = withLive ? $"JOIN {Live(mapping.Live)} l ON {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}" : string.Empty;
+        var sql = $"SELECT {string.Join(", ", select)} FROM pg_temp.{staged.DeltaName} d {join} WHERE d.sr_class = $1 AND d.sr_n > $2 ORDER BY d.sr_n LIMIT $3";
+        var command = new NpgsqlCommand(sql, Connection, _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = rowClass == RowClass.Missing ? 'm' : 'c', NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.InternalChar });
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        command.Parameters.Add(new NpgsqlParameter { Value = max });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var result = new List<RowPair>();
+        var keyNames = keys.Select(k => k.Live).ToList();
+        var keyIndexes = keys.Select(k => names.IndexOf(k.Live)).ToList();
+        var n = names.Count;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var dump = ReadValues(reader, names, 1, 1 + n);
+            RowValues? liveRow = withLive ? ReadValues(reader, names, 1 + (2 * n), 1 + (3 * n)) : null;
+            var key = new RowValues(keyNames, [.. keyIndexes.Select(dump.ValueAt)], [.. keyIndexes.Select(dump.TextAt)]);
+            result.Add(new RowPair(reader.GetInt64(0), key, dump, liveRow));
+        }
+
+        return result;
+    }
+
+    private static RowValues ReadValues(NpgsqlDataReader reader, List<string> names, int typedStart, int textStart)
+    {
+        var values = new object?[names.Count];
+        var texts = new string?[names.Count];
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (reader.IsDBNull(textStart + i))
+            {
+                continue;
+            }
+
+            texts[i] = reader.GetString(textStart + i);
+            try
+            {
+                values[i] = reader.GetValue(typedStart + i);
+            }
+            catch (Exception ex) when (ex is InvalidCastException or NotSupportedException)
+            {
+                values[i] = texts[i]; // a type Npgsql has no CLR mapping for: the text is the value
+            }
+        }
+
+        return new RowValues(names, values, texts);
+    }
+
+    public async Task RecordDecisionsAsync(StagedTable staged, IReadOnlyList<(RowValues Key, KeyAction Action)> decisions, CancellationToken cancellationToken)
+    {
+        if (decisions.Count == 0)
+        {
+            return;
+        }
+
+        var keys = KeyStageColumns(staged.Mapping);
+        var copy = await Connection.BeginRawBinaryCopyAsync(
+            $"COPY pg_temp.{staged.Decide} ({string.Join(", ", keys.Select(k => k.Stage))}, sr_action) FROM STDIN", cancellationToken).ConfigureAwait(false);
+        await using (copy.ConfigureAwait(false))
+        {
+            var line = new ArrayBufferWriterWithReset();
+            foreach (var (key, action) in decisions)
+            {
+                line.Reset();
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    CopyText.Escape(key.TextAt(i)!, line);
+                    line.Write("\t"u8);
+                }
+
+                line.Write(action switch { KeyAction.Exclude => "x\n"u8, KeyAction.TakeDump => "t\n"u8, _ => "s\n"u8 });
+                await copy.WriteAsync(line.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values)> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        var live = staged.Mapping.Live;
+        var keys = KeyStageColumns(staged.Mapping);
+        var batch = new NpgsqlBatch(Connection, _transaction);
+        await using var batchScope = batch.ConfigureAwait(false);
+        foreach (var (key, values) in rows)
+        {
+            var command = new NpgsqlBatchCommand();
+            var sets = new List<string>();
+            foreach (var (name, value) in values)
+            {
+                var column = live.Find(name) ?? throw new RestoreTableException($"a merged row sets column '{name}', which {live.Name} does not have");
+                if (keys.Any(k => string.Equals(k.Live, name, StringComparison.Ordinal)))
+                {
+                    throw new RestoreTableException($"a merged row may not change key column '{name}'");
+                }
+
+                if (column.IsGenerated)
+                {
+                    throw new RestoreTableException($"a merged row may not set generated column '{name}'");
+                }
+
+                command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+                sets.Add($"{PgSql.Quote(name)} = ${command.Parameters.Count}::{column.DataType}");
+            }
+
+            if (sets.Count == 0)
+            {
+                continue;
+            }
+
+            var where = new List<string>();
+            for (var i = 0; i < keys.Count; i++)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = key.TextAt(i) });
+                where.Add($"{PgSql.Quote(keys[i].Live)} = ${command.Parameters.Count}::text::{live.Find(keys[i].Live)!.DataType}");
+            }
+
+            command.CommandText = $"UPDATE {Live(live)} SET {string.Join(", ", sets)} WHERE {string.Join(" AND ", where)}";
+            batch.BatchCommands.Add(command);
+        }
+
+        if (batch.BatchCommands.Count == 0)
+        {
+            return 0;
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        long affected = 0;
+        foreach (var command in batch.BatchCommands)
+        {
+            affected += (long)command.RecordsAffected;
+        }
+
+        return affected;
+    }
+
+    public async Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        var live = mapping.Live;
+        var keys = KeyStageColumns(mapping);
+        var written = WrittenColumns(mapping).ToList();
+        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{staged.Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
+        long inserted = 0, updated = 0, excluded = 0, skipped = 0;
+
+        if (instructions.InsertMissing)
+        {
+            var overriding = live.Columns.Any(c => c.Identity == 'a') ? " OVERRIDING SYSTEM VALUE" : string.Empty;
+            var sql = $"""
+                INSERT INTO {PgSql.Quote(live.Name)} ({string.Join(", ", written.Select(c => PgSql.Quote(c.Column.Name)))}){overriding}
+                SELECT {string.Join(", ", written.Select(c => "d." + c.Stage))} FROM pg_temp.{staged.DeltaName} d
+                WHERE d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')}
+                ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING
+                """;
+            inserted = await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
+            excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 'x'", cancellationToken).ConfigureAwait(false);
+        }
+
+        // Key columns never change; identity ALWAYS columns cannot be updated to a value.
+        var updatable = written.Where(c => !keys.Any(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) && c.Column.Identity != 'a').ToList();
+        if (updatable.Count > 0)
+        {
+            var filter = instructions.UpdateConflicting ? string.Empty : " AND " + string.Format(CultureInfo.InvariantCulture, decided, 't');
+            var sql = $"""
+                UPDATE {Live(live)} l SET {string.Join(", ", updatable.Select(c => $"{PgSql.Quote(c.Column.Name)} = d.{c.Stage}"))}
+                FROM pg_temp.{staged.DeltaName} d
+                WHERE d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}{filter}
+                """;
+            updated = await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
+        }
+
+        skipped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 's'", cancellationToken).ConfigureAwait(false);
+        return new ApplyCounts(inserted, updated, excluded, skipped);
+    }
+
+    public async Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken)
+    {
+        var changes = new List<string>();
+        foreach (var column in live.Columns.Where(c => c.Sequence is not null))
+        {
+            var sequence = column.Sequence!.Value;
+            var sql = $"""
+                SELECT x.m, s.last_value, s.is_called, q.seqincrement
+                FROM (SELECT max({PgSql.Quote(column.Name)})::bigint AS m FROM {PgSql.Quote(live.Name)}) x,
+                     {PgSql.Quote(sequence)} s, pg_catalog.pg_sequence q
+                WHERE q.seqrelid = $1::regclass
+                """;
+            long? max;
+            long lastValue, increment;
+            bool isCalled;
+            var command = new NpgsqlCommand(sql, Connection, _transaction);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = PgSql.RegClass(sequence) });
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                max = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+                lastValue = reader.GetInt64(1);
+                isCalled = reader.GetBoolean(2);
+                increment = reader.GetInt64(3);
+            }
+
+            var highestHandedOut = isCalled ? lastValue : lastValue - increment;
+            if (increment <= 0 || max is not { } m || m <= highestHandedOut)
+            {
+                continue;
+            }
+
+            var setvalCommand = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, true)", Connection, _transaction);
+            await using (setvalCommand.ConfigureAwait(false))
+            {
+                setvalCommand.Parameters.Add(new NpgsqlParameter { Value = PgSql.RegClass(sequence) });
+                setvalCommand.Parameters.Add(new NpgsqlParameter { Value = m });
+                await setvalCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            changes.Add($"sequence {sequence} moved from {highestHandedOut} to {m} (max {column.Name}) so new rows cannot reuse restored IDs");
+        }
+
+        return changes;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
+        }
+    }
+
+    // ------------------------------------------------------------ SQL pieces
+
+    /// <summary>The live table as read and written: ONLY for plain tables (inheritance children have their own dump data), whole for partitioned ones.</summary>
+    private static string Live(LiveTable live) => (live.IsPartitioned ? string.Empty : "ONLY ") + PgSql.Quote(live.Name);
+
+    private static List<(string Stage, string Live)> KeyStageColumns(TableMapping mapping)
+    {
+        var result = new List<(string, string)>();
+        foreach (var key in mapping.Key)
+        {
+            var index = -1;
+            for (var i = 0; i < mapping.Targets.Count; i++)
+            {
+                if (string.Equals(mapping.Targets[i]?.Name, key, StringComparison.Ordinal))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            if (index < 0)
+            {
+                throw new RestoreTableException($"the dump has no column for key column '{key}'");
+            }
+
+            result.Add(("c" + (index + 1).ToString(CultureInfo.InvariantCulture), key));
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<(string Stage, LiveColumn Column)> WrittenColumns(TableMapping mapping)
+    {
+        for (var i = 0; i < mapping.Targets.Count; i++)
+        {
+            if (mapping.Targets[i] is { IsGenerated: false } column)
+            {
+                yield return ("c" + (i + 1).ToString(CultureInfo.InvariantCulture), column);
+            }
+        }
+    }
+
+    private static IEnumerable<(string Stage, LiveColumn Column)> ComparedColumns(TableMapping mapping) =>
+        WrittenColumns(mapping).Where(c => !mapping.Key.Contains(c.Column.Name, StringComparer.Ordinal));
+
+    private static string Comparable(string expression, LiveColumn column)
+    {
+        var type = column.DataType;
+        var paren = type.IndexOf('(', StringComparison.Ordinal);
+        var baseType = paren > 0 ? type[..paren] : type;
+        return ExactEqualityTypes.Contains(baseType, StringComparer.Ordinal) ? expression : expression + "::text";
+    }
+
+    private async Task<long> ExecuteCountAsync(string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, Connection, _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, Connection, _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A reusable line buffer.</summary>
+    private sealed class ArrayBufferWriterWithReset : System.Buffers.IBufferWriter<byte>
+    {
+        private byte[] _buffer = new byte[256];
+        private int _count;
+
+        public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _count);
+
+        public void Reset() => _count = 0;
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(GetSpan(bytes.Length));
+            _count += bytes.Length;
+        }
+
+        public void Advance(int count) => _count += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsMemory(_count);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsSpan(_count);
+        }
+
+        private void Ensure(int sizeHint)
+        {
+            if (_count + Math.Max(1, sizeHint) > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _count + sizeHint));
+            }
+        }
+    }
+}

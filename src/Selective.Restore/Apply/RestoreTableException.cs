@@ -1,0 +1,18 @@
+namespace Selective.Restore.Apply;
+
+/// <summary>
+/// A table cannot be restored as asked (bad key data in the dump, a policy said fail, a mapping problem).
+/// The engine catches it, rolls the table back and reports it failed; it is never retried.
+/// </summary>
+internal sealed class RestoreTableException : Exception
+{
+    public RestoreTableException(string message)
+        : base(message)
+    {
+    }
+
+    public RestoreTableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

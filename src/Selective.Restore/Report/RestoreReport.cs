@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Selective.Restore.Report;
+
+/// <summary>
+/// What a restore (or a plan) did, per table and in total. Expected outcomes — conflicts, a table failed by
+/// its policy, a constraint violation — are reported here, not thrown.
+/// </summary>
+public sealed class RestoreReport
+{
+    internal RestoreReport(string? source, string target, string policy, bool dryRun, DateTimeOffset startedAt)
+    {
+        Source = source;
+        Target = target;
+        Policy = policy;
+        DryRun = dryRun;
+        StartedAt = startedAt;
+    }
+
+    /// <summary>The dump.</summary>
+    public string? Source { get; }
+
+    /// <summary>The target database, described without credentials.</summary>
+    public string Target { get; }
+
+    /// <summary>The default merge policy's name.</summary>
+    public string Policy { get; }
+
+    /// <summary>True for a plan: nothing was written.</summary>
+    public bool DryRun { get; }
+
+    /// <summary>When the run started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Total wall time.</summary>
+    public TimeSpan Duration { get; internal set; }
+
+    /// <summary>Per-table reports, in the order tables were applied.</summary>
+    public IList<TableReport> Tables { get; } = [];
+
+    /// <summary>Problems not tied to one table (e.g. a foreign-key cycle).</summary>
+    public IList<string> Errors { get; } = [];
+
+    /// <summary>True when no table failed and there were no run-level errors.</summary>
+    public bool Succeeded => Errors.Count == 0 && Tables.All(t => t.Outcome != TableOutcome.Failed);
+
+    /// <summary>
+    /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors",
+    /// "tables": [{"schema", "table", "dumpRows", "missing", "identical", "conflicting", "liveOnly", "inserted", "updated",
+    /// "skipped", "duration", "outcome", "attempts", "errors", "warnings"}]}</c>; durations are seconds.
+    /// </summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteString("source", Source);
+        writer.WriteString("target", Target);
+        writer.WriteString("policy", Policy);
+        writer.WriteBoolean("dryRun", DryRun);
+        writer.WriteBoolean("succeeded", Succeeded);
+        writer.WriteString("startedAt", StartedAt);
+        writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
+        WriteStrings(writer, "errors", Errors);
+        writer.WriteStartArray("tables");
+        foreach (var t in Tables)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", t.Name.Schema);
+            writer.WriteString("table", t.Name.Name);
+            writer.WriteNumber("dumpRows", t.DumpRows);
+            writer.WriteNumber("missing", t.Missing);
+            writer.WriteNumber("identical", t.Identical);
+            writer.WriteNumber("conflicting", t.Conflicting);
+            writer.WriteNumber("liveOnly", t.LiveOnly);
+            writer.WriteNumber("inserted", t.Inserted);
+            writer.WriteNumber("updated", t.Updated);
+            writer.WriteNumber("skipped", t.Skipped);
+            writer.WriteNumber("duration", Math.Round(t.Duration.TotalSeconds, 3));
+            writer.WriteString("outcome", t.Outcome.ToString().ToLowerInvariant());
+            writer.WriteNumber("attempts", t.Attempts);
+            WriteStrings(writer, "errors", t.Errors);
+            WriteStrings(writer, "warnings", t.Warnings);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>The report as indented JSON text.</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            WriteJson(writer);
+        }
+
+        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    /// <summary>A human summary: one line per table and a total.</summary>
+    public string ToSummary()
+    {
+        var b = new StringBuilder();
+        b.Append(CultureInfo.InvariantCulture, $"{(DryRun ? "Plan" : "Restore")} from {Source} into {Target}, policy {Policy}\n");
+        var width = Math.Max(5, Tables.Count == 0 ? 0 : Tables.Max(t => t.Name.ToString().Length));
+        b.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(width)}  {"dump",10} {"missing",9} {"identical",10} {"conflict",9} {"live-only",10} {"inserted",9} {"updated",8} {"skipped",8}  outcome\n");
+        foreach (var t in Tables)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"{t.Name.ToString().PadRight(width)}  {t.DumpRows,10} {t.Missing,9} {t.Identical,10} {t.Conflicting,9} {t.LiveOnly,10} {t.Inserted,9} {t.Updated,8} {t.Skipped,8}  {t.Outcome.ToString().ToLowerInvariant()}");
+            if (t.Attempts > 1)
+            {
+                b.Append(CultureInfo.InvariantCulture, $" after {t.Attempts} attempts");
+            }
+
+            b.Append('\n');
+            foreach (var error in t.Errors)
+            {
+                b.Append("    error: ").Append(error).Append('\n');
+            }
+
+            foreach (var warning in t.Warnings)
+            {
+                b.Append("    warning: ").Append(warning).Append('\n');
+            }
+        }
+
+        foreach (var error in Errors)
+        {
+            b.Append("error: ").Append(error).Append('\n');
+        }
+
+        var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);
+        b.Append(CultureInfo.InvariantCulture,
+            $"{Tables.Count} tables, {Tables.Sum(t => t.Inserted)} inserted, {Tables.Sum(t => t.Updated)} updated, {Tables.Sum(t => t.Skipped)} skipped, {failed} failed, in {Duration.TotalSeconds:F1} s\n");
+        return b.ToString();
+    }
+}

@@ -1,0 +1,69 @@
+using Selective.Restore.Dump;
+
+namespace Selective.Restore.Report;
+
+/// <summary>How a table's restore ended.</summary>
+public enum TableOutcome
+{
+    /// <summary>Changes were written and committed (possibly none were needed).</summary>
+    Applied,
+
+    /// <summary>Dry run: classified only, nothing written.</summary>
+    Planned,
+
+    /// <summary>Nothing was applied to the table; <see cref="TableReport.Errors"/> says why.</summary>
+    Failed,
+}
+
+/// <summary>What happened to one table. Counts are rows.</summary>
+public sealed class TableReport
+{
+    internal TableReport(TableName name) => Name = name;
+
+    /// <summary>The table.</summary>
+    public TableName Name { get; }
+
+    /// <summary>Rows of this table in the dump.</summary>
+    public long DumpRows { get; internal set; }
+
+    /// <summary>Dump rows whose key is not in the live table.</summary>
+    public long Missing { get; internal set; }
+
+    /// <summary>Dump rows equal, column for column, to the live row with the same key.</summary>
+    public long Identical { get; internal set; }
+
+    /// <summary>Dump rows whose key is live but some column differs (compared NULL-safely).</summary>
+    public long Conflicting { get; internal set; }
+
+    /// <summary>Live rows whose key is not in the dump (reported, never deleted).</summary>
+    public long LiveOnly { get; internal set; }
+
+    /// <summary>Rows inserted.</summary>
+    public long Inserted { get; internal set; }
+
+    /// <summary>Live rows overwritten (take-dump or merged).</summary>
+    public long Updated { get; internal set; }
+
+    /// <summary>Rows left out: missing rows the filter excluded and conflicts a policy skipped.</summary>
+    public long Skipped { get; internal set; }
+
+    /// <summary>Wall time spent on the table (staging, classification, apply).</summary>
+    public TimeSpan Duration { get; internal set; }
+
+    /// <summary>The outcome.</summary>
+    public TableOutcome Outcome { get; internal set; }
+
+    /// <summary>Transaction attempts (more than 1 when a transient failure was retried).</summary>
+    public int Attempts { get; internal set; }
+
+    /// <summary>Why the table failed, or problems met on the way.</summary>
+    public IList<string> Errors { get; } = [];
+
+    /// <summary>Things worth knowing that did not stop the table (skipped columns, reseeded sequences...).</summary>
+    public IList<string> Warnings { get; } = [];
+
+    internal void ResetCounts()
+    {
+        Missing = Identical = Conflicting = LiveOnly = Inserted = Updated = Skipped = 0;
+    }
+}
