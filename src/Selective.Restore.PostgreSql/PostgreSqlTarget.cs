@@ -91,6 +91,12 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         return IsBroken;
     }
 
+    public string Describe(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.MessageText + (string.IsNullOrEmpty(pg.Detail) ? string.Empty : " (" + pg.Detail + ")") + " [" + pg.SqlState + "]",
+        _ => exception.Message,
+    };
+
     public Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken) =>
         PostgreSqlCatalog.ReadAsync(Connection, name, cancellationToken);
 
@@ -136,23 +142,24 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         }
 
         var list = string.Join(", ", Enumerable.Range(1, columnCount).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
-        var copy = await Connection.BeginRawBinaryCopyAsync($"COPY pg_temp.{stage} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
+        // The dump's rows are already COPY text: they go to the server unchanged (Npgsql's text import
+        // takes chars, so the UTF-8 bytes are decoded on the way and encoded again on the wire).
+        var copy = await Connection.BeginTextImportAsync($"COPY pg_temp.{stage} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
         long rows = 0;
         try
         {
-            // The dump's rows are already COPY text: they go to the server byte for byte.
-            var buffer = new byte[64 * 1024];
+            var buffer = new char[64 * 1024];
             var used = 0;
             while (await dump.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var length = dump.Current.CopyLine.Length;
+                var length = dump.Current.CopyLine.Length; // chars <= bytes for UTF-8
                 if (used + length + 1 > buffer.Length)
                 {
                     await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
                     used = 0;
                     if (length + 1 > buffer.Length)
                     {
-                        buffer = new byte[length + 1];
+                        buffer = new char[length + 1];
                     }
                 }
 
@@ -164,7 +171,6 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         }
         catch
         {
-            await copy.CancelAsync().ConfigureAwait(false);
             await copy.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -183,12 +189,10 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         return rows;
     }
 
-    private static int AppendLine(DumpRow row, byte[] buffer, int used)
+    private static int AppendLine(DumpRow row, char[] buffer, int used)
     {
-        var line = row.CopyLine;
-        line.CopyTo(buffer.AsSpan(used));
-        used += line.Length;
-        buffer[used++] = (byte)'\n';
+        used += Encoding.UTF8.GetChars(row.CopyLine, buffer.AsSpan(used));
+        buffer[used++] = '\n';
         return used;
     }
 
@@ -239,7 +243,8 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
             : $"ROW({string.Join(", ", compared.Select(c => Comparable("s." + c.Stage, c.Column)))}) IS DISTINCT FROM ROW({string.Join(", ", compared.Select(c => Comparable("l." + PgSql.Quote(c.Column.Name), c.Column)))})";
 
         var sql = $"""
-            TRUNCATE pg_temp.{staged.DeltaName}, pg_temp.{staged.Decide};
+            DELETE FROM pg_temp.{staged.DeltaName};
+            DELETE FROM pg_temp.{staged.Decide};
             INSERT INTO pg_temp.{staged.DeltaName}
             SELECT row_number() OVER (), CASE WHEN {nullKey} THEN 'n' WHEN l.{firstKey} IS NULL THEN 'm' ELSE 'c' END, s.*
             FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}
@@ -358,24 +363,30 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         }
 
         var keys = KeyStageColumns(staged.Mapping);
-        var copy = await Connection.BeginRawBinaryCopyAsync(
+        var copy = await Connection.BeginTextImportAsync(
             $"COPY pg_temp.{staged.Decide} ({string.Join(", ", keys.Select(k => k.Stage))}, sr_action) FROM STDIN", cancellationToken).ConfigureAwait(false);
         await using (copy.ConfigureAwait(false))
         {
-            var line = new ArrayBufferWriterWithReset();
+            var line = new StringBuilder();
             foreach (var (key, action) in decisions)
             {
-                line.Reset();
+                line.Clear();
                 for (var i = 0; i < keys.Count; i++)
                 {
-                    CopyText.Escape(key.TextAt(i)!, line);
-                    line.Write("\t"u8);
+                    line.Append(EscapeCopy(key.TextAt(i)!)).Append('\t');
                 }
 
-                line.Write(action switch { KeyAction.Exclude => "x\n"u8, KeyAction.TakeDump => "t\n"u8, _ => "s\n"u8 });
-                await copy.WriteAsync(line.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                line.Append(action switch { KeyAction.Exclude => 'x', KeyAction.TakeDump => 't', _ => 's' }).Append('\n');
+                await copy.WriteAsync(line, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private static string EscapeCopy(string value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(value.Length + 8);
+        CopyText.Escape(value, buffer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public async Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values)> rows, CancellationToken cancellationToken)
@@ -609,44 +620,5 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         var command = new NpgsqlCommand(sql, connection);
         await using var commandScope = command.ConfigureAwait(false);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A reusable line buffer.</summary>
-    private sealed class ArrayBufferWriterWithReset : System.Buffers.IBufferWriter<byte>
-    {
-        private byte[] _buffer = new byte[256];
-        private int _count;
-
-        public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _count);
-
-        public void Reset() => _count = 0;
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            bytes.CopyTo(GetSpan(bytes.Length));
-            _count += bytes.Length;
-        }
-
-        public void Advance(int count) => _count += count;
-
-        public Memory<byte> GetMemory(int sizeHint = 0)
-        {
-            Ensure(sizeHint);
-            return _buffer.AsMemory(_count);
-        }
-
-        public Span<byte> GetSpan(int sizeHint = 0)
-        {
-            Ensure(sizeHint);
-            return _buffer.AsSpan(_count);
-        }
-
-        private void Ensure(int sizeHint)
-        {
-            if (_count + Math.Max(1, sizeHint) > _buffer.Length)
-            {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _count + sizeHint));
-            }
-        }
     }
 }

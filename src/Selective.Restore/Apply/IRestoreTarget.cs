@@ -84,6 +84,9 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>True for failures worth retrying (serialization failure, deadlock, dropped connection).</summary>
     bool IsTransient(Exception exception);
 
+    /// <summary>A database error as one line: the server's message and detail (which key, which constraint), no stack or credentials.</summary>
+    string Describe(Exception exception);
+
     /// <summary>Reads a live table's shape from the catalog, or null when it does not exist.</summary>
     Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken);
 

@@ -82,6 +82,7 @@ public sealed class RestoreReport
             writer.WriteNumber("attempts", t.Attempts);
             WriteStrings(writer, "errors", t.Errors);
             WriteStrings(writer, "warnings", t.Warnings);
+            WriteStrings(writer, "notes", t.Notes);
             writer.WriteEndObject();
         }
 

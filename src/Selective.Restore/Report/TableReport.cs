@@ -62,8 +62,13 @@ public sealed class TableReport
     /// <summary>Things worth knowing that did not stop the table (skipped columns, reseeded sequences...).</summary>
     public IList<string> Warnings { get; } = [];
 
+    /// <summary>What was done besides rows (e.g. sequences moved past restored IDs).</summary>
+    public IList<string> Notes { get; } = [];
+
     internal void ResetCounts()
     {
         Missing = Identical = Conflicting = LiveOnly = Inserted = Updated = Skipped = 0;
+        Notes.Clear();
+        Warnings.Clear();
     }
 }

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using Selective.Restore.Dump;
+
+namespace Selective.Restore.Apply;
+
+/// <summary>Source-generated log messages. Targets are logged by description only (never a connection string).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "{Mode} from {Source} into {Target} with policy {Policy}")]
+    public static partial void Starting(ILogger logger, string mode, string? source, string target, string policy);
+
+    [LoggerMessage(2, LogLevel.Information, "Staged {Table}: {Rows} dump rows")]
+    public static partial void Staged(ILogger logger, TableName table, long rows);
+
+    [LoggerMessage(3, LogLevel.Information, "{Table}: {Missing} missing, {Identical} identical, {Conflicting} conflicting, {LiveOnly} live-only")]
+    public static partial void Classified(ILogger logger, TableName table, long missing, long identical, long conflicting, long liveOnly);
+
+    [LoggerMessage(4, LogLevel.Information, "{Table}: {Inserted} inserted, {Updated} updated, {Skipped} skipped")]
+    public static partial void Applied(ILogger logger, TableName table, long inserted, long updated, long skipped);
+
+    [LoggerMessage(5, LogLevel.Warning, "{Table}: attempt {Attempt} failed with a transient error, retrying: {Error}")]
+    public static partial void Retrying(ILogger logger, string table, int attempt, string error);
+
+    [LoggerMessage(6, LogLevel.Error, "{Table} failed, nothing applied to it: {Error}")]
+    public static partial void TableFailed(ILogger logger, string table, string error);
+
+    [LoggerMessage(7, LogLevel.Warning, "{Table}: {Message}")]
+    public static partial void TableWarning(ILogger logger, TableName table, string message);
+
+    [LoggerMessage(8, LogLevel.Warning, "Connection to {Target} lost; reconnecting and staging {Count} tables again")]
+    public static partial void Restaging(ILogger logger, string target, int count);
+
+    [LoggerMessage(9, LogLevel.Error, "Restore stopped before applying anything: {Error}")]
+    public static partial void RunFailed(ILogger logger, string error);
+}

@@ -1,0 +1,230 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Selective.Restore.Apply;
+using Selective.Restore.Dump;
+using Selective.Restore.Filtering;
+using Selective.Restore.Merge;
+
+namespace Selective.Restore;
+
+/// <summary>The entry point: <c>SelectiveRestore.FromDump("backup.sql.gz").ToPostgreSql(cs).Build().RunAsync()</c>.</summary>
+public static class SelectiveRestore
+{
+    /// <summary>Starts configuring a restore from a dump file (re-opened if a lost connection forces staging again).</summary>
+    public static RestoreBuilder FromDump(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return new RestoreBuilder(path);
+    }
+}
+
+/// <summary>Retry behaviour for transient failures (serialization failures, deadlocks, dropped connections).</summary>
+public sealed class RestoreRetryOptions
+{
+    /// <summary>Retries after the first attempt. Default: 4. Range 0–100.</summary>
+    public int MaxRetryAttempts { get; set; } = 4;
+
+    /// <summary>Delay before the first retry, doubled each time with jitter. Default: 200 ms. Range 0–5 min.</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    internal void Validate()
+    {
+        if (MaxRetryAttempts is < 0 or > 100)
+        {
+            throw new InvalidOperationException($"RestoreRetryOptions.MaxRetryAttempts must be between 0 and 100 (was {MaxRetryAttempts}).");
+        }
+
+        if (Delay < TimeSpan.Zero || Delay > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException($"RestoreRetryOptions.Delay must be between 0 and 5 minutes (was {Delay}).");
+        }
+    }
+}
+
+/// <summary>
+/// Configures a selective restore. Every option has a safe default: all tables, <see cref="MergePolicy.PreferLive"/>,
+/// one transaction per table, retries of transient failures, no logging.
+/// </summary>
+public sealed class RestoreBuilder
+{
+    private readonly List<string> _include = [];
+    private readonly List<string> _exclude = [];
+    private readonly List<(TableFilter Pattern, MergePolicy Policy)> _tablePolicies = [];
+    private MergePolicy _policy = MergePolicy.PreferLive;
+    private TransactionMode _transactionMode = TransactionMode.PerTable;
+    private bool _plan;
+    private ResiliencePipeline? _pipeline;
+    private RestoreRetryOptions _retry = new();
+    private ILogger _logger = NullLogger.Instance;
+    private IProgress<RestoreProgress>? _progress;
+    private bool _skipUnknownColumns;
+    private int _batchSize = 1000;
+    private Func<IRestoreTarget>? _target;
+
+    internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
+
+    internal string DumpPath { get; }
+
+    /// <summary>Restore only tables matching these patterns (pg_dump <c>-t</c> style, see <see cref="TableFilter"/>).</summary>
+    public RestoreBuilder IncludeTables(params string[] patterns)
+    {
+        _include.AddRange(patterns);
+        return this;
+    }
+
+    /// <summary>Leave out tables matching these patterns (wins over <see cref="IncludeTables"/>).</summary>
+    public RestoreBuilder ExcludeTables(params string[] patterns)
+    {
+        _exclude.AddRange(patterns);
+        return this;
+    }
+
+    /// <summary>The policy for every table without a more specific one. Default: <see cref="MergePolicy.PreferLive"/>.</summary>
+    public RestoreBuilder WithPolicy(MergePolicy policy)
+    {
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        return this;
+    }
+
+    /// <summary>The policy for tables matching <paramref name="tablePattern"/>; the first matching pattern wins.</summary>
+    public RestoreBuilder WithPolicy(string tablePattern, MergePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        _tablePolicies.Add((TableFilter.Create([tablePattern]), policy));
+        return this;
+    }
+
+    /// <summary>Transaction per table (default) or one for the whole restore.</summary>
+    public RestoreBuilder WithTransactionMode(TransactionMode mode)
+    {
+        _transactionMode = mode;
+        return this;
+    }
+
+    /// <summary>
+    /// Dry run: stage and classify, write nothing to live tables (transactions are READ ONLY and rolled back).
+    /// Needs only SELECT on the tables and TEMP on the database.
+    /// </summary>
+    public RestoreBuilder AsPlan(bool plan = true)
+    {
+        _plan = plan;
+        return this;
+    }
+
+    /// <summary>Replaces the default retry with your own pipeline; it wraps each table's transaction (staging again after a lost connection).</summary>
+    public RestoreBuilder WithResiliencePipeline(ResiliencePipeline pipeline)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        return this;
+    }
+
+    /// <summary>Tunes the default retry of transient failures.</summary>
+    public RestoreBuilder WithRetry(RestoreRetryOptions options)
+    {
+        _retry = options ?? throw new ArgumentNullException(nameof(options));
+        return this;
+    }
+
+    /// <summary>Logs progress and problems (never credentials).</summary>
+    public RestoreBuilder WithLogger(ILogger logger)
+    {
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        return this;
+    }
+
+    /// <summary>Reports rows staged and tables done.</summary>
+    public RestoreBuilder WithProgress(IProgress<RestoreProgress> progress)
+    {
+        _progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        return this;
+    }
+
+    /// <summary>Ignore (with a warning) dump columns the live table does not have, instead of failing the table.</summary>
+    public RestoreBuilder SkipUnknownColumns(bool skip = true)
+    {
+        _skipUnknownColumns = skip;
+        return this;
+    }
+
+    /// <summary>Rows read back per round trip for application-defined policies. Default: 1000; range 1–100000.</summary>
+    public RestoreBuilder WithBatchSize(int rows)
+    {
+        _batchSize = rows;
+        return this;
+    }
+
+    /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
+    internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
+    {
+        _target = target;
+        return this;
+    }
+
+    /// <summary>Validates the configuration and returns the engine.</summary>
+    /// <exception cref="InvalidOperationException">No target, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException">A table pattern is malformed.</exception>
+    public RestoreEngine Build()
+    {
+        if (_target is null)
+        {
+            throw new InvalidOperationException("No target database: call a target's extension, e.g. .ToPostgreSql(connectionString).");
+        }
+
+        if (_batchSize is < 1 or > 100_000)
+        {
+            throw new InvalidOperationException($"Batch size must be between 1 and 100000 (was {_batchSize}).");
+        }
+
+        _retry.Validate();
+        if (!File.Exists(DumpPath))
+        {
+            throw new InvalidOperationException($"{DumpPath}: no such dump file.");
+        }
+
+        return new RestoreEngine(new RestoreSettings(
+            DumpPath,
+            TableFilter.Create(_include, _exclude),
+            _policy,
+            [.. _tablePolicies],
+            _transactionMode,
+            _plan,
+            _pipeline,
+            _retry,
+            _logger,
+            _progress,
+            _skipUnknownColumns,
+            _batchSize,
+            _target));
+    }
+}
+
+/// <summary>Everything <see cref="RestoreBuilder.Build"/> validated.</summary>
+internal sealed record RestoreSettings(
+    string DumpPath,
+    TableFilter Filter,
+    MergePolicy Policy,
+    IReadOnlyList<(TableFilter Pattern, MergePolicy Policy)> TablePolicies,
+    TransactionMode TransactionMode,
+    bool Plan,
+    ResiliencePipeline? Pipeline,
+    RestoreRetryOptions Retry,
+    ILogger Logger,
+    IProgress<RestoreProgress>? Progress,
+    bool SkipUnknownColumns,
+    int BatchSize,
+    Func<IRestoreTarget> TargetFactory)
+{
+    public MergePolicy PolicyFor(TableName table)
+    {
+        foreach (var (pattern, policy) in TablePolicies)
+        {
+            if (pattern.Matches(table))
+            {
+                return policy;
+            }
+        }
+
+        return Policy;
+    }
+}

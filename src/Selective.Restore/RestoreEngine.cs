@@ -1,0 +1,542 @@
+using System.Diagnostics;
+using Polly;
+using Polly.Retry;
+using Selective.Restore.Apply;
+using Selective.Restore.Dump;
+using Selective.Restore.Filtering;
+using Selective.Restore.Merge;
+using Selective.Restore.Report;
+using Selective.Restore.Schema;
+
+namespace Selective.Restore;
+
+/// <summary>
+/// Runs a selective restore: stages the selected dump tables on the server (one streaming pass over the
+/// dump), orders them parents-first by foreign key, then per table — in a transaction, retried on transient
+/// failures — classifies rows against live, applies the merge policy and reseeds sequences.
+/// </summary>
+public sealed class RestoreEngine
+{
+    private readonly RestoreSettings _settings;
+
+    internal RestoreEngine(RestoreSettings settings) => _settings = settings;
+
+    /// <summary>Runs the restore (or the plan). Expected outcomes are in the report; only cancellation and unexpected failures throw.</summary>
+    public async Task<RestoreReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var target = _settings.TargetFactory();
+        await using (target.ConfigureAwait(false))
+        {
+            var report = new RestoreReport(_settings.DumpPath, target.Description, _settings.Policy.Name, _settings.Plan, DateTimeOffset.UtcNow);
+            var logger = _settings.Logger;
+            Log.Starting(logger, _settings.Plan ? "Plan" : "Restore", _settings.DumpPath, target.Description, _settings.Policy.Name);
+            var run = new Run(_settings, target, report);
+            try
+            {
+                await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                report.Duration = clock.Elapsed;
+            }
+
+            return report;
+        }
+    }
+
+    /// <summary>One run's state.</summary>
+    private sealed class Run(RestoreSettings settings, IRestoreTarget target, RestoreReport report)
+    {
+        private readonly List<TableState> _tables = [];
+        private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
+
+        public async Task ExecuteAsync(CancellationToken cancellationToken)
+        {
+            // 1. Stage every selected table (one pass over the dump). A malformed dump stops everything: nothing is applied.
+            try
+            {
+                await _pipeline.ExecuteAsync(
+                    async token =>
+                    {
+                        if (target.IsBroken || target.Session == 0)
+                        {
+                            await target.ConnectAsync(token).ConfigureAwait(false);
+                        }
+
+                        await StageAsync(only: null, token).ConfigureAwait(false);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (DumpFormatException ex)
+            {
+                FailRun(ex.Message);
+                return;
+            }
+
+            // 2. Parents before children.
+            var staged = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
+            IReadOnlyList<IReadOnlyList<LiveTable>> groups;
+            try
+            {
+                groups = ForeignKeyGraph.Order([.. staged.Select(t => t.Live!)]);
+            }
+            catch (ForeignKeyCycleException ex)
+            {
+                FailRun(ex.Message);
+                return;
+            }
+
+            var byName = staged.ToDictionary(t => t.Name);
+            var ordered = groups.Select(g => g.Select(live => byName[live.Name]).ToList()).ToList();
+
+            // 3. Apply, each group in its own transaction, or all in one.
+            if (settings.TransactionMode == TransactionMode.SingleTransaction)
+            {
+                await ApplyAsync([.. ordered.SelectMany(g => g)], deferConstraints: ordered.Any(g => g.Count > 1), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var group in ordered)
+                {
+                    await ApplyAsync(group, deferConstraints: group.Count > 1, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            // Applied tables in the order they were applied, then those that failed before (staging, mapping).
+            foreach (var table in ordered.SelectMany(g => g).Concat(_tables.Where(t => !staged.Contains(t))))
+            {
+                report.Tables.Add(table.Report);
+            }
+        }
+
+        private void FailRun(string error)
+        {
+            Log.RunFailed(settings.Logger, error);
+            report.Errors.Add(error);
+            foreach (var table in _tables)
+            {
+                table.Report.Outcome = TableOutcome.Failed;
+                report.Tables.Add(table.Report);
+            }
+        }
+
+        private static ResiliencePipeline DefaultPipeline(RestoreSettings settings, IRestoreTarget target) =>
+            new ResiliencePipelineBuilder()
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = args => ValueTask.FromResult(
+                        args.Outcome.Exception is { } e && e is not (RestoreTableException or DumpFormatException or OperationCanceledException) && target.IsTransient(e)),
+                    MaxRetryAttempts = Math.Max(settings.Retry.MaxRetryAttempts, 1),
+                    Delay = settings.Retry.Delay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    OnRetry = args =>
+                    {
+                        Log.Retrying(settings.Logger, "restore", args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "unknown");
+                        return default;
+                    },
+                })
+                .Build();
+
+        // ------------------------------------------------------------ staging
+
+        /// <summary>Streams the dump and stages the selected tables (or just <paramref name="only"/>, after a reconnect).</summary>
+        private async Task StageAsync(HashSet<TableName>? only, CancellationToken cancellationToken)
+        {
+            var filter = only is null
+                ? settings.Filter
+                : TableFilter.Create(only.Select(Pattern));
+            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter });
+            await using (reader.ConfigureAwait(false))
+            {
+                var stagedThisPass = new HashSet<TableName>();
+                while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
+                {
+                    var state = _tables.Find(t => t.Name == dump.Name);
+                    if (state is null)
+                    {
+                        state = new TableState(dump.Name, _tables.Count + 1);
+                        _tables.Add(state);
+                    }
+
+                    if (state.Failed)
+                    {
+                        continue;
+                    }
+
+                    var clock = Stopwatch.StartNew();
+                    try
+                    {
+                        state.Live ??= await target.ReadTableAsync(dump.Name, cancellationToken).ConfigureAwait(false)
+                                       ?? throw new RestoreTableException($"the target database has no table {dump.Name}");
+                        var mapping = Map(state, dump);
+                        if (stagedThisPass.Add(dump.Name))
+                        {
+                            state.Staged = await target.StageAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            state.Staged!.DumpRows += await target.StageMoreAsync(state.Staged, dump, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        state.Report.DumpRows = state.Staged.DumpRows;
+                        Log.Staged(settings.Logger, dump.Name, dump.RowsRead);
+                        settings.Progress?.Report(new RestoreProgress("stage", dump.Name, dump.RowsRead, stagedThisPass.Count, -1));
+                    }
+                    catch (Exception ex) when (IsTableFailure(ex))
+                    {
+                        Fail(state, ex);
+                    }
+                    finally
+                    {
+                        state.Report.Duration += clock.Elapsed;
+                    }
+                }
+            }
+
+            if (only is not null)
+            {
+                foreach (var name in only)
+                {
+                    var state = _tables.Find(t => t.Name == name)!;
+                    if (!state.Failed && state.Staged?.Session != target.Session)
+                    {
+                        Fail(state, new RestoreTableException("the table was not found in the dump when staging it again"));
+                    }
+                }
+            }
+        }
+
+        private static string Pattern(TableName name) =>
+            $"\"{name.Schema.Replace("\"", "\"\"", StringComparison.Ordinal)}\".\"{name.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+        /// <summary>Matches dump columns to live columns by name (by position when the dump has no names) and checks the live table can take the rows.</summary>
+        private TableMapping Map(TableState state, DumpTable dump)
+        {
+            var live = state.Live!;
+            if (state.Mapping is { } existing)
+            {
+                if (!existing.DumpColumns.SequenceEqual(dump.Columns))
+                {
+                    throw new RestoreTableException($"the dump has {dump.Name} twice with different column lists");
+                }
+
+                return existing;
+            }
+
+            var targets = new LiveColumn?[dump.Columns.Count];
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < dump.Columns.Count; i++)
+            {
+                var column = dump.Columns[i];
+                var match = column.Name is { } name
+                    ? live.Find(name)
+                    : column.Position <= live.Columns.Count ? live.Columns[column.Position - 1] : null;
+                var label = column.Name ?? $"#{column.Position}";
+                if (match is null)
+                {
+                    if (!settings.SkipUnknownColumns)
+                    {
+                        throw new RestoreTableException($"dump column {label} does not exist in the live table (skip unknown columns to ignore it)");
+                    }
+
+                    Warn(state, $"dump column {label} does not exist in the live table; its values are ignored");
+                    continue;
+                }
+
+                if (!used.Add(match.Name))
+                {
+                    throw new RestoreTableException($"two dump columns map to live column {match.Name}");
+                }
+
+                if (match.IsGenerated)
+                {
+                    Warn(state, $"column {match.Name} is generated in the live table; the dump's values are not written");
+                }
+
+                targets[i] = match;
+            }
+
+            foreach (var column in live.Columns)
+            {
+                if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null } && !used.Contains(column.Name))
+                {
+                    throw new RestoreTableException($"live column {column.Name} is NOT NULL without a default and the dump has no value for it");
+                }
+            }
+
+            if (live.PrimaryKey.Count == 0)
+            {
+                throw new RestoreTableException("the live table has no primary key, so dump rows cannot be matched to live rows");
+            }
+
+            foreach (var key in live.PrimaryKey)
+            {
+                if (!used.Contains(key))
+                {
+                    throw new RestoreTableException($"the dump has no values for primary key column {key}");
+                }
+            }
+
+            state.Mapping = new TableMapping(live, dump.Columns, targets, live.PrimaryKey);
+            return state.Mapping;
+        }
+
+        // ------------------------------------------------------------ apply
+
+        private async Task ApplyAsync(List<TableState> tables, bool deferConstraints, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            var attempts = 0;
+            try
+            {
+                await _pipeline.ExecuteAsync(
+                    async token =>
+                    {
+                        attempts++;
+                        await EnsureStagedAsync(tables, token).ConfigureAwait(false);
+                        await target.BeginAsync(settings.Plan, token).ConfigureAwait(false);
+                        try
+                        {
+                            if (deferConstraints && !settings.Plan)
+                            {
+                                await target.DeferConstraintsAsync(token).ConfigureAwait(false);
+                            }
+
+                            foreach (var table in tables)
+                            {
+                                await ProcessAsync(table, token).ConfigureAwait(false);
+                            }
+
+                            if (settings.Plan)
+                            {
+                                await target.RollbackAsync(token).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await target.CommitAsync(token).ConfigureAwait(false);
+                            }
+                        }
+                        catch
+                        {
+                            await RollbackQuietlyAsync().ConfigureAwait(false);
+                            throw;
+                        }
+                    },
+                    cancellationToken).ConfigureAwait(false);
+
+                foreach (var table in tables)
+                {
+                    table.Report.Outcome = settings.Plan ? TableOutcome.Planned : TableOutcome.Applied;
+                    table.Completed = true;
+                }
+            }
+            catch (Exception ex) when (IsTableFailure(ex) || target.IsTransient(ex))
+            {
+                foreach (var table in tables)
+                {
+                    // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
+                    table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                    Fail(table, tables.Count > 1 ? new RestoreTableException($"{Describe(ex)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together)", ex) : ex);
+                }
+            }
+            finally
+            {
+                foreach (var table in tables)
+                {
+                    table.Report.Attempts = attempts;
+                    table.Report.Duration += clock.Elapsed / tables.Count;
+                }
+            }
+        }
+
+        /// <summary>After a lost connection the session's staging is gone: reconnect and stage the unfinished tables again.</summary>
+        private async Task EnsureStagedAsync(List<TableState> tables, CancellationToken cancellationToken)
+        {
+            if (!target.IsBroken && tables.TrueForAll(t => t.Staged!.Session == target.Session))
+            {
+                return;
+            }
+
+            if (target.IsBroken)
+            {
+                await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Stage every table still to be applied in one pass, so later groups do not re-read the dump again.
+            var pending = _tables.Where(t => t is { Failed: false, Staged: not null, Completed: false }).Select(t => t.Name).ToHashSet();
+            pending.UnionWith(tables.Select(t => t.Name));
+            Log.Restaging(settings.Logger, target.Description, pending.Count);
+            await StageAsync(pending, cancellationToken).ConfigureAwait(false);
+            var lost = tables.FirstOrDefault(t => t.Failed);
+            if (lost is not null)
+            {
+                throw new RestoreTableException($"staging {lost.Name} again after a lost connection failed: {string.Join("; ", lost.Report.Errors)}");
+            }
+        }
+
+        private async Task ProcessAsync(TableState table, CancellationToken cancellationToken)
+        {
+            var staged = table.Staged!;
+            var tableReport = table.Report;
+            tableReport.ResetCounts();
+            var classification = await target.ClassifyAsync(staged, cancellationToken).ConfigureAwait(false);
+            tableReport.Missing = classification.Missing;
+            tableReport.Identical = classification.Identical;
+            tableReport.Conflicting = classification.Conflicting;
+            tableReport.LiveOnly = classification.LiveOnly;
+            Log.Classified(settings.Logger, table.Name, classification.Missing, classification.Identical, classification.Conflicting, classification.LiveOnly);
+            if (settings.Plan)
+            {
+                return;
+            }
+
+            var policy = settings.PolicyFor(table.Name);
+            if (policy.Conflicts == ConflictHandling.Fail && classification.Conflicting > 0)
+            {
+                throw new RestoreTableException($"{classification.Conflicting} rows conflict with live rows and the policy is {policy.Name}");
+            }
+
+            if (policy.MissingFilter is { } include && classification.Missing > 0)
+            {
+                await ForEachBatchAsync(staged, RowClass.Missing, async (rows, token) =>
+                {
+                    var excluded = new List<(RowValues, KeyAction)>();
+                    foreach (var row in rows)
+                    {
+                        if (!await include(new MissingRowArguments(table.Name, row.Key, row.Dump, token)).ConfigureAwait(false))
+                        {
+                            excluded.Add((row.Key, KeyAction.Exclude));
+                        }
+                    }
+
+                    await target.RecordDecisionsAsync(staged, excluded, token).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            long merged = 0;
+            if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && classification.Conflicting > 0)
+            {
+                await ForEachBatchAsync(staged, RowClass.Conflicting, async (rows, token) =>
+                {
+                    var decisions = new List<(RowValues, KeyAction)>();
+                    var mergedRows = new List<(RowValues, IReadOnlyDictionary<string, object?>)>();
+                    foreach (var row in rows)
+                    {
+                        var decision = await resolve(new ConflictArguments(table.Name, row.Key, row.Dump, row.Live!, token)).ConfigureAwait(false);
+                        switch (decision.Action)
+                        {
+                            case ConflictAction.TakeDump:
+                                decisions.Add((row.Key, KeyAction.TakeDump));
+                                break;
+                            case ConflictAction.Skip:
+                                decisions.Add((row.Key, KeyAction.Skip));
+                                break;
+                            case ConflictAction.Merge:
+                                mergedRows.Add((row.Key, decision.MergedValues!));
+                                break;
+                            case ConflictAction.Fail:
+                                throw new RestoreTableException($"policy {policy.Name} failed the table at key ({Describe(row.Key)}): {decision.Reason}");
+                        }
+                    }
+
+                    await target.RecordDecisionsAsync(staged, decisions, token).ConfigureAwait(false);
+                    merged += await target.ApplyMergedAsync(staged, mergedRows, token).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            var counts = await target.ApplyAsync(staged, new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump), cancellationToken)
+                .ConfigureAwait(false);
+            tableReport.Inserted = counts.Inserted;
+            tableReport.Updated = counts.Updated + merged;
+            tableReport.Skipped = counts.Excluded + counts.Skipped;
+            if (counts.Inserted < classification.Missing - counts.Excluded)
+            {
+                tableReport.Warnings.Add($"{classification.Missing - counts.Excluded - counts.Inserted} missing rows were inserted concurrently by someone else and left as they are");
+            }
+
+            foreach (var note in await target.ReseedAsync(table.Live!, cancellationToken).ConfigureAwait(false))
+            {
+                tableReport.Notes.Add(note);
+            }
+
+            Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
+            settings.Progress?.Report(new RestoreProgress("apply", table.Name, tableReport.Inserted + tableReport.Updated, _tables.Count(t => t.Report.Outcome != TableOutcome.Failed), _tables.Count));
+        }
+
+        private async Task ForEachBatchAsync(StagedTable staged, RowClass rowClass, Func<IReadOnlyList<RowPair>, CancellationToken, Task> handle, CancellationToken cancellationToken)
+        {
+            long after = 0;
+            while (true)
+            {
+                var rows = await target.ReadRowsAsync(staged, rowClass, after, settings.BatchSize, cancellationToken).ConfigureAwait(false);
+                if (rows.Count == 0)
+                {
+                    return;
+                }
+
+                await handle(rows, cancellationToken).ConfigureAwait(false);
+                after = rows[^1].Position;
+            }
+        }
+
+        private async Task RollbackQuietlyAsync()
+        {
+            try
+            {
+                await target.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (target.IsTransient(ex) || ex is InvalidOperationException)
+            {
+                // The connection is gone; the server rolled back for us.
+            }
+        }
+
+        private bool IsTableFailure(Exception ex) =>
+            ex is not (OperationCanceledException or DumpFormatException) && (ex is RestoreTableException || !target.IsTransient(ex));
+
+        private void Fail(TableState table, Exception ex)
+        {
+            table.Failed = true;
+            table.Report.Outcome = TableOutcome.Failed;
+            var message = Describe(ex);
+            table.Report.Errors.Add(message);
+            Log.TableFailed(settings.Logger, table.Name.ToString(), message);
+        }
+
+        private void Warn(TableState table, string message)
+        {
+            if (!table.Report.Warnings.Contains(message))
+            {
+                table.Report.Warnings.Add(message);
+                Log.TableWarning(settings.Logger, table.Name, message);
+            }
+        }
+
+        private string Describe(Exception ex) => ex is RestoreTableException ? ex.Message : target.Describe(ex);
+
+        private static string Describe(RowValues key) =>
+            string.Join(", ", key.Columns.Select(c => $"{c}={key.GetText(c) ?? "NULL"}"));
+    }
+
+    private sealed class TableState(TableName name, int ordinal)
+    {
+        public TableName Name { get; } = name;
+
+        public int Ordinal { get; } = ordinal;
+
+        public TableReport Report { get; } = new(name);
+
+        public LiveTable? Live { get; set; }
+
+        public TableMapping? Mapping { get; set; }
+
+        public StagedTable? Staged { get; set; }
+
+        public bool Failed { get; set; }
+
+        /// <summary>Applied (or planned) and committed: never staged or applied again.</summary>
+        public bool Completed { get; set; }
+    }
+}
