@@ -14,12 +14,15 @@ internal static class CliApp
     public const int Failure = 1;
     public const int UsageError = 2;
 
+    /// <summary>Runs the command line; output and error are the process's stdout and stderr (tests pass writers).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("selective-restore: inspect, split and selectively restore PostgreSQL dumps without a full restore.")
         {
             InspectCommand.Create(output),
             SplitCommand.Create(output),
+            RestoreCommands.CreatePlan(output),
+            RestoreCommands.CreateApply(output),
         };
 
         var parse = root.Parse(args);
@@ -44,7 +47,7 @@ internal static class CliApp
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
             return Failure;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or System.Data.Common.DbException)
         {
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
             return Failure;

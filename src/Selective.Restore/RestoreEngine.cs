@@ -76,35 +76,26 @@ public sealed class RestoreEngine
 
             // 2. Parents before children.
             var staged = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
-            IReadOnlyList<IReadOnlyList<LiveTable>> groups;
-            try
-            {
-                groups = ForeignKeyGraph.Order([.. staged.Select(t => t.Live!)]);
-            }
-            catch (ForeignKeyCycleException ex)
-            {
-                FailRun(ex.Message);
-                return;
-            }
-
             var byName = staged.ToDictionary(t => t.Name);
-            var ordered = groups.Select(g => g.Select(live => byName[live.Name]).ToList()).ToList();
+            var groups = ForeignKeyGraph.Order([.. staged.Select(t => t.Live!)]);
+            var ordered = groups.Select(g => (Group: g, Tables: g.Tables.Select(live => byName[live.Name]).ToList())).ToList();
 
             // 3. Apply, each group in its own transaction, or all in one.
             if (settings.TransactionMode == TransactionMode.SingleTransaction)
             {
-                await ApplyAsync([.. ordered.SelectMany(g => g)], deferConstraints: ordered.Any(g => g.Count > 1), cancellationToken).ConfigureAwait(false);
+                var cycles = ordered.Where(g => g.Group.IsCycle).Select(g => g.Group).ToList();
+                await ApplyAsync([.. ordered.SelectMany(g => g.Tables)], cycles, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                foreach (var group in ordered)
+                foreach (var (group, tables) in ordered)
                 {
-                    await ApplyAsync(group, deferConstraints: group.Count > 1, cancellationToken).ConfigureAwait(false);
+                    await ApplyAsync(tables, group.IsCycle ? [group] : [], cancellationToken).ConfigureAwait(false);
                 }
             }
 
             // Applied tables in the order they were applied, then those that failed before (staging, mapping).
-            foreach (var table in ordered.SelectMany(g => g).Concat(_tables.Where(t => !staged.Contains(t))))
+            foreach (var table in ordered.SelectMany(g => g.Tables).Concat(_tables.Where(t => !staged.Contains(t))))
             {
                 report.Tables.Add(table.Report);
             }
@@ -162,6 +153,7 @@ public sealed class RestoreEngine
 
                     if (state.Failed)
                     {
+                        state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
                         continue;
                     }
 
@@ -187,6 +179,7 @@ public sealed class RestoreEngine
                     catch (Exception ex) when (IsTableFailure(ex))
                     {
                         Fail(state, ex);
+                        state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -266,26 +259,32 @@ public sealed class RestoreEngine
                 }
             }
 
+            // Rows are matched on the primary key; without one, on a unique key whose columns are all NOT NULL
+            // (a unique key with a nullable column cannot identify rows: NULL never matches).
+            var key = live.PrimaryKey.Count > 0
+                ? live.PrimaryKey
+                : live.UniqueKeys.FirstOrDefault(u => u.All(c => live.Find(c)?.NotNull == true))
+                  ?? throw new RestoreTableException("the live table has no primary key (nor a unique key on NOT NULL columns), so dump rows cannot be matched to live rows");
             if (live.PrimaryKey.Count == 0)
             {
-                throw new RestoreTableException("the live table has no primary key, so dump rows cannot be matched to live rows");
+                Warn(state, $"no primary key: rows are matched on unique key ({string.Join(", ", key)})");
             }
 
-            foreach (var key in live.PrimaryKey)
+            foreach (var column in key)
             {
-                if (!used.Contains(key))
+                if (!used.Contains(column))
                 {
-                    throw new RestoreTableException($"the dump has no values for primary key column {key}");
+                    throw new RestoreTableException($"the dump has no values for key column {column}");
                 }
             }
 
-            state.Mapping = new TableMapping(live, dump.Columns, targets, live.PrimaryKey);
+            state.Mapping = new TableMapping(live, dump.Columns, targets, key);
             return state.Mapping;
         }
 
         // ------------------------------------------------------------ apply
 
-        private async Task ApplyAsync(List<TableState> tables, bool deferConstraints, CancellationToken cancellationToken)
+        private async Task ApplyAsync(List<TableState> tables, List<ForeignKeyGroup> cycles, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             var attempts = 0;
@@ -299,7 +298,7 @@ public sealed class RestoreEngine
                         await target.BeginAsync(settings.Plan, token).ConfigureAwait(false);
                         try
                         {
-                            if (deferConstraints && !settings.Plan)
+                            if (cycles.Count > 0 && !settings.Plan)
                             {
                                 await target.DeferConstraintsAsync(token).ConfigureAwait(false);
                             }
@@ -338,7 +337,7 @@ public sealed class RestoreEngine
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
                     table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
-                    Fail(table, tables.Count > 1 ? new RestoreTableException($"{Describe(ex)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together)", ex) : ex);
+                    Fail(table, tables.Count > 1 ? new RestoreTableException($"{Describe(ex)}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)", ex) : ex);
                 }
             }
             finally
@@ -479,6 +478,17 @@ public sealed class RestoreEngine
                 await handle(rows, cancellationToken).ConfigureAwait(false);
                 after = rows[^1].Position;
             }
+        }
+
+        /// <summary>Why a cycle may have failed: its foreign keys that cannot be deferred.</summary>
+        private static string Explain(List<ForeignKeyGroup> cycles)
+        {
+            var blocking = cycles.Where(c => c.BlockingKeys.Count > 0).ToList();
+            return blocking.Count == 0
+                ? string.Empty
+                : "; " + string.Join("; ", blocking.Select(c =>
+                    $"tables {string.Join(", ", c.Tables.Select(t => t.Name))} reference each other in a cycle through foreign keys that are not DEFERRABLE ({string.Join(", ", c.BlockingKeys)}), " +
+                    "so rows that depend on each other across it cannot be restored: make one of them DEFERRABLE, or restore the rows by hand"));
         }
 
         private async Task RollbackQuietlyAsync()

@@ -3,42 +3,47 @@ using Selective.Restore.Dump;
 namespace Selective.Restore.Schema;
 
 /// <summary>
+/// Tables restored together: one table, or the tables of a foreign-key cycle, which are written in one
+/// transaction (with DEFERRABLE constraints deferred) so that whatever order the rows need is possible.
+/// </summary>
+/// <param name="Tables">The tables, in the order they are written.</param>
+/// <param name="BlockingKeys">For a cycle, its foreign keys that are not DEFERRABLE (as <c>table.constraint -> referenced</c>): if the restored rows depend on each other through these, no order works.</param>
+public sealed record ForeignKeyGroup(IReadOnlyList<LiveTable> Tables, IReadOnlyList<string> BlockingKeys)
+{
+    /// <summary>True when the group is a cycle of several tables.</summary>
+    public bool IsCycle => Tables.Count > 1;
+
+    /// <inheritdoc />
+    public override string ToString() => IsCycle ? $"cycle {string.Join(" <-> ", Tables.Select(t => t.Name))}" : Tables[0].Name.ToString();
+}
+
+/// <summary>
 /// Orders tables so that referenced (parent) tables are restored before the tables that reference them.
 /// Self-references need no order (each table is written by one statement, and the server checks the
-/// constraint at the end of it). A cycle between tables is allowed only when every foreign key on it is
-/// DEFERRABLE: those tables then form one group applied in one transaction with deferred checks.
+/// constraint at the end of it). Tables that reference each other in a cycle form one group.
 /// </summary>
 public static class ForeignKeyGraph
 {
     /// <summary>Computes the restore order.</summary>
     /// <param name="tables">The tables to restore; foreign keys to tables outside this set are ignored.</param>
-    /// <returns>Groups in order; a group has one table, or several that form a deferrable cycle.</returns>
-    /// <exception cref="ForeignKeyCycleException">A cycle has a foreign key that is not deferrable.</exception>
-    public static IReadOnlyList<IReadOnlyList<LiveTable>> Order(IReadOnlyList<LiveTable> tables)
+    /// <returns>Groups, parents first.</returns>
+    public static IReadOnlyList<ForeignKeyGroup> Order(IReadOnlyList<LiveTable> tables)
     {
         ArgumentNullException.ThrowIfNull(tables);
         var byName = tables.ToDictionary(t => t.Name);
-        var components = StronglyConnected(tables, byName);
 
-        // Tarjan emits components children-first (a component after everything it references... reversed):
-        // it returns a component only after all components reachable from it, i.e. parents first.
-        var result = new List<IReadOnlyList<LiveTable>>();
-        foreach (var component in components)
+        // Tarjan returns a component only after every component it references: parents first.
+        var result = new List<ForeignKeyGroup>();
+        foreach (var component in StronglyConnected(tables, byName))
         {
-            if (component.Count > 1)
-            {
-                var members = component.Select(t => t.Name).ToHashSet();
-                var blocking = component
+            var members = component.Select(t => t.Name).ToHashSet();
+            var blocking = component.Count == 1
+                ? []
+                : component
                     .SelectMany(t => t.ForeignKeys.Where(fk => members.Contains(fk.ReferencedTable) && fk.ReferencedTable != t.Name && !fk.Deferrable)
                         .Select(fk => $"{t.Name}.{fk.Name} -> {fk.ReferencedTable}"))
                     .ToList();
-                if (blocking.Count > 0)
-                {
-                    throw new ForeignKeyCycleException([.. component.Select(t => t.Name)], blocking);
-                }
-            }
-
-            result.Add([.. component.OrderBy(t => t.Name.ToString(), StringComparer.Ordinal)]);
+            result.Add(new ForeignKeyGroup([.. component.OrderBy(t => t.Name.ToString(), StringComparer.Ordinal)], blocking));
         }
 
         return result;
@@ -121,23 +126,4 @@ public static class ForeignKeyGraph
 
         return result;
     }
-}
-
-/// <summary>Tables reference each other in a cycle through a foreign key that is not DEFERRABLE, so no insert order can satisfy it.</summary>
-public sealed class ForeignKeyCycleException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public ForeignKeyCycleException(IReadOnlyList<TableName> tables, IReadOnlyList<string> blockingKeys)
-        : base($"Tables {string.Join(", ", tables)} reference each other in a cycle through foreign keys that are not DEFERRABLE ({string.Join("; ", blockingKeys)}). " +
-               "Make one of them DEFERRABLE, or restore these tables with the constraint dropped.")
-    {
-        Tables = tables;
-        BlockingKeys = blockingKeys;
-    }
-
-    /// <summary>The tables on the cycle.</summary>
-    public IReadOnlyList<TableName> Tables { get; }
-
-    /// <summary>The non-deferrable foreign keys on the cycle, as <c>table.constraint -> referenced</c>.</summary>
-    public IReadOnlyList<string> BlockingKeys { get; }
 }

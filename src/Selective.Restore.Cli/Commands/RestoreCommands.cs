@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Selective.Restore.Apply;
+using Selective.Restore.Merge;
+using Selective.Restore.PostgreSql;
+
+namespace Selective.Restore.Cli.Commands;
+
+/// <summary>
+/// <c>plan</c> and <c>apply</c>: diff a dump against a live database by primary key and (for apply) write only
+/// the missing or conflicting rows. The human summary goes to stdout; <c>--json FILE</c> writes the report.
+/// Exit code 0 when every table succeeded, 1 when any table failed (the report says why), 2 for usage errors.
+/// </summary>
+internal static class RestoreCommands
+{
+    public static Command CreatePlan(TextWriter output) => Create("plan", plan: true, output);
+
+    public static Command CreateApply(TextWriter output) => Create("apply", plan: false, output);
+
+    private static Command Create(string name, bool plan, TextWriter output)
+    {
+        var common = new CommonOptions();
+        var target = new Option<string>("--target")
+        {
+            Description = "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=restore\"). Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
+            Required = true,
+            HelpName = "CONNECTION",
+        };
+        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to FILE: {\"tables\": [{\"schema\", \"table\", \"dumpRows\", \"missing\", ...}], ...}.", HelpName = "FILE" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log progress to stderr." };
+        var skipUnknown = new Option<bool>("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
+        var command = new Command(
+            name,
+            plan
+                ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows. Writes nothing (needs only SELECT and TEMP)."
+                : "Insert the dump's missing rows (and resolve conflicting ones by --policy), each table in a transaction, parents before children; sequences are moved past restored IDs.");
+        common.AddTo(command);
+        command.Add(target);
+        command.Add(json);
+        command.Add(verbose);
+        command.Add(skipUnknown);
+
+        Option<string>? policy = null;
+        Option<bool>? single = null;
+        Option<bool>? dryRun = null;
+        if (!plan)
+        {
+            policy = new Option<string>("--policy")
+            {
+                Description = "What to do with conflicting rows (same key, different values): prefer-live keeps live (default), prefer-dump overwrites with the dump, fail-on-conflict applies nothing to a table with conflicts.",
+                DefaultValueFactory = _ => "prefer-live",
+                HelpName = "POLICY",
+            };
+            policy.AcceptOnlyFromAmong("prefer-live", "insert-missing", "prefer-dump", "fail-on-conflict");
+            single = new Option<bool>("--single-transaction") { Description = "One transaction for all tables: everything or nothing." };
+            dryRun = new Option<bool>("--dry-run") { Description = "Same as plan: classify and report, write nothing." };
+            command.Add(policy);
+            command.Add(single);
+            command.Add(dryRun);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var dumpPath = parse.GetRequiredValue(common.Dump);
+            if (!File.Exists(dumpPath))
+            {
+                throw new IOException($"{dumpPath}: no such file");
+            }
+
+            using var loggerFactory = LoggerFactory.Create(builder =>
+            {
+                builder.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+                builder.AddSimpleConsole(o => o.SingleLine = true);
+                builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            });
+            var builder = SelectiveRestore.FromDump(dumpPath)
+                .ToPostgreSql(parse.GetRequiredValue(target))
+                .IncludeTables(parse.GetValue(common.Tables) ?? [])
+                .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
+                .SkipUnknownColumns(parse.GetValue(skipUnknown))
+                .WithLogger(loggerFactory.CreateLogger("selective-restore"));
+            if (!plan)
+            {
+                builder.WithPolicy(MergePolicy.Parse(parse.GetValue(policy!)!));
+                builder.WithTransactionMode(parse.GetValue(single!) ? TransactionMode.SingleTransaction : TransactionMode.PerTable);
+            }
+
+            builder.AsPlan(plan || parse.GetValue(dryRun!));
+            var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                await File.WriteAllTextAsync(jsonPath, report.ToJson() + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
+            }
+
+            return report.Succeeded ? CliApp.Success : CliApp.Failure;
+        });
+        return command;
+    }
+}
