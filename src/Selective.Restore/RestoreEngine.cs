@@ -452,7 +452,7 @@ public sealed class RestoreEngine
             tableReport.Skipped = counts.Excluded + counts.Skipped;
             if (counts.Inserted < classification.Missing - counts.Excluded)
             {
-                tableReport.Warnings.Add($"{classification.Missing - counts.Excluded - counts.Inserted} missing rows were inserted concurrently by someone else and left as they are");
+                Warn(table, $"{classification.Missing - counts.Excluded - counts.Inserted} missing rows were inserted concurrently by someone else and left as they are");
             }
 
             foreach (var note in await target.ReseedAsync(table.Live!, cancellationToken).ConfigureAwait(false))

@@ -69,6 +69,5 @@ public sealed class TableReport
     {
         Missing = Identical = Conflicting = LiveOnly = Inserted = Updated = Skipped = 0;
         Notes.Clear();
-        Warnings.Clear();
     }
 }
