@@ -593,12 +593,28 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
     private static IEnumerable<(string Stage, LiveColumn Column)> ComparedColumns(TableMapping mapping) =>
         WrittenColumns(mapping).Where(c => !mapping.Key.Contains(c.Column.Name, StringComparer.Ordinal));
 
+    /// <summary>
+    /// Expressions whose NULL-safe equality means "prints the same": the value itself where the type's equality
+    /// implies identical text; plus the scale for numeric (1.0 = 1.00 but prints differently); plus the text of
+    /// zero floats (0 = -0); and the text itself for every other type (json has no equality, citext ignores case).
+    /// </summary>
     private static string Comparable(string expression, LiveColumn column)
     {
         var type = column.DataType;
         var paren = type.IndexOf('(', StringComparison.Ordinal);
         var baseType = paren > 0 ? type[..paren] : type;
-        return ExactEqualityTypes.Contains(baseType, StringComparer.Ordinal) ? expression : expression + "::text";
+        if (ExactEqualityTypes.Contains(baseType, StringComparer.Ordinal) || string.Equals(baseType, "jsonb", StringComparison.Ordinal) ||
+            (type.EndsWith("[]", StringComparison.Ordinal) && ExactEqualityTypes.Contains(type[..type.IndexOf('[', StringComparison.Ordinal)], StringComparer.Ordinal)))
+        {
+            return expression;
+        }
+
+        return baseType switch
+        {
+            "numeric" => $"{expression}, scale({expression})",
+            "double precision" or "real" => $"{expression}, CASE WHEN {expression} = 0 THEN {expression}::text END",
+            _ => expression + "::text",
+        };
     }
 
     private async Task<long> ExecuteCountAsync(string sql, CancellationToken cancellationToken)

@@ -103,3 +103,32 @@ public sealed class PostgreSqlRestoreTests
         (await db.ScalarAsync<int>("INSERT INTO orders (customer_id) VALUES (1) RETURNING id")).ShouldBe(201);
     }
 }
+
+/// <summary>"Identical" means the live value prints exactly as the dump's: equality that ignores representation is not enough.</summary>
+public sealed class ComparisonTests
+{
+    [Test]
+    public async Task Values_that_are_equal_but_print_differently_are_conflicts()
+    {
+        await using var db = await Scenario.CreateAsync("""
+            CREATE TABLE v (id int PRIMARY KEY, n numeric, f float8, j json, jb jsonb, a numeric[], t text, i interval, arr int[]);
+            INSERT INTO v VALUES (1, 1.0, 0, '{"a": 1}', '{"a": 1}', '{1.0}', 'A', '1 day', '{1,2}'),
+                                 (2, 2.50, '-0', '[1, 2]', '[1]', '{2.5}', 'b', '24 hours', '{3}'),
+                                 (3, 3, 1.5, '{}', '{}', NULL, NULL, NULL, NULL);
+            """);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("""
+            UPDATE v SET n = 1.00 WHERE id = 1;
+            UPDATE v SET f = 0 WHERE id = 2;
+            UPDATE v SET j = '{"a":1}' WHERE id = 3;
+            """);
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).AsPlan().Build().RunAsync();
+        var v = report.Tables.Single();
+        (v.Identical, v.Conflicting).ShouldBe((0L, 3L), report.ToSummary());
+
+        await db.ExecuteAsync("UPDATE v SET n = 1.0 WHERE id = 1; UPDATE v SET f = '-0' WHERE id = 2; UPDATE v SET j = '{}' WHERE id = 3");
+        var again = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).AsPlan().Build().RunAsync();
+        (again.Tables.Single().Identical, again.Tables.Single().Conflicting).ShouldBe((3L, 0L), again.ToSummary());
+    }
+}
