@@ -62,6 +62,21 @@ public sealed class InputDetectionTests
     }
 
     [Test]
+    public async Task Reads_concatenated_gzip_members()
+    {
+        // pigz, "cat a.gz b.gz" and appending with gzip >> all write several members.
+        var first = "SET client_encoding = 'UTF8';\nCOPY public.t (a) FROM stdin;\n1\n";
+        var second = "2\n\\.\nINSERT INTO public.u VALUES (3);\n";
+        var compressed = Gzip(DumpHarness.Utf8(first)).Concat(Gzip(DumpHarness.Utf8(second))).ToArray();
+
+        var expected = (await DumpHarness.ReadAsync(first + second)).Render();
+        foreach (var mode in DumpHarness.Modes.Where(m => m.ViaReader))
+        {
+            (await DumpHarness.RunAsync(compressed, mode, Selective.Restore.Filtering.TableFilter.All)).Render().ShouldBe(expected, $"mode {mode}");
+        }
+    }
+
+    [Test]
     public async Task Skips_a_utf8_byte_order_mark_but_keeps_file_offsets()
     {
         var plain = await DumpHarness.ReadAsync(Dump);

@@ -87,6 +87,19 @@ public sealed class InsertStatementTests
     public async Task Backslashes_are_escapes_in_standard_strings_when_standard_conforming_strings_is_off(string literal, string expected) =>
         (await ConvertAsync(literal, Off)).ShouldBe(expected);
 
+    [TestCase("SET standard_conforming_strings = off;", false)]
+    [TestCase("SET standard_conforming_strings TO 'OFF';", false)]
+    [TestCase("SET SESSION standard_conforming_strings = false;", false)]
+    [TestCase("SET standard_conforming_strings = 'ON';", true)]
+    [TestCase("SET standard_conforming_strings TO On;", true)]
+    public async Task Reads_the_standard_conforming_strings_setting_in_any_spelling(string statement, bool standard)
+    {
+        var dump = await DumpHarness.ReadAsync("SET standard_conforming_strings = on;\nSET standard_conforming_strings = off;\n" + statement + "\nINSERT INTO public.t VALUES ('a\\\\b');\n");
+
+        dump.StandardConformingStrings.ShouldBe(standard);
+        dump.Single().Values.ShouldBe([[standard ? @"a\\b" : @"a\b"]]);
+    }
+
     [Test]
     public async Task Standard_conforming_strings_can_be_switched_back_on()
     {

@@ -369,7 +369,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 SetEncoding(valueText, bufferStart + tokens[0].Start);
                 break;
             case "standard_conforming_strings":
-                _standardStrings = valueText is "on" or "true" or "1" or "yes";
+                _standardStrings = valueText.ToLowerInvariant() is "on" or "true" or "1" or "yes"; // a quoted value keeps its case
                 break;
             case "search_path":
                 var firstSchema = valueText.Split(',')[0].Trim();

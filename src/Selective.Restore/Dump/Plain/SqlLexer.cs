@@ -313,7 +313,7 @@ internal static class SqlLexer
 
         // Plain and N'' strings read backslash escapes when standard_conforming_strings is off: decode them like E''.
         error = null;
-        token = new Token(TokenKind.String, tokenStart, end - tokenStart, prefix is 0 or (byte)'N' && escapes ? (byte)'e' : prefix);
+        token = new Token(TokenKind.String, tokenStart, end - tokenStart, (prefix is 0 or (byte)'N') && escapes ? (byte)'e' : prefix);
         return LexStatus.Token;
     }
 
