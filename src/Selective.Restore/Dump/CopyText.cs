@@ -105,7 +105,7 @@ public static class CopyText
 
         if (field.IndexOf((byte)'\\') < 0)
         {
-            return Utf8Strict.GetString(field);
+            return ToUtf16(field);
         }
 
         var buffer = new ArrayBufferWriter<byte>(field.Length);
@@ -115,8 +115,12 @@ public static class CopyText
             throw new FormatException(error);
         }
 
-        return Utf8Strict.GetString(buffer.WrittenSpan);
+        return ToUtf16(buffer.WrittenSpan);
     }
+
+    // Escapes such as \377 can make bytes that are not UTF-8: that is a format error, not an argument error.
+    private static string ToUtf16(ReadOnlySpan<byte> value) =>
+        Utf8.IsValid(value) ? Utf8Strict.GetString(value) : throw new FormatException("the field's value is not valid UTF-8 text");
 
     /// <summary>Escapes value bytes the way the server's COPY TO does, so pg_dump's own output round-trips byte for byte.</summary>
     /// <param name="value">The value bytes (UTF-8 for text).</param>

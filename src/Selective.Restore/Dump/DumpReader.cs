@@ -26,13 +26,13 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     private readonly Stream _stream;
     private readonly PlainDumpParser _parser;
 
-    private DumpReader(Stream stream, DumpFormat format, DumpCompression compression, DumpReaderOptions options)
+    private DumpReader(Stream stream, DumpFormat format, DumpCompression compression, DumpReaderOptions options, long startOffset)
     {
         _stream = stream;
         Format = format;
         Compression = compression;
         Source = options.SourceName;
-        _parser = new PlainDumpParser(stream, options.SourceName, options.Tables);
+        _parser = new PlainDumpParser(stream, options.SourceName, options.Tables, startOffset: startOffset);
     }
 
     /// <summary>The input's name as used in error messages.</summary>
@@ -161,10 +161,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
             throw new DumpFormatException($"{source} {unsupported}");
         }
 
-        // A UTF-8 byte order mark is not part of the SQL.
+        // A UTF-8 byte order mark is not part of the SQL, but offsets still count it (they are file offsets).
         var skip = head.StartsWith("\uFEFF"u8) ? 3 : 0;
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
-        return new DumpReader(content, DumpFormat.PlainSql, compression, options);
+        return new DumpReader(content, DumpFormat.PlainSql, compression, options, skip);
     }
 
     private static int Peek(Stream stream, byte[] buffer)

@@ -65,7 +65,8 @@ internal static class PostgresServer
     }
 
     /// <summary>Runs a libpq client tool (pg_dump, psql) against the database; returns stdout as a file path when <paramref name="outputFile"/> is given.</summary>
-    public static async Task RunToolAsync(string tool, string connectionString, string arguments, string? outputFile = null)
+    /// <remarks>Pass <paramref name="environment"/> for extra environment variables, e.g. <c>PGOPTIONS</c>.</remarks>
+    public static async Task RunToolAsync(string tool, string connectionString, string arguments, string? outputFile = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
         var start = new ProcessStartInfo(tool)
@@ -92,6 +93,11 @@ internal static class PostgresServer
         if (csb.Password is { } password)
         {
             start.Environment["PGPASSWORD"] = password;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start)!;

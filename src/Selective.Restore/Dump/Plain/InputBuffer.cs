@@ -28,9 +28,10 @@ internal sealed class InputBuffer : IDisposable
     private Stream? _capture;
     private int _captureFrom;
 
-    public InputBuffer(Stream stream, int size = DefaultSize)
+    public InputBuffer(Stream stream, int size = DefaultSize, long startOffset = 0)
     {
         _stream = stream;
+        _bufferStart = startOffset;
         _buffer = ArrayPool<byte>.Shared.Rent(size);
     }
 

@@ -29,6 +29,9 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     private string _defaultSchema = "public";
     private DumpTable? _current;
 
+    // The table named by the COPY or INSERT statement whose header is being read (for error messages).
+    private TableName? _headerTable;
+
     // COPY state.
     private int _copyColumns;
     private bool _copyCrLf;
@@ -41,9 +44,14 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     private bool[]? _defaultPositions;
     private InsertPhase _phase;
 
-    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter)
+    /// <param name="stream">The dump's bytes (decompressed).</param>
+    /// <param name="sourceName">The input's name for error messages.</param>
+    /// <param name="filter">Which tables to yield.</param>
+    /// <param name="bufferSize">The initial buffer size (tests use tiny ones).</param>
+    /// <param name="startOffset">Offset of the stream's first byte in the file (3 after a skipped byte order mark), so reported offsets are file offsets.</param>
+    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter, int bufferSize = InputBuffer.DefaultSize, long startOffset = 0)
     {
-        _in = new InputBuffer(stream);
+        _in = new InputBuffer(stream, bufferSize, startOffset);
         _sourceName = sourceName;
         _filter = filter;
     }
@@ -158,7 +166,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
             _in.Position = i;
             if (i >= span.Length)
             {
-                if (!await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+                if (!await FillAsync(async, cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -174,7 +182,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 var nl = span[i..].IndexOf((byte)'\n');
                 if (nl < 0)
                 {
-                    if (!await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+                    if (!await FillAsync(async, cancellationToken).ConfigureAwait(false))
                     {
                         _in.Position = _in.End;
                         return false;
@@ -187,9 +195,27 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 continue;
             }
 
-            if (c == '-' && i + 1 >= span.Length && !_in.StreamExhausted)
+            if (c == '/' && i + 1 < span.Length && span[i + 1] == '*')
             {
-                await _in.FillAsync(async, cancellationToken).ConfigureAwait(false);
+                // A /* comment */ before a statement is not part of it (table sections start at the statement).
+                var end = SqlLexer.SkipBlockComment(span, i);
+                if (end >= 0)
+                {
+                    _in.Position = end;
+                    continue;
+                }
+
+                if (await FillAsync(async, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                return true; // unterminated: the lexer reports it
+            }
+
+            if (c is (byte)'-' or (byte)'/' && i + 1 >= span.Length && !_in.StreamExhausted)
+            {
+                await FillAsync(async, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -213,7 +239,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 case LexStatus.Error:
                     throw Fail(error!, token.Start);
                 default:
-                    await _in.FillAsync(async, cancellationToken).ConfigureAwait(false);
+                    await FillAsync(async, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -269,7 +295,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
         if (tokens[0].IsWord(span, "SET"u8))
         {
-            HandleSet(span, tokens);
+            HandleSet(span, tokens, start);
         }
         else if (tokens[0].IsWord(span, "SELECT"u8))
         {
@@ -307,7 +333,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         }
     }
 
-    private void HandleSet(ReadOnlySpan<byte> span, List<Token> tokens)
+    private void HandleSet(ReadOnlySpan<byte> span, List<Token> tokens, int bufferStart)
     {
         // SET [SESSION|LOCAL] name {=|TO} value [, value...] ;
         var i = 1;
@@ -336,14 +362,14 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         }
 
         var value = tokens[valueIndex];
-        var valueText = value.Kind == TokenKind.String ? DecodeToString(span, value) : SqlLiteral.Identifier(value.Text(span), value.Kind);
+        var valueText = value.Kind == TokenKind.String ? DecodeToString(span, value, bufferStart) : SqlLiteral.Identifier(value.Text(span), value.Kind);
         switch (name)
         {
             case "client_encoding":
-                SetEncoding(valueText, tokens[0].Start);
+                SetEncoding(valueText, bufferStart + tokens[0].Start);
                 break;
             case "standard_conforming_strings":
-                _standardStrings = valueText is "on" or "true" or "1" or "yes";
+                _standardStrings = valueText.ToLowerInvariant() is "on" or "true" or "1" or "yes"; // a quoted value keeps its case
                 break;
             case "search_path":
                 var firstSchema = valueText.Split(',')[0].Trim();
@@ -397,11 +423,11 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
         if (tokens[i].IsWord(span, "SET_CONFIG"u8) && tokens[i + 2].Kind == TokenKind.String)
         {
-            var setting = DecodeToString(span, tokens[i + 2]);
+            var setting = DecodeToString(span, tokens[i + 2], bufferStart);
             Remember(setting, System.Text.Encoding.UTF8.GetString(span).Trim());
             if (string.Equals(setting, "search_path", StringComparison.Ordinal) && i + 4 < tokens.Count && tokens[i + 4].Kind == TokenKind.String)
             {
-                var path = DecodeToString(span, tokens[i + 4]).Split(',')[0].Trim();
+                var path = DecodeToString(span, tokens[i + 4], bufferStart).Split(',')[0].Trim();
                 _defaultSchema = path.Length > 0 ? path.Trim('"') : "public";
             }
 
@@ -413,7 +439,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
             return;
         }
 
-        var sequenceText = DecodeToString(span, tokens[i + 2]);
+        var sequenceText = DecodeToString(span, tokens[i + 2], bufferStart);
         var j = i + 3;
         if (j + 1 >= tokens.Count || !tokens[j].IsPunct(span, (byte)','))
         {
@@ -428,10 +454,11 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
             j++;
         }
 
+        // Parse the sign with the digits: a descending bigint sequence can sit at -9223372036854775808.
         if (j >= tokens.Count || tokens[j].Kind != TokenKind.Number ||
-            !long.TryParse(tokens[j].Text(span), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            !long.TryParse((negative ? "-" : string.Empty) + System.Text.Encoding.ASCII.GetString(tokens[j].Text(span)), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            throw Fail("setval has a value that is not an integer", bufferStart + tokens[j - 1].Start);
+            throw Fail("setval has a value that is not an integer", bufferStart + tokens[Math.Min(j, tokens.Count - 1)].Start);
         }
 
         var isCalled = true;
@@ -441,7 +468,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         }
 
         var name = ParseQualifiedNameText(sequenceText);
-        _sequences.Add(new SequenceValue(name, negative ? -value : value, isCalled, _in.LineOf(bufferStart)));
+        _sequences.Add(new SequenceValue(name, value, isCalled, _in.LineOf(bufferStart)));
     }
 
     /// <summary>Parses a regclass literal such as <c>public."My_seq"</c>.</summary>
@@ -466,13 +493,13 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         };
     }
 
-    private string DecodeToString(ReadOnlySpan<byte> span, Token token)
+    private string DecodeToString(ReadOnlySpan<byte> span, Token token, int bufferStart)
     {
         _value.Reset();
         var error = SqlLiteral.DecodeString(token.Text(span), token.Prefix, _value);
         return error is null
             ? System.Text.Encoding.UTF8.GetString(_value.WrittenSpan)
-            : throw new DumpFormatException(error);
+            : throw Fail("bad escape: " + error, bufferStart + token.Start);
     }
 
     // ---------------------------------------------------------------- qualified names from the token stream
@@ -540,6 +567,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         var statementOffset = _in.OffsetOf(_in.Mark);
         var nameToken = await RequireTokenAsync("a table name after COPY", async, cancellationToken).ConfigureAwait(false);
         var name = await ReadQualifiedNameAsync(nameToken, async, cancellationToken).ConfigureAwait(false);
+        _headerTable = name;
         var next = await RequireTokenAsync("FROM stdin", async, cancellationToken).ConfigureAwait(false);
         List<string> columns = [];
         var hasList = false;
@@ -577,12 +605,13 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 break;
             }
 
-            if (!await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+            if (!await FillAsync(async, cancellationToken).ConfigureAwait(false))
             {
                 throw Fail("the dump ends right after the COPY statement (no data and no \\. terminator)", _in.End, name);
             }
         }
 
+        _headerTable = null;
         var dumpColumns = new DumpColumn[columns.Count];
         for (var i = 0; i < columns.Count; i++)
         {
@@ -636,7 +665,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                     return false;
             }
 
-            if (await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+            if (await FillAsync(async, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -882,9 +911,16 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
     private DumpFormatException InvalidUtf8(DumpTable table, int start, ReadOnlySpan<byte> line)
     {
-        var chars = new char[line.Length];
-        Utf8.ToUtf16(line, chars, out var bytesRead, out _, replaceInvalidSequences: false);
-        return Fail($"invalid UTF-8 byte sequence (0x{line[bytesRead]:X2}) in row {table.RowsRead + 1}", start + bytesRead, table.Name);
+        var valid = ValidUtf8Prefix(line);
+        return Fail($"invalid UTF-8 byte sequence (0x{line[valid]:X2}) in row {table.RowsRead + 1}", start + valid, table.Name);
+    }
+
+    /// <summary>Length of the longest well-formed UTF-8 prefix of <paramref name="bytes"/>.</summary>
+    private static int ValidUtf8Prefix(ReadOnlySpan<byte> bytes)
+    {
+        var chars = new char[bytes.Length];
+        Utf8.ToUtf16(bytes, chars, out var bytesRead, out _, replaceInvalidSequences: false);
+        return bytesRead;
     }
 
     // ---------------------------------------------------------------- INSERT
@@ -903,6 +939,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
         var nameToken = await RequireTokenAsync("a table name", async, cancellationToken).ConfigureAwait(false);
         var name = await ReadQualifiedNameAsync(nameToken, async, cancellationToken).ConfigureAwait(false);
+        _headerTable = name;
         var next = await RequireTokenAsync("VALUES", async, cancellationToken).ConfigureAwait(false);
         List<string>? columns = null;
         if (next.IsPunct(_in.Buffer, (byte)'('))
@@ -929,6 +966,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 throw Fail("expected DEFAULT VALUES", values.Start, name);
             }
 
+            _headerTable = null;
             return new InsertHeader(name, columns, overriding, 0, statementOffset, statementLine, DefaultValues: true);
         }
 
@@ -937,6 +975,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
             throw Fail("only INSERT ... VALUES (...) is supported in a dump (found INSERT with a query or other clause)", next.Start, name);
         }
 
+        _headerTable = null;
         return new InsertHeader(name, columns, overriding, 0, statementOffset, statementLine, DefaultValues: false);
     }
 
@@ -949,9 +988,8 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         // Parse the first tuple now: which positions hold DEFAULT (generated columns) decides the column list.
         var placeholder = new DumpTable(this, header.Name, [], DumpDataForm.Insert, header.Offset, header.Line);
         _current = placeholder;
-        var tupleStart = _in.Position;
         var fields = await ReadTupleAsync(placeholder, firstRow: true, async, cancellationToken).ConfigureAwait(false);
-        var columns = BuildInsertColumns(header, fields, tupleStart);
+        var columns = BuildInsertColumns(header, fields, placeholder.Current);
         var table = new DumpTable(this, header.Name, columns, DumpDataForm.Insert, header.Offset, header.Line);
         _current = table;
         _pendingRow = true;
@@ -972,14 +1010,15 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         return table;
     }
 
-    private DumpColumn[] BuildInsertColumns(InsertHeader header, int fieldCount, int at)
+    private DumpColumn[] BuildInsertColumns(InsertHeader header, int fieldCount, DumpRow firstRow)
     {
         List<string?> names;
         if (header.Columns is { } listed)
         {
             if (listed.Count != fieldCount)
             {
-                throw Fail($"the first VALUES tuple has {fieldCount} values but the INSERT lists {listed.Count} columns", at, header.Name);
+                throw new DumpFormatException(
+                    $"the first VALUES tuple has {fieldCount} values but the INSERT lists {listed.Count} columns", _sourceName, header.Name, firstRow.Line, firstRow.ByteOffset);
             }
 
             names = [.. listed];
@@ -1121,7 +1160,8 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         }
         else if (count != (table.Columns.Count + (_defaultPositions?.Count(d => d) ?? 0)))
         {
-            throw Fail($"a VALUES tuple has {count} values but the table's first tuple had {table.Columns.Count + (_defaultPositions?.Count(d => d) ?? 0)}", _in.Position - 1, table.Name);
+            throw new DumpFormatException(
+                $"a VALUES tuple has {count} values but the table's first tuple had {table.Columns.Count + (_defaultPositions?.Count(d => d) ?? 0)}", _sourceName, table.Name, rowLine, rowOffset);
         }
 
         table.Current.Set(_row.Array, 0, _row.Count, rowLine, rowOffset);
@@ -1175,7 +1215,15 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
             if (!Utf8.IsValid(_value.WrittenSpan))
             {
-                throw Fail("invalid UTF-8 byte sequence in a string literal", token.Start, table.Name);
+                // Point at the bad byte when it is in the dump as such (not made by an escape).
+                var raw = token.Text(buffer);
+                var at = Utf8.IsValid(raw) ? token.Start : token.Start + ValidUtf8Prefix(raw);
+                throw Fail("invalid UTF-8 byte sequence in a string literal", at, table.Name);
+            }
+
+            if (_value.WrittenSpan.Contains((byte)0))
+            {
+                throw Fail("a string literal contains a zero byte, which PostgreSQL text cannot hold", token.Start, table.Name);
             }
 
             CopyText.Escape(_value.WrittenSpan, _row);
@@ -1189,11 +1237,16 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         // Optional ::type casts; the value's text is what the type's input function reads, as in COPY.
         while (true)
         {
-            var save = _in.Position;
             var next = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
             if (next is not { } cast || !(cast.Kind == TokenKind.Punct && cast.Length == 2))
             {
-                _in.Position = next is { } n ? n.Start : save;
+                // Un-read the token (at the end of input the position is already there; an index saved
+                // before the read could be stale, as the read may have compacted the buffer).
+                if (next is { } n)
+                {
+                    _in.Position = n.Start;
+                }
+
                 return;
             }
 
@@ -1288,6 +1341,12 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 case InsertPhase.AfterStatement:
                     {
                         // Does the next statement continue this table? pg_dump writes one INSERT per row (or per batch).
+                        // First bring the rest of the statement's line into the buffer, so that the section ends
+                        // after its newline whatever the stream's read sizes.
+                        while (SkipBlanks(_in.Position) >= _in.End && await FillAsync(async, cancellationToken).ConfigureAwait(false))
+                        {
+                        }
+
                         var statementEnd = _in.Position;
                         if (_in.IsCapturing)
                         {
@@ -1347,14 +1406,21 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     /// <summary>Index just past the line end that follows a statement (so a split file keeps its newline).</summary>
     private int LineEndAfter(int index)
     {
-        var span = _in.Buffer.AsSpan(index, _in.End - index);
-        var i = 0;
-        while (i < span.Length && span[i] is (byte)' ' or (byte)'\t' or (byte)'\r')
+        var i = SkipBlanks(index);
+        return i < _in.End && _in.Buffer[i] == '\n' ? i + 1 : index;
+    }
+
+    /// <summary>Index of the first byte at or after <paramref name="index"/> that is not a blank (space, tab, CR) on the same line.</summary>
+    private int SkipBlanks(int index)
+    {
+        var buffer = _in.Buffer;
+        var i = index;
+        while (i < _in.End && buffer[i] is (byte)' ' or (byte)'\t' or (byte)'\r')
         {
             i++;
         }
 
-        return i < span.Length && span[i] == '\n' ? index + i + 1 : index;
+        return i;
     }
 
     private async ValueTask EndInsertTableAsync(DumpTable table, bool async, CancellationToken cancellationToken)
@@ -1418,8 +1484,22 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         table.EndOffset = _in.OffsetOf(_in.Position);
     }
 
+    /// <summary>Reads more input; a decompressor's complaint about corrupt data becomes a located <see cref="DumpFormatException"/>.</summary>
+    private async ValueTask<bool> FillAsync(bool async, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _in.FillAsync(async, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new DumpFormatException(
+                $"corrupt compressed data: {ex.Message}", _sourceName, _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
+        }
+    }
+
     private DumpFormatException Fail(string reason, int index, TableName? table = null) =>
-        new(reason, _sourceName, table ?? _current?.Name, _in.LineOf(Math.Clamp(index, 0, _in.End)), _in.OffsetOf(Math.Clamp(index, 0, _in.End)));
+        new(reason, _sourceName, table ?? _headerTable ?? _current?.Name, _in.LineOf(Math.Clamp(index, 0, _in.End)), _in.OffsetOf(Math.Clamp(index, 0, _in.End)));
 
     public void Dispose() => _in.Dispose();
 }

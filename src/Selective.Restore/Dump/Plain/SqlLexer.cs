@@ -130,7 +130,7 @@ internal static class SqlLexer
 
         if (c == '"')
         {
-            var end = FindQuoteEnd(span, i + 1, (byte)'"', backslashEscapes: false);
+            var end = FindQuoteEnd(span, i + 1, (byte)'"', backslashEscapes: false, final);
             if (end < 0)
             {
                 return Incomplete(final, i, "unterminated quoted identifier", out token, out error);
@@ -149,11 +149,19 @@ internal static class SqlLexer
                 return LexString(span, i, i + 1, prefix, final, escapes: prefix == (byte)'E' || (!standardStrings && prefix == (byte)'N'), out token, out error);
             }
 
-            if ((c | 0x20) == 'u' && i + 2 < span.Length && span[i + 1] == '&' && span[i + 2] is (byte)'\'' or (byte)'"')
+            if ((c | 0x20) == 'u' && i + 1 < span.Length && span[i + 1] == '&')
             {
-                token = new Token(TokenKind.Punct, i, 1);
-                error = "U&'...' Unicode-escape literals are not supported";
-                return LexStatus.Error;
+                if (i + 2 >= span.Length && !final)
+                {
+                    return LexStatus.NeedMore;
+                }
+
+                if (i + 2 < span.Length && span[i + 2] is (byte)'\'' or (byte)'"')
+                {
+                    token = new Token(TokenKind.Punct, i, 1);
+                    error = "U&'...' Unicode-escape literals are not supported";
+                    return LexStatus.Error;
+                }
             }
 
             var j = i + 1;
@@ -171,12 +179,22 @@ internal static class SqlLexer
             return LexStatus.Token;
         }
 
+        if (c == '.' && i + 1 >= span.Length && !final)
+        {
+            return LexStatus.NeedMore; // '.5' or a lone '.': the next byte decides
+        }
+
         if (IsDigit(c) || (c == '.' && i + 1 < span.Length && IsDigit(span[i + 1])))
         {
             var j = i;
             while (j < span.Length && IsDigit(span[j]))
             {
                 j++;
+            }
+
+            if (j < span.Length && span[j] == '.' && j + 1 >= span.Length && !final)
+            {
+                return LexStatus.NeedMore; // '1.' then '5' or '..'
             }
 
             if (j < span.Length && span[j] == '.' && !(j + 1 < span.Length && span[j + 1] == '.'))
@@ -235,6 +253,11 @@ internal static class SqlLexer
                     j++;
                 }
 
+                if (j >= span.Length && !final)
+                {
+                    return LexStatus.NeedMore;
+                }
+
                 token = new Token(TokenKind.Parameter, i, j - i);
                 return LexStatus.Token;
             }
@@ -282,14 +305,15 @@ internal static class SqlLexer
 
     private static LexStatus LexString(ReadOnlySpan<byte> span, int tokenStart, int quote, byte prefix, bool final, bool escapes, out Token token, out string? error)
     {
-        var end = FindQuoteEnd(span, quote + 1, (byte)'\'', escapes);
+        var end = FindQuoteEnd(span, quote + 1, (byte)'\'', escapes, final);
         if (end < 0)
         {
             return Incomplete(final, tokenStart, "unterminated quoted string", out token, out error);
         }
 
+        // Plain and N'' strings read backslash escapes when standard_conforming_strings is off: decode them like E''.
         error = null;
-        token = new Token(TokenKind.String, tokenStart, end - tokenStart, prefix == 0 && escapes ? (byte)'e' : prefix);
+        token = new Token(TokenKind.String, tokenStart, end - tokenStart, (prefix is 0 or (byte)'N') && escapes ? (byte)'e' : prefix);
         return LexStatus.Token;
     }
 
@@ -306,8 +330,8 @@ internal static class SqlLexer
         return LexStatus.NeedMore;
     }
 
-    /// <summary>Index just past the closing quote, or -1 when the span ends first.</summary>
-    private static int FindQuoteEnd(ReadOnlySpan<byte> span, int from, byte quote, bool backslashEscapes)
+    /// <summary>Index just past the closing quote, or -1 when the span ends first (or may continue with a doubled quote).</summary>
+    private static int FindQuoteEnd(ReadOnlySpan<byte> span, int from, byte quote, bool backslashEscapes, bool final)
     {
         var i = from;
         while (i < span.Length)
@@ -326,10 +350,10 @@ internal static class SqlLexer
                 continue;
             }
 
-            // A doubled quote is an escaped quote; we must see the next byte to tell.
+            // A doubled quote is an escaped quote; we must see the next byte to tell (unless the input ends here).
             if (i + 1 >= span.Length)
             {
-                return -1;
+                return final ? i + 1 : -1;
             }
 
             if (span[i + 1] == quote)
@@ -344,7 +368,8 @@ internal static class SqlLexer
         return -1;
     }
 
-    private static int SkipBlockComment(ReadOnlySpan<byte> span, int start)
+    /// <summary>Index just past the (possibly nested) comment starting at <paramref name="start"/>, or -1 when the span ends first.</summary>
+    public static int SkipBlockComment(ReadOnlySpan<byte> span, int start)
     {
         var depth = 0;
         var i = start;

@@ -127,7 +127,10 @@ internal sealed class TableDefinition
         {
             foreach (var word in ConstraintWords)
             {
-                if (first.IsWord(span, word))
+                // EXCLUDE is an unreserved keyword, so pg_dump writes a column of that name unquoted:
+                // only EXCLUDE USING ... / EXCLUDE ( ... ) is a constraint.
+                if (first.IsWord(span, word) &&
+                    (!first.IsWord(span, "EXCLUDE"u8) || (start + 1 < end && (tokens[start + 1].IsPunct(span, (byte)'(') || tokens[start + 1].IsWord(span, "USING"u8)))))
                 {
                     return;
                 }
