@@ -30,9 +30,14 @@ public sealed class TableFilterTests
     [TestCase("\"Sales\".Order*", "Sales", "order lines", true)]
     [TestCase("\"we\"\"ird\".\"a.b\"", "we\"ird", "a.b", true)]
     [TestCase("\"Ünï\".*", "Ünï", "t", true)]
-    [TestCase("public.a+b", "public", "a+b", true)]
-    [TestCase("public.a+b", "public", "aab", false)]
-    [TestCase("public.t(1)", "public", "t(1)", true)]
+    // As in psql, other regular-expression syntax stays active; quote a name to take it literally.
+    [TestCase("public.a+b", "public", "aab", true)]
+    [TestCase("public.a+b", "public", "a+b", false)]
+    [TestCase("public.\"a+b\"", "public", "a+b", true)]
+    [TestCase("public.t(1|2)", "public", "t2", true)]
+    [TestCase("public.\"t(1)\"", "public", "t(1)", true)]
+    [TestCase("public.payment_p2007_0[1-3]", "public", "payment_p2007_02", true)]
+    [TestCase("public.payment_p2007_0[1-3]", "public", "payment_p2007_04", false)]
     public void Matches_patterns_like_pg_dump(string pattern, string schema, string name, bool expected) =>
         TableFilter.Create([pattern]).Matches(new TableName(schema, name)).ShouldBe(expected);
 
