@@ -121,17 +121,15 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
             ALTER TABLE pg_temp.{decide} ADD COLUMN sr_action "char" NOT NULL;
             """, cancellationToken).ConfigureAwait(false);
 
+        // No ANALYZE: for a never-analyzed table the planner reads its real size, which is all the hash join needs.
         var rows = await CopyRowsAsync(stage, mapping.DumpColumns.Count, dump, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(Connection, $"ANALYZE pg_temp.{stage}", cancellationToken).ConfigureAwait(false);
         return new StagedTable(mapping, stage, delta, decide, rows, Session);
     }
 
     /// <summary>Appends more rows of the same live table (a table that appears twice in the dump, e.g. --load-via-partition-root).</summary>
     public async Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken)
     {
-        var rows = await CopyRowsAsync(staged.StageName, staged.Mapping.DumpColumns.Count, dump, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(Connection, $"ANALYZE pg_temp.{staged.StageName}", cancellationToken).ConfigureAwait(false);
-        return rows;
+        return await CopyRowsAsync(staged.StageName, staged.Mapping.DumpColumns.Count, dump, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<long> CopyRowsAsync(string stage, int columnCount, DumpTable dump, CancellationToken cancellationToken)
