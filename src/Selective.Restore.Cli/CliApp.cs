@@ -21,8 +21,8 @@ internal static class CliApp
         {
             InspectCommand.Create(output),
             SplitCommand.Create(output),
-            RestoreCommands.CreatePlan(output),
-            RestoreCommands.CreateApply(output),
+            RestoreCommands.CreatePlan(output, error),
+            RestoreCommands.CreateApply(output, error),
         };
 
         var parse = root.Parse(args);

@@ -14,11 +14,11 @@ namespace Selective.Restore.Cli.Commands;
 /// </summary>
 internal static class RestoreCommands
 {
-    public static Command CreatePlan(TextWriter output) => Create("plan", plan: true, output);
+    public static Command CreatePlan(TextWriter output, TextWriter error) => Create("plan", plan: true, output, error);
 
-    public static Command CreateApply(TextWriter output) => Create("apply", plan: false, output);
+    public static Command CreateApply(TextWriter output, TextWriter error) => Create("apply", plan: false, output, error);
 
-    private static Command Create(string name, bool plan, TextWriter output)
+    private static Command Create(string name, bool plan, TextWriter output, TextWriter error)
     {
         var common = new CommonOptions();
         var target = new Option<string>("--target")
@@ -68,18 +68,13 @@ internal static class RestoreCommands
                 throw new IOException($"{dumpPath}: no such file");
             }
 
-            using var loggerFactory = LoggerFactory.Create(builder =>
-            {
-                builder.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
-                builder.AddSimpleConsole(o => o.SingleLine = true);
-                builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            });
+            var logger = new TextWriterLogger(error, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             var builder = SelectiveRestore.FromDump(dumpPath)
                 .ToPostgreSql(parse.GetRequiredValue(target))
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
                 .SkipUnknownColumns(parse.GetValue(skipUnknown))
-                .WithLogger(loggerFactory.CreateLogger("selective-restore"));
+                .WithLogger(logger);
             if (!plan)
             {
                 builder.WithPolicy(MergePolicy.Parse(parse.GetValue(policy!)!));
