@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Selective.Restore.Inspect;
 
 namespace Selective.Restore.Cli.Commands;
@@ -24,7 +23,7 @@ internal static class InspectCommand
                 var inventory = await DumpInspector.InspectAsync(reader, cancellationToken).ConfigureAwait(false);
                 if (parse.GetValue(json))
                 {
-                    await WriteJsonAsync(inventory, output).ConfigureAwait(false);
+                    await output.WriteLineAsync(inventory.ToJson()).ConfigureAwait(false);
                 }
                 else
                 {
@@ -35,17 +34,6 @@ internal static class InspectCommand
             return CliApp.Success;
         });
         return command;
-    }
-
-    private static async Task WriteJsonAsync(DumpInventory inventory, TextWriter output)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            inventory.WriteJson(writer);
-        }
-
-        await output.WriteLineAsync(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ConfigureAwait(false);
     }
 
     internal static string Summary(DumpInventory inventory)

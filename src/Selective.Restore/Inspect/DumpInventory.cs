@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Selective.Restore.Dump;
+using Selective.Restore.Report;
 
 namespace Selective.Restore.Inspect;
 
@@ -54,17 +55,10 @@ public sealed class DumpInventory
         foreach (var table in Tables)
         {
             writer.WriteStartObject();
-            writer.WriteString("schema", table.Name.Schema);
-            writer.WriteString("table", table.Name.Name);
+            JsonText.WriteTableName(writer, table.Name);
             writer.WriteNumber("rows", table.Rows);
-            writer.WriteString("form", table.Form == DumpDataForm.Copy ? "copy" : "insert");
-            writer.WriteStartArray("columns");
-            foreach (var column in table.Columns)
-            {
-                writer.WriteStringValue(column.Name);
-            }
-
-            writer.WriteEndArray();
+            writer.WriteString("form", JsonText.FormName(table.Form));
+            JsonText.WriteStrings(writer, "columns", table.Columns.Select(c => c.Name));
             writer.WriteNumber("startOffset", table.StartOffset);
             writer.WriteNumber("endOffset", table.EndOffset);
             writer.WriteNumber("startLine", table.StartLine);
@@ -75,6 +69,9 @@ public sealed class DumpInventory
         WriteSequences(writer, Sequences);
         writer.WriteEndObject();
     }
+
+    /// <summary>The inventory as indented JSON text (see <see cref="WriteJson"/>).</summary>
+    public string ToJson() => JsonText.Render(WriteJson);
 
     internal static void WriteSequences(Utf8JsonWriter writer, IReadOnlyList<SequenceValue> sequences)
     {

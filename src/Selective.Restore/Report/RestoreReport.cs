@@ -62,13 +62,12 @@ public sealed class RestoreReport
         writer.WriteBoolean("succeeded", Succeeded);
         writer.WriteString("startedAt", StartedAt);
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
-        WriteStrings(writer, "errors", Errors);
+        JsonText.WriteStrings(writer, "errors", Errors);
         writer.WriteStartArray("tables");
         foreach (var t in Tables)
         {
             writer.WriteStartObject();
-            writer.WriteString("schema", t.Name.Schema);
-            writer.WriteString("table", t.Name.Name);
+            JsonText.WriteTableName(writer, t.Name);
             writer.WriteNumber("dumpRows", t.DumpRows);
             writer.WriteNumber("missing", t.Missing);
             writer.WriteNumber("identical", t.Identical);
@@ -80,9 +79,9 @@ public sealed class RestoreReport
             writer.WriteNumber("duration", Math.Round(t.Duration.TotalSeconds, 3));
             writer.WriteString("outcome", t.Outcome.ToString().ToLowerInvariant());
             writer.WriteNumber("attempts", t.Attempts);
-            WriteStrings(writer, "errors", t.Errors);
-            WriteStrings(writer, "warnings", t.Warnings);
-            WriteStrings(writer, "notes", t.Notes);
+            JsonText.WriteStrings(writer, "errors", t.Errors);
+            JsonText.WriteStrings(writer, "warnings", t.Warnings);
+            JsonText.WriteStrings(writer, "notes", t.Notes);
             writer.WriteEndObject();
         }
 
@@ -90,28 +89,8 @@ public sealed class RestoreReport
         writer.WriteEndObject();
     }
 
-    private static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
-    {
-        writer.WriteStartArray(name);
-        foreach (var value in values)
-        {
-            writer.WriteStringValue(value);
-        }
-
-        writer.WriteEndArray();
-    }
-
     /// <summary>The report as indented JSON text.</summary>
-    public string ToJson()
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            WriteJson(writer);
-        }
-
-        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
-    }
+    public string ToJson() => JsonText.Render(WriteJson);
 
     /// <summary>A human summary: one line per table and a total.</summary>
     public string ToSummary()

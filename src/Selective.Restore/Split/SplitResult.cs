@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Selective.Restore.Dump;
 using Selective.Restore.Inspect;
+using Selective.Restore.Report;
 
 namespace Selective.Restore.Split;
 
@@ -52,12 +53,11 @@ public sealed class SplitResult
         foreach (var table in Tables)
         {
             writer.WriteStartObject();
-            writer.WriteString("schema", table.Name.Schema);
-            writer.WriteString("table", table.Name.Name);
+            JsonText.WriteTableName(writer, table.Name);
             writer.WriteNumber("rows", table.Rows);
             writer.WriteNumber("bytes", table.Bytes);
             writer.WriteString("file", table.File);
-            writer.WriteString("form", table.Form == DumpDataForm.Copy ? "copy" : "insert");
+            writer.WriteString("form", JsonText.FormName(table.Form));
             writer.WriteEndObject();
         }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Selective.Restore.Cli;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Cli;
@@ -27,13 +26,7 @@ public sealed class CliContractTests
         SELECT pg_catalog.setval('public.album_id_seq', 2, true);
         """;
 
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRunner.RunAsync(args);
 
     [Test]
     public async Task Inspect_json_lists_format_and_tables_with_row_counts()

@@ -1,18 +1,11 @@
 using System.Text.Json;
-using Selective.Restore.Cli;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Cli;
 
 public sealed class RestoreCommandTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRunner.RunAsync(args);
 
     [Test]
     public async Task Plan_and_apply_write_the_report_with_the_documented_field_names()
