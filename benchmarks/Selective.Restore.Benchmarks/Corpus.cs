@@ -1,0 +1,25 @@
+namespace Selective.Restore.Benchmarks;
+
+/// <summary>The generated dumps the benchmarks read, built once per process (deterministic, so host and child agree on sizes).</summary>
+public static class Corpus
+{
+    /// <summary>Size of the COPY-form dump: about 64 MB.</summary>
+    public const long CopyTargetBytes = 64_000_000;
+
+    /// <summary>Size of the INSERT-form dump: about 32 MB (INSERT parsing is much slower per byte).</summary>
+    public const long InsertsTargetBytes = 32_000_000;
+
+    private static readonly Lazy<byte[]> CopyDump = new(() => DumpGenerator.Generate(CopyTargetBytes, DumpStyle.Copy));
+    private static readonly Lazy<byte[]> InsertsDump = new(() => DumpGenerator.Generate(InsertsTargetBytes, DumpStyle.Inserts));
+
+    /// <summary>The dump of the given style.</summary>
+    public static byte[] Get(DumpStyle style) => style == DumpStyle.Copy ? CopyDump.Value : InsertsDump.Value;
+}
+
+/// <summary>Names the dump a benchmark class reads, for the MB/s column.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class CorpusAttribute(DumpStyle style) : Attribute
+{
+    /// <summary>The dump's style.</summary>
+    public DumpStyle Style { get; } = style;
+}
