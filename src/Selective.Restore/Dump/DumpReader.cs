@@ -26,13 +26,13 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     private readonly Stream _stream;
     private readonly PlainDumpParser _parser;
 
-    private DumpReader(Stream stream, DumpFormat format, DumpCompression compression, DumpReaderOptions options, long startOffset)
+    private DumpReader(Stream stream, DumpFormat format, DumpCompression compression, DumpReaderOptions options, long startOffset, bool localFile)
     {
         _stream = stream;
         Format = format;
         Compression = compression;
         Source = options.SourceName;
-        _parser = new PlainDumpParser(stream, options.SourceName, options.Tables, startOffset: startOffset);
+        _parser = new PlainDumpParser(stream, options.SourceName, options.Tables, startOffset: startOffset, synchronousIO: localFile);
     }
 
     /// <summary>The input's name as used in error messages.</summary>
@@ -86,7 +86,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         });
         try
         {
-            return Create(file, named, leaveOpen: false);
+            return Create(file, named, leaveOpen: false, localFile: true);
         }
         catch
         {
@@ -104,10 +104,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         options ??= new DumpReaderOptions();
-        return Create(stream, options, leaveOpen);
+        return Create(stream, options, leaveOpen, localFile: false);
     }
 
-    private static DumpReader Create(Stream stream, DumpReaderOptions options, bool leaveOpen)
+    private static DumpReader Create(Stream stream, DumpReaderOptions options, bool leaveOpen, bool localFile)
     {
         options.Validate();
         var source = options.SourceName ?? "<stream>";
@@ -164,7 +164,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         // A UTF-8 byte order mark is not part of the SQL, but offsets still count it (they are file offsets).
         var skip = head.StartsWith("\uFEFF"u8) ? 3 : 0;
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
-        return new DumpReader(content, DumpFormat.PlainSql, compression, options, skip);
+        return new DumpReader(content, DumpFormat.PlainSql, compression, options, skip, localFile);
     }
 
     private static int Peek(Stream stream, byte[] buffer)

@@ -21,7 +21,6 @@ public static class DumpSplitter
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
         options ??= new SplitOptions();
-        options.Validate();
         if (Directory.Exists(outputDirectory) && !options.Overwrite && Directory.EnumerateFileSystemEntries(outputDirectory).Any())
         {
             throw new IOException($"Output directory '{outputDirectory}' is not empty; choose an empty one or allow overwriting.");
@@ -37,7 +36,8 @@ public static class DumpSplitter
             var path = Path.Combine(outputDirectory, fileName);
             var partial = path + ".partial";
             long bytes;
-            var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, options.WriteBufferSize, FileOptions.Asynchronous);
+            // Unbuffered: the reader hands over whole blocks, so a FileStream buffer would only add a copy and a lock.
+            var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
             try
             {
                 await using (stream.ConfigureAwait(false))

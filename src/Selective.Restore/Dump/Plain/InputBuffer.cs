@@ -16,6 +16,7 @@ internal sealed class InputBuffer : IDisposable
     internal const int DefaultSize = 1024 * 1024;
 
     private readonly Stream _stream;
+    private readonly bool _synchronousIO;
     private byte[] _buffer;
     private int _end;
     private long _bufferStart; // stream offset of _buffer[0]
@@ -28,9 +29,18 @@ internal sealed class InputBuffer : IDisposable
     private Stream? _capture;
     private int _captureFrom;
 
-    public InputBuffer(Stream stream, int size = DefaultSize, long startOffset = 0)
+    /// <param name="stream">The bytes.</param>
+    /// <param name="size">Initial buffer size.</param>
+    /// <param name="startOffset">Stream offset of the first byte (bytes already consumed before, such as a BOM).</param>
+    /// <param name="synchronousIO">
+    /// Read (and write captured bytes) synchronously even on the async path. Used for local files: .NET's
+    /// async file I/O on Linux is a blocking call on a pool thread anyway, and the hop per 1 MiB block cost
+    /// more than the read from the page cache.
+    /// </param>
+    public InputBuffer(Stream stream, int size = DefaultSize, long startOffset = 0, bool synchronousIO = false)
     {
         _stream = stream;
+        _synchronousIO = synchronousIO;
         _bufferStart = startOffset;
         _buffer = ArrayPool<byte>.Shared.Rent(size);
     }
@@ -121,7 +131,7 @@ internal sealed class InputBuffer : IDisposable
             return;
         }
 
-        if (async)
+        if (async && !_synchronousIO)
         {
             await _capture.WriteAsync(_buffer.AsMemory(_captureFrom, count), cancellationToken).ConfigureAwait(false);
         }
@@ -182,7 +192,7 @@ internal sealed class InputBuffer : IDisposable
             _buffer = bigger;
         }
 
-        var read = async
+        var read = async && !_synchronousIO
             ? await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false)
             : _stream.Read(_buffer, _end, _buffer.Length - _end);
         if (read == 0)

@@ -49,9 +49,10 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     /// <param name="filter">Which tables to yield.</param>
     /// <param name="bufferSize">The initial buffer size (tests use tiny ones).</param>
     /// <param name="startOffset">Offset of the stream's first byte in the file (3 after a skipped byte order mark), so reported offsets are file offsets.</param>
-    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter, int bufferSize = InputBuffer.DefaultSize, long startOffset = 0)
+    /// <param name="synchronousIO">Read synchronously on the async path too (local files; see <see cref="InputBuffer"/>).</param>
+    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter, int bufferSize = InputBuffer.DefaultSize, long startOffset = 0, bool synchronousIO = false)
     {
-        _in = new InputBuffer(stream, bufferSize, startOffset);
+        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO);
         _sourceName = sourceName;
         _filter = filter;
     }
