@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Selective.Restore.Dump.Plain;
 
@@ -25,55 +24,44 @@ internal static class CopyRegionScanner
         var i = 0;
         long newlines = 0;
         long tabs = 0;
-        uint odd = 0;
-        uint high = 0;
-        uint previousBackslash = 0;
+        var odd = false;
+        var high = false;
 
-        if (Vector256.IsHardwareAccelerated && length >= Vector256<byte>.Count)
+        var width = Vector<byte>.Count;
+        if (Vector.IsHardwareAccelerated && length > width)
         {
-            var nl = Vector256.Create((byte)'\n');
-            var tab = Vector256.Create((byte)'\t');
-            var cr = Vector256.Create((byte)'\r');
-            var bs = Vector256.Create((byte)'\\');
-            for (; i <= length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            var nl = new Vector<byte>((byte)'\n');
+            var tab = new Vector<byte>((byte)'\t');
+            var cr = new Vector<byte>((byte)'\r');
+            var bs = new Vector<byte>((byte)'\\');
+            var oddBytes = Vector<byte>.Zero;
+            var highBytes = Vector<byte>.Zero;
+
+            // Counts accumulate in byte lanes (a match is 0xFF, so subtracting adds one) and are widened
+            // and summed every 255 blocks, before a lane can overflow: no per-block mask extraction.
+            while (i <= length - width - 1)
             {
-                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
-                var nlBits = Vector256.Equals(v, nl).ExtractMostSignificantBits();
-                var tabBits = Vector256.Equals(v, tab).ExtractMostSignificantBits();
-                var crBits = Vector256.Equals(v, cr).ExtractMostSignificantBits();
-                var bsBits = Vector256.Equals(v, bs).ExtractMostSignificantBits();
-                high |= v.ExtractMostSignificantBits();
-                newlines += BitOperations.PopCount(nlBits);
-                tabs += BitOperations.PopCount(tabBits);
-                var afterBackslash = (bsBits << 1) | previousBackslash;
-                previousBackslash = bsBits >> 31;
-                odd |= (afterBackslash & (tabBits | nlBits)) | crBits;
+                var nlLanes = Vector<byte>.Zero;
+                var tabLanes = Vector<byte>.Zero;
+                for (var block = 0; block < 255 && i <= length - width - 1; block++, i += width)
+                {
+                    var v = Vector.LoadUnsafe(ref start, (nuint)i);
+                    var next = Vector.LoadUnsafe(ref start, (nuint)(i + 1));
+                    nlLanes -= Vector.Equals(v, nl);
+                    tabLanes -= Vector.Equals(v, tab);
+                    oddBytes |= Vector.Equals(v, cr) | (Vector.Equals(v, bs) & (Vector.Equals(next, tab) | Vector.Equals(next, nl)));
+                    highBytes |= v;
+                }
+
+                newlines += Sum(nlLanes);
+                tabs += Sum(tabLanes);
             }
-        }
-        else if (Vector128.IsHardwareAccelerated && length >= Vector128<byte>.Count)
-        {
-            var nl = Vector128.Create((byte)'\n');
-            var tab = Vector128.Create((byte)'\t');
-            var cr = Vector128.Create((byte)'\r');
-            var bs = Vector128.Create((byte)'\\');
-            for (; i <= length - Vector128<byte>.Count; i += Vector128<byte>.Count)
-            {
-                var v = Vector128.LoadUnsafe(ref start, (nuint)i);
-                var nlBits = Vector128.Equals(v, nl).ExtractMostSignificantBits();
-                var tabBits = Vector128.Equals(v, tab).ExtractMostSignificantBits();
-                var crBits = Vector128.Equals(v, cr).ExtractMostSignificantBits();
-                var bsBits = Vector128.Equals(v, bs).ExtractMostSignificantBits();
-                high |= v.ExtractMostSignificantBits();
-                newlines += BitOperations.PopCount(nlBits);
-                tabs += BitOperations.PopCount(tabBits);
-                var afterBackslash = (bsBits << 1) | previousBackslash;
-                previousBackslash = (bsBits >> 15) & 1;
-                odd |= (afterBackslash & (tabBits | nlBits)) | crBits;
-            }
+
+            odd = oddBytes != Vector<byte>.Zero;
+            high = (highBytes & new Vector<byte>(0x80)) != Vector<byte>.Zero;
         }
 
-        var oddTail = false;
-        var backslash = previousBackslash != 0;
+        // The tail (and short regions); a pair's second byte may be the region's last.
         for (; i < length; i++)
         {
             var b = Unsafe.Add(ref start, i);
@@ -81,21 +69,27 @@ internal static class CopyRegionScanner
             {
                 case (byte)'\n':
                     newlines++;
-                    oddTail |= backslash;
                     break;
                 case (byte)'\t':
                     tabs++;
-                    oddTail |= backslash;
                     break;
                 case (byte)'\r':
-                    oddTail = true;
+                    odd = true;
+                    break;
+                case (byte)'\\' when i + 1 < length && Unsafe.Add(ref start, i + 1) is (byte)'\t' or (byte)'\n':
+                    odd = true;
                     break;
             }
 
-            high |= (uint)(b & 0x80);
-            backslash = b == '\\';
+            high |= b >= 0x80;
         }
 
-        return new CopyRegionStats((int)newlines, tabs, odd != 0 || oddTail, high != 0);
+        return new CopyRegionStats((int)newlines, tabs, odd, high);
+    }
+
+    private static long Sum(Vector<byte> lanes)
+    {
+        Vector.Widen(lanes, out var lower, out var upper);
+        return Vector.Sum(lower + upper);
     }
 }
