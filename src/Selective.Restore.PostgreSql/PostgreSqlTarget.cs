@@ -31,8 +31,11 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
     public PostgreSqlTarget(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        _connectionString = connectionString;
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+
+        // The server's error detail says which key broke which constraint: the report needs it (it names keys,
+        // never passwords). Npgsql leaves it out unless asked.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true };
+        _connectionString = builder.ConnectionString;
         Description = $"postgresql://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}";
     }
 

@@ -85,6 +85,24 @@ public sealed class PostgreSqlRestoreTests
     }
 
     [Test]
+    public async Task A_constraint_violation_fails_the_table_and_the_report_names_the_key()
+    {
+        await using var db = await Scenario.CreateAsync(Shop);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE customer_id = 9); DELETE FROM orders WHERE customer_id = 9; DELETE FROM customers WHERE id = 9");
+
+        // Only orders are selected: their customer is missing in live and not being restored.
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).IncludeTables("public.orders").Build().RunAsync();
+
+        var orders = report.Tables.ShouldHaveSingleItem();
+        orders.Outcome.ShouldBe(TableOutcome.Failed);
+        orders.Missing.ShouldBe(4);
+        orders.Inserted.ShouldBe(0);
+        orders.Errors.ShouldHaveSingleItem().ShouldContain("Key (customer_id)=(9) is not present in table \"customers\"");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM orders WHERE customer_id = 9")).ShouldBe(0);
+    }
+
+    [Test]
     public async Task Plan_reports_without_writing_and_sequences_move_past_restored_ids()
     {
         await using var db = await Scenario.CreateAsync(Shop);

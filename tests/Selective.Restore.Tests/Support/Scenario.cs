@@ -18,6 +18,12 @@ internal sealed class Scenario : IAsyncDisposable
         return scenario;
     }
 
+    /// <summary>An empty database (to load dumps or split files into).</summary>
+    public static async Task<Scenario> CreateEmptyAsync() => new(await PostgresServer.CreateDatabaseAsync("sr_empty"));
+
+    /// <summary>Runs a SQL file with psql, stopping at the first error.</summary>
+    public Task PsqlAsync(string file) => PostgresServer.RunToolAsync("psql", ConnectionString, $"-X -q -v ON_ERROR_STOP=1 -f {file}");
+
     /// <summary>Dumps the database with pg_dump (extra arguments such as --inserts) and returns the file.</summary>
     public async Task<string> DumpAsync(string arguments = "", string name = "dump.sql")
     {
