@@ -174,7 +174,7 @@ public sealed class RestoreEngine
 
                         state.Report.DumpRows = state.Staged.DumpRows;
                         Log.Staged(settings.Logger, dump.Name, dump.RowsRead);
-                        settings.Progress?.Report(new RestoreProgress("stage", dump.Name, dump.RowsRead, stagedThisPass.Count, -1));
+                        settings.Progress?.Report(new RestoreProgress("stage", dump.Name, dump.RowsRead, reader.BytesRead, stagedThisPass.Count, -1));
                     }
                     catch (Exception ex) when (IsTableFailure(ex))
                     {
@@ -329,6 +329,8 @@ public sealed class RestoreEngine
                 {
                     table.Report.Outcome = settings.Plan ? TableOutcome.Planned : TableOutcome.Applied;
                     table.Completed = true;
+                    settings.Progress?.Report(new RestoreProgress(
+                        "apply", table.Name, table.Report.Inserted + table.Report.Updated, 0, _tables.Count(t => t.Completed), _tables.Count(t => t.Staged is not null && !t.Failed)));
                 }
             }
             catch (Exception ex) when (IsTableFailure(ex) || target.IsTransient(ex))
@@ -461,7 +463,6 @@ public sealed class RestoreEngine
             }
 
             Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
-            settings.Progress?.Report(new RestoreProgress("apply", table.Name, tableReport.Inserted + tableReport.Updated, _tables.Count(t => t.Report.Outcome != TableOutcome.Failed), _tables.Count));
         }
 
         private async Task ForEachBatchAsync(StagedTable staged, RowClass rowClass, Func<IReadOnlyList<RowPair>, CancellationToken, Task> handle, CancellationToken cancellationToken)

@@ -56,6 +56,9 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// <summary>The session settings statements (<c>SET ...</c>) in force at the reader's current point, to replay before loading a table's data.</summary>
     public IEnumerable<string> SessionSettings => _parser.SettingStatements;
 
+    /// <summary>Bytes of the (decompressed) dump consumed so far, for progress reporting.</summary>
+    public long BytesRead => _parser.BytesRead;
+
     /// <summary>Tables that the filter left out so far (their data was read past and validated).</summary>
     public long TablesSkipped => _parser.TablesSkipped;
 

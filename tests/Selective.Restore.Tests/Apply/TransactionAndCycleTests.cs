@@ -101,6 +101,42 @@ public sealed class TransactionAndCycleTests
         report.ToSummary().ShouldNotContain("s3cr3t");
     }
 
+    [Test]
+    public async Task A_plan_needs_only_select_and_temp_and_reports_progress()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 50) g;");
+        var dump = await db.DumpAsync();
+        var role = "sr_reader_" + Guid.NewGuid().ToString("N")[..8];
+        var database = new NpgsqlConnectionStringBuilder(db.ConnectionString).Database;
+        await db.ExecuteAsync($"DELETE FROM t WHERE id > 45; CREATE ROLE {role} LOGIN; GRANT SELECT ON t TO {role}; GRANT TEMP ON DATABASE \"{database}\" TO {role}; REVOKE CREATE ON SCHEMA public FROM PUBLIC;");
+        try
+        {
+            var readOnly = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role }.ConnectionString;
+            var progress = new List<RestoreProgress>();
+            var plan = await SelectiveRestore.FromDump(dump).ToPostgreSql(readOnly).AsPlan().WithProgress(new SyncProgress(progress)).Build().RunAsync();
+            plan.Succeeded.ShouldBeTrue(plan.ToSummary());
+            plan.Tables.Single().Missing.ShouldBe(5);
+            progress.ShouldContain(p => p.Phase == "stage" && p.Rows == 50 && p.Bytes > 0);
+            progress.ShouldContain(p => p.Phase == "apply" && p.TablesDone == 1);
+
+            var apply = await SelectiveRestore.FromDump(dump).ToPostgreSql(readOnly).Build().RunAsync();
+            apply.Tables.Single().Outcome.ShouldBe(TableOutcome.Failed);
+            apply.Tables.Single().Errors[0].ShouldContain("permission denied");
+            (await db.ScalarAsync<long>("SELECT count(*) FROM t")).ShouldBe(45);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await db.ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role}");
+        }
+    }
+
+    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool and race the assertions).</summary>
+    private sealed class SyncProgress(List<RestoreProgress> sink) : IProgress<RestoreProgress>
+    {
+        public void Report(RestoreProgress value) => sink.Add(value);
+    }
+
     private sealed class CapturingLogger : ILogger
     {
         public List<string> Messages { get; } = [];

@@ -75,6 +75,8 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
     public long TablesSkipped { get; private set; }
 
+    public long BytesRead => _in.CurrentOffset;
+
     public async ValueTask<DumpTable?> NextTableAsync(bool async, CancellationToken cancellationToken)
     {
         if (_current is { IsCompleted: false } unfinished)
