@@ -928,7 +928,8 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
     // ---------------------------------------------------------------- INSERT
 
-    private sealed record InsertHeader(TableName Name, List<string>? Columns, bool Overriding, int StatementIndexPlaceholder, long Offset, long Line, bool DefaultValues);
+    // Raw: the statement's bytes from INSERT through VALUES, to recognise the next statement of the same table without lexing it.
+    private sealed record InsertHeader(TableName Name, List<string>? Columns, bool Overriding, byte[] Raw, long Offset, long Line, bool DefaultValues);
 
     private async ValueTask<InsertHeader> ReadInsertHeaderAsync(bool async, CancellationToken cancellationToken)
     {
@@ -970,7 +971,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
             }
 
             _headerTable = null;
-            return new InsertHeader(name, columns, overriding, 0, statementOffset, statementLine, DefaultValues: true);
+            return new InsertHeader(name, columns, overriding, RawHeader(), statementOffset, statementLine, DefaultValues: true);
         }
 
         if (!next.IsWord(_in.Buffer, "VALUES"u8))
@@ -979,8 +980,10 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         }
 
         _headerTable = null;
-        return new InsertHeader(name, columns, overriding, 0, statementOffset, statementLine, DefaultValues: false);
+        return new InsertHeader(name, columns, overriding, RawHeader(), statementOffset, statementLine, DefaultValues: false);
     }
+
+    private byte[] RawHeader() => _in.Mark >= 0 ? _in.Buffer.AsSpan(_in.Mark, _in.Position - _in.Mark).ToArray() : [];
 
     private async ValueTask<DumpTable?> BeginInsertTableAsync(InsertHeader header, bool async, CancellationToken cancellationToken)
     {
@@ -1084,10 +1087,77 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     }
 
     /// <summary>Parses one VALUES tuple into <see cref="_row"/> as a COPY line. Returns the number of values (including DEFAULTs).</summary>
+    /// <summary>
+    /// Reads one VALUES tuple. The parsing is synchronous over the buffer (no async machinery per token);
+    /// when a tuple runs past the end of the buffer the attempt is abandoned, the buffer refilled and the
+    /// tuple parsed again from its start — at most once per refill.
+    /// </summary>
     private async ValueTask<int> ReadTupleAsync(DumpTable table, bool firstRow, bool async, CancellationToken cancellationToken)
     {
+        var start = _in.Position;
+        var savedMark = _in.Mark;
+        var fromMark = savedMark >= 0 ? start - savedMark : 0;
+        if (savedMark < 0)
+        {
+            _in.Mark = start; // keep the tuple in the buffer across refills
+        }
+
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    return ReadTuple(table, firstRow);
+                }
+                catch (NeedMoreInputException)
+                {
+                    _in.Position = _in.Mark + fromMark;
+                    await FillAsync(async, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (savedMark < 0)
+            {
+                _in.Mark = -1;
+            }
+        }
+    }
+
+    /// <summary>The next token; null at the end of the input; <see cref="NeedMoreInputException"/> when it runs past the buffer.</summary>
+    private Token? NextTokenOrNeedMore()
+    {
+        var status = SqlLexer.Next(_in.Buffer.AsSpan(0, _in.End), _in.Position, _in.StreamExhausted, _standardStrings, out var token, out var error);
+        switch (status)
+        {
+            case LexStatus.Token:
+                _in.Position = token.End;
+                return token;
+            case LexStatus.End:
+                _in.Position = _in.End;
+                return null;
+            case LexStatus.Error:
+                throw Fail(error!, token.Start);
+            default:
+                throw NeedMoreInputException.Instance;
+        }
+    }
+
+    private Token RequireToken(string expected) =>
+        NextTokenOrNeedMore() ?? throw Fail($"unexpected end of input: expected {expected}", _in.Position);
+
+    /// <summary>Signals that a synchronous parse ran past the buffer; preallocated, thrown at most once per refill.</summary>
+    private sealed class NeedMoreInputException : Exception
+    {
+        public static readonly NeedMoreInputException Instance = new();
+    }
+
+    private int ReadTuple(DumpTable table, bool firstRow)
+    {
         _row.Reset();
-        var open = await RequireTokenAsync("'('", async, cancellationToken).ConfigureAwait(false);
+        var open = RequireToken("'('");
         var rowOffset = _in.OffsetOf(open.Start);
         var rowLine = _in.LineOf(open.Start);
         if (_header!.DefaultValues)
@@ -1107,7 +1177,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         var defaults = firstRow ? new List<bool>() : null;
         while (true)
         {
-            var token = await RequireTokenAsync("a value", async, cancellationToken).ConfigureAwait(false);
+            var token = RequireToken("a value");
             if (count == 0 && token.IsPunct(_in.Buffer, (byte)')'))
             {
                 break;
@@ -1140,12 +1210,12 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                     _row.Advance(1);
                 }
 
-                await ReadValueAsync(token, table, async, cancellationToken).ConfigureAwait(false);
+                ReadValue(token, table);
                 written++;
             }
 
             count++;
-            var separator = await RequireTokenAsync("',' or ')'", async, cancellationToken).ConfigureAwait(false);
+            var separator = RequireToken("',' or ')'");
             if (separator.IsPunct(_in.Buffer, (byte)')'))
             {
                 break;
@@ -1172,7 +1242,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     }
 
     /// <summary>Writes one literal (NULL, number, boolean, string with optional ::cast) as an escaped COPY field.</summary>
-    private async ValueTask ReadValueAsync(Token token, DumpTable table, bool async, CancellationToken cancellationToken)
+    private void ReadValue(Token token, DumpTable table)
     {
         var buffer = _in.Buffer;
         if (token.IsWord(buffer, "NULL"u8))
@@ -1194,7 +1264,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         else if (token.Kind == TokenKind.Punct && (buffer[token.Start] == '-' || buffer[token.Start] == '+'))
         {
             var sign = buffer[token.Start];
-            var number = await RequireTokenAsync("a number after the sign", async, cancellationToken).ConfigureAwait(false);
+            var number = RequireToken("a number after the sign");
             if (number.Kind != TokenKind.Number)
             {
                 throw Fail("expected a number after the sign", number.Start, table.Name);
@@ -1240,7 +1310,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
         // Optional ::type casts; the value's text is what the type's input function reads, as in COPY.
         while (true)
         {
-            var next = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+            var next = NextTokenOrNeedMore();
             if (next is not { } cast || !(cast.Kind == TokenKind.Punct && cast.Length == 2))
             {
                 // Un-read the token (at the end of input the position is already there; an index saved
@@ -1253,17 +1323,17 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                 return;
             }
 
-            await SkipTypeNameAsync(table, async, cancellationToken).ConfigureAwait(false);
+            SkipTypeName(table);
         }
     }
 
-    private async ValueTask SkipTypeNameAsync(DumpTable table, bool async, CancellationToken cancellationToken)
+    private void SkipTypeName(DumpTable table)
     {
         var depth = 0;
         var any = false;
         while (true)
         {
-            var token = await RequireTokenAsync("a type name", async, cancellationToken).ConfigureAwait(false);
+            var token = RequireToken("a type name");
             var buffer = _in.Buffer;
             if (depth == 0 && (token.IsPunct(buffer, (byte)',') || token.IsPunct(buffer, (byte)')') || (token.Kind == TokenKind.Punct && token.Length == 2)))
             {
@@ -1366,6 +1436,26 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                         }
 
                         _in.Mark = _in.Position;
+
+                        // pg_dump repeats a table's INSERT header byte for byte: a statement that starts with the
+                        // same bytes as the table's first one (through VALUES) continues the table, no lexing needed.
+                        var same = _header!.Raw;
+                        while (_in.End - _in.Position <= same.Length && await FillAsync(async, cancellationToken).ConfigureAwait(false))
+                        {
+                        }
+
+                        var upcoming = _in.Buffer.AsSpan(_in.Position, _in.End - _in.Position);
+                        if (same.Length > 0 && upcoming.Length > same.Length && upcoming.StartsWith(same) && !SqlLexer.IsIdentContinue(upcoming[same.Length]))
+                        {
+                            _in.Position += same.Length;
+                            _in.Mark = -1;
+                            _in.HoldCapture = false;
+                            _phase = InsertPhase.ExpectTuple;
+                            await ReadTupleAsync(table, firstRow: false, async, cancellationToken).ConfigureAwait(false);
+                            table.RowsRead++;
+                            return true;
+                        }
+
                         var first = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
                         if (first is { } word && word.IsWord(_in.Buffer, "INSERT"u8))
                         {
