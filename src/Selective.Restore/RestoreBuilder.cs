@@ -59,6 +59,7 @@ public sealed class RestoreBuilder
     private ILogger _logger = NullLogger.Instance;
     private IProgress<RestoreProgress>? _progress;
     private bool _skipUnknownColumns;
+    private bool _skipIncompatibleTables;
     private int _batchSize = 1000;
     private Func<IRestoreTarget>? _target;
 
@@ -147,6 +148,17 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Skip (with a warning, outcome <see cref="Report.TableOutcome.Skipped"/>) tables the live database cannot take
+    /// the dump's rows into — no such table, a live NOT NULL column without default that the dump lacks, no usable key,
+    /// a dump column the live table lacks (unless <see cref="SkipUnknownColumns"/>) — instead of failing them.
+    /// </summary>
+    public RestoreBuilder SkipIncompatibleTables(bool skip = true)
+    {
+        _skipIncompatibleTables = skip;
+        return this;
+    }
+
     /// <summary>Rows read back per round trip for application-defined policies. Default: 1000; range 1–100000.</summary>
     public RestoreBuilder WithBatchSize(int rows)
     {
@@ -194,6 +206,7 @@ public sealed class RestoreBuilder
             _logger,
             _progress,
             _skipUnknownColumns,
+            _skipIncompatibleTables,
             _batchSize,
             _target));
     }
@@ -212,6 +225,7 @@ internal sealed record RestoreSettings(
     ILogger Logger,
     IProgress<RestoreProgress>? Progress,
     bool SkipUnknownColumns,
+    bool SkipIncompatibleTables,
     int BatchSize,
     Func<IRestoreTarget> TargetFactory)
 {

@@ -161,7 +161,7 @@ public sealed class RestoreEngine
                     try
                     {
                         state.Live ??= await target.ReadTableAsync(dump.Name, cancellationToken).ConfigureAwait(false)
-                                       ?? throw new RestoreTableException($"the target database has no table {dump.Name}");
+                                       ?? throw RestoreTableException.Incompatible($"the target database has no table {dump.Name}");
                         var mapping = Map(state, dump);
                         if (stagedThisPass.Add(dump.Name))
                         {
@@ -175,6 +175,11 @@ public sealed class RestoreEngine
                         state.Report.DumpRows = state.Staged.DumpRows;
                         Log.Staged(settings.Logger, dump.Name, dump.RowsRead);
                         settings.Progress?.Report(new RestoreProgress("stage", dump.Name, dump.RowsRead, reader.BytesRead, stagedThisPass.Count, -1));
+                    }
+                    catch (RestoreTableException ex) when (ex.IsIncompatibility && settings.SkipIncompatibleTables)
+                    {
+                        Skip(state, ex.Message);
+                        state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (IsTableFailure(ex))
                     {
@@ -231,7 +236,7 @@ public sealed class RestoreEngine
                 {
                     if (!settings.SkipUnknownColumns)
                     {
-                        throw new RestoreTableException($"dump column {label} does not exist in the live table (skip unknown columns to ignore it)");
+                        throw RestoreTableException.Incompatible($"dump column {label} does not exist in the live table (skip unknown columns to ignore it)");
                     }
 
                     Warn(state, $"dump column {label} does not exist in the live table; its values are ignored");
@@ -255,7 +260,7 @@ public sealed class RestoreEngine
             {
                 if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null } && !used.Contains(column.Name))
                 {
-                    throw new RestoreTableException($"live column {column.Name} is NOT NULL without a default and the dump has no value for it");
+                    throw RestoreTableException.Incompatible($"live column {column.Name} is NOT NULL without a default and the dump has no value for it");
                 }
             }
 
@@ -264,7 +269,7 @@ public sealed class RestoreEngine
             var key = live.PrimaryKey.Count > 0
                 ? live.PrimaryKey
                 : live.UniqueKeys.FirstOrDefault(u => u.All(c => live.Find(c)?.NotNull == true))
-                  ?? throw new RestoreTableException("the live table has no primary key (nor a unique key on NOT NULL columns), so dump rows cannot be matched to live rows");
+                  ?? throw RestoreTableException.Incompatible("the live table has no primary key (nor a unique key on NOT NULL columns), so dump rows cannot be matched to live rows");
             if (live.PrimaryKey.Count == 0)
             {
                 Warn(state, $"no primary key: rows are matched on unique key ({string.Join(", ", key)})");
@@ -274,7 +279,7 @@ public sealed class RestoreEngine
             {
                 if (!used.Contains(column))
                 {
-                    throw new RestoreTableException($"the dump has no values for key column {column}");
+                    throw RestoreTableException.Incompatible($"the dump has no values for key column {column}");
                 }
             }
 
@@ -514,6 +519,14 @@ public sealed class RestoreEngine
             var message = Describe(ex);
             table.Report.Errors.Add(message);
             Log.TableFailed(settings.Logger, table.Name.ToString(), message);
+        }
+
+        /// <summary>The live table cannot take the dump's rows and the user asked to skip such tables: reported, not failed.</summary>
+        private void Skip(TableState table, string reason)
+        {
+            table.Failed = true; // never staged or applied
+            table.Report.Outcome = TableOutcome.Skipped;
+            Warn(table, "skipped: " + reason);
         }
 
         private void Warn(TableState table, string message)

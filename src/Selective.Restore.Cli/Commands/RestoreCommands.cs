@@ -30,6 +30,7 @@ internal static class RestoreCommands
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to FILE: {\"tables\": [{\"schema\", \"table\", \"dumpRows\", \"missing\", ...}], ...}.", HelpName = "FILE" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log progress to stderr." };
         var skipUnknown = new Option<bool>("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
+        var skipIncompatible = new Option<bool>("--skip-incompatible-tables") { Description = "Skip (with a warning) tables the live database cannot take the dump's rows into (no such table, a NOT NULL column the dump lacks, no key) instead of failing them." };
         var command = new Command(
             name,
             plan
@@ -40,6 +41,7 @@ internal static class RestoreCommands
         command.Add(json);
         command.Add(verbose);
         command.Add(skipUnknown);
+        command.Add(skipIncompatible);
 
         Option<string>? policy = null;
         Option<bool>? single = null;
@@ -74,6 +76,7 @@ internal static class RestoreCommands
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
                 .SkipUnknownColumns(parse.GetValue(skipUnknown))
+                .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger);
             if (!plan)
             {

@@ -15,4 +15,9 @@ internal sealed class RestoreTableException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>True when the live table's shape cannot take the dump's rows (missing table, columns or key), as opposed to a problem with the data.</summary>
+    public bool IsIncompatibility { get; private init; }
+
+    public static RestoreTableException Incompatible(string message) => new(message) { IsIncompatibility = true };
 }

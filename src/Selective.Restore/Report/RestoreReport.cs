@@ -125,8 +125,9 @@ public sealed class RestoreReport
         }
 
         var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);
+        var skippedTables = Tables.Count(t => t.Outcome == TableOutcome.Skipped);
         b.Append(CultureInfo.InvariantCulture,
-            $"{Tables.Count} tables, {Tables.Sum(t => t.Inserted)} inserted, {Tables.Sum(t => t.Updated)} updated, {Tables.Sum(t => t.Skipped)} skipped, {failed} failed, in {Duration.TotalSeconds:F1} s\n");
+            $"{Tables.Count} tables, {Tables.Sum(t => t.Inserted)} inserted, {Tables.Sum(t => t.Updated)} updated, {Tables.Sum(t => t.Skipped)} skipped, {failed} failed{(skippedTables > 0 ? $", {skippedTables} tables skipped" : string.Empty)}, in {Duration.TotalSeconds:F1} s\n");
         return b.ToString();
     }
 }

@@ -13,6 +13,9 @@ public enum TableOutcome
 
     /// <summary>Nothing was applied to the table; <see cref="TableReport.Errors"/> says why.</summary>
     Failed,
+
+    /// <summary>The live table cannot take the dump's rows and the restore was told to skip such tables; <see cref="TableReport.Warnings"/> says why.</summary>
+    Skipped,
 }
 
 /// <summary>What happened to one table. Counts are rows.</summary>

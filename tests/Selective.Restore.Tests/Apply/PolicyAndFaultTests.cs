@@ -166,6 +166,31 @@ public sealed class PolicyAndFaultTests
     }
 
     [Test]
+    public async Task Incompatible_tables_fail_by_default_and_are_skipped_with_a_warning_when_asked()
+    {
+        await using var db = await Scenario.CreateAsync(Schema);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM tickets WHERE id > 100; ALTER TABLE employees ADD COLUMN badge text; UPDATE employees SET badge = 'b'; ALTER TABLE employees ALTER badge SET NOT NULL; DELETE FROM employees WHERE id = 40 AND NOT EXISTS (SELECT 1 FROM tickets WHERE owner_id = 40)");
+
+        var strict = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+        strict.Succeeded.ShouldBeFalse();
+        var employees = strict.Tables.Single(t => t.Name.Name == "employees");
+        employees.Outcome.ShouldBe(TableOutcome.Failed);
+        employees.Errors.ShouldHaveSingleItem().ShouldContain("live column badge is NOT NULL without a default");
+        strict.Tables.Single(t => t.Name.Name == "tickets").Inserted.ShouldBe(20); // the other tables are still restored
+        await db.ExecuteAsync("DELETE FROM tickets WHERE id > 100");
+
+        var lenient = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).SkipIncompatibleTables().Build().RunAsync();
+        lenient.Succeeded.ShouldBeTrue(lenient.ToSummary());
+        var skipped = lenient.Tables.Single(t => t.Name.Name == "employees");
+        skipped.Outcome.ShouldBe(TableOutcome.Skipped);
+        skipped.DumpRows.ShouldBe(40);
+        skipped.Warnings.ShouldHaveSingleItem().ShouldStartWith("skipped: live column badge");
+        lenient.Tables.Single(t => t.Name.Name == "tickets").Inserted.ShouldBe(20);
+        lenient.ToSummary().ShouldContain("1 tables skipped");
+    }
+
+    [Test]
     public async Task Mapping_problems_fail_the_table_with_a_clear_error_and_apply_nothing()
     {
         await using var db = await Scenario.CreateAsync(Schema);
