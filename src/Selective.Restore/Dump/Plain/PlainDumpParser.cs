@@ -228,23 +228,34 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
 
     private async ValueTask<Token?> NextTokenAsync(bool async, CancellationToken cancellationToken)
     {
-        while (true)
+        Token? token;
+        while (!TryNextToken(out token))
         {
-            var status = SqlLexer.Next(_in.Buffer.AsSpan(0, _in.End), _in.Position, _in.StreamExhausted, _standardStrings, out var token, out var error);
-            switch (status)
-            {
-                case LexStatus.Token:
-                    _in.Position = token.End;
-                    return token;
-                case LexStatus.End:
-                    _in.Position = _in.End;
-                    return null;
-                case LexStatus.Error:
-                    throw Fail(error!, token.Start);
-                default:
-                    await FillAsync(async, cancellationToken).ConfigureAwait(false);
-                    break;
-            }
+            await FillAsync(async, cancellationToken).ConfigureAwait(false);
+        }
+
+        return token;
+    }
+
+    /// <summary>Lexes the next token from the buffer: false when it runs past the buffer (refill and try again); a null token at the end of input.</summary>
+    private bool TryNextToken(out Token? token)
+    {
+        var status = SqlLexer.Next(_in.Buffer.AsSpan(0, _in.End), _in.Position, _in.StreamExhausted, _standardStrings, out var next, out var error);
+        switch (status)
+        {
+            case LexStatus.Token:
+                _in.Position = next.End;
+                token = next;
+                return true;
+            case LexStatus.End:
+                _in.Position = _in.End;
+                token = null;
+                return true;
+            case LexStatus.Error:
+                throw Fail(error!, next.Start);
+            default:
+                token = null;
+                return false;
         }
     }
 
@@ -1127,23 +1138,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     }
 
     /// <summary>The next token; null at the end of the input; <see cref="NeedMoreInputException"/> when it runs past the buffer.</summary>
-    private Token? NextTokenOrNeedMore()
-    {
-        var status = SqlLexer.Next(_in.Buffer.AsSpan(0, _in.End), _in.Position, _in.StreamExhausted, _standardStrings, out var token, out var error);
-        switch (status)
-        {
-            case LexStatus.Token:
-                _in.Position = token.End;
-                return token;
-            case LexStatus.End:
-                _in.Position = _in.End;
-                return null;
-            case LexStatus.Error:
-                throw Fail(error!, token.Start);
-            default:
-                throw NeedMoreInputException.Instance;
-        }
-    }
+    private Token? NextTokenOrNeedMore() => TryNextToken(out var token) ? token : throw NeedMoreInputException.Instance;
 
     private Token RequireToken(string expected) =>
         NextTokenOrNeedMore() ?? throw Fail($"unexpected end of input: expected {expected}", _in.Position);
