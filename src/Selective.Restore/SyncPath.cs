@@ -8,14 +8,4 @@ internal static class SyncPath
 {
     public static T Complete<T>(ValueTask<T> task) =>
         task.IsCompleted ? task.Result : throw new InvalidOperationException("A synchronous read went asynchronous.");
-
-    public static void Complete(ValueTask task)
-    {
-        if (!task.IsCompleted)
-        {
-            throw new InvalidOperationException("A synchronous read went asynchronous.");
-        }
-
-        task.GetAwaiter().GetResult();
-    }
 }

@@ -172,9 +172,6 @@ public static class CopyText
         }
     }
 
-    /// <summary>True when <paramref name="bytes"/> is well-formed UTF-8.</summary>
-    internal static bool IsValidUtf8(ReadOnlySpan<byte> bytes) => Utf8.IsValid(bytes);
-
     internal static readonly UTF8Encoding Utf8Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static readonly SearchValues<byte> EscapedBytes = SearchValues.Create("\\\b\f\n\r\t\v"u8);
