@@ -103,6 +103,29 @@ public sealed class PostgreSqlRestoreTests
     }
 
     [Test]
+    public async Task A_partitioned_table_dumped_via_its_root_is_staged_once_and_rows_are_routed_to_partitions()
+    {
+        await using var db = await Scenario.CreateAsync("""
+            CREATE TABLE events (id int, at date NOT NULL, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+            CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+            INSERT INTO events SELECT g, date '2025-06-01' + g * 2, 'v' || g FROM generate_series(1, 200) g;
+            """);
+        var dump = await db.DumpAsync("--load-via-partition-root");
+        var before = await db.ContentAsync("events");
+        await db.ExecuteAsync("DELETE FROM events WHERE id % 10 = 0");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var events = report.Tables.ShouldHaveSingleItem();
+        events.Name.Name.ShouldBe("events");
+        (events.DumpRows, events.Missing, events.Inserted).ShouldBe((200L, 20L, 20L));
+        (await db.ContentAsync("events")).ShouldBe(before);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM events_2026")).ShouldBeGreaterThan(0);
+    }
+
+    [Test]
     public async Task Plan_reports_without_writing_and_sequences_move_past_restored_ids()
     {
         await using var db = await Scenario.CreateAsync(Shop);
