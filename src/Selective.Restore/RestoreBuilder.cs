@@ -22,7 +22,7 @@ public static class SelectiveRestore
 /// <summary>Retry behaviour for transient failures (serialization failures, deadlocks, dropped connections).</summary>
 public sealed class RestoreRetryOptions
 {
-    /// <summary>Retries after the first attempt. Default: 4. Range 0–100.</summary>
+    /// <summary>Retries after the first attempt. Default: 4. Range 0–100; 0 turns retrying off.</summary>
     public int MaxRetryAttempts { get; set; } = 4;
 
     /// <summary>Delay before the first retry, doubled each time with jitter. Default: 200 ms. Range 0–5 min.</summary>

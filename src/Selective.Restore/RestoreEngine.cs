@@ -48,7 +48,8 @@ public sealed class RestoreEngine
     /// <summary>One run's state.</summary>
     private sealed class Run(RestoreSettings settings, IRestoreTarget target, RestoreReport report)
     {
-        private readonly List<TableState> _tables = [];
+        private readonly List<TableState> _tables = []; // dump order
+        private readonly Dictionary<TableName, TableState> _byName = [];
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
@@ -76,9 +77,8 @@ public sealed class RestoreEngine
 
             // 2. Parents before children.
             var staged = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
-            var byName = staged.ToDictionary(t => t.Name);
             var groups = ForeignKeyGraph.Order([.. staged.Select(t => t.Live!)]);
-            var ordered = groups.Select(g => (Group: g, Tables: g.Tables.Select(live => byName[live.Name]).ToList())).ToList();
+            var ordered = groups.Select(g => (Group: g, Tables: g.Tables.Select(live => _byName[live.Name]).ToList())).ToList();
 
             // 3. Apply, each group in its own transaction, or all in one.
             if (settings.TransactionMode == TransactionMode.SingleTransaction)
@@ -113,22 +113,24 @@ public sealed class RestoreEngine
         }
 
         private static ResiliencePipeline DefaultPipeline(RestoreSettings settings, IRestoreTarget target) =>
-            new ResiliencePipelineBuilder()
-                .AddRetry(new RetryStrategyOptions
-                {
-                    ShouldHandle = args => ValueTask.FromResult(
-                        args.Outcome.Exception is { } e && e is not (RestoreTableException or DumpFormatException or OperationCanceledException) && target.IsTransient(e)),
-                    MaxRetryAttempts = Math.Max(settings.Retry.MaxRetryAttempts, 1),
-                    Delay = settings.Retry.Delay,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    OnRetry = args =>
+            settings.Retry.MaxRetryAttempts == 0
+                ? ResiliencePipeline.Empty
+                : new ResiliencePipelineBuilder()
+                    .AddRetry(new RetryStrategyOptions
                     {
-                        Log.Retrying(settings.Logger, "restore", args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "unknown");
-                        return default;
-                    },
-                })
-                .Build();
+                        ShouldHandle = args => ValueTask.FromResult(
+                            args.Outcome.Exception is { } e && e is not (RestoreTableException or DumpFormatException or OperationCanceledException) && target.IsTransient(e)),
+                        MaxRetryAttempts = settings.Retry.MaxRetryAttempts,
+                        Delay = settings.Retry.Delay,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        OnRetry = args =>
+                        {
+                            Log.Retrying(settings.Logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "unknown");
+                            return default;
+                        },
+                    })
+                    .Build();
 
         // ------------------------------------------------------------ staging
 
@@ -144,11 +146,11 @@ public sealed class RestoreEngine
                 var stagedThisPass = new HashSet<TableName>();
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
                 {
-                    var state = _tables.Find(t => t.Name == dump.Name);
-                    if (state is null)
+                    if (!_byName.TryGetValue(dump.Name, out var state))
                     {
                         state = new TableState(dump.Name, _tables.Count + 1);
                         _tables.Add(state);
+                        _byName.Add(dump.Name, state);
                     }
 
                     if (state.Failed)
@@ -197,7 +199,7 @@ public sealed class RestoreEngine
             {
                 foreach (var name in only)
                 {
-                    var state = _tables.Find(t => t.Name == name)!;
+                    var state = _byName[name];
                     if (!state.Failed && state.Staged?.Session != target.Session)
                     {
                         Fail(state, new RestoreTableException("the table was not found in the dump when staging it again"));
@@ -338,8 +340,9 @@ public sealed class RestoreEngine
                         "apply", table.Name, table.Report.Inserted + table.Report.Updated, 0, _tables.Count(t => t.Completed), _tables.Count(t => t.Staged is not null && !t.Failed)));
                 }
             }
-            catch (Exception ex) when (IsTableFailure(ex) || target.IsTransient(ex))
+            catch (Exception ex) when (ex is not (OperationCanceledException or DumpFormatException))
             {
+                // Non-transient, or transient with the retries used up: the group's transaction was rolled back.
                 foreach (var table in tables)
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
@@ -462,9 +465,14 @@ public sealed class RestoreEngine
                 Warn(table, $"{classification.Missing - counts.Excluded - counts.Inserted} missing rows were inserted concurrently by someone else and left as they are");
             }
 
-            foreach (var note in await target.ReseedAsync(table.Live!, cancellationToken).ConfigureAwait(false))
+            // Sequences can only fall behind rows this run wrote (reseeding is in the same transaction), so an
+            // idempotent re-run does not scan for max(id) again.
+            if (tableReport.Inserted + tableReport.Updated > 0)
             {
-                tableReport.Notes.Add(note);
+                foreach (var note in await target.ReseedAsync(table.Live!, cancellationToken).ConfigureAwait(false))
+                {
+                    tableReport.Notes.Add(note);
+                }
             }
 
             Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);

@@ -64,12 +64,7 @@ internal static class RestoreCommands
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var dumpPath = parse.GetRequiredValue(common.Dump);
-            if (!File.Exists(dumpPath))
-            {
-                throw new IOException($"{dumpPath}: no such file");
-            }
-
+            var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
             var logger = new TextWriterLogger(error, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             var builder = SelectiveRestore.FromDump(dumpPath)
                 .ToPostgreSql(parse.GetRequiredValue(target))

@@ -18,8 +18,8 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "{Table}: {Inserted} inserted, {Updated} updated, {Skipped} skipped")]
     public static partial void Applied(ILogger logger, TableName table, long inserted, long updated, long skipped);
 
-    [LoggerMessage(5, LogLevel.Warning, "{Table}: attempt {Attempt} failed with a transient error, retrying: {Error}")]
-    public static partial void Retrying(ILogger logger, string table, int attempt, string error);
+    [LoggerMessage(5, LogLevel.Warning, "Attempt {Attempt} failed with a transient error, retrying: {Error}")]
+    public static partial void Retrying(ILogger logger, int attempt, string error);
 
     [LoggerMessage(6, LogLevel.Error, "{Table} failed, nothing applied to it: {Error}")]
     public static partial void TableFailed(ILogger logger, string table, string error);
