@@ -1,0 +1,96 @@
+using Npgsql;
+using Selective.Restore.Merge;
+using Selective.Restore.PostgreSql;
+using Selective.Restore.Report;
+using Selective.Restore.Tests.Support;
+
+namespace Selective.Restore.Tests.Apply;
+
+/// <summary>Bad dumps and impossible rows: a clear error in the report, and nothing applied to the table concerned.</summary>
+public sealed class BadInputTests
+{
+    private const string Live = "CREATE TABLE a (id int PRIMARY KEY, v text); CREATE TABLE b (id int PRIMARY KEY, n int); INSERT INTO a VALUES (1, 'one'); INSERT INTO b VALUES (1, 10);";
+
+    private static string Dump(TempDirectory dir, string body) =>
+        dir.Write("dump.sql", "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n" + body);
+
+    [Test]
+    public async Task A_malformed_dump_stops_the_run_before_anything_is_applied()
+    {
+        await using var db = await Scenario.CreateAsync(Live);
+        using var dir = new TempDirectory();
+        // Table a is fine and has a missing row; table b's block is truncated.
+        var dump = Dump(dir, "COPY public.a (id, v) FROM stdin;\n1\tone\n2\ttwo\n\\.\n\nCOPY public.b (id, n) FROM stdin;\n1\t10\n2\t20\n");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        report.Errors.ShouldHaveSingleItem().ShouldContain("truncated");
+        report.Errors[0].ShouldContain("line 12, byte offset 163, table public.b");
+        report.Tables.ShouldAllBe(t => t.Outcome == TableOutcome.Failed && t.Inserted == 0);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(1);
+
+        var (exit, _, stderr) = await CliRunner.RunAsync("apply", dump, "--target", db.ConnectionString);
+        exit.ShouldBe(1);
+        stderr.ShouldContain("truncated");
+    }
+
+    [TestCase("COPY public.nope (id) FROM stdin;\n1\n\\.\n", "nope", "the target database has no table public.nope")]
+    [TestCase("COPY public.b (id, n) FROM stdin;\n2\tabc\n\\.\n", "b", "the server rejected a value while staging public.b (dump data starts at line 4)")]
+    [TestCase("COPY public.a (id, v) FROM stdin;\n\\N\tx\n\\.\n", "a", "1 dump rows have NULL in key column(s) id")]
+    [TestCase("COPY public.a (id, v) FROM stdin;\n5\tx\n5\ty\n\\.\n", "a", "more than one row with key (id=5)")]
+    public async Task Rows_that_cannot_be_restored_fail_their_table_with_a_clear_error(string body, string table, string error)
+    {
+        await using var db = await Scenario.CreateAsync(Live);
+        using var dir = new TempDirectory();
+        // A healthy table with one missing row (7) next to the bad one.
+        var healthy = table == "a" ? "COPY public.b (id, n) FROM stdin;\n1\t10\n7\t70\n\\.\n" : "COPY public.a (id, v) FROM stdin;\n1\tone\n7\tseven\n\\.\n";
+        var dump = Dump(dir, body + "\n" + healthy);
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        var failed = report.Tables.Single(t => t.Name.Name == table);
+        failed.Outcome.ShouldBe(TableOutcome.Failed);
+        failed.Inserted.ShouldBe(0);
+        failed.Errors.ShouldHaveSingleItem().ShouldContain(error);
+        report.Tables.Single(t => t.Name.Name != table).Inserted.ShouldBe(1, "the other table is still restored");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM a") + await db.ScalarAsync<long>("SELECT count(*) FROM b")).ShouldBe(3);
+    }
+
+    [Test]
+    public async Task A_merge_that_changes_the_key_fails_the_table()
+    {
+        await using var db = await Scenario.CreateAsync(Live);
+        using var dir = new TempDirectory();
+        var dump = Dump(dir, "COPY public.a (id, v) FROM stdin;\n1\tuno\n2\tdos\n\\.\n");
+        var policy = MergePolicy.Custom("bad", _ => ConflictDecision.Merge(new Dictionary<string, object?> { ["id"] = 9 }));
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithPolicy(policy).Build().RunAsync();
+
+        var a = report.Tables.ShouldHaveSingleItem();
+        a.Outcome.ShouldBe(TableOutcome.Failed);
+        a.Errors.ShouldHaveSingleItem().ShouldContain("may not change key column 'id'");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(1); // the missing row 2 was rolled back too
+    }
+
+    [Test]
+    public async Task With_retries_off_a_lost_connection_fails_the_table_after_one_attempt()
+    {
+        await using var db = await Scenario.CreateAsync(Live);
+        using var dir = new TempDirectory();
+        var dump = Dump(dir, "COPY public.a (id, v) FROM stdin;\n1\tuno\n2\tdos\n\\.\n");
+        var target = new NpgsqlConnectionStringBuilder(db.ConnectionString) { ApplicationName = "sr-noretry" }.ConnectionString;
+        var policy = MergePolicy.Custom("killer", async _ =>
+        {
+            await db.ScalarAsync<bool>("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sr-noretry'");
+            return ConflictDecision.TakeDump;
+        });
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(target).WithPolicy(policy)
+            .WithRetry(new RestoreRetryOptions { MaxRetryAttempts = 0 }).Build().RunAsync();
+
+        var a = report.Tables.ShouldHaveSingleItem();
+        (a.Outcome, a.Attempts).ShouldBe((TableOutcome.Failed, 1));
+        (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(1);
+    }
+}
