@@ -14,7 +14,7 @@ namespace Selective.Restore.PostgreSql;
 /// text, unchanged); classification and writes are single SQL statements joining them with the live table.
 /// Only rows a merge policy must see are read back to the client, in batches.
 /// </summary>
-internal sealed class PostgreSqlTarget : IRestoreTarget
+internal sealed partial class PostgreSqlTarget : IRestoreTarget
 {
     // Types whose equality implies the same text output; every other type is compared as text, so
     // 1.0 vs 1.00 (numeric), 'A' vs 'a' (citext), -0 vs 0 (float) and json (no equality at all) count as different.
@@ -125,18 +125,19 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
             """, cancellationToken).ConfigureAwait(false);
 
         // No ANALYZE: for a never-analyzed table the planner reads its real size, which is all the hash join needs.
-        var rows = await CopyRowsAsync(stage, mapping.DumpColumns.Count, dump, cancellationToken).ConfigureAwait(false);
+        var rows = await CopyRowsAsync(stage, mapping, dump, cancellationToken).ConfigureAwait(false);
         return new StagedTable(mapping, stage, delta, decide, rows, Session);
     }
 
     /// <summary>Appends more rows of the same live table (a table that appears twice in the dump, e.g. --load-via-partition-root).</summary>
     public async Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken)
     {
-        return await CopyRowsAsync(staged.StageName, staged.Mapping.DumpColumns.Count, dump, cancellationToken).ConfigureAwait(false);
+        return await CopyRowsAsync(staged.StageName, staged.Mapping, dump, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<long> CopyRowsAsync(string stage, int columnCount, DumpTable dump, CancellationToken cancellationToken)
+    private async Task<long> CopyRowsAsync(string stage, TableMapping mapping, DumpTable dump, CancellationToken cancellationToken)
     {
+        var columnCount = mapping.DumpColumns.Count;
         if (columnCount == 0)
         {
             return await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
@@ -145,7 +146,7 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         var list = string.Join(", ", Enumerable.Range(1, columnCount).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
         // The dump's rows are already COPY text: they go to the server unchanged (Npgsql's text import
         // takes chars, so the UTF-8 bytes are decoded on the way and encoded again on the wire).
-        var copy = await Connection.BeginTextImportAsync($"COPY pg_temp.{stage} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
+        var copy = (NpgsqlCopyTextWriter)await Connection.BeginTextImportAsync($"COPY pg_temp.{stage} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
         long rows = 0;
         try
         {
@@ -172,6 +173,8 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         }
         catch
         {
+            // Cancel rather than dispose: disposing would complete the COPY with half the table.
+            await copy.CancelAsync().ConfigureAwait(false);
             await copy.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -182,13 +185,33 @@ internal sealed class PostgreSqlTarget : IRestoreTarget
         }
         catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal))
         {
-            throw new RestoreTableException(
-                $"the server rejected a value while staging {dump.Name} (dump data starts at line {dump.StartLine}): {ex.MessageText}{(ex.Where is { } where ? $" ({where.Replace(stage, "staging", StringComparison.Ordinal)})" : string.Empty)}",
-                ex);
+            throw new RestoreTableException($"the server rejected a value while staging {dump.Name}{Locate(ex.Where, mapping, dump)}: {ex.MessageText}", ex);
         }
 
         return rows;
     }
+
+    /// <summary>
+    /// Turns the server's "COPY sr_stage_3, line 17, column c2" into the dump's terms: the table's row, its line in
+    /// the dump (for COPY data, one row per line after the COPY statement) and the column name.
+    /// </summary>
+    private static string Locate(string? where, TableMapping mapping, DumpTable dump)
+    {
+        var match = where is null ? null : CopyWhere().Match(where);
+        if (match is not { Success: true } || !long.TryParse(match.Groups["line"].Value, CultureInfo.InvariantCulture, out var row))
+        {
+            return $" (its data starts at dump line {dump.StartLine})";
+        }
+
+        var line = dump.Form == DumpDataForm.Copy ? $", dump line {dump.StartLine + row}" : string.Empty;
+        var column = match.Groups["column"].Success && int.TryParse(match.Groups["column"].Value, CultureInfo.InvariantCulture, out var c) && c <= mapping.DumpColumns.Count
+            ? $", column {mapping.DumpColumns[c - 1].Name ?? "#" + mapping.DumpColumns[c - 1].Position.ToString(CultureInfo.InvariantCulture)}"
+            : string.Empty;
+        return $" (row {row}{line}{column})";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"line (?<line>\d+)(, column c(?<column>\d+))?", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial System.Text.RegularExpressions.Regex CopyWhere();
 
     private static int AppendLine(DumpRow row, char[] buffer, int used)
     {
