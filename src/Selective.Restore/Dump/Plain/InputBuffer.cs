@@ -58,8 +58,6 @@ internal sealed class InputBuffer : IDisposable
 
     public int End => _end;
 
-    public bool IsEndOfStream => _eof && Position >= _end;
-
     /// <summary>True once the underlying stream has returned 0.</summary>
     public bool StreamExhausted => _eof;
 
@@ -90,8 +88,6 @@ internal sealed class InputBuffer : IDisposable
         _lineAt += lines;
         _lineCountedTo = index;
     }
-
-    public long CurrentLine => LineOf(Position);
 
     /// <summary>Starts copying every consumed byte from <paramref name="fromIndex"/> on to <paramref name="sink"/>.</summary>
     public void BeginCapture(Stream sink, int fromIndex)
