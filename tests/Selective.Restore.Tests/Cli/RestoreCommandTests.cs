@@ -44,6 +44,22 @@ public sealed class RestoreCommandTests
         applied.RootElement.GetProperty("target").GetString()!.ShouldNotContain("Password", Case.Insensitive);
     }
 
+    [Test]
+    public async Task An_unusable_target_exits_1_with_one_line_and_never_prints_the_password()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);");
+        var dump = await db.DumpAsync();
+        var missingDatabase = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Database = "sr_no_such_db", Password = "s3cr3t-Pa55" }.ConnectionString;
+
+        var (exit, stdout, stderr) = await RunAsync("plan", dump, "--target", missingDatabase);
+
+        exit.ShouldBe(1);
+        stdout.ShouldBeEmpty();
+        stderr.ShouldContain("sr_no_such_db");
+        stderr.TrimEnd().ShouldNotContain('\n');
+        (stdout + stderr).ShouldNotContain("s3cr3t");
+    }
+
     [TestCase("apply", "x.sql", "--target", "Host=h", "--policy", "newest-wins")]
     [TestCase("apply", "x.sql")]
     [TestCase("plan", "x.sql", "--policy", "prefer-live", "--target", "Host=h")]
