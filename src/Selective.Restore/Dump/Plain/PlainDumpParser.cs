@@ -1443,12 +1443,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                         if (same.Length > 0 && upcoming.Length > same.Length && upcoming.StartsWith(same) && !SqlLexer.IsIdentContinue(upcoming[same.Length]))
                         {
                             _in.Position += same.Length;
-                            _in.Mark = -1;
-                            _in.HoldCapture = false;
-                            _phase = InsertPhase.ExpectTuple;
-                            await ReadTupleAsync(table, firstRow: false, async, cancellationToken).ConfigureAwait(false);
-                            table.RowsRead++;
-                            return true;
+                            return await ContinueInsertTableAsync(table, async, cancellationToken).ConfigureAwait(false);
                         }
 
                         var first = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
@@ -1457,12 +1452,7 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                             var header = await ReadInsertHeaderAsync(async, cancellationToken).ConfigureAwait(false);
                             if (SameTable(header, _header!))
                             {
-                                _in.Mark = -1;
-                                _in.HoldCapture = false;
-                                _phase = InsertPhase.ExpectTuple;
-                                await ReadTupleAsync(table, firstRow: false, async, cancellationToken).ConfigureAwait(false);
-                                table.RowsRead++;
-                                return true;
+                                return await ContinueInsertTableAsync(table, async, cancellationToken).ConfigureAwait(false);
                             }
 
                             _pendingHeader = header;
@@ -1483,6 +1473,17 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
                     return false;
             }
         }
+    }
+
+    /// <summary>The next statement continues the current INSERT table (its header has been consumed): read its first tuple.</summary>
+    private async ValueTask<bool> ContinueInsertTableAsync(DumpTable table, bool async, CancellationToken cancellationToken)
+    {
+        _in.Mark = -1;
+        _in.HoldCapture = false;
+        _phase = InsertPhase.ExpectTuple;
+        await ReadTupleAsync(table, firstRow: false, async, cancellationToken).ConfigureAwait(false);
+        table.RowsRead++;
+        return true;
     }
 
     private static readonly string[] OnConflictWords = ["CONFLICT", "DO", "NOTHING"];
