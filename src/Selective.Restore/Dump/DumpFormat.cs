@@ -14,6 +14,9 @@ public enum DumpFormat
 
     /// <summary>pg_dump tar archive (<c>-Ft</c>).</summary>
     TarArchive,
+
+    /// <summary>SQL Server data script (SSMS "Generate Scripts", mssql-scripter): T-SQL INSERT batches, UTF-8 or UTF-16.</summary>
+    SqlServerScript,
 }
 
 /// <summary>How the dump bytes are compressed as a whole.</summary>
@@ -22,8 +25,11 @@ public enum DumpCompression
     /// <summary>Not compressed.</summary>
     None,
 
-    /// <summary>gzip (detected by the magic bytes 1F 8B).</summary>
+    /// <summary>gzip (detected by the magic bytes 1F 8B); for a directory archive, gzip-compressed data files.</summary>
     Gzip,
+
+    /// <summary>zlib-compressed data blocks inside a pg_dump custom archive (<c>-Fc</c>, the default).</summary>
+    Zlib,
 }
 
 /// <summary>How a table's rows are written in the dump.</summary>

@@ -24,15 +24,15 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     private const int PeekSize = 512;
 
     private readonly Stream _stream;
-    private readonly PlainDumpParser _parser;
+    private readonly IDumpParser _parser;
 
-    private DumpReader(Stream stream, DumpFormat format, DumpCompression compression, DumpReaderOptions options, long startOffset, bool localFile)
+    private DumpReader(Stream stream, IDumpParser parser, DumpFormat format, DumpCompression compression, string? source)
     {
         _stream = stream;
+        _parser = parser;
         Format = format;
         Compression = compression;
-        Source = options.SourceName;
-        _parser = new PlainDumpParser(stream, options.SourceName, options.Tables, startOffset: startOffset, synchronousIO: localFile);
+        Source = source;
     }
 
     /// <summary>The input's name as used in error messages.</summary>
@@ -58,6 +58,9 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
 
     /// <summary>Bytes of the (decompressed) dump consumed so far, for progress reporting.</summary>
     public long BytesRead => _parser.BytesRead;
+
+    /// <summary>Things the dump holds that are reported but not read as table rows, such as large objects in an archive.</summary>
+    public IReadOnlyList<string> Notices => _parser.Notices;
 
     /// <summary>Tables that the filter left out so far (their data was read past and validated).</summary>
     public long TablesSkipped => _parser.TablesSkipped;
@@ -167,7 +170,8 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         // A UTF-8 byte order mark is not part of the SQL, but offsets still count it (they are file offsets).
         var skip = head.StartsWith("\uFEFF"u8) ? 3 : 0;
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
-        return new DumpReader(content, DumpFormat.PlainSql, compression, options, skip, localFile);
+        var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile);
+        return new DumpReader(content, parser, DumpFormat.PlainSql, compression, options.SourceName);
     }
 
     private static int Peek(Stream stream, byte[] buffer)

@@ -89,7 +89,7 @@ public sealed class DumpInventory
         writer.WriteEndArray();
     }
 
-    /// <summary>The lower-case format name used in JSON and summaries (plain, custom, directory, tar).</summary>
+    /// <summary>The lower-case format name used in JSON and summaries (plain, custom, directory, sqlserver, tar).</summary>
     public static string FormatNameOf(DumpFormat format) => FormatName(format);
 
     internal static string FormatName(DumpFormat format) => format switch
@@ -97,6 +97,7 @@ public sealed class DumpInventory
         DumpFormat.PlainSql => "plain",
         DumpFormat.CustomArchive => "custom",
         DumpFormat.DirectoryArchive => "directory",
+        DumpFormat.SqlServerScript => "sqlserver",
         _ => "tar",
     };
 }

@@ -10,7 +10,7 @@ namespace Selective.Restore.Dump.Plain;
 /// yields its rows as COPY text lines, and skips everything else (DDL, comments, psql meta-commands)
 /// while remembering what matters later (SET preamble, sequence values, CREATE TABLE column lists).
 /// </summary>
-internal sealed class PlainDumpParser : ITableSource, IDisposable
+internal sealed class PlainDumpParser : ITableSource, IDumpParser
 {
     // Statements we classify are kept whole in memory up to this size; longer ones (a huge function body) are skipped unread.
     private const int MaxRetainedStatement = 16 * 1024 * 1024;
@@ -74,6 +74,8 @@ internal sealed class PlainDumpParser : ITableSource, IDisposable
     public IEnumerable<string> SettingStatements => _settingOrder.Select(k => _settings[k]);
 
     public long TablesSkipped { get; private set; }
+
+    public IReadOnlyList<string> Notices => [];
 
     public long BytesRead => _in.CurrentOffset;
 
