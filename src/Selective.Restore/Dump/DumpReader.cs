@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Selective.Restore.Dump.Archive;
 using Selective.Restore.Dump.Plain;
 
 namespace Selective.Restore.Dump;
@@ -75,10 +76,16 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         options ??= new DumpReaderOptions();
         if (Directory.Exists(path))
         {
-            throw new DumpFormatException(
-                File.Exists(Path.Combine(path, "toc.dat"))
-                    ? $"{path}: pg_dump directory-format archives (-Fd) are not supported yet; convert with: pg_restore -f dump.sql {path}"
-                    : $"{path}: is a directory, not a dump file");
+            if (!File.Exists(Path.Combine(path, "toc.dat")))
+            {
+                throw new DumpFormatException($"{path}: is a directory without toc.dat, not a pg_dump directory archive (-Fd)");
+            }
+
+            options.Validate();
+            var source = options.SourceName ?? path;
+            var archive = ArchiveDumpParser.OpenDirectory(path, source, options.Tables);
+            var compression = archive.Toc.Compression == ArchiveCompression.Gzip ? DumpCompression.Gzip : DumpCompression.None;
+            return new DumpReader(Stream.Null, archive, DumpFormat.DirectoryArchive, compression, source);
         }
 
         var named = new DumpReaderOptions { Tables = options.Tables, SourceName = options.SourceName ?? path };
@@ -117,6 +124,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     {
         options.Validate();
         var source = options.SourceName ?? "<stream>";
+        var origin = stream.CanSeek ? stream.Position : 0;
         var peek = new byte[PeekSize];
         var n = Peek(stream, peek);
         var compression = DumpCompression.None;
@@ -142,9 +150,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         string? unsupported = null;
         if (head.StartsWith("PGDMP"u8))
         {
-            unsupported = "is a pg_dump custom-format archive (-Fc), which is not supported yet; convert it with: pg_restore -f dump.sql ARCHIVE";
+            return OpenCustomArchive(stream, origin, peek, n, compression, source, options, leaveOpen, localFile);
         }
-        else if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
+
+        if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
         {
             unsupported = "is a tar archive (pg_dump -Ft?), which is not supported; convert it with: pg_restore -f dump.sql ARCHIVE";
         }
@@ -172,6 +181,37 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
         var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile);
         return new DumpReader(content, parser, DumpFormat.PlainSql, compression, options.SourceName);
+    }
+
+    private static DumpReader OpenCustomArchive(Stream stream, long origin, byte[] peek, int n, DumpCompression compression, string source, DumpReaderOptions options, bool leaveOpen, bool localFile)
+    {
+        // A seekable archive is read from its start again so the TOC offsets can be used; anything else
+        // (a pipe, a gzip-compressed archive) is read forward with the peeked bytes put back.
+        var input = compression == DumpCompression.None && stream.CanSeek ? stream : new PrefixedStream(peek, n, stream, leaveOpen);
+        try
+        {
+            if (ReferenceEquals(input, stream))
+            {
+                stream.Seek(origin, SeekOrigin.Begin);
+            }
+
+            var archive = ArchiveDumpParser.OpenCustom(input, ReferenceEquals(input, stream) ? origin : 0, source, options.Tables, localFile);
+            if (archive.Toc.Compression == ArchiveCompression.Gzip && compression == DumpCompression.None)
+            {
+                compression = DumpCompression.Zlib;
+            }
+
+            return new DumpReader(leaveOpen && ReferenceEquals(input, stream) ? Stream.Null : input, archive, DumpFormat.CustomArchive, compression, source);
+        }
+        catch
+        {
+            if (!leaveOpen || !ReferenceEquals(input, stream))
+            {
+                input.Dispose();
+            }
+
+            throw;
+        }
     }
 
     private static int Peek(Stream stream, byte[] buffer)

@@ -30,7 +30,7 @@ public sealed class DumpTable
     public DumpDataForm Form { get; }
 
     /// <summary>Byte offset (in the decompressed dump) of the statement that starts this table's data.</summary>
-    public long StartOffset { get; }
+    public long StartOffset { get; internal set; }
 
     /// <summary>1-based line of the statement that starts this table's data.</summary>
     public long StartLine { get; }

@@ -37,8 +37,10 @@ internal sealed class InputBuffer : IDisposable
     /// async file I/O on Linux is a blocking call on a pool thread anyway, and the hop per 1 MiB block cost
     /// more than the read from the page cache.
     /// </param>
-    public InputBuffer(Stream stream, int size = DefaultSize, long startOffset = 0, bool synchronousIO = false)
+    /// <param name="startLine">Line number of the stream's first byte (archives start a table's synthesized statements before line 1).</param>
+    public InputBuffer(Stream stream, int size = DefaultSize, long startOffset = 0, bool synchronousIO = false, long startLine = 1)
     {
+        _lineAt = startLine;
         _stream = stream;
         _synchronousIO = synchronousIO;
         _bufferStart = startOffset;

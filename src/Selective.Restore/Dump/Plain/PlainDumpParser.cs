@@ -50,9 +50,10 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     /// <param name="bufferSize">The initial buffer size (tests use tiny ones).</param>
     /// <param name="startOffset">Offset of the stream's first byte in the file (3 after a skipped byte order mark), so reported offsets are file offsets.</param>
     /// <param name="synchronousIO">Read synchronously on the async path too (local files; see <see cref="InputBuffer"/>).</param>
-    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter, int bufferSize = InputBuffer.DefaultSize, long startOffset = 0, bool synchronousIO = false)
+    /// <param name="startLine">Line number of the stream's first byte.</param>
+    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter, int bufferSize = InputBuffer.DefaultSize, long startOffset = 0, bool synchronousIO = false, long startLine = 1)
     {
-        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO);
+        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, startLine);
         _sourceName = sourceName;
         _filter = filter;
     }

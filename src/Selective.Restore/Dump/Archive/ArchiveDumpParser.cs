@@ -1,0 +1,468 @@
+using System.IO.Compression;
+using System.Text;
+using Selective.Restore.Dump.Plain;
+using Selective.Restore.Filtering;
+
+namespace Selective.Restore.Dump.Archive;
+
+/// <summary>
+/// Reads pg_dump custom (<c>-Fc</c>) and directory (<c>-Fd</c>) archives. The TOC says where each table's
+/// data is; a selected table's data is decompressed as a stream and read by the plain-format parser, fed
+/// the entry's own COPY statement (or, for <c>--inserts</c> archives, the table's CREATE TABLE for the column
+/// list), so every format yields the same rows. Unselected tables are never decompressed: with TOC offsets
+/// the reader seeks past them, without (an archive written to a pipe) it skips their chunks unread.
+/// </summary>
+internal sealed class ArchiveDumpParser : IDumpParser
+{
+    private const int BlockData = 1;
+    private const int BlockLargeObjects = 3;
+    private const int OffsetSet = 2;
+    private const int OffsetNoData = 3;
+
+    private readonly ArchiveToc _toc;
+    private readonly ArchiveInput? _input;
+    private readonly string? _directory;
+    private readonly string _source;
+    private readonly TableFilter _filter;
+    private readonly bool _synchronousIO;
+    private readonly Dictionary<int, TocEntry> _byId = [];
+    private readonly List<TocEntry> _dataEntries = [];
+    private readonly HashSet<int> _seen = [];
+    private readonly List<SequenceValue> _sequences = [];
+    private readonly List<string> _settings = [];
+    private readonly List<string> _notices = [];
+    private readonly bool _randomAccess;
+    private int _next;
+    private Current? _current;
+    private long _directoryBytesDone;
+
+    private ArchiveDumpParser(ArchiveToc toc, ArchiveInput? input, string? directory, string source, TableFilter filter, bool synchronousIO)
+    {
+        _toc = toc;
+        _input = input;
+        _directory = directory;
+        _source = source;
+        _filter = filter;
+        _synchronousIO = synchronousIO;
+        foreach (var entry in toc.Entries)
+        {
+            _byId.TryAdd(entry.DumpId, entry);
+            if (string.Equals(entry.Desc, "TABLE DATA", StringComparison.Ordinal))
+            {
+                _dataEntries.Add(entry);
+            }
+        }
+
+        CheckCompression();
+        ReadSpecialEntries();
+        if (input is not null)
+        {
+            _randomAccess = input.CanSeek && _dataEntries.TrueForAll(e => e.OffsetFlag is OffsetSet or OffsetNoData);
+            if (_randomAccess)
+            {
+                var length = input.Length;
+                foreach (var entry in _dataEntries)
+                {
+                    if (entry.OffsetFlag == OffsetSet && (entry.DataOffset < toc.DataStart || entry.DataOffset >= length))
+                    {
+                        throw new DumpFormatException(
+                            $"{source}: the TOC gives the data of entry {entry.DumpId} ({entry.TableName}) at byte offset {entry.DataOffset}, outside the data area ({toc.DataStart}..{length}); the archive is truncated or corrupt");
+                    }
+                }
+            }
+        }
+    }
+
+    public ArchiveToc Toc => _toc;
+
+    public string? Encoding { get; private set; }
+
+    public bool StandardConformingStrings { get; private set; } = true;
+
+    public IReadOnlyList<SequenceValue> Sequences => _sequences;
+
+    public IEnumerable<string> SettingStatements => _settings;
+
+    public IReadOnlyList<string> Notices => _notices;
+
+    public long BytesRead => _input is not null ? _input.Position : _directoryBytesDone + (_current?.File?.Position ?? 0);
+
+    public long TablesSkipped { get; private set; }
+
+    /// <summary>Whether tables are found by their TOC offsets (a seekable custom archive with offsets written).</summary>
+    public bool RandomAccess => _randomAccess;
+
+    /// <summary>Reads a custom archive whose header (PGDMP) starts at <paramref name="origin"/> of <paramref name="stream"/>.</summary>
+    public static ArchiveDumpParser OpenCustom(Stream stream, long origin, string source, TableFilter filter, bool synchronousIO)
+    {
+        var input = new ArchiveInput(stream, origin, leaveOpen: true, source);
+        var toc = ArchiveToc.Read(input);
+        return toc.Format switch
+        {
+            ArchiveToc.FormatCustom => new ArchiveDumpParser(toc, input, null, source, filter, synchronousIO),
+            ArchiveToc.FormatDirectory => throw new DumpFormatException($"{source}: is the toc.dat of a directory archive (-Fd); pass the directory instead"),
+            _ => throw new DumpFormatException($"{source}: is the TOC of a tar archive (-Ft), which is not supported; convert it with: pg_restore -f dump.sql ARCHIVE"),
+        };
+    }
+
+    /// <summary>Reads a directory archive (<c>toc.dat</c> plus one data file per table).</summary>
+    public static ArchiveDumpParser OpenDirectory(string directory, string source, TableFilter filter)
+    {
+        var tocPath = Path.Combine(directory, "toc.dat");
+        using var file = new FileStream(tocPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        using var input = new ArchiveInput(file, 0, leaveOpen: true, tocPath);
+        var toc = ArchiveToc.Read(input);
+        if (toc.Format != ArchiveToc.FormatDirectory)
+        {
+            throw new DumpFormatException($"{tocPath}: the header says archive format {toc.Format}, not a directory archive (3)");
+        }
+
+        return new ArchiveDumpParser(toc, null, directory, source, filter, synchronousIO: true);
+    }
+
+    private void CheckCompression()
+    {
+        if (_toc.Compression is ArchiveCompression.Lz4 or ArchiveCompression.Zstd)
+        {
+            var name = _toc.Compression == ArchiveCompression.Lz4 ? "lz4" : "zstd";
+            throw new DumpFormatException(
+                $"{_source}: unsupported compression {name} (archive written with pg_dump --compress={name}); " +
+                $"re-dump with --compress=gzip or none, or convert: pg_restore -f dump.sql ARCHIVE");
+        }
+    }
+
+    /// <summary>ENCODING, STDSTRINGS and SEARCHPATH become the session settings; SEQUENCE SET entries the sequence values.</summary>
+    private void ReadSpecialEntries()
+    {
+        string? searchPath = null;
+        var sequenceSql = new StringBuilder();
+        var largeObjects = 0;
+        var largeObjectGroups = 0;
+        foreach (var entry in _toc.Entries)
+        {
+            switch (entry.Desc)
+            {
+                case "ENCODING":
+                    _settings.Add(Statement(entry.Definition));
+                    var quoted = entry.Definition?.Split('\'');
+                    Encoding = quoted is { Length: >= 3 } ? quoted[1] : null;
+                    break;
+                case "STDSTRINGS":
+                    _settings.Add(Statement(entry.Definition));
+                    StandardConformingStrings = entry.Definition?.Contains("'on'", StringComparison.Ordinal) ?? true;
+                    break;
+                case "SEARCHPATH":
+                    searchPath = Statement(entry.Definition);
+                    _settings.Add(searchPath);
+                    break;
+                case "SEQUENCE SET":
+                    sequenceSql.Append(entry.Definition).Append('\n');
+                    break;
+                case "BLOB":
+                    largeObjects++;
+                    break;
+                case "BLOB METADATA":
+                    largeObjectGroups++;
+                    break;
+            }
+        }
+
+        if (largeObjects + largeObjectGroups > 0)
+        {
+            var count = largeObjects > 0 ? $"{largeObjects} large object(s)" : $"{largeObjectGroups} group(s) of large objects";
+            _notices.Add($"the archive holds {count} (pg_largeobject); they are not table rows and are not restored");
+        }
+
+        if (sequenceSql.Length > 0)
+        {
+            // The same parser that reads setval calls in plain dumps reads them here.
+            var text = (searchPath is null ? string.Empty : searchPath + "\n") + sequenceSql;
+            using var parser = new PlainDumpParser(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), $"{_source} (SEQUENCE SET entries)", TableFilter.All);
+            while (SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None)) is not null)
+            {
+            }
+
+            _sequences.AddRange(parser.Sequences);
+        }
+    }
+
+    private static string Statement(string? definition) => (definition ?? string.Empty).TrimEnd('\n', ' ');
+
+    public async ValueTask<DumpTable?> NextTableAsync(bool async, CancellationToken cancellationToken)
+    {
+        await FinishCurrentAsync(async, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            TocEntry entry;
+            ChunkedDataStream? chunks = null;
+            if (_input is not null && !_randomAccess)
+            {
+                var block = await NextBlockAsync(async, cancellationToken).ConfigureAwait(false);
+                if (block is null)
+                {
+                    return null;
+                }
+
+                (entry, chunks) = block.Value;
+            }
+            else
+            {
+                if (_next == _dataEntries.Count)
+                {
+                    return null;
+                }
+
+                entry = _dataEntries[_next++];
+                if (!_filter.Matches(entry.TableName))
+                {
+                    TablesSkipped++;
+                    continue;
+                }
+
+                if (_input is not null && entry.OffsetFlag == OffsetSet)
+                {
+                    chunks = await SeekBlockAsync(entry, async, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return await BeginTableAsync(entry, chunks, async, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Random access: goes to the entry's block and checks its header names the entry.</summary>
+    private async ValueTask<ChunkedDataStream> SeekBlockAsync(TocEntry entry, bool async, CancellationToken cancellationToken)
+    {
+        var input = _input!;
+        input.Seek(entry.DataOffset);
+        var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
+        var id = await input.ReadIntAsync($"the block header of entry {entry.DumpId}", async, cancellationToken).ConfigureAwait(false);
+        if (type != BlockData || id != entry.DumpId)
+        {
+            throw input.Corrupt(
+                $"the TOC offset of entry {entry.DumpId} ({entry.TableName}) points to a block of type {type} for entry {id}; the archive is corrupt",
+                entry.DataOffset);
+        }
+
+        return new ChunkedDataStream(input, Describe(entry));
+    }
+
+    /// <summary>Sequential scan (no offsets): the next block holding a selected table's data; others are skipped unread.</summary>
+    private async ValueTask<(TocEntry, ChunkedDataStream)?> NextBlockAsync(bool async, CancellationToken cancellationToken)
+    {
+        var input = _input!;
+        while (true)
+        {
+            var at = input.Position;
+            var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
+            if (type < 0)
+            {
+                var lost = _dataEntries.Find(e => e.OffsetFlag != OffsetNoData && !_seen.Contains(e.DumpId));
+                if (lost is not null)
+                {
+                    throw input.Corrupt($"the archive ends before the data of entry {lost.DumpId} ({lost.TableName}); it is truncated", at);
+                }
+
+                return null;
+            }
+
+            var id = (int)await input.ReadIntAsync("a data block header", async, cancellationToken).ConfigureAwait(false);
+            if (!_byId.TryGetValue(id, out var entry))
+            {
+                throw input.Corrupt($"a data block names entry {id}, which the TOC does not have; the archive is corrupt", at);
+            }
+
+            _seen.Add(id);
+            if (type == BlockData)
+            {
+                var chunks = new ChunkedDataStream(input, Describe(entry));
+                if (IsTableData(entry) && _filter.Matches(entry.TableName))
+                {
+                    return (entry, chunks);
+                }
+
+                if (IsTableData(entry))
+                {
+                    TablesSkipped++;
+                }
+
+                await chunks.SkipRestAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+            else if (type == BlockLargeObjects)
+            {
+                while (await input.ReadIntAsync("a large object header", async, cancellationToken).ConfigureAwait(false) != 0)
+                {
+                    await new ChunkedDataStream(input, Describe(entry)).SkipRestAsync(async, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                throw input.Corrupt($"unknown data block type {type}; the archive is corrupt", at);
+            }
+        }
+    }
+
+    private static bool IsTableData(TocEntry entry) => string.Equals(entry.Desc, "TABLE DATA", StringComparison.Ordinal);
+
+    private static string Describe(TocEntry entry) => $"TOC entry {entry.DumpId} ({entry.Desc} {entry.TableName})";
+
+    private async ValueTask<DumpTable?> BeginTableAsync(TocEntry entry, ChunkedDataStream? chunks, bool async, CancellationToken cancellationToken)
+    {
+        var where = $"{_source} (TOC entry {entry.DumpId}, data of {entry.TableName})";
+        Stream data;
+        FileStream? file = null;
+        if (_directory is not null)
+        {
+            (data, file) = OpenDataFile(entry);
+        }
+        else if (chunks is not null)
+        {
+            data = _toc.Compression == ArchiveCompression.Gzip ? new ZLibStream(chunks, CompressionMode.Decompress) : chunks;
+        }
+        else
+        {
+            data = Stream.Null; // K_OFFSET_NO_DATA: the entry has no rows
+        }
+
+        var isCopy = !string.IsNullOrWhiteSpace(entry.CopyStatement);
+        var archivePosition = _input is not null ? () => _input.Position : (Func<long>)(() => file?.Position ?? 0);
+        var addTerminator = isCopy && (_toc.TerminatorOptional || data == Stream.Null);
+        var body = new EntryDataStream(data, where, archivePosition, addTerminator);
+
+        // Statements the table's data relies on, as a plain dump would have them before it.
+        var prefix = new StringBuilder();
+        foreach (var setting in _settings)
+        {
+            prefix.Append(setting).Append('\n');
+        }
+
+        if (!isCopy && FindTableDefinition(entry) is { } create)
+        {
+            prefix.Append(create.TrimEnd('\n')).Append('\n');
+        }
+
+        if (isCopy)
+        {
+            prefix.Append(entry.CopyStatement!.TrimEnd('\n')).Append('\n');
+        }
+
+        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix.ToString());
+        var newlines = prefixBytes.AsSpan().Count((byte)'\n');
+        var stream = new PrefixedStream(prefixBytes, prefixBytes.Length, body, leaveOpen: false);
+
+        // Lines and offsets count within the entry's data: its first row is line 1 at offset 0.
+        var parser = new PlainDumpParser(stream, where, TableFilter.All, startOffset: -prefixBytes.Length, synchronousIO: _synchronousIO, startLine: 1 - newlines);
+        _current = new Current(entry, parser, chunks, file);
+        var table = await parser.NextTableAsync(async, cancellationToken).ConfigureAwait(false);
+        if (table is null)
+        {
+            // An INSERT-form entry without rows.
+            return new DumpTable(EmptySource.Instance, entry.TableName, [], DumpDataForm.Insert, 0, 0) { IsCompleted = true, EndOffset = 0 };
+        }
+
+        if (table.Name != entry.TableName)
+        {
+            throw new DumpFormatException($"{where}: the data is for table {table.Name}, not {entry.TableName}; the archive is corrupt");
+        }
+
+        _current.Table = table;
+        table.StartOffset = Math.Max(0, table.StartOffset);
+        return table;
+    }
+
+    private string? FindTableDefinition(TocEntry data)
+    {
+        foreach (var id in data.Dependencies)
+        {
+            if (_byId.TryGetValue(id, out var parent) && string.Equals(parent.Desc, "TABLE", StringComparison.Ordinal) && string.Equals(parent.Tag, data.Tag, StringComparison.Ordinal))
+            {
+                return parent.Definition;
+            }
+        }
+
+        return _toc.Entries.FirstOrDefault(e => string.Equals(e.Desc, "TABLE", StringComparison.Ordinal) && string.Equals(e.Tag, data.Tag, StringComparison.Ordinal) && string.Equals(e.Namespace, data.Namespace, StringComparison.Ordinal))?.Definition;
+    }
+
+    private (Stream Data, FileStream File) OpenDataFile(TocEntry entry)
+    {
+        if (string.IsNullOrEmpty(entry.FileName) || entry.FileName.Contains('/', StringComparison.Ordinal) || entry.FileName.Contains('\\', StringComparison.Ordinal) || entry.FileName.StartsWith('.'))
+        {
+            throw new DumpFormatException($"{_source}: TOC entry {entry.DumpId} ({entry.TableName}) names an invalid data file \"{entry.FileName}\"");
+        }
+
+        var gzip = _toc.Compression == ArchiveCompression.Gzip;
+        var path = Path.Combine(_directory!, gzip ? entry.FileName + ".gz" : entry.FileName);
+        if (!File.Exists(path))
+        {
+            throw new DumpFormatException($"{_source}: the data file {Path.GetFileName(path)} of TOC entry {entry.DumpId} ({entry.TableName}) is missing");
+        }
+
+        var file = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
+        return (gzip ? new GZipStream(file, CompressionMode.Decompress) : file, file);
+    }
+
+    private async ValueTask FinishCurrentAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (_current is not { } current)
+        {
+            return;
+        }
+
+        _current = null;
+        try
+        {
+            if (current.Table is { IsCompleted: true })
+            {
+                // Whatever follows the rows must not be another table's data.
+                if (await current.Parser.NextTableAsync(async, cancellationToken).ConfigureAwait(false) is { } extra)
+                {
+                    throw new DumpFormatException($"{_source}: TOC entry {current.Entry.DumpId} ({current.Entry.TableName}) also holds data for {extra.Name}; the archive is corrupt");
+                }
+            }
+
+            // Without seeks the next block starts where this one ends: skip its chunks unread.
+            if (!_randomAccess && current.Chunks is not null)
+            {
+                await current.Chunks.SkipRestAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (current.File is not null)
+            {
+                _directoryBytesDone += current.File.Length;
+            }
+
+            current.Parser.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _current?.Parser.Dispose();
+        _current = null;
+        _input?.Dispose();
+    }
+
+    private sealed class Current(TocEntry entry, PlainDumpParser parser, ChunkedDataStream? chunks, FileStream? file)
+    {
+        public TocEntry Entry { get; } = entry;
+
+        public PlainDumpParser Parser { get; } = parser;
+
+        public ChunkedDataStream? Chunks { get; } = chunks;
+
+        public FileStream? File { get; } = file;
+
+        public DumpTable? Table { get; set; }
+    }
+
+    /// <summary>The source of a table that has no rows.</summary>
+    private sealed class EmptySource : ITableSource
+    {
+        public static readonly EmptySource Instance = new();
+
+        public ValueTask<bool> ReadRowAsync(DumpTable table, bool materialize, bool async, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+        public ValueTask<long> CopyRawAsync(DumpTable table, Stream destination, bool async, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
+    }
+}
