@@ -64,6 +64,39 @@ internal static class PostgresServer
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Runs a client tool with its standard output going through a pipe into <paramref name="outputFile"/> (pg_dump then cannot seek back).</summary>
+    public static async Task RunToolToPipeAsync(string tool, string connectionString, string arguments, string outputFile)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(connectionString);
+        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in SplitArguments(arguments))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["PGHOST"] = csb.Host;
+        start.Environment["PGPORT"] = csb.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PGUSER"] = csb.Username;
+        start.Environment["PGDATABASE"] = csb.Database;
+        if (csb.Password is { } password)
+        {
+            start.Environment["PGPASSWORD"] = password;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await using (var file = File.Create(outputFile))
+        {
+            await process.StandardOutput.BaseStream.CopyToAsync(file);
+        }
+
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            Assert.Fail($"{tool} {arguments} failed with {process.ExitCode}: {await stderr}");
+        }
+    }
+
     /// <summary>Runs a libpq client tool (pg_dump, psql) against the database; returns stdout as a file path when <paramref name="outputFile"/> is given.</summary>
     /// <remarks>Pass <paramref name="environment"/> for extra environment variables, e.g. <c>PGOPTIONS</c>.</remarks>
     public static async Task RunToolAsync(string tool, string connectionString, string arguments, string? outputFile = null, IReadOnlyDictionary<string, string>? environment = null)

@@ -335,9 +335,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
             prefix.Append(setting).Append('\n');
         }
 
-        if (!isCopy && FindTableDefinition(entry) is { } create)
+        if (!isCopy && FindTable(entry) is { } create)
         {
-            prefix.Append(create.TrimEnd('\n')).Append('\n');
+            AppendDefinitions(create, prefix, []);
         }
 
         if (isCopy)
@@ -369,18 +369,42 @@ internal sealed class ArchiveDumpParser : IDumpParser
         return table;
     }
 
-    private string? FindTableDefinition(TocEntry data)
+    private TocEntry? FindTable(TocEntry data)
     {
         foreach (var id in data.Dependencies)
         {
-            if (_byId.TryGetValue(id, out var parent) && string.Equals(parent.Desc, "TABLE", StringComparison.Ordinal) && string.Equals(parent.Tag, data.Tag, StringComparison.Ordinal))
+            if (_byId.TryGetValue(id, out var parent) && IsTable(parent) && string.Equals(parent.Tag, data.Tag, StringComparison.Ordinal))
             {
-                return parent.Definition;
+                return parent;
             }
         }
 
-        return _toc.Entries.FirstOrDefault(e => string.Equals(e.Desc, "TABLE", StringComparison.Ordinal) && string.Equals(e.Tag, data.Tag, StringComparison.Ordinal) && string.Equals(e.Namespace, data.Namespace, StringComparison.Ordinal))?.Definition;
+        return _toc.Entries.FirstOrDefault(e => IsTable(e) && string.Equals(e.Tag, data.Tag, StringComparison.Ordinal) && string.Equals(e.Namespace, data.Namespace, StringComparison.Ordinal));
     }
+
+    /// <summary>A table's CREATE TABLE after those of the tables it inherits from, so inherited columns are known.</summary>
+    private void AppendDefinitions(TocEntry table, StringBuilder prefix, HashSet<int> done)
+    {
+        if (!done.Add(table.DumpId))
+        {
+            return;
+        }
+
+        foreach (var id in table.Dependencies)
+        {
+            if (_byId.TryGetValue(id, out var parent) && IsTable(parent))
+            {
+                AppendDefinitions(parent, prefix, done);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(table.Definition))
+        {
+            prefix.Append(table.Definition.TrimEnd('\n')).Append('\n');
+        }
+    }
+
+    private static bool IsTable(TocEntry entry) => string.Equals(entry.Desc, "TABLE", StringComparison.Ordinal);
 
     private (Stream Data, FileStream File) OpenDataFile(TocEntry entry)
     {
