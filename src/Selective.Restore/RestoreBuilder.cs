@@ -189,9 +189,9 @@ public sealed class RestoreBuilder
         }
 
         _retry.Validate();
-        if (!File.Exists(DumpPath))
+        if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
         {
-            throw new InvalidOperationException($"{DumpPath}: no such dump file.");
+            throw new InvalidOperationException($"{DumpPath}: no such dump file or archive directory.");
         }
 
         return new RestoreEngine(new RestoreSettings(
