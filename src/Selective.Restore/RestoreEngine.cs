@@ -195,6 +195,14 @@ public sealed class RestoreEngine
                 }
             }
 
+            if (only is null)
+            {
+                foreach (var notice in reader.Notices)
+                {
+                    report.Warnings.Add(notice);
+                }
+            }
+
             if (only is not null)
             {
                 foreach (var name in only)

@@ -39,7 +39,7 @@ internal static class InspectCommand
     internal static string Summary(DumpInventory inventory)
     {
         var builder = new StringBuilder();
-        var compression = inventory.Compression == Dump.DumpCompression.Gzip ? ", gzip" : string.Empty;
+        var compression = inventory.Compression == Dump.DumpCompression.None ? string.Empty : ", " + DumpInventory.CompressionName(inventory.Compression);
         builder.Append(CultureInfo.InvariantCulture, $"{inventory.Source}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}\n");
         var nameWidth = Math.Max(5, inventory.Tables.Count == 0 ? 0 : inventory.Tables.Max(t => t.Name.ToString().Length));
         builder.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(nameWidth)}  {"rows",12}  {"form",-6}  {"bytes",14}  {"offset",14}  line\n");
@@ -50,6 +50,11 @@ internal static class InspectCommand
         }
 
         builder.Append(CultureInfo.InvariantCulture, $"{inventory.Tables.Count} tables, {inventory.TotalRows:N0} rows, {inventory.Sequences.Count} sequence values\n");
+        foreach (var notice in inventory.Notices)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $"note: {notice}\n");
+        }
+
         return builder.ToString();
     }
 }

@@ -7,8 +7,9 @@ namespace Selective.Restore.Inspect;
 /// <summary>What a dump holds: its format and, per table, the row count and where its data lies.</summary>
 public sealed class DumpInventory
 {
-    internal DumpInventory(string? source, DumpFormat format, DumpCompression compression, string? encoding, IReadOnlyList<TableInventory> tables, IReadOnlyList<SequenceValue> sequences)
+    internal DumpInventory(string? source, DumpFormat format, DumpCompression compression, string? encoding, IReadOnlyList<TableInventory> tables, IReadOnlyList<SequenceValue> sequences, IReadOnlyList<string>? notices = null)
     {
+        Notices = notices ?? [];
         Source = source;
         Format = format;
         Compression = compression;
@@ -35,12 +36,16 @@ public sealed class DumpInventory
     /// <summary>The sequence positions recorded by the dump.</summary>
     public IReadOnlyList<SequenceValue> Sequences { get; }
 
+    /// <summary>What the dump holds besides table rows and does not restore (large objects...), as sentences.</summary>
+    public IReadOnlyList<string> Notices { get; }
+
     /// <summary>Total rows over all tables.</summary>
     public long TotalRows => Tables.Sum(t => t.Rows);
 
     /// <summary>
     /// Writes the inventory as JSON: <c>{"source", "format", "compression", "encoding", "tables": [{"schema", "table",
-    /// "rows", "form", "columns", "startOffset", "endOffset", "startLine"}], "sequences": [{"schema", "sequence", "value", "isCalled"}]}</c>.
+    /// "rows", "form", "columns", "startOffset", "endOffset", "startLine"}], "sequences": [{"schema", "sequence", "value", "isCalled"}], "notices": [...]}</c>.
+    /// For archives, offsets and lines count within each table's (decompressed) data entry.
     /// This shape is a contract scripts rely on: fields may be added, never renamed.
     /// </summary>
     public void WriteJson(Utf8JsonWriter writer)
@@ -49,7 +54,7 @@ public sealed class DumpInventory
         writer.WriteStartObject();
         writer.WriteString("source", Source);
         writer.WriteString("format", FormatName(Format));
-        writer.WriteString("compression", Compression == DumpCompression.Gzip ? "gzip" : "none");
+        writer.WriteString("compression", CompressionName(Compression));
         writer.WriteString("encoding", Encoding);
         writer.WriteStartArray("tables");
         foreach (var table in Tables)
@@ -67,8 +72,17 @@ public sealed class DumpInventory
 
         writer.WriteEndArray();
         WriteSequences(writer, Sequences);
+        JsonText.WriteStrings(writer, "notices", Notices);
         writer.WriteEndObject();
     }
+
+    /// <summary>The compression name used in JSON and summaries: none, gzip or zlib.</summary>
+    public static string CompressionName(DumpCompression compression) => compression switch
+    {
+        DumpCompression.Gzip => "gzip",
+        DumpCompression.Zlib => "zlib",
+        _ => "none",
+    };
 
     /// <summary>The inventory as indented JSON text (see <see cref="WriteJson"/>).</summary>
     public string ToJson() => JsonText.Render(WriteJson);

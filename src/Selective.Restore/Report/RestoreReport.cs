@@ -43,11 +43,14 @@ public sealed class RestoreReport
     /// <summary>Problems not tied to one table (e.g. a foreign-key cycle).</summary>
     public IList<string> Errors { get; } = [];
 
+    /// <summary>Things worth knowing that are not tied to one table and did not stop the run (e.g. large objects in an archive, which are not restored).</summary>
+    public IList<string> Warnings { get; } = [];
+
     /// <summary>True when no table failed and there were no run-level errors.</summary>
     public bool Succeeded => Errors.Count == 0 && Tables.All(t => t.Outcome != TableOutcome.Failed);
 
     /// <summary>
-    /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors",
+    /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors", "warnings",
     /// "tables": [{"schema", "table", "dumpRows", "missing", "identical", "conflicting", "liveOnly", "inserted", "updated",
     /// "skipped", "duration", "outcome", "attempts", "errors", "warnings"}]}</c>; durations are seconds.
     /// </summary>
@@ -63,6 +66,7 @@ public sealed class RestoreReport
         writer.WriteString("startedAt", StartedAt);
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
         JsonText.WriteStrings(writer, "errors", Errors);
+        JsonText.WriteStrings(writer, "warnings", Warnings);
         writer.WriteStartArray("tables");
         foreach (var t in Tables)
         {
@@ -122,6 +126,11 @@ public sealed class RestoreReport
         foreach (var error in Errors)
         {
             b.Append("error: ").Append(error).Append('\n');
+        }
+
+        foreach (var warning in Warnings)
+        {
+            b.Append("warning: ").Append(warning).Append('\n');
         }
 
         var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);

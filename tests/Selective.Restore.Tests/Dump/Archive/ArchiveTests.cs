@@ -205,6 +205,14 @@ public sealed class ArchiveTests
             reader.Notices.ShouldHaveSingleItem().ShouldContain("2 large object(s)");
             reader.Sequences.ShouldContain(s => s.Sequence == new TableName("public", "s") && s.Value == 77 && s.IsCalled);
             reader.Sequences.ShouldContain(s => s.Sequence == new TableName("public", "c_id_seq") && s.Value == 200);
+
+            // The restore report and inspect say so too.
+            var report = await SelectiveRestore.FromDump(path).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+            report.Warnings.ShouldHaveSingleItem().ShouldContain("2 large object(s)");
+            report.ToJson().ShouldContain("\"warnings\": [\n    \"the archive holds 2 large object(s)");
+            var (exit, stdout, _) = await CliRunner.RunAsync("inspect", path);
+            exit.ShouldBe(0);
+            stdout.ShouldContain("note: the archive holds 2 large object(s) (pg_largeobject); they are not table rows and are not restored");
         }
     }
 
