@@ -442,29 +442,9 @@ public sealed class PgDumpRoundTripTests
 
     private static async Task<DumpResult> ReadPathAsync(string path)
     {
-        var result = new DumpResult();
         await using var reader = DumpReader.Open(path);
         reader.Format.ShouldBe(Directory.Exists(path) ? DumpFormat.DirectoryArchive : DumpFormat.CustomArchive);
-        result.Encoding = reader.Encoding;
-        while (await reader.NextTableAsync() is { } table)
-        {
-            var current = new TableResult { Name = table.Name, Form = table.Form, Columns = [.. table.Columns], StartOffset = table.StartOffset, StartLine = table.StartLine };
-            result.Tables.Add(current);
-            while (await table.ReadAsync())
-            {
-                var row = table.Current;
-                current.Rows.Add(new RowResult(row.CopyLine.ToArray(), row.Line, row.ByteOffset, row.FieldCount, row.ToArray()));
-            }
-
-            current.EndOffset = table.EndOffset;
-            current.RowsRead = table.RowsRead;
-            current.IsCompleted = table.IsCompleted;
-        }
-
-        result.Sequences = [.. reader.Sequences];
-        result.Settings = [.. reader.SessionSettings];
-        result.StandardConformingStrings = reader.StandardConformingStrings;
-        return result;
+        return await DumpHarness.ReadAsync(reader);
     }
 
     [Test]

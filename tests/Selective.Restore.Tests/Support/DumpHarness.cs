@@ -200,12 +200,7 @@ internal static class DumpHarness
 
             using (reader)
             {
-                await ReadTablesAsync(result, mode, () => mode.Async ? reader.NextTableAsync() : new ValueTask<DumpTable?>(reader.NextTable()));
-                result.Sequences = [.. reader.Sequences];
-                result.Encoding = reader.Encoding;
-                result.Settings = [.. reader.SessionSettings];
-                result.TablesSkipped = reader.TablesSkipped;
-                result.StandardConformingStrings = reader.StandardConformingStrings;
+                await ReadAllAsync(reader, result, mode);
             }
         }
         else
@@ -222,6 +217,24 @@ internal static class DumpHarness
         }
 
         return result;
+    }
+
+    /// <summary>Reads every table of an open reader (asynchronously) into a result.</summary>
+    public static async Task<DumpResult> ReadAsync(DumpReader reader)
+    {
+        var result = new DumpResult();
+        await ReadAllAsync(reader, result, Modes[0]);
+        return result;
+    }
+
+    private static async Task ReadAllAsync(DumpReader reader, DumpResult result, ReadMode mode)
+    {
+        await ReadTablesAsync(result, mode, () => mode.Async ? reader.NextTableAsync() : new ValueTask<DumpTable?>(reader.NextTable()));
+        result.Sequences = [.. reader.Sequences];
+        result.Encoding = reader.Encoding;
+        result.Settings = [.. reader.SessionSettings];
+        result.TablesSkipped = reader.TablesSkipped;
+        result.StandardConformingStrings = reader.StandardConformingStrings;
     }
 
     private static async Task ReadTablesAsync(DumpResult result, ReadMode mode, Func<ValueTask<DumpTable?>> next)

@@ -64,6 +64,18 @@ internal static class PostgresServer
         await command.ExecuteNonQueryAsync();
     }
 
+    private static void SetConnectionEnvironment(ProcessStartInfo start, NpgsqlConnectionStringBuilder csb)
+    {
+        start.Environment["PGHOST"] = csb.Host;
+        start.Environment["PGPORT"] = csb.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PGUSER"] = csb.Username;
+        start.Environment["PGDATABASE"] = csb.Database;
+        if (csb.Password is { } password)
+        {
+            start.Environment["PGPASSWORD"] = password;
+        }
+    }
+
     /// <summary>Runs a client tool with its standard output going through a pipe into <paramref name="outputFile"/> (pg_dump then cannot seek back).</summary>
     public static async Task RunToolToPipeAsync(string tool, string connectionString, string arguments, string outputFile)
     {
@@ -74,14 +86,7 @@ internal static class PostgresServer
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["PGHOST"] = csb.Host;
-        start.Environment["PGPORT"] = csb.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["PGUSER"] = csb.Username;
-        start.Environment["PGDATABASE"] = csb.Database;
-        if (csb.Password is { } password)
-        {
-            start.Environment["PGPASSWORD"] = password;
-        }
+        SetConnectionEnvironment(start, csb);
 
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
@@ -119,14 +124,7 @@ internal static class PostgresServer
             start.ArgumentList.Add(outputFile);
         }
 
-        start.Environment["PGHOST"] = csb.Host;
-        start.Environment["PGPORT"] = csb.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["PGUSER"] = csb.Username;
-        start.Environment["PGDATABASE"] = csb.Database;
-        if (csb.Password is { } password)
-        {
-            start.Environment["PGPASSWORD"] = password;
-        }
+        SetConnectionEnvironment(start, csb);
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {

@@ -4,26 +4,10 @@ namespace Selective.Restore.Dump.Archive;
 /// A custom archive's data block as a stream: length-prefixed chunks (an integer, then that many bytes)
 /// until a zero length. With zlib compression the chunks together are one zlib stream.
 /// </summary>
-internal sealed class ChunkedDataStream(ArchiveInput input, string what) : Stream
+internal sealed class ChunkedDataStream(ArchiveInput input, string what) : ReadOnlyStream
 {
     private long _left;
     private bool _done;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -43,9 +27,6 @@ internal sealed class ChunkedDataStream(ArchiveInput input, string what) : Strea
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ReadCoreAsync(buffer, async: true, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadCoreAsync(buffer.AsMemory(offset, count), async: true, cancellationToken).AsTask();
 
     private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken)
     {
@@ -109,14 +90,4 @@ internal sealed class ChunkedDataStream(ArchiveInput input, string what) : Strea
             }
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

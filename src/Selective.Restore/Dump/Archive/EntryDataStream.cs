@@ -5,7 +5,7 @@ namespace Selective.Restore.Dump.Archive;
 /// <see cref="DumpFormatException"/>s that name the archive and entry, and, for archives whose COPY data may
 /// lack the <c>\.</c> terminator, one is added after a last complete line.
 /// </summary>
-internal sealed class EntryDataStream(Stream inner, string where, Func<long> archivePosition, bool addTerminator) : Stream
+internal sealed class EntryDataStream(Stream inner, string where, Func<long> archivePosition, bool addTerminator) : ReadOnlyStream
 {
     private static readonly byte[] Terminator = "\\.\n"u8.ToArray();
 
@@ -14,22 +14,6 @@ internal sealed class EntryDataStream(Stream inner, string where, Func<long> arc
     private int _tailLength;
     private bool _pendingNewline;
     private int _terminatorLeft = -1;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -70,9 +54,6 @@ internal sealed class EntryDataStream(Stream inner, string where, Func<long> arc
 
         return After(buffer.Span, n);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private DumpFormatException Corrupt(InvalidDataException ex) =>
         new($"{where}: corrupt compressed data near archive byte offset {archivePosition()}: {ex.Message}", ex);
@@ -145,16 +126,6 @@ internal sealed class EntryDataStream(Stream inner, string where, Func<long> arc
         _terminatorLeft -= n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
