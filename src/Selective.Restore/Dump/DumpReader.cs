@@ -22,7 +22,7 @@ namespace Selective.Restore.Dump;
 /// </example>
 public sealed class DumpReader : IDisposable, IAsyncDisposable
 {
-    private const int PeekSize = 512;
+    private const int PeekSize = 4096; // enough head for SqlServerScriptDetector
 
     private readonly Stream _stream;
     private readonly IDumpParser _parser;
@@ -157,9 +157,11 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         {
             unsupported = "is a tar archive (pg_dump -Ft?), which is not supported; convert it with: pg_restore -f dump.sql ARCHIVE";
         }
-        else if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        else if (SqlServer.SqlServerScriptDetector.Detect(head) is { } scriptEncoding)
         {
-            unsupported = "is UTF-16 text (a SQL Server script?); only pg_dump plain-format UTF-8 dumps are supported so far";
+            // UTF-16 text (SSMS's "Unicode" output) or UTF-8 with T-SQL markers: a SQL Server data script.
+            var (script, scriptParser) = SqlServer.SqlServerScriptParser.Open(scriptEncoding, peek, n, stream, options.SourceName, options.Tables, leaveOpen, localFile);
+            return new DumpReader(script, scriptParser, DumpFormat.SqlServerScript, compression, options.SourceName);
         }
         else if (head.IndexOf((byte)0) >= 0)
         {

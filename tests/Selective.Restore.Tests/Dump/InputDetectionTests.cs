@@ -146,10 +146,16 @@ public sealed class InputDetectionTests
     }
 
     [Test]
-    public void Rejects_utf16_and_binary_input()
+    public void Reads_utf16_as_a_sql_server_script_and_rejects_binary_input()
     {
-        Should.Throw<DumpFormatException>(() => DumpReader.Open(new MemoryStream(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("COPY")).ToArray())))
-            .Message.ShouldContain("UTF-16");
+        using (var reader = DumpReader.Open(new MemoryStream(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("INSERT [dbo].[T] ([A]) VALUES (1)\r\nGO\r\n")).ToArray())))
+        {
+            reader.Format.ShouldBe(DumpFormat.SqlServerScript);
+            var table = reader.NextTable().ShouldNotBeNull();
+            table.Read().ShouldBeTrue();
+            table.Current.GetString(0).ShouldBe("1");
+        }
+
         Should.Throw<DumpFormatException>(() => DumpReader.Open(new MemoryStream([0x43, 0x00, 0x01, 0x02])))
             .Message.ShouldContain("binary data");
     }

@@ -1,0 +1,427 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Selective.Restore.Dump.SqlServer;
+
+/// <summary>VALUES tuples to COPY text lines: what each T-SQL literal form becomes (see docs/sqlserver-scripts.md).</summary>
+internal sealed partial class SqlServerScriptParser
+{
+    // CAST(CAST(CAST(...))) deeper than this is not something a scripting tool writes.
+    private const int MaxNesting = 16;
+
+    /// <summary>
+    /// Parses one <c>( value, ... )</c> tuple into <see cref="_row"/> as a COPY line. Synchronous over the buffer
+    /// (<see cref="NeedMoreInputException"/> when it runs past it). The arity is checked before the row is handed out.
+    /// </summary>
+    /// <param name="table">The table, for error messages.</param>
+    /// <param name="expected">The number of values expected, or -1 when the first tuple decides.</param>
+    /// <param name="rowNumber">1-based row number within the section, for error messages.</param>
+    /// <param name="line">Line of the tuple's '('.</param>
+    /// <param name="offset">Byte offset of the tuple's '('.</param>
+    /// <returns>The number of values.</returns>
+    private int ParseTuple(TableName table, int expected, long rowNumber, out long line, out long offset)
+    {
+        _row.Reset();
+        var open = Require("a '(' starting a VALUES tuple");
+        if (!open.IsPunct(_in.Buffer, (byte)'('))
+        {
+            throw Fail($"expected '(' to start a VALUES tuple, found '{Excerpt(open)}'", open.Start, table);
+        }
+
+        line = _in.LineOf(open.Start);
+        offset = _in.OffsetOf(open.Start);
+        var count = 0;
+        while (true)
+        {
+            var token = Require("a value");
+            if (count > 0)
+            {
+                _row.GetSpan(1)[0] = (byte)'\t';
+                _row.Advance(1);
+            }
+            else if (token.IsPunct(_in.Buffer, (byte)')'))
+            {
+                throw Fail("empty VALUES tuple '()'", token.Start, table);
+            }
+
+            ReadValue(token, table, 0);
+            count++;
+            var separator = Require("',' or ')' after a value");
+            if (separator.IsPunct(_in.Buffer, (byte)')'))
+            {
+                break;
+            }
+
+            if (separator.IsPunct(_in.Buffer, (byte)','))
+            {
+                continue;
+            }
+
+            throw separator.IsWord(_in.Buffer, "COLLATE"u8)
+                ? Fail("COLLATE after a value is not supported in a data script (the value itself is read; remove the COLLATE clause)", separator.Start, table)
+                : Fail($"expected ',' or ')' after value {count}, found '{Excerpt(separator)}' (unbalanced quotes or an unsupported expression?)", separator.Start, table);
+        }
+
+        if (expected >= 0 && count != expected)
+        {
+            throw new DumpFormatException(
+                string.Create(CultureInfo.InvariantCulture, $"row {rowNumber}: the VALUES tuple has {count} values but {expected} were expected: {_arityNote}"),
+                _sourceName,
+                table,
+                line,
+                offset);
+        }
+
+        return count;
+    }
+
+    /// <summary>Writes one value expression, starting with <paramref name="token"/>, as an escaped COPY field.</summary>
+    private void ReadValue(TSqlToken token, TableName table, int depth)
+    {
+        var buffer = _in.Buffer;
+        switch (token.Kind)
+        {
+            case TSqlTokenKind.String:
+                WriteString(token, table);
+                return;
+
+            case TSqlTokenKind.Number:
+                _row.Write(token.Text(buffer));
+                return;
+
+            case TSqlTokenKind.Binary:
+                WriteHex(token.Text(buffer)[2..], token, table);
+                return;
+
+            case TSqlTokenKind.Punct:
+                var c = buffer[token.Start];
+                if (c is (byte)'-' or (byte)'+' or (byte)'$')
+                {
+                    ReadSignedNumber(token, table);
+                    return;
+                }
+
+                break;
+
+            case TSqlTokenKind.Word:
+                if (token.IsWord(buffer, "NULL"u8))
+                {
+                    _row.Write(CopyText.Null);
+                    return;
+                }
+
+                if (token.IsWord(buffer, "DEFAULT"u8))
+                {
+                    throw Fail("DEFAULT in VALUES is not supported: the column's value is not in the script, so a restore cannot stage it", token.Start, table);
+                }
+
+                var isCast = token.IsWord(buffer, "CAST"u8) || token.IsWord(buffer, "TRY_CAST"u8);
+                var isConvert = !isCast && (token.IsWord(buffer, "CONVERT"u8) || token.IsWord(buffer, "TRY_CONVERT"u8));
+                var open = Next();
+                var opens = open is { } o && o.IsPunct(_in.Buffer, (byte)'(');
+                if (opens && depth >= MaxNesting)
+                {
+                    throw Fail($"value expressions nested more than {MaxNesting} deep", token.Start, table);
+                }
+
+                if (opens && isCast)
+                {
+                    ReadCast(table, depth);
+                    return;
+                }
+
+                if (opens && isConvert)
+                {
+                    ReadConvert(token, table, depth);
+                    return;
+                }
+
+                throw opens
+                    ? Fail($"unsupported function {Excerpt(token)}(...) in a VALUES tuple (only literals, NULL, CAST and CONVERT are read)", token.Start, table)
+                    : Fail($"unsupported value '{Excerpt(token)}' in a VALUES tuple (expected a literal, NULL, CAST or CONVERT; T-SQL has no TRUE/FALSE)", token.Start, table);
+
+            case TSqlTokenKind.QuotedIdentifier:
+                throw Fail("a \"double-quoted\" value is an identifier with QUOTED_IDENTIFIER ON (scripts written with QUOTED_IDENTIFIER OFF are not supported)", token.Start, table);
+
+            case TSqlTokenKind.GoLine:
+                throw Fail("a GO line inside a VALUES tuple: the INSERT statement is incomplete", token.Start, table);
+        }
+
+        throw Fail($"unexpected '{Excerpt(token)}' where a value was expected", token.Start, table);
+    }
+
+    /// <summary><c>-3</c>, <c>+3</c>, <c>$12.50</c>, <c>-$12.50</c>, <c>$-12.50</c>: the number with its sign (money loses its currency sign).</summary>
+    private void ReadSignedNumber(TSqlToken first, TableName table)
+    {
+        var negative = false;
+        var signed = false;
+        var money = false;
+        var token = first;
+        while (token.Kind != TSqlTokenKind.Number)
+        {
+            var c = token.Kind == TSqlTokenKind.Punct ? _in.Buffer[token.Start] : (byte)0;
+            if (c is (byte)'-' or (byte)'+' && !signed)
+            {
+                signed = true;
+                negative = c == '-';
+            }
+            else if (c == '$' && !money)
+            {
+                money = true;
+            }
+            else
+            {
+                throw Fail($"expected a number after '{(char)_in.Buffer[first.Start]}', found '{Excerpt(token)}'", token.Start, table);
+            }
+
+            token = Require("a number");
+        }
+
+        if (negative)
+        {
+            _row.Write("-"u8);
+        }
+
+        _row.Write(token.Text(_in.Buffer));
+    }
+
+    /// <summary><c>CAST(value AS type)</c>: the inner value, unconverted (after the '(').</summary>
+    private void ReadCast(TableName table, int depth)
+    {
+        ReadValue(Require("a value in CAST"), table, depth + 1);
+        var keyword = Require("AS in CAST");
+        if (!keyword.IsWord(_in.Buffer, "AS"u8))
+        {
+            throw Fail($"expected AS in CAST(value AS type), found '{Excerpt(keyword)}'", keyword.Start, table);
+        }
+
+        SkipType(table, ')', "CAST");
+    }
+
+    /// <summary>
+    /// <c>CONVERT(type, value [, style])</c>: the value argument, unconverted; except a string converted to
+    /// binary with style 1 (<c>'0x0AFF'</c>) or 2 (<c>'0AFF'</c>), which becomes those bytes.
+    /// </summary>
+    private void ReadConvert(TSqlToken functionToken, TableName table, int depth)
+    {
+        var function = functionToken.IsWord(_in.Buffer, "CONVERT"u8) ? "CONVERT" : "TRY_CONVERT";
+        var typeName = Require("a type in CONVERT");
+        var binary = typeName.IsIdentifier && IsBinaryType(typeName);
+        _in.Position = typeName.Start;
+        _lineStart = typeName.LineStart;
+        SkipType(table, ',', function);
+
+        var value = Require("a value in CONVERT");
+        TSqlToken? deferred = null;
+        if (binary && value.Kind == TSqlTokenKind.String)
+        {
+            deferred = value; // the style decides: text, or hex digits
+        }
+        else
+        {
+            ReadValue(value, table, depth + 1);
+        }
+
+        var style = -1;
+        var next = Require("')' closing CONVERT");
+        if (next.IsPunct(_in.Buffer, (byte)','))
+        {
+            var styleToken = Require("a style number in CONVERT");
+            if (styleToken.Kind != TSqlTokenKind.Number ||
+                !int.TryParse(styleToken.Text(_in.Buffer), NumberStyles.None, CultureInfo.InvariantCulture, out style))
+            {
+                throw Fail($"expected a style number in {function}, found '{Excerpt(styleToken)}'", styleToken.Start, table);
+            }
+
+            next = Require("')' closing CONVERT");
+        }
+
+        if (!next.IsPunct(_in.Buffer, (byte)')'))
+        {
+            throw Fail($"expected ')' closing {function}, found '{Excerpt(next)}'", next.Start, table);
+        }
+
+        if (deferred is not { } text)
+        {
+            return;
+        }
+
+        if (style is 1 or 2)
+        {
+            var inner = StringBody(text);
+            if (style == 1)
+            {
+                if (!(inner.Length >= 2 && inner[0] == '0' && (inner[1] | 0x20) == 'x'))
+                {
+                    throw Fail("CONVERT to binary with style 1 expects a string starting with 0x", text.Start, table);
+                }
+
+                inner = inner[2..];
+            }
+
+            if (inner.IndexOfAnyExcept(HexDigits) >= 0 || inner.Length % 2 != 0)
+            {
+                throw Fail($"CONVERT to binary with style {style} expects an even number of hex digits", text.Start, table);
+            }
+
+            WriteHex(inner, text, table);
+        }
+        else
+        {
+            WriteString(text, table);
+        }
+    }
+
+    private bool IsBinaryType(TSqlToken typeName)
+    {
+        var text = typeName.Text(_in.Buffer);
+        if (typeName.Kind != TSqlTokenKind.Word)
+        {
+            text = text[1..^1];
+        }
+
+        return Ascii.EqualsIgnoreCase(text, "varbinary"u8) || Ascii.EqualsIgnoreCase(text, "binary"u8);
+    }
+
+    /// <summary>Skips a type name (<c>Decimal(18, 2)</c>, <c>[varbinary](max)</c>, <c>[dbo].[MyType]</c>) and the <paramref name="close"/> that ends it.</summary>
+    private void SkipType(TableName table, char close, string function)
+    {
+        var depth = 0;
+        var any = false;
+        while (true)
+        {
+            var token = Require($"a type in {function}");
+            var buffer = _in.Buffer;
+            if (depth == 0 && token.IsPunct(buffer, (byte)close))
+            {
+                if (!any)
+                {
+                    throw Fail($"expected a type name in {function}", token.Start, table);
+                }
+
+                return;
+            }
+
+            if (token.IsPunct(buffer, (byte)'('))
+            {
+                depth++;
+            }
+            else if (token.IsPunct(buffer, (byte)')'))
+            {
+                if (depth == 0)
+                {
+                    throw Fail($"unexpected ')' in the type of {function}", token.Start, table);
+                }
+
+                depth--;
+            }
+            else if (!(token.IsIdentifier || token.Kind == TSqlTokenKind.Number || token.IsPunct(buffer, (byte)',') || token.IsPunct(buffer, (byte)'.')))
+            {
+                throw Fail($"unexpected '{Excerpt(token)}' in the type of {function}", token.Start, table);
+            }
+
+            any = true;
+        }
+    }
+
+    /// <summary>The characters between a string token's quotes, still with doubled quotes.</summary>
+    private ReadOnlySpan<byte> StringBody(TSqlToken token)
+    {
+        var text = token.Text(_in.Buffer);
+        return text[(token.NPrefix ? 2 : 1)..^1];
+    }
+
+    /// <summary>
+    /// <c>'...'</c> / <c>N'...'</c>: the string's characters, <c>''</c> read as one quote, and a backslash right
+    /// before a line end removed with the line end (T-SQL's line continuation in string constants).
+    /// </summary>
+    private void WriteString(TSqlToken token, TableName table)
+    {
+        var inner = StringBody(token);
+        var value = inner;
+        if (inner.IndexOfAny((byte)'\'', (byte)'\\') >= 0)
+        {
+            _value.Reset();
+            var rest = inner;
+            while (true)
+            {
+                var k = rest.IndexOfAny((byte)'\'', (byte)'\\');
+                if (k < 0)
+                {
+                    _value.Write(rest);
+                    break;
+                }
+
+                if (rest[k] == '\'')
+                {
+                    _value.Write(rest[..(k + 1)]);
+                    rest = rest[(k + 2)..]; // the lexer guarantees the doubled quote
+                    continue;
+                }
+
+                var lineEnd = k + 1 < rest.Length && rest[k + 1] == '\n' ? 1 : k + 2 < rest.Length && rest[k + 1] == '\r' && rest[k + 2] == '\n' ? 2 : 0;
+                _value.Write(rest[..(lineEnd > 0 ? k : k + 1)]);
+                rest = rest[(k + 1 + lineEnd)..];
+            }
+
+            value = _value.WrittenSpan;
+        }
+
+        if (!Utf8.IsValid(value))
+        {
+            var bodyStart = token.Start + (token.NPrefix ? 2 : 1);
+            var bad = ValidUtf8Prefix(inner);
+            throw Fail($"invalid UTF-8 byte sequence (0x{inner[bad]:X2}) in a string literal", bodyStart + bad, table);
+        }
+
+        if (value.IndexOf((byte)0) >= 0)
+        {
+            throw Fail("a string literal contains a zero character (U+0000), which PostgreSQL text cannot hold", token.Start, table);
+        }
+
+        CopyText.Escape(value, _row);
+    }
+
+    /// <summary>Hex digits of a binary constant as bytea hex text <c>\x0aff</c>, escaped for COPY (<c>\\x0aff</c>); an odd count gets a leading 0 as in T-SQL.</summary>
+    private void WriteHex(ReadOnlySpan<byte> digits, TSqlToken token, TableName table)
+    {
+        if (digits.IndexOfAnyExcept(HexDigits) >= 0)
+        {
+            throw Fail("invalid hex digit in a binary constant", token.Start, table);
+        }
+
+        var odd = digits.Length % 2;
+        var span = _row.GetSpan(3 + odd + digits.Length);
+        span[0] = (byte)'\\';
+        span[1] = (byte)'\\';
+        span[2] = (byte)'x';
+        if (odd == 1)
+        {
+            span[3] = (byte)'0';
+        }
+
+        Ascii.ToLower(digits, span.Slice(3 + odd, digits.Length), out _);
+        _row.Advance(3 + odd + digits.Length);
+    }
+
+    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
+
+    /// <summary>Length of the longest well-formed UTF-8 prefix of <paramref name="bytes"/>.</summary>
+    private static int ValidUtf8Prefix(ReadOnlySpan<byte> bytes)
+    {
+        var i = 0;
+        while (i < bytes.Length)
+        {
+            if (Rune.DecodeFromUtf8(bytes[i..], out _, out var consumed) != OperationStatus.Done)
+            {
+                return i;
+            }
+
+            i += consumed;
+        }
+
+        return i;
+    }
+}

@@ -1,0 +1,1080 @@
+using System.Globalization;
+using Selective.Restore.Dump.Plain;
+using Selective.Restore.Filtering;
+
+namespace Selective.Restore.Dump.SqlServer;
+
+/// <summary>
+/// Streams a SQL Server data script (SSMS "Generate Scripts" with data, mssql-scripter): finds each run of
+/// <c>INSERT ... VALUES</c> statements into one table, yields its rows as COPY text lines, and skips every other
+/// statement (lexing through its strings, comments and brackets) while remembering <c>CREATE TABLE</c> column
+/// lists for INSERTs written without one.
+/// </summary>
+/// <remarks>
+/// Statement-level work (skipping DDL) reads token by token with async refills. Rows are parsed synchronously
+/// over the buffer: when a row runs past the buffer's end the attempt is abandoned, the buffer refilled and the
+/// row parsed again from its start (at most once per refill), as the plain parser does for INSERT tuples.
+/// T-SQL needs no <c>;</c>, so a skipped statement ends at <c>;</c>, a <c>GO</c> line, or the next
+/// <c>INSERT</c> / <c>CREATE</c> that starts a statement.
+/// </remarks>
+internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
+{
+    private readonly InputBuffer _in;
+    private readonly string? _sourceName;
+    private readonly TableFilter _filter;
+    private readonly Dictionary<TableName, TableDefinition> _definitions = new(IgnoreCaseNames.Instance);
+    private readonly ByteBuilder _row = new(1024);
+    private readonly ByteBuilder _value = new(256);
+
+    private DumpTable? _current;
+    private TableName? _headerTable;
+
+    // Whether the input position is at the start of a line (only blanks before it on its line): GO counts only there.
+    private bool _lineStart = true;
+
+    // The current section.
+    private InsertHeader? _header;
+    private string[] _columnNames = [];
+    private string _arityNote = string.Empty;
+    private Phase _phase = Phase.Done;
+    private bool _pendingRow;
+    private int _sectionEnd;
+
+    // An INSERT into another table found while looking for the end of the current section.
+    private InsertHeader? _pendingHeader;
+    private int _pendingStart;
+
+    /// <param name="stream">The script as UTF-8 (UTF-16 input comes through <see cref="Utf16ToUtf8Stream"/>).</param>
+    /// <param name="sourceName">The input's name for error messages.</param>
+    /// <param name="filter">Which tables to yield.</param>
+    /// <param name="encoding">The encoding reported by <see cref="Encoding"/>: UTF8, UTF16LE or UTF16BE.</param>
+    /// <param name="bufferSize">The initial buffer size (tests use tiny ones).</param>
+    /// <param name="startOffset">Offset of the stream's first byte in the file (3 after a skipped UTF-8 byte order mark).</param>
+    /// <param name="synchronousIO">Read synchronously on the async path too (local files; see <see cref="InputBuffer"/>).</param>
+    public SqlServerScriptParser(Stream stream, string? sourceName, TableFilter filter, string encoding = "UTF8", int bufferSize = InputBuffer.DefaultSize, long startOffset = 0, bool synchronousIO = false)
+    {
+        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO);
+        _sourceName = sourceName;
+        _filter = filter;
+        Encoding = encoding;
+    }
+
+    private enum Phase
+    {
+        /// <summary>Just after a VALUES tuple: ',' (another tuple), ';' or the end of the statement follows.</summary>
+        AfterTuple,
+
+        /// <summary>After an INSERT statement: does the next one continue the table?</summary>
+        AfterStatement,
+
+        /// <summary>A continuing INSERT's header has been read: its first tuple follows.</summary>
+        ExpectTuple,
+
+        Done,
+    }
+
+    private enum StepResult
+    {
+        Row,
+        End,
+    }
+
+    /// <summary>Builds the parser for a script detected by <see cref="SqlServerScriptDetector.Detect"/> over the peeked head and the rest of the stream.</summary>
+    /// <returns>The stream the reader owns (and disposes) and the parser.</returns>
+    public static (Stream Content, SqlServerScriptParser Parser) Open(
+        SqlServerScriptEncoding encoding, byte[] peek, int peeked, Stream stream, string? sourceName, TableFilter filter, bool leaveOpen, bool localFile)
+    {
+        if (encoding == SqlServerScriptEncoding.Utf8)
+        {
+            // A UTF-8 byte order mark is not part of the script, but offsets still count it (they are file offsets).
+            var skip = peek.AsSpan(0, peeked).StartsWith("\uFEFF"u8) ? 3 : 0;
+            var content = new PrefixedStream(peek[skip..peeked], peeked - skip, stream, leaveOpen);
+            return (content, new SqlServerScriptParser(content, sourceName, filter, "UTF8", startOffset: skip, synchronousIO: localFile));
+        }
+
+        var bigEndian = encoding == SqlServerScriptEncoding.Utf16BigEndian;
+        var utf16 = new PrefixedStream(peek[2..peeked], peeked - 2, stream, leaveOpen);
+        var utf8 = new Utf16ToUtf8Stream(utf16, bigEndian);
+        return (utf8, new SqlServerScriptParser(utf8, sourceName, filter, bigEndian ? "UTF16BE" : "UTF16LE", synchronousIO: localFile));
+    }
+
+    public string? Encoding { get; }
+
+    public bool StandardConformingStrings => true;
+
+    public IReadOnlyList<SequenceValue> Sequences => [];
+
+    public IEnumerable<string> SettingStatements => [];
+
+    public IReadOnlyList<string> Notices => [];
+
+    public long BytesRead => _in.CurrentOffset;
+
+    public long TablesSkipped { get; private set; }
+
+    // ---------------------------------------------------------------- statements
+
+    public async ValueTask<DumpTable?> NextTableAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (_current is { IsCompleted: false } unfinished)
+        {
+            while (await ReadRowAsync(unfinished, materialize: false, async, cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+
+        _current = null;
+        while (true)
+        {
+            if (_pendingHeader is { } pending)
+            {
+                _pendingHeader = null;
+                var table = await BeginInsertTableAsync(pending, async, cancellationToken).ConfigureAwait(false);
+                if (table is not null)
+                {
+                    return table;
+                }
+
+                continue;
+            }
+
+            _in.Mark = -1;
+            if (await NextTokenAsync(async, cancellationToken).ConfigureAwait(false) is not { } first)
+            {
+                return null;
+            }
+
+            var buffer = _in.Buffer;
+            if (first.Kind == TSqlTokenKind.GoLine)
+            {
+                CheckGo(first);
+            }
+            else if (first.IsPunct(buffer, (byte)';'))
+            {
+                // An empty statement.
+            }
+            else if (first.IsWord(buffer, "INSERT"u8))
+            {
+                Unread(first);
+                _in.Mark = first.Start;
+                var header = await SynchronouslyAsync(static p => p.ParseInsertHeader(), async, cancellationToken).ConfigureAwait(false);
+                var table = await BeginInsertTableAsync(header, async, cancellationToken).ConfigureAwait(false);
+                if (table is not null)
+                {
+                    return table;
+                }
+            }
+            else if (first.IsWord(buffer, "CREATE"u8) || first.IsWord(buffer, "ALTER"u8))
+            {
+                Unread(first);
+                _in.Mark = first.Start;
+                var kind = await SynchronouslyAsync(static p => p.ParseCreate(), async, cancellationToken).ConfigureAwait(false);
+                _in.Mark = -1;
+                if (kind == CreateKind.Batch)
+                {
+                    await SkipBatchAsync(async, cancellationToken).ConfigureAwait(false);
+                }
+                else if (kind == CreateKind.Other)
+                {
+                    await SkipStatementAsync(0, permissions: false, async, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                var permissions = first.IsWord(buffer, "GRANT"u8) || first.IsWord(buffer, "DENY"u8) || first.IsWord(buffer, "REVOKE"u8);
+                await SkipStatementAsync(first.IsPunct(buffer, (byte)'(') ? 1 : 0, permissions, async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Skips the rest of a statement: through <c>;</c> or a <c>GO</c> line, or up to (not including) an <c>INSERT</c>
+    /// or <c>CREATE</c> that starts the next one. In GRANT/DENY/REVOKE, <c>INSERT</c> and <c>CREATE</c> are privileges
+    /// until <c>TO</c>/<c>FROM</c>.
+    /// </summary>
+    private async ValueTask SkipStatementAsync(int depth, bool permissions, bool async, CancellationToken cancellationToken)
+    {
+        var starters = !permissions;
+        var afterSeparator = false;
+        while (await NextTokenAsync(async, cancellationToken).ConfigureAwait(false) is { } token)
+        {
+            var buffer = _in.Buffer;
+            if (token.Kind == TSqlTokenKind.GoLine)
+            {
+                CheckGo(token);
+                return;
+            }
+
+            if (token.Kind == TSqlTokenKind.Punct)
+            {
+                var c = buffer[token.Start];
+                if (c == '(')
+                {
+                    depth++;
+                }
+                else if (c == ')')
+                {
+                    depth = Math.Max(0, depth - 1);
+                }
+                else if (c == ';' && depth == 0)
+                {
+                    return;
+                }
+
+                afterSeparator = c is (byte)',' or (byte)'.';
+                continue;
+            }
+
+            if (depth == 0 && token.Kind == TSqlTokenKind.Word)
+            {
+                if (permissions && (token.IsWord(buffer, "TO"u8) || token.IsWord(buffer, "FROM"u8)))
+                {
+                    starters = true;
+                }
+                else if (starters && !afterSeparator && token.IsWord(buffer, "CREATE"u8))
+                {
+                    Unread(token);
+                    return;
+                }
+                else if (starters && !afterSeparator && token.IsWord(buffer, "INSERT"u8) && await StartsInsertStatementAsync(token, async, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            afterSeparator = false;
+        }
+    }
+
+    /// <summary>
+    /// Whether an INSERT met while skipping starts a statement (<c>INSERT [INTO] name</c>) rather than naming an
+    /// event or privilege (<c>AFTER INSERT AS</c>, <c>INSERT, UPDATE</c>, <c>INSERT ON</c>). When it does, the
+    /// position is put back before it.
+    /// </summary>
+    private async ValueTask<bool> StartsInsertStatementAsync(TSqlToken insert, bool async, CancellationToken cancellationToken)
+    {
+        _in.Mark = insert.Start; // keeps the INSERT in the buffer through the look-ahead
+        var next = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+        var buffer = _in.Buffer;
+        var starts = next is { } n && (n.Kind is TSqlTokenKind.BracketIdentifier or TSqlTokenKind.QuotedIdentifier ||
+            (n.Kind == TSqlTokenKind.Word && !(n.IsWord(buffer, "ON"u8) || n.IsWord(buffer, "AS"u8) || n.IsWord(buffer, "TO"u8) || n.IsWord(buffer, "OR"u8) || n.IsWord(buffer, "AND"u8) || n.IsWord(buffer, "FROM"u8))));
+        if (starts)
+        {
+            _in.Position = _in.Mark;
+            _lineStart = insert.LineStart;
+        }
+        else if (next is { } notStarting)
+        {
+            Unread(notStarting);
+        }
+
+        _in.Mark = -1;
+        return starts;
+    }
+
+    /// <summary>Skips to the end of the batch: a procedure, function, trigger or view body may hold anything, INSERTs included.</summary>
+    private async ValueTask SkipBatchAsync(bool async, CancellationToken cancellationToken)
+    {
+        while (await NextTokenAsync(async, cancellationToken).ConfigureAwait(false) is { } token)
+        {
+            if (token.Kind == TSqlTokenKind.GoLine)
+            {
+                CheckGo(token);
+                return;
+            }
+        }
+    }
+
+    private enum CreateKind
+    {
+        Table,
+        Batch,
+        Other,
+    }
+
+    /// <summary>CREATE / ALTER at a statement start: reads a CREATE TABLE's column list; tells what else it is.</summary>
+    private CreateKind ParseCreate()
+    {
+        var verb = Require("CREATE");
+        var create = verb.IsWord(_in.Buffer, "CREATE"u8);
+        var kind = Require("the kind of object after CREATE/ALTER");
+        if (create && kind.IsWord(_in.Buffer, "OR"u8))
+        {
+            Require("ALTER");
+            kind = Require("the kind of object after CREATE OR ALTER");
+        }
+
+        var buffer = _in.Buffer;
+        if (kind.IsWord(buffer, "PROCEDURE"u8) || kind.IsWord(buffer, "PROC"u8) || kind.IsWord(buffer, "FUNCTION"u8) ||
+            kind.IsWord(buffer, "TRIGGER"u8) || kind.IsWord(buffer, "VIEW"u8) || kind.IsWord(buffer, "RULE"u8) ||
+            (create && kind.IsWord(buffer, "DEFAULT"u8)))
+        {
+            return CreateKind.Batch;
+        }
+
+        if (!create || !kind.IsWord(buffer, "TABLE"u8))
+        {
+            if (kind.Kind != TSqlTokenKind.Word)
+            {
+                Unread(kind); // e.g. CREATE ( ... : let the skipper count the parenthesis
+            }
+
+            return CreateKind.Other;
+        }
+
+        ParseCreateTable(verb);
+        return CreateKind.Table;
+    }
+
+    /// <summary>
+    /// <c>CREATE TABLE name ( column definitions and table constraints ) ...</c>: remembers the columns an INSERT
+    /// without a column list supplies, in order. Table constraints, computed columns (<c>X AS (...)</c>) and hidden
+    /// period columns are left out. The options after the list are skipped as the rest of the statement.
+    /// </summary>
+    private void ParseCreateTable(TSqlToken verb)
+    {
+        var name = ParseName(Require("a table name"));
+        var open = Next();
+        if (open is not { } o || !o.IsPunct(_in.Buffer, (byte)'('))
+        {
+            if (open is { } other)
+            {
+                Unread(other); // CREATE TABLE ... AS FILETABLE and the like: no column list
+            }
+
+            return;
+        }
+
+        var columns = new List<string>();
+        while (true)
+        {
+            var first = Require("a column definition");
+            var buffer = _in.Buffer;
+            var isConstraint = first.Kind == TSqlTokenKind.Word && IsTableConstraint(first, buffer);
+            string? column = null;
+            if (!isConstraint)
+            {
+                if (!first.IsIdentifier)
+                {
+                    throw Fail($"expected a column name in CREATE TABLE {name}, found '{Excerpt(first)}'", first.Start, name);
+                }
+
+                column = Ident(first);
+            }
+
+            var token = Require("the rest of the column definition");
+            var include = !(column is not null && token.IsWord(_in.Buffer, "AS"u8)); // a computed column: never inserted
+            var depth = 0;
+            while (true)
+            {
+                buffer = _in.Buffer;
+                if (token.Kind == TSqlTokenKind.GoLine)
+                {
+                    throw Fail($"CREATE TABLE {name} is cut short by a GO line", token.Start, name);
+                }
+
+                if (token.IsPunct(buffer, (byte)'('))
+                {
+                    depth++;
+                }
+                else if (token.IsPunct(buffer, (byte)')'))
+                {
+                    if (depth == 0)
+                    {
+                        break;
+                    }
+
+                    depth--;
+                }
+                else if (depth == 0 && token.IsPunct(buffer, (byte)','))
+                {
+                    break;
+                }
+                else if (depth == 0 && token.IsWord(buffer, "HIDDEN"u8))
+                {
+                    include = false; // GENERATED ALWAYS AS ROW START HIDDEN: not part of the column-less INSERT order
+                }
+
+                token = Require("the rest of the column definition");
+            }
+
+            if (include && column is not null)
+            {
+                columns.Add(column);
+            }
+
+            if (token.IsPunct(_in.Buffer, (byte)')'))
+            {
+                break;
+            }
+        }
+
+        _definitions[name] = new TableDefinition([.. columns], _in.LineOf(verb.Start));
+    }
+
+    private static bool IsTableConstraint(TSqlToken word, ReadOnlySpan<byte> buffer) =>
+        word.IsWord(buffer, "CONSTRAINT"u8) || word.IsWord(buffer, "PRIMARY"u8) || word.IsWord(buffer, "UNIQUE"u8) ||
+        word.IsWord(buffer, "CHECK"u8) || word.IsWord(buffer, "FOREIGN"u8) || word.IsWord(buffer, "INDEX"u8) || word.IsWord(buffer, "PERIOD"u8);
+
+    private sealed record TableDefinition(string[] Columns, long Line);
+
+    /// <summary>A <c>GO</c> line with a count runs its batch that many times: rows would be inserted more than once.</summary>
+    private void CheckGo(TSqlToken go)
+    {
+        var text = go.Text(_in.Buffer)[2..].TrimStart(" \t\r"u8);
+        var digits = text.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        var count = digits < 0 ? text : text[..digits];
+        if (count.Length > 0 && !(count.TrimStart((byte)'0').SequenceEqual("1"u8)))
+        {
+            throw Fail($"'GO {System.Text.Encoding.ASCII.GetString(count)}' runs its batch {System.Text.Encoding.ASCII.GetString(count)} times, which is not supported (only GO without a count, or GO 1)", go.Start);
+        }
+    }
+
+    // ---------------------------------------------------------------- INSERT headers and names
+
+    // Raw: the statement's bytes from INSERT through VALUES, to recognise the next statement of the same table without lexing it.
+    private sealed record InsertHeader(TableName Name, string[]? Columns, byte[] Raw, long Offset, long Line);
+
+    /// <summary><c>INSERT [INTO] name [(columns)] VALUES</c>, from the INSERT token.</summary>
+    private InsertHeader ParseInsertHeader()
+    {
+        _headerTable = null;
+        var insert = Require("INSERT");
+        var token = Require("a table name after INSERT");
+        if (token.IsWord(_in.Buffer, "INTO"u8))
+        {
+            token = Require("a table name after INSERT INTO");
+        }
+
+        var name = ParseName(token);
+        _headerTable = name;
+        token = Require("VALUES");
+        string[]? columns = null;
+        if (token.IsPunct(_in.Buffer, (byte)'('))
+        {
+            columns = ParseColumnList();
+            token = Require("VALUES");
+        }
+
+        if (token.IsWord(_in.Buffer, "DEFAULT"u8))
+        {
+            throw Fail("INSERT ... DEFAULT VALUES is not supported: the row's values are not in the script", token.Start, name);
+        }
+
+        if (!token.IsWord(_in.Buffer, "VALUES"u8))
+        {
+            throw Fail($"only INSERT ... VALUES (...) is supported (found '{Excerpt(token)}' where VALUES was expected)", token.Start, name);
+        }
+
+        var header = new InsertHeader(name, columns, _in.Buffer.AsSpan(insert.Start, token.End - insert.Start).ToArray(), _in.OffsetOf(insert.Start), _in.LineOf(insert.Start));
+        _headerTable = null;
+        return header;
+    }
+
+    private string[] ParseColumnList()
+    {
+        var columns = new List<string>();
+        while (true)
+        {
+            var token = Require("a column name");
+            if (!token.IsIdentifier)
+            {
+                throw Fail($"expected a column name in the INSERT's column list, found '{Excerpt(token)}'", token.Start);
+            }
+
+            columns.Add(Ident(token));
+            var separator = Require("',' or ')' in the column list");
+            if (separator.IsPunct(_in.Buffer, (byte)')'))
+            {
+                return [.. columns];
+            }
+
+            if (!separator.IsPunct(_in.Buffer, (byte)','))
+            {
+                throw Fail($"expected ',' or ')' in the INSERT's column list, found '{Excerpt(separator)}'", separator.Start);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A one- to four-part name (<c>T</c>, <c>[dbo].[T]</c>, <c>[db].[dbo].[T]</c>, <c>db..T</c>): the last two parts,
+    /// with <c>dbo</c> when no schema is given.
+    /// </summary>
+    private TableName ParseName(TSqlToken first)
+    {
+        var parts = new List<string>(4);
+        var token = first;
+        while (true)
+        {
+            if (token.IsIdentifier)
+            {
+                parts.Add(Ident(token));
+                var dot = Next();
+                if (dot is not { } d || !d.IsPunct(_in.Buffer, (byte)'.'))
+                {
+                    if (dot is { } notDot)
+                    {
+                        Unread(notDot);
+                    }
+
+                    break;
+                }
+            }
+            else if (parts.Count > 0 && token.IsPunct(_in.Buffer, (byte)'.'))
+            {
+                parts.Add(string.Empty); // db..T: the default schema
+            }
+            else
+            {
+                throw Fail($"expected a table name, found '{Excerpt(token)}'", token.Start);
+            }
+
+            if (parts.Count >= 4)
+            {
+                throw Fail("a table name has more than four parts", token.Start);
+            }
+
+            token = Require("a name after '.'");
+        }
+
+        var schema = parts.Count >= 2 && parts[^2].Length > 0 ? parts[^2] : "dbo";
+        return new TableName(schema, parts[^1]);
+    }
+
+    private static bool SameHeader(InsertHeader a, InsertHeader b) =>
+        IgnoreCaseNames.Instance.Equals(a.Name, b.Name) &&
+        ((a.Columns is null && b.Columns is null) ||
+         (a.Columns is not null && b.Columns is not null && a.Columns.SequenceEqual(b.Columns, StringComparer.OrdinalIgnoreCase)));
+
+    /// <summary>SQL Server names compare without case (the default collations are case-insensitive).</summary>
+    private sealed class IgnoreCaseNames : IEqualityComparer<TableName>
+    {
+        public static readonly IgnoreCaseNames Instance = new();
+
+        public bool Equals(TableName x, TableName y) =>
+            string.Equals(x.Schema, y.Schema, StringComparison.OrdinalIgnoreCase) && string.Equals(x.Name, y.Name, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode(TableName obj) =>
+            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Schema), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Name));
+    }
+
+    // ---------------------------------------------------------------- tables
+
+    private async ValueTask<DumpTable?> BeginInsertTableAsync(InsertHeader header, bool async, CancellationToken cancellationToken)
+    {
+        // The position is just past VALUES; the mark holds the statement's start (for CopyRaw).
+        _header = header;
+        _definitions.TryGetValue(header.Name, out var definition);
+        var expected = header.Columns?.Length ?? definition?.Columns.Length ?? -1;
+        _columnNames = header.Columns ?? definition?.Columns ?? [];
+        _arityNote = header.Columns is { } listed
+            ? $"the INSERT lists {listed.Length} columns ({string.Join(", ", listed)})"
+            : definition is { } d
+                ? $"the INSERT has no column list and CREATE TABLE {header.Name} at line {d.Line} declares {d.Columns.Length} insertable columns ({string.Join(", ", d.Columns)})"
+                : string.Empty;
+
+        _headerTable = header.Name;
+        var retry = _in.OffsetOf(_in.Position);
+        var lineStart = _lineStart;
+        int count;
+        long rowLine;
+        long rowOffset;
+        while (true)
+        {
+            try
+            {
+                count = ParseTuple(header.Name, expected, rowNumber: 1, out rowLine, out rowOffset);
+                break;
+            }
+            catch (NeedMoreInputException)
+            {
+                _in.Position = IndexOf(retry);
+                _lineStart = lineStart;
+                await RefillAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _headerTable = null;
+        if (expected < 0)
+        {
+            _arityNote = $"the table's first VALUES tuple (line {rowLine}) has {count} values";
+        }
+
+        var columns = new DumpColumn[count];
+        for (var i = 0; i < count; i++)
+        {
+            columns[i] = new DumpColumn(expected < 0 ? null : _columnNames[i], i + 1);
+        }
+
+        var table = new DumpTable(this, header.Name, columns, DumpDataForm.Insert, header.Offset, header.Line);
+        table.Current.Set(_row.Array, 0, _row.Count, rowLine, rowOffset);
+        _current = table;
+        _pendingRow = true;
+        _phase = Phase.AfterTuple;
+
+        if (!_filter.Matches(header.Name))
+        {
+            _in.Mark = -1;
+            TablesSkipped++;
+            while (await ReadRowAsync(table, materialize: false, async, cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            _current = null;
+            return null;
+        }
+
+        return table;
+    }
+
+    // ---------------------------------------------------------------- ITableSource
+
+    public ValueTask<bool> ReadRowAsync(DumpTable table, bool materialize, bool async, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(table, _current) || table.IsCompleted)
+        {
+            return table.IsCompleted
+                ? ValueTask.FromResult(false)
+                : throw new InvalidOperationException($"Table {table.Name} can no longer be read: the reader has moved past it.");
+        }
+
+        if (!table.Started)
+        {
+            table.Started = true;
+            if (!_in.IsCapturing)
+            {
+                _in.Mark = -1;
+            }
+        }
+
+        if (_pendingRow)
+        {
+            _pendingRow = false;
+            table.RowsRead++;
+            return ValueTask.FromResult(true);
+        }
+
+        return ReadNextRowAsync(table, async, cancellationToken);
+    }
+
+    private async ValueTask<bool> ReadNextRowAsync(DumpTable table, bool async, CancellationToken cancellationToken)
+    {
+        // Everything from here may be parsed again after a refill: the mark keeps it in the buffer, and as it is
+        // never past the end of the section, a capture (CopyRaw) never writes bytes that turn out not to belong to it.
+        var lineStart = _lineStart;
+        var phase = _phase;
+        _in.Mark = _in.Position;
+        StepResult result;
+        while (true)
+        {
+            try
+            {
+                result = Step(table);
+                break;
+            }
+            catch (NeedMoreInputException)
+            {
+                _in.Position = _in.Mark;
+                _lineStart = lineStart;
+                _phase = phase;
+                _headerTable = null;
+                await RefillAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (result == StepResult.Row)
+        {
+            _in.Mark = -1;
+            table.RowsRead++;
+            return true;
+        }
+
+        table.EndOffset = _in.OffsetOf(_sectionEnd);
+        if (_in.IsCapturing)
+        {
+            await _in.EndCaptureAsync(_sectionEnd, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        _in.Mark = _pendingHeader is null ? -1 : _pendingStart;
+        _phase = Phase.Done;
+        table.IsCompleted = true;
+        return false;
+    }
+
+    /// <summary>Reads the next row of the current section, or finds where the section ends. Synchronous over the buffer.</summary>
+    private StepResult Step(DumpTable table)
+    {
+        var stepStart = _in.Position;
+        while (true)
+        {
+            switch (_phase)
+            {
+                case Phase.AfterTuple:
+                    {
+                        var separator = Next();
+                        var buffer = _in.Buffer;
+                        if (separator is { } comma && comma.IsPunct(buffer, (byte)','))
+                        {
+                            ReadRow(table);
+                            return StepResult.Row;
+                        }
+
+                        int statementEnd;
+                        if (separator is { } semicolon && semicolon.IsPunct(buffer, (byte)';'))
+                        {
+                            statementEnd = semicolon.End;
+                        }
+                        else if (separator is null || separator.Value.Kind is TSqlTokenKind.Word or TSqlTokenKind.GoLine)
+                        {
+                            // T-SQL needs no ';': a new line's keyword (or the end of the script) ends the statement.
+                            statementEnd = stepStart;
+                            if (separator is { } next)
+                            {
+                                Unread(next);
+                            }
+                        }
+                        else
+                        {
+                            throw Fail($"expected ',' or the end of the INSERT statement after a VALUES tuple, found '{Excerpt(separator.Value)}'", separator.Value.Start, table.Name);
+                        }
+
+                        // The section runs through the statement's line end, so a split file keeps its newline.
+                        _sectionEnd = LineEndAfter(statementEnd);
+                        if (_sectionEnd > _in.Position)
+                        {
+                            _in.Position = _sectionEnd;
+                            _lineStart = true;
+                        }
+
+                        _phase = Phase.AfterStatement;
+                        break;
+                    }
+
+                case Phase.AfterStatement:
+                    {
+                        if (Next() is not { } token)
+                        {
+                            return StepResult.End;
+                        }
+
+                        var buffer = _in.Buffer;
+                        if (token.Kind == TSqlTokenKind.GoLine)
+                        {
+                            CheckGo(token);
+                        }
+                        else if (token.IsPunct(buffer, (byte)';'))
+                        {
+                            // An empty statement between INSERTs.
+                        }
+                        else if (token.IsWord(buffer, "INSERT"u8))
+                        {
+                            // SSMS repeats a table's INSERT header byte for byte: compare bytes before lexing anything.
+                            var raw = _header!.Raw;
+                            if (_in.End - token.Start <= raw.Length && !_in.StreamExhausted)
+                            {
+                                throw NeedMoreInputException.Instance;
+                            }
+
+                            var upcoming = _in.Buffer.AsSpan(token.Start, _in.End - token.Start);
+                            if (upcoming.Length > raw.Length && upcoming.StartsWith(raw) && !TSqlLexer.IsIdentContinue(upcoming[raw.Length]))
+                            {
+                                _in.Position = token.Start + raw.Length;
+                                _lineStart = false;
+                                _phase = Phase.ExpectTuple;
+                                break;
+                            }
+
+                            Unread(token);
+                            var header = ParseInsertHeader();
+                            if (SameHeader(header, _header))
+                            {
+                                _phase = Phase.ExpectTuple;
+                                break;
+                            }
+
+                            _pendingHeader = header;
+                            _pendingStart = token.Start;
+                            return StepResult.End;
+                        }
+                        else if (token.IsWord(buffer, "SET"u8) && IsIdentityInsertFor(table))
+                        {
+                            // SET IDENTITY_INSERT [same table] ON|OFF between the INSERTs: part of the section.
+                        }
+                        else
+                        {
+                            Unread(token);
+                            return StepResult.End;
+                        }
+
+                        break;
+                    }
+
+                case Phase.ExpectTuple:
+                    ReadRow(table);
+                    _phase = Phase.AfterTuple;
+                    return StepResult.Row;
+
+                default:
+                    return StepResult.End;
+            }
+        }
+    }
+
+    /// <summary>After SET: true when the statement is <c>SET IDENTITY_INSERT</c> for <paramref name="table"/> (it is consumed then).</summary>
+    private bool IsIdentityInsertFor(DumpTable table)
+    {
+        var start = _in.Position;
+        var lineStart = _lineStart;
+        var option = Next();
+        if (option is { } o && o.IsWord(_in.Buffer, "IDENTITY_INSERT"u8) && Next() is { } nameToken && nameToken.IsIdentifier &&
+            IgnoreCaseNames.Instance.Equals(ParseName(nameToken), table.Name) &&
+            Next() is { } onOff && (onOff.IsWord(_in.Buffer, "ON"u8) || onOff.IsWord(_in.Buffer, "OFF"u8)))
+        {
+            return true;
+        }
+
+        _in.Position = start;
+        _lineStart = lineStart;
+        return false;
+    }
+
+    private void ReadRow(DumpTable table)
+    {
+        ParseTuple(table.Name, table.Columns.Count, table.RowsRead + 1, out var line, out var offset);
+        table.Current.Set(_row.Array, 0, _row.Count, line, offset);
+    }
+
+    /// <summary>Index just past the line end that follows a statement (so a section keeps its newline).</summary>
+    private int LineEndAfter(int index)
+    {
+        var buffer = _in.Buffer;
+        var i = index;
+        while (i < _in.End && buffer[i] is (byte)' ' or (byte)'\t' or (byte)'\r')
+        {
+            i++;
+        }
+
+        if (i >= _in.End)
+        {
+            return _in.StreamExhausted ? index : throw NeedMoreInputException.Instance;
+        }
+
+        return buffer[i] == '\n' ? i + 1 : index;
+    }
+
+    public async ValueTask<long> CopyRawAsync(DumpTable table, Stream destination, bool async, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(table, _current) || table.Started || _in.Mark < 0)
+        {
+            throw new InvalidOperationException($"CopyRawTo must be called on the current table before any of its rows are read ({table.Name}).");
+        }
+
+        _in.BeginCapture(destination, _in.Mark);
+        _in.Mark = -1;
+        table.Started = true;
+        while (await ReadRowAsync(table, materialize: false, async, cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        if (_in.IsCapturing)
+        {
+            await _in.EndCaptureAsync(_in.Position, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        return table.RowsRead;
+    }
+
+    // ---------------------------------------------------------------- tokens and input
+
+    /// <summary>Signals that a synchronous parse ran past the buffer; preallocated, thrown at most once per refill.</summary>
+    private sealed class NeedMoreInputException : Exception
+    {
+        public static readonly NeedMoreInputException Instance = new();
+    }
+
+    /// <summary>Runs a synchronous parse from the current position, refilling and starting again while it runs past the buffer.</summary>
+    private async ValueTask<T> SynchronouslyAsync<T>(Func<SqlServerScriptParser, T> parse, bool async, CancellationToken cancellationToken)
+    {
+        var retry = _in.OffsetOf(_in.Position);
+        var lineStart = _lineStart;
+        while (true)
+        {
+            try
+            {
+                return parse(this);
+            }
+            catch (NeedMoreInputException)
+            {
+                _in.Position = IndexOf(retry);
+                _lineStart = lineStart;
+                _headerTable = null;
+                await RefillAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private int IndexOf(long offset) => (int)(offset - _in.OffsetOf(0));
+
+    private TSqlLexStatus Lex(out TSqlToken token)
+    {
+        var status = TSqlLexer.Next(_in.Buffer.AsSpan(0, _in.End), _in.Position, _in.StreamExhausted, _lineStart, out token, out var error);
+        switch (status)
+        {
+            case TSqlLexStatus.Token:
+                _in.Position = token.End;
+                _lineStart = token.Kind == TSqlTokenKind.GoLine;
+                break;
+            case TSqlLexStatus.End:
+                _in.Position = _in.End;
+                break;
+            case TSqlLexStatus.Error:
+                throw LexFailure(error, token.Start);
+        }
+
+        return status;
+    }
+
+    /// <summary>The next token, reading more input as needed; null at the end of the script.</summary>
+    private async ValueTask<TSqlToken?> NextTokenAsync(bool async, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            switch (Lex(out var token))
+            {
+                case TSqlLexStatus.Token:
+                    return token;
+                case TSqlLexStatus.End:
+                    return null;
+                default:
+                    await FillBufferAsync(async, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The next token; null at the end of the script; <see cref="NeedMoreInputException"/> when it runs past the buffer.</summary>
+    private TSqlToken? Next() => Lex(out var token) switch
+    {
+        TSqlLexStatus.Token => token,
+        TSqlLexStatus.End => null,
+        _ => throw NeedMoreInputException.Instance,
+    };
+
+    private TSqlToken Require(string expected) =>
+        Next() ?? throw Fail($"the script ends where {expected} was expected (is the file truncated?)", _in.End);
+
+    /// <summary>Puts a token back: the next read lexes it again.</summary>
+    private void Unread(TSqlToken token)
+    {
+        _in.Position = token.Start;
+        _lineStart = token.LineStart;
+    }
+
+    private string Ident(TSqlToken token)
+    {
+        var text = token.Text(_in.Buffer);
+        if (!System.Text.Unicode.Utf8.IsValid(text))
+        {
+            throw Fail("invalid UTF-8 byte sequence in an identifier", token.Start + ValidUtf8Prefix(text));
+        }
+
+        return TSqlLexer.Identifier(text, token.Kind);
+    }
+
+    /// <summary>The token's text for an error message (shortened).</summary>
+    private string Excerpt(TSqlToken token)
+    {
+        var text = token.Text(_in.Buffer);
+        var shown = text[..Math.Min(text.Length, 40)];
+        var s = System.Text.Encoding.UTF8.GetString(shown).TrimEnd('\n', '\r');
+        return shown.Length < text.Length ? s + "..." : s;
+    }
+
+    private async ValueTask RefillAsync(bool async, CancellationToken cancellationToken)
+    {
+        // A synchronous parse only asks for more while the stream has some; reaching its end makes the next try final.
+        if (_in.StreamExhausted)
+        {
+            throw new InvalidOperationException("The SQL Server script parser asked for more input after the end of the stream.");
+        }
+
+        await FillBufferAsync(async, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads until the buffer is full (or the input ends). A token or row is parsed again from its start after each
+    /// refill, so refilling by whatever a read returns (64 KB from a pipe) would make a 100 MB value quadratic;
+    /// filling the (doubling) buffer makes the retries logarithmic.
+    /// </summary>
+    private async ValueTask FillBufferAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (!await FillAsync(async, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        while (_in.End < _in.Buffer.Length)
+        {
+            try
+            {
+                if (!await _in.FillAsync(async, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (InvalidUtf16Exception)
+            {
+                // Not ours to report yet: the rows before the bad spot come first. The stream raises it again
+                // on the read that needs those bytes, and that is when the current table and line are right.
+                return;
+            }
+            catch (InvalidDataException ex)
+            {
+                throw CorruptData(ex);
+            }
+        }
+    }
+
+    /// <summary>Reads more input; corrupt compressed data or invalid UTF-16 becomes a located <see cref="DumpFormatException"/>.</summary>
+    private async ValueTask<bool> FillAsync(bool async, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _in.FillAsync(async, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidUtf16Exception ex)
+        {
+            // Every good byte before the bad spot has been read: the buffer's end is the spot.
+            throw new DumpFormatException(ex.Message, _sourceName, _headerTable ?? _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw CorruptData(ex);
+        }
+    }
+
+    private DumpFormatException CorruptData(InvalidDataException ex) =>
+        new($"corrupt compressed data: {ex.Message}", _sourceName, _headerTable ?? _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
+
+    private DumpFormatException LexFailure(TSqlLexError error, int index)
+    {
+        var line = _in.LineOf(index).ToString(CultureInfo.InvariantCulture);
+        return Fail(
+            error switch
+            {
+                TSqlLexError.UnterminatedString => $"unterminated string literal starting at line {line}: the script ends before its closing quote (truncated file or unbalanced quotes)",
+                TSqlLexError.UnterminatedBracket => $"unterminated [bracketed identifier] starting at line {line}: the script ends before its closing ']'",
+                TSqlLexError.UnterminatedQuotedIdentifier => $"unterminated \"quoted identifier\" starting at line {line}: the script ends before its closing '\"'",
+                _ => $"unterminated /* comment starting at line {line}: the script ends before its closing */",
+            },
+            index);
+    }
+
+    private DumpFormatException Fail(string reason, int index, TableName? table = null)
+    {
+        var at = Math.Clamp(index, 0, _in.End);
+        return new(reason, _sourceName, table ?? _headerTable ?? _current?.Name, _in.LineOf(at), _in.OffsetOf(at));
+    }
+
+    public void Dispose() => _in.Dispose();
+}
