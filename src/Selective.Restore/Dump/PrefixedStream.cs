@@ -1,26 +1,16 @@
 namespace Selective.Restore.Dump;
 
 /// <summary>A read-only stream that first returns bytes already peeked from another stream, then the rest of it.</summary>
-internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream inner, bool leaveOpen) : Stream
+internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream inner, bool leaveOpen) : ReadOnlyStream
 {
     private int _prefixPosition;
     private long _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
         get => _position;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -38,9 +28,6 @@ internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream inn
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private int ReadPrefix(Span<byte> buffer)
     {
         var left = prefixLength - _prefixPosition;
@@ -54,16 +41,6 @@ internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream inn
         _prefixPosition += n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

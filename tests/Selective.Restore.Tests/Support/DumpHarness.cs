@@ -158,14 +158,16 @@ internal static class DumpHarness
         return result.Error;
     }
 
-    public static async Task<DumpResult> ReadAllModesAsync(byte[] dump, TableFilter? filter = null, ReadMode[]? modes = null)
+    /// <summary>Reads the bytes in every mode and asserts every mode gives the same result; <paramref name="run"/> reads one mode (<see cref="RunAsync"/>, pg_dump plain, by default).</summary>
+    public static async Task<DumpResult> ReadAllModesAsync(byte[] dump, TableFilter? filter = null, ReadMode[]? modes = null, Func<byte[], ReadMode, TableFilter, Task<DumpResult>>? run = null)
     {
         DumpResult? first = null;
         string? expected = null;
         modes ??= Modes;
+        run ??= RunAsync;
         foreach (var mode in modes)
         {
-            var result = await RunAsync(dump, mode, filter ?? TableFilter.All);
+            var result = await run(dump, mode, filter ?? TableFilter.All);
             var rendered = result.Render();
             if (first is null)
             {
@@ -237,7 +239,8 @@ internal static class DumpHarness
         result.StandardConformingStrings = reader.StandardConformingStrings;
     }
 
-    private static async Task ReadTablesAsync(DumpResult result, ReadMode mode, Func<ValueTask<DumpTable?>> next)
+    /// <summary>Reads every table <paramref name="next"/> yields into <paramref name="result"/>; a <see cref="DumpFormatException"/> is recorded, not thrown.</summary>
+    public static async Task ReadTablesAsync(DumpResult result, ReadMode mode, Func<ValueTask<DumpTable?>> next)
     {
         TableResult? current = null;
         DumpTable? table = null;

@@ -16,7 +16,7 @@ namespace Selective.Restore.Dump.SqlServer;
 /// read, so the reader's position when <see cref="InvalidUtf16Exception"/> surfaces is the bad spot's offset
 /// in the UTF-8 output, and its line number is the true one.
 /// </remarks>
-internal sealed class Utf16ToUtf8Stream : Stream
+internal sealed class Utf16ToUtf8Stream : ReadOnlyStream
 {
     private const int BlockBytes = 64 * 1024;
 
@@ -49,21 +49,11 @@ internal sealed class Utf16ToUtf8Stream : Stream
         _inputFileOffset = startOffset;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => _position;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -104,9 +94,6 @@ internal sealed class Utf16ToUtf8Stream : Stream
 
         return Deliver(buffer.Span);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>False at the end; throws the pending error once the good bytes before it are all delivered.</summary>
     private bool CanConvertMore() => _pending is not null ? throw _pending : !_eof;
@@ -168,16 +155,6 @@ internal sealed class Utf16ToUtf8Stream : Stream
     }
 
     private int Unit(int index) => _bigEndian ? (_input[index] << 8) | _input[index + 1] : _input[index] | (_input[index + 1] << 8);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -83,28 +83,8 @@ internal static class ScriptHarness
         return result.Error;
     }
 
-    public static async Task<DumpResult> ReadAllModesAsync(byte[] script, TableFilter? filter = null, ReadMode[]? modes = null)
-    {
-        DumpResult? first = null;
-        string? expected = null;
-        modes ??= DumpHarness.Modes;
-        foreach (var mode in modes)
-        {
-            var result = await RunAsync(script, mode, filter ?? TableFilter.All);
-            var rendered = result.Render();
-            if (first is null)
-            {
-                first = result;
-                expected = rendered;
-            }
-            else
-            {
-                rendered.ShouldBe(expected, $"mode {mode} differs from {modes[0]}");
-            }
-        }
-
-        return first!;
-    }
+    public static Task<DumpResult> ReadAllModesAsync(byte[] script, TableFilter? filter = null, ReadMode[]? modes = null) =>
+        DumpHarness.ReadAllModesAsync(script, filter, modes, RunAsync);
 
     /// <summary>A parser over the script's bytes as <see cref="DumpReader"/> would build it (BOM handling, UTF-16 transcoding), for direct-parser modes.</summary>
     public static SqlServerScriptParser CreateParser(byte[] script, Func<byte[], Stream> open, TableFilter filter, int bufferSize)
@@ -141,7 +121,7 @@ internal static class ScriptHarness
             using (reader)
             {
                 reader.Format.ShouldBe(DumpFormat.SqlServerScript);
-                await ReadTablesAsync(result, mode, () => mode.Async ? reader.NextTableAsync() : new ValueTask<DumpTable?>(reader.NextTable()));
+                await DumpHarness.ReadTablesAsync(result, mode, () => mode.Async ? reader.NextTableAsync() : new ValueTask<DumpTable?>(reader.NextTable()));
                 result.Encoding = reader.Encoding;
                 result.TablesSkipped = reader.TablesSkipped;
                 result.StandardConformingStrings = reader.StandardConformingStrings;
@@ -153,7 +133,7 @@ internal static class ScriptHarness
         else
         {
             using var parser = CreateParser(script, Open, filter, mode.BufferSize);
-            await ReadTablesAsync(result, mode, () => mode.Async
+            await DumpHarness.ReadTablesAsync(result, mode, () => mode.Async
                 ? parser.NextTableAsync(async: true, CancellationToken.None)
                 : new ValueTask<DumpTable?>(SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None))));
             result.Encoding = parser.Encoding;
@@ -179,48 +159,5 @@ internal static class ScriptHarness
         return script.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])
             ? Encoding.UTF8.GetByteCount(Encoding.BigEndianUnicode.GetString(script, 2, script.Length - 2))
             : script.Length;
-    }
-
-    private static async Task ReadTablesAsync(DumpResult result, ReadMode mode, Func<ValueTask<DumpTable?>> next)
-    {
-        TableResult? current = null;
-        DumpTable? table = null;
-        try
-        {
-            while ((table = await next()) is not null)
-            {
-                current = new TableResult
-                {
-                    Name = table.Name,
-                    Form = table.Form,
-                    Columns = [.. table.Columns],
-                    StartOffset = table.StartOffset,
-                    StartLine = table.StartLine,
-                };
-                result.Tables.Add(current);
-                while (mode.Async ? await table.ReadAsync() : table.Read())
-                {
-                    var row = table.Current;
-                    current.Rows.Add(new RowResult(row.CopyLine.ToArray(), row.Line, row.ByteOffset, row.FieldCount, row.ToArray()));
-                }
-
-                Finish(current, table);
-            }
-        }
-        catch (DumpFormatException ex)
-        {
-            result.Error = ex;
-            if (current is not null && table is not null)
-            {
-                Finish(current, table);
-            }
-        }
-    }
-
-    private static void Finish(TableResult current, DumpTable table)
-    {
-        current.EndOffset = table.EndOffset;
-        current.RowsRead = table.RowsRead;
-        current.IsCompleted = table.IsCompleted;
     }
 }
