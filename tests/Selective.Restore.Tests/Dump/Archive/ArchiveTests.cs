@@ -233,6 +233,72 @@ public sealed class ArchiveTests
         Should.Throw<DumpFormatException>(() => DumpReader.Open(Path.Combine(path, "toc.dat"))).Message.ShouldContain("pass the directory instead");
     }
 
+    [Test]
+    public async Task Corrupt_block_headers_and_chunk_lengths_are_located()
+    {
+        await using var db = await Scenario.CreateAsync(Schema);
+        var path = await db.DumpAsync("-Fc", "all.dump");
+        var bytes = await File.ReadAllBytesAsync(path);
+        var toc = Toc(path);
+        var (b, c) = (DataOf(toc, "b"), DataOf(toc, "c"));
+        var damaged = path + ".damaged";
+
+        // b's TOC offset pointing at c's block: the block header names another entry.
+        var patched = (byte[])bytes.Clone();
+        var offsetBytes = new byte[] { 2 }.Concat(BitConverter.GetBytes(b.DataOffset)).ToArray();
+        var at = patched.AsSpan(0, (int)toc.DataStart).IndexOf(offsetBytes);
+        at.ShouldBeGreaterThan(0);
+        BitConverter.GetBytes(c.DataOffset).CopyTo(patched, at + 1);
+        await File.WriteAllBytesAsync(damaged, patched);
+        await using (var reader = DumpReader.Open(damaged, new DumpReaderOptions { Tables = TableFilter.Create(["b"]) }))
+        {
+            (await Should.ThrowAsync<DumpFormatException>(() => ReadAllAsync(reader))).Message
+                .ShouldBe($"{damaged}: byte offset {c.DataOffset}: the TOC offset of entry {b.DumpId} (public.b) points to a block of type 1 for entry {c.DumpId}; the archive is corrupt");
+        }
+
+        // An unknown block type, found by the sequential scan.
+        patched = (byte[])bytes.Clone();
+        patched[b.DataOffset] = 7;
+        await using (var reader = DumpReader.Open(new TrickleStream(patched, [4096]), new DumpReaderOptions { SourceName = "piped.dump" }))
+        {
+            (await Should.ThrowAsync<DumpFormatException>(() => ReadAllAsync(reader))).Message
+                .ShouldBe($"piped.dump: byte offset {b.DataOffset}: unknown data block type 7; the archive is corrupt");
+        }
+
+        // A negative chunk length (sign byte set), by offset and by scan.
+        patched = (byte[])bytes.Clone();
+        patched[b.DataOffset + 6] = 1;
+        await File.WriteAllBytesAsync(damaged, patched);
+        await using (var reader = DumpReader.Open(damaged))
+        {
+            (await Should.ThrowAsync<DumpFormatException>(() => ReadAllAsync(reader))).Message
+                .ShouldContain($"byte offset {b.DataOffset + 6}: a data chunk of TOC entry {b.DumpId} (TABLE DATA public.b) has a negative length");
+        }
+
+        await using (var reader = DumpReader.Open(new TrickleStream(patched, [999]), new DumpReaderOptions { SourceName = "piped.dump", Tables = TableFilter.Create(["c"]) }))
+        {
+            (await Should.ThrowAsync<DumpFormatException>(() => ReadAllAsync(reader))).Message.ShouldContain("has a negative length");
+        }
+    }
+
+    [TestCase("1\ta\n2\tb\n", "1\ta\n2\tb\n\\.\n")]
+    [TestCase("1\ta\n\\.\n\n\n", "1\ta\n\\.\n\n\n")]
+    [TestCase("", "\\.\n")]
+    [TestCase("1\ta\n2\tb", "1\ta\n2\tb")]
+    [TestCase("x\\.\n", "x\\.\n\\.\n")]
+    public async Task Copy_data_without_a_terminator_gets_one_only_after_a_complete_line(string data, string expected)
+    {
+        // Archive version 1.16 on may leave out "\." (a cut line is left for the parser to report).
+        foreach (var chunks in new[] { new[] { 1 }, [2, 3], [4096] })
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(data);
+            await using var stream = new EntryDataStream(new TrickleStream(bytes, chunks), "test", () => 0, addTerminator: true);
+            using var output = new MemoryStream();
+            await stream.CopyToAsync(output, 3);
+            System.Text.Encoding.UTF8.GetString(output.ToArray()).ShouldBe(expected, $"chunks {string.Join(",", chunks)}");
+        }
+    }
+
     [TestCase("-Fc")]
     [TestCase("-Fc --inserts")]
     [TestCase("-Fd")]
