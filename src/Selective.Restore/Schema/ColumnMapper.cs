@@ -1,0 +1,77 @@
+using Selective.Restore.Apply;
+using Selective.Restore.Dump;
+
+namespace Selective.Restore.Schema;
+
+/// <summary>Matches a dump table's columns to a live table's and picks the key rows are matched on.</summary>
+internal static class ColumnMapper
+{
+    /// <summary>
+    /// Matches dump columns to live columns by name (by position when the dump has no names) and checks the live
+    /// table can take the rows. Incompatibilities throw <see cref="RestoreTableException"/>; things worth knowing go to <paramref name="warn"/>.
+    /// </summary>
+    public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn)
+    {
+        var targets = new LiveColumn?[dump.Columns.Count];
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < dump.Columns.Count; i++)
+        {
+            var column = dump.Columns[i];
+            var match = column.Name is { } name
+                ? live.Find(name)
+                : column.Position <= live.Columns.Count ? live.Columns[column.Position - 1] : null;
+            var label = column.Name ?? $"#{column.Position}";
+            if (match is null)
+            {
+                if (!skipUnknownColumns)
+                {
+                    throw RestoreTableException.Incompatible($"dump column {label} does not exist in the live table (skip unknown columns to ignore it)");
+                }
+
+                warn($"dump column {label} does not exist in the live table; its values are ignored");
+                continue;
+            }
+
+            if (!used.Add(match.Name))
+            {
+                throw new RestoreTableException($"two dump columns map to live column {match.Name}");
+            }
+
+            if (match.IsGenerated)
+            {
+                warn($"column {match.Name} is generated in the live table; the dump's values are not written");
+            }
+
+            targets[i] = match;
+        }
+
+        foreach (var column in live.Columns)
+        {
+            if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null } && !used.Contains(column.Name))
+            {
+                throw RestoreTableException.Incompatible($"live column {column.Name} is NOT NULL without a default and the dump has no value for it");
+            }
+        }
+
+        // Rows are matched on the primary key; without one, on a unique key whose columns are all NOT NULL
+        // (a unique key with a nullable column cannot identify rows: NULL never matches).
+        var key = live.PrimaryKey.Count > 0
+            ? live.PrimaryKey
+            : live.UniqueKeys.FirstOrDefault(u => u.All(c => live.Find(c)?.NotNull == true))
+              ?? throw RestoreTableException.Incompatible("the live table has no primary key (nor a unique key on NOT NULL columns), so dump rows cannot be matched to live rows");
+        if (live.PrimaryKey.Count == 0)
+        {
+            warn($"no primary key: rows are matched on unique key ({string.Join(", ", key)})");
+        }
+
+        foreach (var column in key)
+        {
+            if (!used.Contains(column))
+            {
+                throw RestoreTableException.Incompatible($"the dump has no values for key column {column}");
+            }
+        }
+
+        return new TableMapping(live, dump.Columns, targets, key);
+    }
+}
