@@ -108,25 +108,32 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var stage = $"sr_stage_{ordinal}";
         var delta = $"sr_delta_{ordinal}";
         var decide = $"sr_decide_{ordinal}";
+        var keyMap = $"sr_keymap_{ordinal}";
         var columns = new StringBuilder();
         for (var i = 0; i < mapping.DumpColumns.Count; i++)
         {
-            columns.Append(i == 0 ? string.Empty : ", ").Append(CultureInfo.InvariantCulture, $"c{i + 1} {mapping.Targets[i]?.DataType ?? "text"}");
+            columns.Append(CultureInfo.InvariantCulture, $"c{i + 1} {mapping.Targets[i]?.DataType ?? "text"}, ");
         }
 
         var keys = KeyStageColumns(mapping);
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
+
+        // sr_hold marks rows whose parent (through a foreign key) is a collision or undetermined: never written. sr_o*
+        // keep a row's original key when following a parent rewrites it (created empty now: a plan cannot ALTER later).
+        // The key map says where each dump key went (k = dump key, n = live key, NULL = held back) for children to follow.
         await ExecuteAsync(Connection, $"""
-            DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{delta}, pg_temp.{decide};
-            CREATE TEMP TABLE {stage} ({columns});
-            CREATE TEMP TABLE {delta} (sr_n bigint PRIMARY KEY, sr_class "char" NOT NULL, LIKE pg_temp.{stage});
+            DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{delta}, pg_temp.{decide}, pg_temp.{keyMap};
+            CREATE TEMP TABLE {stage} ({columns}sr_hold boolean, {string.Join(", ", keys.Select((k, i) => $"sr_o{i + 1} {mapping.Live.Find(k.Live)!.DataType}"))});
+            CREATE TEMP TABLE {delta} (sr_n bigint PRIMARY KEY, sr_class "char" NOT NULL, sr_live boolean NOT NULL, LIKE pg_temp.{stage});
             CREATE TEMP TABLE {decide} AS SELECT {keyList} FROM pg_temp.{stage} WITH NO DATA;
             ALTER TABLE pg_temp.{decide} ADD COLUMN sr_action "char" NOT NULL;
+            CREATE TEMP TABLE {keyMap} AS SELECT {string.Join(", ", keys.Select((k, i) => $"{k.Stage} AS k{i + 1}"))}, {string.Join(", ", keys.Select((k, i) => $"{k.Stage} AS n{i + 1}"))} FROM pg_temp.{stage} WITH NO DATA;
+            ALTER TABLE pg_temp.{keyMap} ADD COLUMN sr_kind "char" NOT NULL, ADD PRIMARY KEY ({string.Join(", ", keys.Select((_, i) => $"k{i + 1}"))});
             """, cancellationToken).ConfigureAwait(false);
 
         // No ANALYZE: for a never-analyzed table the planner reads its real size, which is all the hash join needs.
         var rows = await CopyRowsAsync(stage, mapping, dump, cancellationToken).ConfigureAwait(false);
-        return new StagedTable(mapping, stage, delta, decide, rows, Session);
+        return new StagedTable(mapping, stage, delta, decide, keyMap, rows, Session);
     }
 
     /// <summary>Appends more rows of the same live table (a table that appears twice in the dump, e.g. --load-via-partition-root).</summary>
@@ -253,7 +260,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         await transaction.DisposeAsync().ConfigureAwait(false);
     }
 
-    public async Task<Classification> ClassifyAsync(StagedTable staged, CancellationToken cancellationToken)
+    public async Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var live = Live(mapping.Live);
@@ -261,22 +268,49 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var join = string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = s.{k.Stage}"));
         var nullKey = string.Join(" OR ", keys.Select(k => $"s.{k.Stage} IS NULL"));
         var firstKey = PgSql.Quote(keys[0].Live);
-        var compared = ComparedColumns(mapping).ToList();
-        var differs = compared.Count == 0
-            ? "false"
-            : $"ROW({string.Join(", ", compared.Select(c => Comparable("s." + c.Stage, c.Column)))}) IS DISTINCT FROM ROW({string.Join(", ", compared.Select(c => Comparable("l." + PgSql.Quote(c.Column.Name), c.Column)))})";
+        var differs = Differs(mapping, "s");
+
+        // Rows that need no write (identical) never reach the delta. With an identity key, a row whose key is live is
+        // the same entity only if every identity column is non-NULL on both sides and equal: NULL never proves identity.
+        string missingClass = "'m'", matchedClass = "'c'", identityJoin = string.Empty;
+        if (identity is { Count: > 0 })
+        {
+            var id = identity.Select(c => (Stage: StageColumn(mapping, c), Live: PgSql.Quote(c))).ToList();
+            var dumpNull = string.Join(" OR ", id.Select(c => $"s.{c.Stage} IS NULL"));
+            var liveNull = string.Join(" OR ", id.Select(c => $"l.{c.Live} IS NULL"));
+            var same = string.Join(" AND ", id.Select(c => $"s.{c.Stage} = l.{c.Live}"));
+
+            // How many live rows carry the dump row's identity: one means the entity is live (perhaps under another key).
+            identityJoin = $"""
+                LEFT JOIN (SELECT {string.Join(", ", id.Select(c => c.Live))}, count(*) AS sr_count
+                           FROM {live} WHERE {string.Join(" AND ", id.Select(c => $"{c.Live} IS NOT NULL"))}
+                           GROUP BY {string.Join(", ", id.Select(c => c.Live))}) li
+                       ON {string.Join(" AND ", id.Select(c => $"li.{c.Live} = s.{c.Stage}"))}
+                """;
+            missingClass = $"CASE WHEN li.sr_count = 1 THEN 'o' WHEN li.sr_count > 1 THEN 'u' ELSE 'm' END";
+            matchedClass = $"""
+                CASE WHEN {dumpNull} OR {liveNull} THEN 'u'
+                     WHEN NOT ({same}) THEN CASE WHEN li.sr_count = 1 THEN 'o' WHEN li.sr_count > 1 THEN 'u' ELSE 'k' END
+                     ELSE 'c' END
+                """;
+        }
 
         var sql = $"""
             DELETE FROM pg_temp.{staged.DeltaName};
             DELETE FROM pg_temp.{staged.Decide};
             INSERT INTO pg_temp.{staged.DeltaName}
-            SELECT row_number() OVER (), CASE WHEN {nullKey} THEN 'n' WHEN l.{firstKey} IS NULL THEN 'm' ELSE 'c' END, s.*
-            FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}
-            WHERE {nullKey} OR l.{firstKey} IS NULL OR {differs};
-            SELECT count(*) FILTER (WHERE sr_class = 'm'), count(*) FILTER (WHERE sr_class = 'c'), count(*) FILTER (WHERE sr_class = 'n') FROM pg_temp.{staged.DeltaName};
+            SELECT row_number() OVER (),
+                   CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN {missingClass} ELSE {matchedClass} END,
+                   l.{firstKey} IS NOT NULL, s.*
+            FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}{(identityJoin.Length > 0 ? "\n" + identityJoin : string.Empty)}
+            WHERE {nullKey} OR l.{firstKey} IS NULL OR s.sr_hold OR {differs};
+            SELECT count(*) FILTER (WHERE sr_class = 'm'), count(*) FILTER (WHERE sr_class = 'c'), count(*) FILTER (WHERE sr_class = 'n'),
+                   count(*) FILTER (WHERE sr_class = 'k'), count(*) FILTER (WHERE sr_class = 'u'), count(*) FILTER (WHERE sr_class = 'o'),
+                   count(*) FILTER (WHERE sr_class = 'h'), count(*), count(*) FILTER (WHERE sr_live)
+            FROM pg_temp.{staged.DeltaName};
             SELECT count(*) FROM {live};
             """;
-        long missing, conflicting, nullKeys, liveRows;
+        long missing, conflicting, nullKeys, collisions, undetermined, relocated, held, delta, deltaLive, liveRows;
         var command = new NpgsqlCommand(sql, Connection, _transaction);
         await using (command.ConfigureAwait(false))
         {
@@ -286,6 +320,12 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             missing = reader.GetInt64(0);
             conflicting = reader.GetInt64(1);
             nullKeys = reader.GetInt64(2);
+            collisions = reader.GetInt64(3);
+            undetermined = reader.GetInt64(4);
+            relocated = reader.GetInt64(5);
+            held = reader.GetInt64(6);
+            delta = reader.GetInt64(7);
+            deltaLive = reader.GetInt64(8);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             liveRows = reader.GetInt64(0);
@@ -310,8 +350,13 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             }
         }
 
-        var matched = staged.DumpRows - missing;
-        return new Classification(missing, matched - conflicting, conflicting, liveRows - matched);
+        if (collisions + undetermined + relocated + held > 0)
+        {
+            await RecordClassKeysAsync(staged, identity, relocated > 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        var identical = staged.DumpRows - delta;
+        return new Classification(missing, identical, conflicting, liveRows - identical - deltaLive, collisions, undetermined, relocated, held);
     }
 
     public async Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken)
@@ -400,7 +445,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                     line.Append(EscapeCopy(key.TextAt(i)!)).Append('\t');
                 }
 
-                line.Append(action switch { KeyAction.Exclude => 'x', KeyAction.TakeDump => 't', _ => 's' }).Append('\n');
+                line.Append(action switch { KeyAction.Exclude => 'x', KeyAction.TakeDump => 't', KeyAction.Remap => 'r', _ => 's' }).Append('\n');
                 await copy.WriteAsync(line, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -483,17 +528,24 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var keys = KeyStageColumns(mapping);
         var written = WrittenColumns(mapping).ToList();
         var decided = $"EXISTS (SELECT 1 FROM pg_temp.{staged.Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
-        long inserted = 0, updated = 0, excluded = 0, skipped = 0;
+        long inserted = 0, updated = 0, excluded = 0, skipped = 0, remapped = 0;
 
         if (instructions.InsertMissing)
         {
+            // Missing rows and remapped rows (under their new key) in one statement, so rows of the same table may
+            // reference each other whichever way (foreign keys are checked at the end of the statement).
             var overriding = live.Columns.Any(c => c.Identity == 'a') ? " OVERRIDING SYSTEM VALUE" : string.Empty;
+            var values = written.Select(c => keys.FindIndex(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) is var i and >= 0
+                ? $"CASE WHEN d.sr_class = 'r' THEN km.n{i + 1} ELSE d.{c.Stage} END"
+                : "d." + c.Stage);
             var sql = $"""
                 INSERT INTO {PgSql.Quote(live.Name)} ({string.Join(", ", written.Select(c => PgSql.Quote(c.Column.Name)))}){overriding}
-                SELECT {string.Join(", ", written.Select(c => "d." + c.Stage))} FROM pg_temp.{staged.DeltaName} d
-                WHERE d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')}
+                SELECT {string.Join(", ", values)} FROM pg_temp.{staged.DeltaName} d
+                LEFT JOIN pg_temp.{staged.KeyMap} km ON d.sr_class = 'r' AND {KeyMapJoin(staged, "km", "d")}
+                WHERE d.sr_class = 'r' OR (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')})
                 ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING
                 """;
+            remapped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false);
             inserted = await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
             excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 'x'", cancellationToken).ConfigureAwait(false);
         }
@@ -512,7 +564,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
 
         skipped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 's'", cancellationToken).ConfigureAwait(false);
-        return new ApplyCounts(inserted, updated, excluded, skipped);
+        return new ApplyCounts(inserted, updated, excluded, skipped, remapped);
     }
 
     public async Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken)
@@ -616,6 +668,29 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
     private static IEnumerable<(string Stage, LiveColumn Column)> ComparedColumns(TableMapping mapping) =>
         WrittenColumns(mapping).Where(c => !mapping.Key.Contains(c.Column.Name, StringComparer.Ordinal));
+
+    /// <summary>True (as SQL) when the staged row aliased <paramref name="alias"/> differs from the live row <c>l</c> with its key, NULL-safely.</summary>
+    private static string Differs(TableMapping mapping, string alias)
+    {
+        var compared = ComparedColumns(mapping).ToList();
+        return compared.Count == 0
+            ? "false"
+            : $"ROW({string.Join(", ", compared.Select(c => Comparable(alias + "." + c.Stage, c.Column)))}) IS DISTINCT FROM ROW({string.Join(", ", compared.Select(c => Comparable("l." + PgSql.Quote(c.Column.Name), c.Column)))})";
+    }
+
+    /// <summary>The staging column (c1, c2...) holding live column <paramref name="column"/>.</summary>
+    private static string StageColumn(TableMapping mapping, string column)
+    {
+        for (var i = 0; i < mapping.Targets.Count; i++)
+        {
+            if (string.Equals(mapping.Targets[i]?.Name, column, StringComparison.Ordinal))
+            {
+                return "c" + (i + 1).ToString(CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw RestoreTableException.Incompatible($"the dump has no values for column {column}");
+    }
 
     /// <summary>
     /// Expressions whose NULL-safe equality means "prints the same": the value itself where the type's equality

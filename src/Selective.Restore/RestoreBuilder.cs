@@ -4,6 +4,7 @@ using Polly;
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
+using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 
 namespace Selective.Restore;
@@ -61,6 +62,9 @@ public sealed class RestoreBuilder
     private bool _skipUnknownColumns;
     private bool _skipIncompatibleTables;
     private int _batchSize = 1000;
+    private readonly List<IdentityKey> _identityKeys = [];
+    private CollisionHandling _collisions = CollisionHandling.Skip;
+    private int _reportedKeyLimit = 10_000;
     private Func<IRestoreTarget>? _target;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
@@ -166,6 +170,55 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Declares the identity (natural) key of the tables matching <paramref name="tablePattern"/>: the columns that say
+    /// which entity a row is (e.g. <c>email</c>, or <c>username, domain</c>). A dump row whose primary key is live is
+    /// then the same entity only when every identity column is non-NULL on both sides and equal: a different identity
+    /// is a <em>collision</em> (see <see cref="OnCollision"/>), a NULL makes the row <em>undetermined</em> (never
+    /// merged or overwritten). A missing row whose identity is live under another key is not inserted again. The first
+    /// matching pattern wins.
+    /// </summary>
+    /// <exception cref="ArgumentException">No columns, an empty column name, or a malformed pattern.</exception>
+    public RestoreBuilder WithIdentityKey(string tablePattern, params string[] columns)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tablePattern);
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Length == 0 || columns.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException($"The identity key for {tablePattern} needs one or more column names.", nameof(columns));
+        }
+
+        if (columns.Distinct(StringComparer.Ordinal).Count() != columns.Length)
+        {
+            throw new ArgumentException($"The identity key for {tablePattern} names a column twice.", nameof(columns));
+        }
+
+        _identityKeys.Add(new IdentityKey(TableFilter.Create([tablePattern]), tablePattern, [.. columns]));
+        return this;
+    }
+
+    /// <summary>What happens to collisions (same key, different identity). Default: <see cref="CollisionHandling.Skip"/>.</summary>
+    public RestoreBuilder OnCollision(CollisionHandling handling)
+    {
+        if (!Enum.IsDefined(handling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(handling), handling, "Unknown collision handling.");
+        }
+
+        _collisions = handling;
+        return this;
+    }
+
+    /// <summary>
+    /// How many keys per list (collisions, undetermined, held back, remaps) a table's report carries; counts are always
+    /// exact. Default: 10000; range 0–1000000.
+    /// </summary>
+    public RestoreBuilder WithReportedKeyLimit(int keys)
+    {
+        _reportedKeyLimit = keys;
+        return this;
+    }
+
     /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
     internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
@@ -188,6 +241,11 @@ public sealed class RestoreBuilder
             throw new InvalidOperationException($"Batch size must be between 1 and 100000 (was {_batchSize}).");
         }
 
+        if (_reportedKeyLimit is < 0 or > 1_000_000)
+        {
+            throw new InvalidOperationException($"Reported key limit must be between 0 and 1000000 (was {_reportedKeyLimit}).");
+        }
+
         _retry.Validate();
         if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
         {
@@ -208,6 +266,9 @@ public sealed class RestoreBuilder
             _skipUnknownColumns,
             _skipIncompatibleTables,
             _batchSize,
+            [.. _identityKeys],
+            _collisions,
+            _reportedKeyLimit,
             _target));
     }
 }
@@ -227,8 +288,13 @@ internal sealed record RestoreSettings(
     bool SkipUnknownColumns,
     bool SkipIncompatibleTables,
     int BatchSize,
+    IReadOnlyList<IdentityKey> IdentityKeys,
+    CollisionHandling Collisions,
+    int ReportedKeyLimit,
     Func<IRestoreTarget> TargetFactory)
 {
+    public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));
+
     public MergePolicy PolicyFor(TableName table)
     {
         foreach (var (pattern, policy) in TablePolicies)

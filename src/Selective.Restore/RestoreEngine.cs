@@ -4,6 +4,7 @@ using Polly.Retry;
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
+using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.Report;
 using Selective.Restore.Schema;
@@ -50,6 +51,7 @@ public sealed class RestoreEngine
     {
         private readonly List<TableState> _tables = []; // dump order
         private readonly Dictionary<TableName, TableState> _byName = [];
+        private readonly List<TableState> _applyOrder = []; // parents first
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
@@ -75,10 +77,16 @@ public sealed class RestoreEngine
                 return;
             }
 
-            // 2. Parents before children.
+            // 2. Parents before children. A table that failed staging may have decided which rows its children follow: they fail too.
+            foreach (var failed in _tables.Where(t => t.Failed).ToList())
+            {
+                FailDependents(failed);
+            }
+
             var staged = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
             var groups = ForeignKeyGraph.Order([.. staged.Select(t => t.Live!)]);
             var ordered = groups.Select(g => (Group: g, Tables: g.Tables.Select(live => _byName[live.Name]).ToList())).ToList();
+            _applyOrder.AddRange(ordered.SelectMany(g => g.Tables));
 
             // 3. Apply, each group in its own transaction, or all in one.
             if (settings.TransactionMode == TransactionMode.SingleTransaction)
@@ -90,7 +98,12 @@ public sealed class RestoreEngine
             {
                 foreach (var (group, tables) in ordered)
                 {
-                    await ApplyAsync(tables, group.IsCycle ? [group] : [], cancellationToken).ConfigureAwait(false);
+                    // Tables failed because a parent failed are not applied.
+                    var live = tables.Where(t => !t.Failed).ToList();
+                    if (live.Count > 0)
+                    {
+                        await ApplyAsync(live, group.IsCycle ? [group] : [], cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -262,14 +275,9 @@ public sealed class RestoreEngine
                                 await ProcessAsync(table, token).ConfigureAwait(false);
                             }
 
-                            if (settings.Plan)
-                            {
-                                await target.RollbackAsync(token).ConfigureAwait(false);
-                            }
-                            else
-                            {
-                                await target.CommitAsync(token).ConfigureAwait(false);
-                            }
+                            // A plan's transaction is READ ONLY, so committing it writes nothing live; it keeps the
+                            // staging's key maps, which the tables planned after it follow.
+                            await target.CommitAsync(token).ConfigureAwait(false);
                         }
                         catch
                         {
@@ -295,6 +303,11 @@ public sealed class RestoreEngine
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
                     table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
                     Fail(table, tables.Count > 1 ? new RestoreTableException($"{Describe(ex)}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)", ex) : ex);
+                }
+
+                foreach (var table in tables)
+                {
+                    FailDependents(table);
                 }
             }
             finally
@@ -323,12 +336,59 @@ public sealed class RestoreEngine
             // Stage every table still to be applied in one pass, so later groups do not re-read the dump again.
             var pending = _tables.Where(t => t is { Failed: false, Staged: not null, Completed: false }).Select(t => t.Name).ToHashSet();
             pending.UnionWith(tables.Select(t => t.Name));
+
+            // Key maps of applied parents went with the session: stage those parents again and rebuild their maps
+            // (remapped rows are now live, so they come back as relocated), parents first.
+            var rebuild = _applyOrder
+                .Where(t => t is { Completed: true, Failed: false, Staged.HasKeyMap: true } &&
+                            _tables.Any(c => pending.Contains(c.Name) && c.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == t.Name)))
+                .ToList();
+            pending.UnionWith(rebuild.Select(t => t.Name));
             Log.Restaging(settings.Logger, target.Description, pending.Count);
             await StageAsync(pending, cancellationToken).ConfigureAwait(false);
-            var lost = tables.FirstOrDefault(t => t.Failed);
+            var lost = tables.Concat(rebuild).FirstOrDefault(t => t.Failed);
             if (lost is not null)
             {
                 throw new RestoreTableException($"staging {lost.Name} again after a lost connection failed: {string.Join("; ", lost.Report.Errors)}");
+            }
+
+            foreach (var parent in rebuild)
+            {
+                await target.BeginAsync(readOnly: false, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ClassifyAsync(parent, cancellationToken).ConfigureAwait(false);
+                    await target.FollowSelfReferencesAsync(parent.Staged!, SelfReferences(parent), cancellationToken).ConfigureAwait(false);
+                    await target.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await RollbackQuietlyAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+        }
+
+        /// <summary>
+        /// A failed table whose key map decides which rows its children may follow (an identity key, or a policy that can
+        /// remap) takes its children in this run down with it: without the map they could attach to a different entity.
+        /// </summary>
+        private void FailDependents(TableState parent)
+        {
+            if (settings.IdentityFor(parent.Name) is null && settings.PolicyFor(parent.Name).Conflicts != ConflictHandling.PerRow)
+            {
+                return;
+            }
+
+            var queue = new Queue<TableState>([parent]);
+            while (queue.TryDequeue(out var failed))
+            {
+                foreach (var child in _tables.Where(t => t is { Failed: false, Completed: false, Live: not null } && t.Live.ForeignKeys.Any(fk => fk.ReferencedTable == failed.Name)))
+                {
+                    Fail(child, new RestoreTableException(
+                        $"not restored: it references {failed.Name}, which failed, and whose identity check decides which live rows its rows may attach to"));
+                    queue.Enqueue(child);
+                }
             }
         }
 
@@ -337,21 +397,54 @@ public sealed class RestoreEngine
             var staged = table.Staged!;
             var tableReport = table.Report;
             tableReport.ResetCounts();
-            var classification = await target.ClassifyAsync(staged, cancellationToken).ConfigureAwait(false);
+            var policy = settings.PolicyFor(table.Name);
+            var classification = await ClassifyAsync(table, cancellationToken).ConfigureAwait(false);
             tableReport.Missing = classification.Missing;
             tableReport.Identical = classification.Identical;
             tableReport.Conflicting = classification.Conflicting;
             tableReport.LiveOnly = classification.LiveOnly;
+            tableReport.Collisions = classification.Collisions;
+            tableReport.Undetermined = classification.Undetermined;
+            tableReport.Relocated = classification.Relocated;
+            tableReport.HeldBack = classification.HeldBack;
+            await ReportKeysAsync(table, classification, cancellationToken).ConfigureAwait(false);
             Log.Classified(settings.Logger, table.Name, classification.Missing, classification.Identical, classification.Conflicting, classification.LiveOnly);
+            if (classification.Collisions + classification.Undetermined + classification.Relocated + classification.HeldBack > 0)
+            {
+                Log.IdentityChecked(settings.Logger, table.Name, classification.Collisions, classification.Undetermined, classification.Relocated, classification.HeldBack);
+            }
+
+            if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Fail)
+            {
+                throw new RestoreTableException(
+                    $"{classification.Collisions} dump rows have the key of a live row that is a different entity (identity {string.Join(", ", table.Identity!)} differs), " +
+                    $"e.g. key {Describe(tableReport.CollisionKeys[0])}; collisions are set to fail");
+            }
+
             if (settings.Plan)
             {
+                // Remapping takes sequence values, which a read-only plan cannot: collisions are reported, and the rows
+                // under them show as held back (an apply would move them to the new keys).
+                if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
+                {
+                    Warn(table, $"a plan cannot take new keys: the {classification.Collisions} collisions would be remapped, and rows that reference them are shown as held back");
+                }
+
+                await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            var policy = settings.PolicyFor(table.Name);
-            if (policy.Conflicts == ConflictHandling.Fail && classification.Conflicting > 0)
+            if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
             {
-                throw new RestoreTableException($"{classification.Conflicting} rows conflict with live rows and the policy is {policy.Name}");
+                await target.AllocateRemapsAsync(staged, collisions: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Before the policy sees a row: rows under a held-back row of the same table are held, references to remapped rows rewritten.
+            await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
+
+            if (policy.Conflicts == ConflictHandling.Fail && tableReport.Conflicting > 0)
+            {
+                throw new RestoreTableException($"{tableReport.Conflicting} rows conflict with live rows and the policy is {policy.Name}");
             }
 
             if (policy.MissingFilter is { } include && classification.Missing > 0)
@@ -371,8 +464,8 @@ public sealed class RestoreEngine
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            long merged = 0;
-            if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && classification.Conflicting > 0)
+            long merged = 0, remapDecisions = 0;
+            if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && tableReport.Conflicting > 0)
             {
                 await ForEachBatchAsync(staged, RowClass.Conflicting, async (rows, token) =>
                 {
@@ -389,6 +482,10 @@ public sealed class RestoreEngine
                             case ConflictAction.Skip:
                                 decisions.Add((row.Key, KeyAction.Skip));
                                 break;
+                            case ConflictAction.Remap:
+                                decisions.Add((row.Key, KeyAction.Remap));
+                                remapDecisions++;
+                                break;
                             case ConflictAction.Merge:
                                 mergedRows.Add((row.Key, decision.MergedValues!));
                                 break;
@@ -402,14 +499,27 @@ public sealed class RestoreEngine
                 }, cancellationToken).ConfigureAwait(false);
             }
 
+            if (remapDecisions > 0)
+            {
+                await target.AllocateRemapsAsync(staged, collisions: false, cancellationToken).ConfigureAwait(false);
+                await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
+            }
+
             var counts = await target.ApplyAsync(staged, new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump), cancellationToken)
                 .ConfigureAwait(false);
             tableReport.Inserted = counts.Inserted;
+            tableReport.Remapped = counts.Remapped;
             tableReport.Updated = counts.Updated + merged;
             tableReport.Skipped = counts.Excluded + counts.Skipped;
-            if (counts.Inserted < classification.Missing - counts.Excluded)
+            if (counts.Remapped > 0 || classification.Relocated > 0)
             {
-                Warn(table, $"{classification.Missing - counts.Excluded - counts.Inserted} missing rows were inserted concurrently by someone else and left as they are");
+                tableReport.SetRemaps(await target.ReadRemapsAsync(staged, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+            }
+
+            var expected = tableReport.Missing - counts.Excluded + counts.Remapped;
+            if (counts.Inserted < expected)
+            {
+                Warn(table, $"{expected - counts.Inserted} missing rows were inserted concurrently by someone else and left as they are");
             }
 
             // Sequences can only fall behind rows this run wrote (reseeding is in the same transaction), so an
@@ -424,6 +534,104 @@ public sealed class RestoreEngine
 
             Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
         }
+
+        /// <summary>Follows the parents' key maps, then classifies (with the identity key when one is declared).</summary>
+        private async Task<Classification> ClassifyAsync(TableState table, CancellationToken cancellationToken)
+        {
+            var staged = table.Staged!;
+            table.Identity ??= ResolveIdentity(table);
+            var parents = new List<ParentReference>();
+            foreach (var fk in table.Live!.ForeignKeys)
+            {
+                if (fk.ReferencedTable != table.Name && _byName.TryGetValue(fk.ReferencedTable, out var parent) && parent.Staged is { } parentStaged &&
+                    parentStaged.Session == target.Session && ReferencesKey(fk, parentStaged.Mapping) is { } columns && columns.TrueForAll(c => IsMapped(staged.Mapping, c)))
+                {
+                    parents.Add(new ParentReference(columns, parentStaged));
+                }
+            }
+
+            var referenced = _tables.Any(t => t.Staged is not null && t.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == table.Name && ReferencesKey(fk, staged.Mapping) is not null));
+            await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
+            return await target.ClassifyAsync(staged, table.Identity.Count == 0 ? null : table.Identity, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>
+            [.. table.Live!.ForeignKeys
+                .Where(fk => fk.ReferencedTable == table.Name)
+                .Select(fk => ReferencesKey(fk, table.Staged!.Mapping))
+                .Where(columns => columns is not null && columns.TrueForAll(c => IsMapped(table.Staged!.Mapping, c)))
+                .Select(columns => (IReadOnlyList<string>)columns!)];
+
+        private async Task FollowSelfReferencesAsync(TableState table, CancellationToken cancellationToken)
+        {
+            var staged = table.Staged!;
+            var (held, nowIdentical) = await target.FollowSelfReferencesAsync(staged, SelfReferences(table), cancellationToken).ConfigureAwait(false);
+            var tableReport = table.Report;
+            tableReport.HeldBack += held;
+            tableReport.Conflicting -= nowIdentical;
+            tableReport.Identical += nowIdentical;
+            if (held > 0)
+            {
+                tableReport.SetKeys(KeyClass.HeldBack, await target.ReadKeysAsync(staged, KeyClass.HeldBack, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        private async Task ReportKeysAsync(TableState table, Classification classification, CancellationToken cancellationToken)
+        {
+            var tableReport = table.Report;
+            tableReport.KeyColumns = table.Staged!.Mapping.Key;
+            foreach (var (keyClass, count) in new[] { (KeyClass.Collision, classification.Collisions), (KeyClass.Undetermined, classification.Undetermined), (KeyClass.HeldBack, classification.HeldBack) })
+            {
+                if (count > 0)
+                {
+                    tableReport.SetKeys(keyClass, await target.ReadKeysAsync(table.Staged, keyClass, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+                }
+            }
+        }
+
+        /// <summary>The declared identity key's columns for the table (empty when none), checked against the live table and the dump.</summary>
+        private List<string> ResolveIdentity(TableState table)
+        {
+            if (settings.IdentityFor(table.Name) is not { } identity)
+            {
+                return [];
+            }
+
+            var mapping = table.Staged!.Mapping;
+            foreach (var column in identity.Columns)
+            {
+                if (table.Live!.Find(column) is null)
+                {
+                    throw RestoreTableException.Incompatible($"identity key column {column} (declared for {identity.PatternText}) does not exist in the live table");
+                }
+
+                if (!IsMapped(mapping, column))
+                {
+                    throw RestoreTableException.Incompatible($"identity key column {column} (declared for {identity.PatternText}) has no values in the dump");
+                }
+            }
+
+            if (identity.Columns.All(mapping.Key.Contains))
+            {
+                Warn(table, $"the identity key ({string.Join(", ", identity.Columns)}) is part of the key rows are matched on, so it can never differ: it adds nothing");
+            }
+
+            return [.. identity.Columns];
+        }
+
+        /// <summary>The referencing columns in the order of the referenced table's key, or null when the foreign key references other columns.</summary>
+        private static List<string>? ReferencesKey(LiveForeignKey fk, TableMapping referenced)
+        {
+            if (fk.ReferencedColumns.Count != referenced.Key.Count || !referenced.Key.All(fk.ReferencedColumns.Contains))
+            {
+                return null;
+            }
+
+            return [.. referenced.Key.Select(k => fk.Columns[fk.ReferencedColumns.ToList().IndexOf(k)])];
+        }
+
+        private static bool IsMapped(TableMapping mapping, string column) =>
+            mapping.Targets.Any(t => string.Equals(t?.Name, column, StringComparison.Ordinal));
 
         private async Task ForEachBatchAsync(StagedTable staged, RowClass rowClass, Func<IReadOnlyList<RowPair>, CancellationToken, Task> handle, CancellationToken cancellationToken)
         {
@@ -497,6 +705,8 @@ public sealed class RestoreEngine
 
         private static string Describe(RowValues key) =>
             string.Join(", ", key.Columns.Select(c => $"{c}={key.GetText(c) ?? "NULL"}"));
+
+        private static string Describe(IReadOnlyList<string> key) => "(" + string.Join(", ", key) + ")";
     }
 
     private sealed class TableState(TableName name, int ordinal)
@@ -512,6 +722,9 @@ public sealed class RestoreEngine
         public TableMapping? Mapping { get; set; }
 
         public StagedTable? Staged { get; set; }
+
+        /// <summary>The identity key columns (empty when none is declared), resolved on first classification.</summary>
+        public List<string>? Identity { get; set; }
 
         public bool Failed { get; set; }
 

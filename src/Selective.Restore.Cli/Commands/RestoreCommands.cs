@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Selective.Restore.Apply;
+using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.PostgreSql;
 
@@ -31,6 +32,28 @@ internal static class RestoreCommands
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log progress to stderr." };
         var skipUnknown = new Option<bool>("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
         var skipIncompatible = new Option<bool>("--skip-incompatible-tables") { Description = "Skip (with a warning) tables the live database cannot take the dump's rows into (no such table, a NOT NULL column the dump lacks, no key) instead of failing them." };
+        var identityKeys = new Option<string[]>("--identity-key")
+        {
+            Description = "Declare a table's identity (natural) key, TABLE=COLUMN[,COLUMN] (e.g. public.accounts=email). A dump row with a live key but a different identity is a collision (a different entity), never merged; a NULL identity column makes the row undetermined, never written. Repeatable.",
+            HelpName = "TABLE=COLUMNS",
+        };
+        var onCollision = new Option<string>("--on-collision")
+        {
+            Description = "What to do with collisions: skip reports them and holds back their children (default), fail applies nothing to the table or the tables referencing it, remap inserts the row under a new key from the table's sequence and moves its children with it.",
+            DefaultValueFactory = _ => "skip",
+            HelpName = "MODE",
+        };
+        onCollision.AcceptOnlyFromAmong("skip", "fail", "remap");
+        identityKeys.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (ParseIdentityKey(token.Value) is null)
+                {
+                    result.AddError($"--identity-key '{token.Value}': expected TABLE=COLUMN[,COLUMN], e.g. public.accounts=email or public.accounts=username,domain");
+                }
+            }
+        });
         var command = new Command(
             name,
             plan
@@ -42,6 +65,8 @@ internal static class RestoreCommands
         command.Add(verbose);
         command.Add(skipUnknown);
         command.Add(skipIncompatible);
+        command.Add(identityKeys);
+        command.Add(onCollision);
 
         Option<string>? policy = null;
         Option<bool>? single = null;
@@ -72,7 +97,13 @@ internal static class RestoreCommands
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
                 .SkipUnknownColumns(parse.GetValue(skipUnknown))
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
-                .WithLogger(logger);
+                .WithLogger(logger)
+                .OnCollision(parse.GetValue(onCollision) switch { "fail" => CollisionHandling.Fail, "remap" => CollisionHandling.Remap, _ => CollisionHandling.Skip });
+            foreach (var declaration in parse.GetValue(identityKeys) ?? [])
+            {
+                var (table, columns) = ParseIdentityKey(declaration)!.Value;
+                builder.WithIdentityKey(table, columns);
+            }
             if (!plan)
             {
                 builder.WithPolicy(MergePolicy.Parse(parse.GetValue(policy!)!));
@@ -90,5 +121,14 @@ internal static class RestoreCommands
             return report.Succeeded ? CliApp.Success : CliApp.Failure;
         });
         return command;
+    }
+
+    /// <summary>Splits <c>TABLE=COL[,COL]</c>; column names are taken as written (quote nothing, they are exact).</summary>
+    private static (string Table, string[] Columns)? ParseIdentityKey(string declaration)
+    {
+        var equals = declaration.LastIndexOf('=');
+        var columns = equals < 0 ? [] : declaration[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries);
+        var table = equals < 0 ? string.Empty : declaration[..equals].Trim();
+        return table.Length == 0 || columns.Length == 0 || columns.Any(c => c.Length == 0) ? null : (table, columns);
     }
 }

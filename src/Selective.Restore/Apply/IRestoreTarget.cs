@@ -22,7 +22,28 @@ internal enum KeyAction
 
     /// <summary>A conflicting row left as it is and counted as skipped.</summary>
     Skip,
+
+    /// <summary>A conflicting row that is a different entity: inserted under a new key (the live row stays).</summary>
+    Remap,
 }
+
+/// <summary>Dump rows the report lists by key.</summary>
+internal enum KeyClass
+{
+    /// <summary>Same key as a live row, different identity.</summary>
+    Collision,
+
+    /// <summary>An identity column is NULL on either side, or the identity matches several live rows.</summary>
+    Undetermined,
+
+    /// <summary>References (through a foreign key) a row that is a collision not remapped, or undetermined.</summary>
+    HeldBack,
+}
+
+/// <summary>A foreign key of the table being restored that references a staged parent's key: its rows follow the parent's key map.</summary>
+/// <param name="Columns">The referencing (child) columns, in the order of the parent's key columns.</param>
+/// <param name="Parent">The parent's staging.</param>
+internal sealed record ParentReference(IReadOnlyList<string> Columns, StagedTable Parent);
 
 /// <summary>How a dump table's columns land in the live table.</summary>
 /// <param name="Live">The live table.</param>
@@ -32,7 +53,7 @@ internal enum KeyAction
 internal sealed record TableMapping(LiveTable Live, IReadOnlyList<DumpColumn> DumpColumns, IReadOnlyList<LiveColumn?> Targets, IReadOnlyList<string> Key);
 
 /// <summary>A dump table staged on the server: the rows, the classified delta, and the policy decisions.</summary>
-internal sealed class StagedTable(TableMapping mapping, string stageName, string deltaName, string decideName, long dumpRows, int session)
+internal sealed class StagedTable(TableMapping mapping, string stageName, string deltaName, string decideName, string keyMapName, long dumpRows, int session)
 {
     public TableMapping Mapping { get; } = mapping;
 
@@ -42,6 +63,15 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
 
     public string Decide { get; } = decideName;
 
+    /// <summary>Where dump keys went (remapped, found live under another key, or held back): children follow it.</summary>
+    public string KeyMap { get; } = keyMapName;
+
+    /// <summary>The key map may have entries (never reset: a stale true only costs children an empty join).</summary>
+    public bool HasKeyMap { get; set; }
+
+    /// <summary>The staged rows carry their original key in o1..on (their key columns were rewritten to follow a parent).</summary>
+    public bool HasOriginalKeys { get; set; }
+
     public long DumpRows { get; set; } = dumpRows;
 
     /// <summary>The target session the staging lives in; a reconnect loses it.</summary>
@@ -49,7 +79,15 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
 }
 
 /// <summary>Counts from classifying a staged table against live.</summary>
-internal readonly record struct Classification(long Missing, long Identical, long Conflicting, long LiveOnly);
+/// <param name="Missing">Dump rows whose key is not live (to insert).</param>
+/// <param name="Identical">Dump rows equal to the live row with the same key.</param>
+/// <param name="Conflicting">Same key and identity, different values (for the merge policy).</param>
+/// <param name="LiveOnly">Live rows whose key is not in the dump.</param>
+/// <param name="Collisions">Same key, different identity: a different entity.</param>
+/// <param name="Undetermined">Identity NULL on either side, or matching several live rows: never written.</param>
+/// <param name="Relocated">The identity is live under another key: not inserted; children follow the live key.</param>
+/// <param name="HeldBack">Rows referencing a collision or an undetermined row: never written.</param>
+internal readonly record struct Classification(long Missing, long Identical, long Conflicting, long LiveOnly, long Collisions, long Undetermined, long Relocated, long HeldBack);
 
 /// <summary>A dump row read back for a policy, with the live row when it conflicts.</summary>
 internal sealed record RowPair(long Position, RowValues Key, RowValues Dump, RowValues? Live);
@@ -60,7 +98,12 @@ internal sealed record RowPair(long Position, RowValues Key, RowValues Dump, Row
 internal readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting);
 
 /// <summary>Rows written by the apply step.</summary>
-internal readonly record struct ApplyCounts(long Inserted, long Updated, long Excluded, long Skipped);
+/// <param name="Inserted">Rows inserted, remapped ones included.</param>
+/// <param name="Updated">Live rows overwritten.</param>
+/// <param name="Excluded">Missing rows a filter left out.</param>
+/// <param name="Skipped">Conflicting rows a policy skipped.</param>
+/// <param name="Remapped">Rows inserted under a new key.</param>
+internal readonly record struct ApplyCounts(long Inserted, long Updated, long Excluded, long Skipped, long Remapped);
 
 /// <summary>
 /// The seam between the engine and one database: everything that speaks a dialect lives behind it
@@ -105,10 +148,40 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task RollbackAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// First step of a table's transaction: clears its key map, then makes its rows follow their parents' key maps —
+    /// foreign key values rewritten to the parent's new key, rows whose parent is held back marked held. When
+    /// <paramref name="referenced"/> (other staged rows reference this table's key) and the rewrite changes key
+    /// columns, the original keys are kept so the key map can translate them.
+    /// </summary>
+    Task PrepareAsync(StagedTable staged, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Compares staged rows with live by key, NULL-safely, inside the current transaction; keeps the
     /// missing and conflicting rows server-side for the apply step. Fails on NULL or duplicate keys in the dump.
+    /// With an identity key, rows with the same key are also checked to be the same entity (collisions, undetermined,
+    /// relocated), and the key map gets an entry for every row whose key children must not follow as is.
     /// </summary>
-    Task<Classification> ClassifyAsync(StagedTable staged, CancellationToken cancellationToken);
+    Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives new keys from the table's sequence (first moved above every key live and in the dump) to the rows the
+    /// policy decided to remap and, when <paramref name="collisions"/>, to every collision; records them in the key map.
+    /// Returns how many rows will be inserted under a new key.
+    /// </summary>
+    Task<long> AllocateRemapsAsync(StagedTable staged, bool collisions, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rows that reference the same table (<paramref name="selfReferences"/>: column lists in key order) follow its own
+    /// key map: rows under a held-back row are held (to any depth), references to remapped rows are rewritten.
+    /// Returns rows newly held and conflicting rows that became identical once rewritten.
+    /// </summary>
+    Task<(long Held, long NowIdentical)> FollowSelfReferencesAsync(StagedTable staged, IReadOnlyList<IReadOnlyList<string>> selfReferences, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> keys (as text, key column order) of rows of one class.</summary>
+    Task<IReadOnlyList<IReadOnlyList<string>>> ReadKeysAsync(StagedTable staged, KeyClass keyClass, int max, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> remaps (new keys and keys found live for the same entity).</summary>
+    Task<IReadOnlyList<Identity.KeyRemap>> ReadRemapsAsync(StagedTable staged, int max, CancellationToken cancellationToken);
 
     /// <summary>Reads up to <paramref name="max"/> classified rows whose <see cref="RowPair.Position"/> is above <paramref name="after"/>.</summary>
     Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken);

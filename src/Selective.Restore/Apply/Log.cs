@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Warning, "Connection to {Target} lost; reconnecting and staging {Count} tables again")]
     public static partial void Restaging(ILogger logger, string target, int count);
 
+    [LoggerMessage(10, LogLevel.Warning, "{Table}: {Collisions} collisions (same key, different identity), {Undetermined} undetermined, {Relocated} already live under another key, {HeldBack} held back")]
+    public static partial void IdentityChecked(ILogger logger, TableName table, long collisions, long undetermined, long relocated, long heldBack);
+
     [LoggerMessage(9, LogLevel.Error, "Restore stopped before applying anything: {Error}")]
     public static partial void RunFailed(ILogger logger, string error);
 }

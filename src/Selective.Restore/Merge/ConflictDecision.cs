@@ -17,6 +17,12 @@ public enum ConflictAction
 
     /// <summary>Abort the table: nothing is applied to it, and the report carries the reason.</summary>
     Fail,
+
+    /// <summary>
+    /// The rows are different entities that share a key: leave the live row and insert the dump row under a new key
+    /// from the table's sequence; children restored from the same dump follow it (counted as inserted and remapped).
+    /// </summary>
+    Remap,
 }
 
 /// <summary>A merge policy's decision for one conflicting row.</summary>
@@ -46,6 +52,12 @@ public readonly struct ConflictDecision : IEquatable<ConflictDecision>
 
     /// <summary>Leave the live row and count the row as skipped.</summary>
     public static ConflictDecision Skip { get; } = new(ConflictAction.Skip, null, null);
+
+    /// <summary>
+    /// The dump row is a different entity from the live row with its key: insert it under a new key (the live row stays)
+    /// and make its children restored from the same dump follow. Needs a single integer key fed by a sequence.
+    /// </summary>
+    public static ConflictDecision Remap { get; } = new(ConflictAction.Remap, null, null);
 
     /// <summary>Set the given columns of the live row (typed values, e.g. from <see cref="RowValues"/>); the key columns cannot be changed.</summary>
     public static ConflictDecision Merge(IReadOnlyDictionary<string, object?> values)

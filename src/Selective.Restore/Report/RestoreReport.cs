@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Selective.Restore.Identity;
 
 namespace Selective.Restore.Report;
 
@@ -52,7 +53,8 @@ public sealed class RestoreReport
     /// <summary>
     /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors", "warnings",
     /// "tables": [{"schema", "table", "dumpRows", "missing", "identical", "conflicting", "liveOnly", "inserted", "updated",
-    /// "skipped", "duration", "outcome", "attempts", "errors", "warnings"}]}</c>; durations are seconds.
+    /// "skipped", "collisions", "remapped", "undetermined", "relocated", "heldBack", "keyColumns", "collisionKeys", "undeterminedKeys", "heldBackKeys",
+    /// "remaps": [{"from", "to", "kind"}], "duration", "outcome", "attempts", "errors", "warnings", "notes"}]}</c>; durations are seconds, keys are arrays of text values in key column order.
     /// </summary>
     public void WriteJson(Utf8JsonWriter writer)
     {
@@ -80,6 +82,26 @@ public sealed class RestoreReport
             writer.WriteNumber("inserted", t.Inserted);
             writer.WriteNumber("updated", t.Updated);
             writer.WriteNumber("skipped", t.Skipped);
+            writer.WriteNumber("collisions", t.Collisions);
+            writer.WriteNumber("remapped", t.Remapped);
+            writer.WriteNumber("undetermined", t.Undetermined);
+            writer.WriteNumber("relocated", t.Relocated);
+            writer.WriteNumber("heldBack", t.HeldBack);
+            JsonText.WriteStrings(writer, "keyColumns", t.KeyColumns);
+            WriteKeys(writer, "collisionKeys", t.CollisionKeys);
+            WriteKeys(writer, "undeterminedKeys", t.UndeterminedKeys);
+            WriteKeys(writer, "heldBackKeys", t.HeldBackKeys);
+            writer.WriteStartArray("remaps");
+            foreach (var remap in t.Remaps)
+            {
+                writer.WriteStartObject();
+                JsonText.WriteStrings(writer, "from", remap.From);
+                JsonText.WriteStrings(writer, "to", remap.To);
+                writer.WriteString("kind", remap.Kind == RemapKind.NewKey ? "new-key" : "live-entity");
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteNumber("duration", Math.Round(t.Duration.TotalSeconds, 3));
             writer.WriteString("outcome", t.Outcome.ToString().ToLowerInvariant());
             writer.WriteNumber("attempts", t.Attempts);
@@ -93,8 +115,44 @@ public sealed class RestoreReport
         writer.WriteEndObject();
     }
 
+    private static void WriteKeys(Utf8JsonWriter writer, string name, IReadOnlyList<IReadOnlyList<string>> keys)
+    {
+        writer.WriteStartArray(name);
+        foreach (var key in keys)
+        {
+            writer.WriteStartArray();
+            foreach (var value in key)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndArray();
+    }
+
     /// <summary>The report as indented JSON text.</summary>
     public string ToJson() => JsonText.Render(WriteJson);
+
+    // The summary names the first few keys; the JSON has them all (up to the key limit).
+    private const int SummaryKeys = 10;
+
+    private static void AppendKeys(StringBuilder b, string label, long count, IReadOnlyList<IReadOnlyList<string>> keys)
+    {
+        if (keys.Count == 0 || label.Length == 0)
+        {
+            return;
+        }
+
+        b.Append(CultureInfo.InvariantCulture, $"    {label} keys: {string.Join(" ", keys.Take(SummaryKeys).Select(k => "(" + string.Join(", ", k) + ")"))}");
+        if (count > SummaryKeys)
+        {
+            b.Append(CultureInfo.InvariantCulture, $" and {count - SummaryKeys} more");
+        }
+
+        b.Append('\n');
+    }
 
     /// <summary>A human summary: one line per table and a total.</summary>
     public string ToSummary()
@@ -112,6 +170,20 @@ public sealed class RestoreReport
             }
 
             b.Append('\n');
+            if (t.Collisions + t.Undetermined + t.Relocated + t.HeldBack > 0)
+            {
+                b.Append(CultureInfo.InvariantCulture,
+                    $"    identity: {t.Collisions} collisions ({t.Remapped} remapped), {t.Undetermined} undetermined, {t.Relocated} already live under another key, {t.HeldBack} held back\n");
+            }
+
+            foreach (var remap in t.Remaps.Take(SummaryKeys))
+            {
+                b.Append(CultureInfo.InvariantCulture, $"    {(remap.Kind == RemapKind.NewKey ? "remapped" : "relocated")} ({string.Join(", ", remap.From)}) -> ({string.Join(", ", remap.To)})\n");
+            }
+
+            AppendKeys(b, "collision", t.Collisions, t.CollisionKeys);
+            AppendKeys(b, "undetermined", t.Undetermined, t.UndeterminedKeys);
+            AppendKeys(b, "held back", t.HeldBack, t.HeldBackKeys);
             foreach (var error in t.Errors)
             {
                 b.Append("    error: ").Append(error).Append('\n');

@@ -1,4 +1,6 @@
+using Selective.Restore.Apply;
 using Selective.Restore.Dump;
+using Selective.Restore.Identity;
 
 namespace Selective.Restore.Report;
 
@@ -50,6 +52,42 @@ public sealed class TableReport
     /// <summary>Rows left out: missing rows the filter excluded and conflicts a policy skipped.</summary>
     public long Skipped { get; internal set; }
 
+    /// <summary>
+    /// Dump rows whose key is live but whose identity key differs: a different entity with the same ID. Never merged or
+    /// overwritten; skipped, failed or remapped as <see cref="CollisionHandling"/> says.
+    /// </summary>
+    public long Collisions { get; internal set; }
+
+    /// <summary>Rows inserted under a new key (collisions remapped, or rows a policy decided to remap); included in <see cref="Inserted"/>.</summary>
+    public long Remapped { get; internal set; }
+
+    /// <summary>
+    /// Dump rows whose identity cannot be told: an identity column is NULL in the dump or live row with the same key
+    /// (NULL never proves identity), or the identity matches more than one live row. Never written.
+    /// </summary>
+    public long Undetermined { get; internal set; }
+
+    /// <summary>Dump rows whose entity (by identity key) is live under another key: not inserted again; their children follow the live key.</summary>
+    public long Relocated { get; internal set; }
+
+    /// <summary>Dump rows not written because a row they reference in this restore (through a foreign key, at any depth) is a collision left in place or undetermined.</summary>
+    public long HeldBack { get; internal set; }
+
+    /// <summary>The key columns rows are matched on, naming the values in the key lists.</summary>
+    public IReadOnlyList<string> KeyColumns { get; internal set; } = [];
+
+    /// <summary>Keys of the collisions (up to the report's key limit), as text in <see cref="KeyColumns"/> order.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> CollisionKeys { get; private set; } = [];
+
+    /// <summary>Keys of the undetermined rows (up to the report's key limit).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> UndeterminedKeys { get; private set; } = [];
+
+    /// <summary>Keys of the held-back rows (up to the report's key limit).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> HeldBackKeys { get; private set; } = [];
+
+    /// <summary>Every dump key that was replaced (up to the report's key limit): remapped rows (old → new key) and relocated ones (dump key → live key).</summary>
+    public IReadOnlyList<KeyRemap> Remaps { get; private set; } = [];
+
     /// <summary>Wall time spent on the table (staging, classification, apply).</summary>
     public TimeSpan Duration { get; internal set; }
 
@@ -71,6 +109,27 @@ public sealed class TableReport
     internal void ResetCounts()
     {
         Missing = Identical = Conflicting = LiveOnly = Inserted = Updated = Skipped = 0;
+        Collisions = Remapped = Undetermined = Relocated = HeldBack = 0;
+        CollisionKeys = UndeterminedKeys = HeldBackKeys = [];
+        Remaps = [];
         Notes.Clear();
     }
+
+    internal void SetKeys(KeyClass keyClass, IReadOnlyList<IReadOnlyList<string>> keys)
+    {
+        switch (keyClass)
+        {
+            case KeyClass.Collision:
+                CollisionKeys = keys;
+                break;
+            case KeyClass.Undetermined:
+                UndeterminedKeys = keys;
+                break;
+            default:
+                HeldBackKeys = keys;
+                break;
+        }
+    }
+
+    internal void SetRemaps(IReadOnlyList<KeyRemap> remaps) => Remaps = remaps;
 }
