@@ -270,7 +270,8 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var firstKey = PgSql.Quote(keys[0].Live);
         var differs = Differs(mapping, "s");
 
-        // Rows that need no write (identical) never reach the delta. With an identity key, a row whose key is live is
+        // Rows that need no write (identical) never reach the delta, except held ones: a row equal to live but under a
+        // parent that is a different entity (or cannot be told) is not the same row, and its own children must be held too. With an identity key, a row whose key is live is
         // the same entity only if every identity column is non-NULL on both sides and equal: NULL never proves identity.
         string missingClass = "'m'", matchedClass = "'c'", identityJoin = string.Empty;
         if (identity is { Count: > 0 })
@@ -303,7 +304,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                    CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN {missingClass} ELSE {matchedClass} END,
                    l.{firstKey} IS NOT NULL, s.*
             FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}{(identityJoin.Length > 0 ? "\n" + identityJoin : string.Empty)}
-            WHERE {nullKey} OR l.{firstKey} IS NULL OR s.sr_hold OR {differs};
+            WHERE {nullKey} OR l.{firstKey} IS NULL OR {differs} OR s.sr_hold;
             SELECT count(*) FILTER (WHERE sr_class = 'm'), count(*) FILTER (WHERE sr_class = 'c'), count(*) FILTER (WHERE sr_class = 'n'),
                    count(*) FILTER (WHERE sr_class = 'k'), count(*) FILTER (WHERE sr_class = 'u'), count(*) FILTER (WHERE sr_class = 'o'),
                    count(*) FILTER (WHERE sr_class = 'h'), count(*), count(*) FILTER (WHERE sr_live)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selective.Restore.Apply;
 using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.PostgreSql;
@@ -225,6 +226,41 @@ public sealed class DayOneIncidentTests
         (await db.ScalarAsync<string>("SELECT a.email FROM posts p JOIN accounts a ON a.id = p.account_id WHERE p.slug = 'dave-hello'")).ShouldBe("dave@x.org");
     }
 
+    [Test]
+    public async Task A_connection_lost_after_the_parents_were_applied_converges_to_the_uninterrupted_result()
+    {
+        await using var reference = await Scenario.CreateAsync(Backup);
+        var dump = await reference.DumpAsync();
+        await reference.ExecuteAsync(Incident);
+        (await Restore(dump, reference).OnCollision(CollisionHandling.Remap).Build().RunAsync()).Succeeded.ShouldBeTrue();
+        var expected = await reference.ScalarAsync<string>(Owners);
+
+        await using var db = await Scenario.CreateAsync(Backup);
+        await db.ExecuteAsync(Incident);
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { ApplicationName = "sr-dayone-kill" }.ConnectionString;
+        var killed = false;
+
+        // Right after accounts commits (its key map lives in the session), the session is terminated: the children must
+        // still follow the remapped accounts, so the engine rebuilds the map after reconnecting.
+        var progress = new Inline(p =>
+        {
+            if (p.Phase == "apply" && p.Table.Name == "accounts" && !killed)
+            {
+                killed = true;
+                db.ScalarAsync<bool>("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sr-dayone-kill'").GetAwaiter().GetResult();
+            }
+        });
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(target)
+            .WithIdentityKey("public.accounts", "email").WithIdentityKey("public.posts", "account_id", "slug").WithIdentityKey("public.comments", "account_id", "created_at")
+            .OnCollision(CollisionHandling.Remap).WithProgress(progress).WithRetry(new RestoreRetryOptions { Delay = TimeSpan.FromMilliseconds(20) }).Build().RunAsync();
+
+        killed.ShouldBeTrue();
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        Table(report, "posts").Attempts.ShouldBe(2);
+        Table(report, "posts").Remapped.ShouldBe(2);
+        (await db.ScalarAsync<string>(Owners)).ShouldBe(expected);
+    }
+
     [TestCase("accounts")]
     [TestCase("=email")]
     [TestCase("accounts=")]
@@ -238,4 +274,10 @@ public sealed class DayOneIncidentTests
     }
 
     private static TableReport Table(RestoreReport report, string name) => report.Tables.Single(t => t.Name.Name == name);
+
+    /// <summary>Reports synchronously, on the engine's own flow (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class Inline(Action<RestoreProgress> report) : IProgress<RestoreProgress>
+    {
+        public void Report(RestoreProgress value) => report(value);
+    }
 }
