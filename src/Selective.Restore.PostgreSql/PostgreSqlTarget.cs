@@ -459,18 +459,23 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    public async Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values)> rows, CancellationToken cancellationToken)
+    public async Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values, RowValues Live)> rows, TextWriter? undo, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
             return 0;
         }
 
+        if (undo is not null)
+        {
+            await StageMergedOldValuesAsync(staged, rows.Select(r => r.Live), cancellationToken).ConfigureAwait(false);
+        }
+
         var live = staged.Mapping.Live;
         var keys = KeyStageColumns(staged.Mapping);
         var batch = new NpgsqlBatch(Connection, _transaction);
         await using var batchScope = batch.ConfigureAwait(false);
-        foreach (var (key, values) in rows)
+        foreach (var (key, values, _) in rows)
         {
             var command = new NpgsqlBatchCommand();
             var sets = new List<string>();
@@ -513,6 +518,11 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (undo is not null)
+        {
+            await ExportMergedUndoAsync(staged, undo, cancellationToken).ConfigureAwait(false);
+        }
+
         long affected = 0;
         foreach (var command in batch.BatchCommands)
         {
@@ -522,7 +532,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         return affected;
     }
 
-    public async Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, CancellationToken cancellationToken)
+    public async Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var live = mapping.Live;
@@ -547,7 +557,9 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING
                 """;
             remapped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false);
-            inserted = await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
+            inserted = undo is null
+                ? await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false)
+                : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInserted(mapping), undo, cancellationToken).ConfigureAwait(false);
             excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 'x'", cancellationToken).ConfigureAwait(false);
         }
 
@@ -561,7 +573,21 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 FROM pg_temp.{staged.DeltaName} d
                 WHERE d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}{filter}
                 """;
-            updated = await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
+            if (undo is null)
+            {
+                updated = await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // A second reference to the table reads the rows as they were before this statement: their old values.
+                var before = $"""
+                    UPDATE {Live(live)} l SET {string.Join(", ", updatable.Select(c => $"{PgSql.Quote(c.Column.Name)} = d.{c.Stage}"))}
+                    FROM pg_temp.{staged.DeltaName} d JOIN {Live(live)} o ON {string.Join(" AND ", keys.Select(k => $"o.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
+                    WHERE d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}{filter}
+                    RETURNING {string.Join(", ", UndoColumns(mapping).Select(c => "o." + PgSql.Quote(c.Name)).Concat(UpdatedColumns(mapping).Select(c => "l." + PgSql.Quote(c.Name))))}
+                    """;
+                updated = await ExportUndoAsync(before, UndoRestoreValues(mapping), undo, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         skipped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 's'", cancellationToken).ConfigureAwait(false);

@@ -65,6 +65,8 @@ public sealed class RestoreBuilder
     private readonly List<IdentityKey> _identityKeys = [];
     private CollisionHandling _collisions = CollisionHandling.Skip;
     private int _reportedKeyLimit = 10_000;
+    private string? _undoPath;
+    private string? _journalPath;
     private Func<IRestoreTarget>? _target;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
@@ -219,6 +221,31 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Writes an undo script to <paramref name="path"/>: SQL (a psql script, one transaction) that reverts exactly what
+    /// the restore applied — deletes the rows it inserted, puts back the values it overwrote — and refuses, undoing
+    /// nothing, if any of those rows changed since. Sequences are not moved back (that could hand out IDs in use).
+    /// Each table's part is kept in <c>PATH.parts/</c> as it commits, so a resumed run's script covers both runs.
+    /// </summary>
+    public RestoreBuilder WithUndoScript(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _undoPath = path;
+        return this;
+    }
+
+    /// <summary>
+    /// Records a checkpoint per committed table in the journal file at <paramref name="path"/>. Re-running the same
+    /// restore (same dump, target and options) with the same journal after a crash or kill skips the tables it lists,
+    /// applies the rest, and reports both; a journal of a different restore is refused.
+    /// </summary>
+    public RestoreBuilder WithJournal(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _journalPath = path;
+        return this;
+    }
+
     /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
     internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
@@ -246,6 +273,11 @@ public sealed class RestoreBuilder
             throw new InvalidOperationException($"Reported key limit must be between 0 and 1000000 (was {_reportedKeyLimit}).");
         }
 
+        if (_plan && (_undoPath is not null || _journalPath is not null))
+        {
+            throw new InvalidOperationException("A plan writes nothing, so it has no undo script or journal.");
+        }
+
         _retry.Validate();
         if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
         {
@@ -269,6 +301,8 @@ public sealed class RestoreBuilder
             [.. _identityKeys],
             _collisions,
             _reportedKeyLimit,
+            _undoPath,
+            _journalPath,
             _target));
     }
 }
@@ -291,6 +325,8 @@ internal sealed record RestoreSettings(
     IReadOnlyList<IdentityKey> IdentityKeys,
     CollisionHandling Collisions,
     int ReportedKeyLimit,
+    string? UndoPath,
+    string? JournalPath,
     Func<IRestoreTarget> TargetFactory)
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));

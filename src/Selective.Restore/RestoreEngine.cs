@@ -5,9 +5,11 @@ using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
 using Selective.Restore.Identity;
+using Selective.Restore.Journal;
 using Selective.Restore.Merge;
 using Selective.Restore.Report;
 using Selective.Restore.Schema;
+using Selective.Restore.Undo;
 
 namespace Selective.Restore;
 
@@ -52,10 +54,18 @@ public sealed class RestoreEngine
         private readonly List<TableState> _tables = []; // dump order
         private readonly Dictionary<TableName, TableState> _byName = [];
         private readonly List<TableState> _applyOrder = []; // parents first
+        private RestoreJournal? _journal;
+        private UndoLog? _undo;
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
+            // 0. Resume: tables an earlier run committed are not applied again (nor staged, unless children follow their key maps).
+            if (!await OpenJournalAndUndoAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
             // 1. Stage every selected table (one pass over the dump). A malformed dump stops everything: nothing is applied.
             try
             {
@@ -92,14 +102,18 @@ public sealed class RestoreEngine
             if (settings.TransactionMode == TransactionMode.SingleTransaction)
             {
                 var cycles = ordered.Where(g => g.Group.IsCycle).Select(g => g.Group).ToList();
-                await ApplyAsync([.. ordered.SelectMany(g => g.Tables)], cycles, cancellationToken).ConfigureAwait(false);
+                var pending = ordered.SelectMany(g => g.Tables).Where(t => t is { Failed: false, Completed: false }).ToList();
+                if (pending.Count > 0)
+                {
+                    await ApplyAsync(pending, cycles, cancellationToken).ConfigureAwait(false);
+                }
             }
             else
             {
                 foreach (var (group, tables) in ordered)
                 {
-                    // Tables failed because a parent failed are not applied.
-                    var live = tables.Where(t => !t.Failed).ToList();
+                    // Tables failed because a parent failed are not applied, nor those an earlier run committed.
+                    var live = tables.Where(t => t is { Failed: false, Completed: false }).ToList();
                     if (live.Count > 0)
                     {
                         await ApplyAsync(live, group.IsCycle ? [group] : [], cancellationToken).ConfigureAwait(false);
@@ -107,11 +121,87 @@ public sealed class RestoreEngine
                 }
             }
 
-            // Applied tables in the order they were applied, then those that failed before (staging, mapping).
+            // Applied tables in the order they were applied, then those that failed before (staging, mapping) or were applied by an earlier run.
             foreach (var table in ordered.SelectMany(g => g.Tables).Concat(_tables.Where(t => !staged.Contains(t))))
             {
                 report.Tables.Add(table.Report);
             }
+
+            await FinishUndoAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<bool> OpenJournalAndUndoAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (settings.JournalPath is { } journalPath)
+                {
+                    _journal = await RestoreJournal.OpenAsync(journalPath, Fingerprint(), cancellationToken).ConfigureAwait(false);
+                    report.Journal = _journal.Path;
+                    foreach (var (name, entry) in _journal.Completed)
+                    {
+                        var state = new TableState(name, _tables.Count + 1, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap };
+                        state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Path})");
+                        _tables.Add(state);
+                        _byName.Add(name, state);
+                    }
+                }
+
+                if (settings.UndoPath is { } undoPath)
+                {
+                    _undo = UndoLog.Open(undoPath);
+                    foreach (var stale in _undo.Stale)
+                    {
+                        report.Warnings.Add($"the undo part {stale} was left by a run killed while committing a table; it is not in the undo script (if that table's changes were committed, undo them from this part by hand)");
+                    }
+                }
+
+                return true;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                FailRun(ex.Message);
+                return false;
+            }
+        }
+
+        private async Task FinishUndoAsync(CancellationToken cancellationToken)
+        {
+            if (_undo is null)
+            {
+                return;
+            }
+
+            var header = $"""
+                -- Undo script of the selective restore of {settings.DumpPath} into {target.Description}.
+                -- Written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z. Run it with: psql -X -f {Path.GetFileName(_undo.ScriptPath)} (add your connection options).
+                -- It is one transaction: it deletes the rows the restore inserted and puts back the values it overwrote, children
+                -- before parents, and stops (undoing nothing) if any of those rows was changed or deleted since.
+                -- Sequences are not moved back: that could hand out IDs already in use.
+                """;
+            await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
+            report.UndoScript = _undo.ScriptPath;
+        }
+
+        /// <summary>What makes two runs the same restore: the dump (path, size, time), the target and every option that decides what is written.</summary>
+        private string Fingerprint()
+        {
+            var dump = Path.GetFullPath(settings.DumpPath);
+            var file = Directory.Exists(dump) ? Path.Combine(dump, "toc.dat") : dump;
+            var info = new FileInfo(file);
+            var text = string.Join('\n',
+                "dump " + dump,
+                "size " + (info.Exists ? info.Length : -1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "time " + (info.Exists ? info.LastWriteTimeUtc.Ticks : 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "target " + target.Description,
+                "tables " + settings.Filter,
+                "policy " + settings.Policy.Name,
+                "policies " + string.Join(';', settings.TablePolicies.Select(p => p.Pattern + "=" + p.Policy.Name)),
+                "identity " + string.Join(';', settings.IdentityKeys.Select(k => k.PatternText + "=" + string.Join(',', k.Columns))),
+                "collisions " + settings.Collisions,
+                "transactions " + settings.TransactionMode,
+                "skip " + settings.SkipUnknownColumns + " " + settings.SkipIncompatibleTables);
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         }
 
         private void FailRun(string error)
@@ -120,7 +210,11 @@ public sealed class RestoreEngine
             report.Errors.Add(error);
             foreach (var table in _tables)
             {
-                table.Report.Outcome = TableOutcome.Failed;
+                if (!table.Completed)
+                {
+                    table.Report.Outcome = TableOutcome.Failed;
+                }
+
                 report.Tables.Add(table.Report);
             }
         }
@@ -151,7 +245,7 @@ public sealed class RestoreEngine
         private async Task StageAsync(HashSet<TableName>? only, CancellationToken cancellationToken)
         {
             var filter = only is null
-                ? settings.Filter
+                ? settings.Filter.Except(_tables.Where(t => t is { Completed: true, NeedsRebuild: false }).Select(t => Pattern(t.Name)))
                 : TableFilter.Create(only.Select(Pattern));
             var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter });
             await using (reader.ConfigureAwait(false))
@@ -262,6 +356,8 @@ public sealed class RestoreEngine
                     {
                         attempts++;
                         await EnsureStagedAsync(tables, token).ConfigureAwait(false);
+                        await RebuildKeyMapsAsync(tables, token).ConfigureAwait(false);
+                        var parts = _undo is null ? null : tables.Select(t => _undo.Begin(t.Name)).ToList();
                         await target.BeginAsync(settings.Plan, token).ConfigureAwait(false);
                         try
                         {
@@ -270,9 +366,9 @@ public sealed class RestoreEngine
                                 await target.DeferConstraintsAsync(token).ConfigureAwait(false);
                             }
 
-                            foreach (var table in tables)
+                            for (var i = 0; i < tables.Count; i++)
                             {
-                                await ProcessAsync(table, token).ConfigureAwait(false);
+                                await ProcessAsync(tables[i], parts?[i].Writer, token).ConfigureAwait(false);
                             }
 
                             // A plan's transaction is READ ONLY, so committing it writes nothing live; it keeps the
@@ -282,7 +378,17 @@ public sealed class RestoreEngine
                         catch
                         {
                             await RollbackQuietlyAsync().ConfigureAwait(false);
+                            foreach (var part in parts ?? [])
+                            {
+                                await UndoLog.DiscardAsync(part).ConfigureAwait(false);
+                            }
+
                             throw;
+                        }
+
+                        foreach (var part in parts ?? [])
+                        {
+                            await UndoLog.CommitAsync(part).ConfigureAwait(false);
                         }
                     },
                     cancellationToken).ConfigureAwait(false);
@@ -291,6 +397,11 @@ public sealed class RestoreEngine
                 {
                     table.Report.Outcome = settings.Plan ? TableOutcome.Planned : TableOutcome.Applied;
                     table.Completed = true;
+                    if (_journal is not null)
+                    {
+                        await _journal.RecordAsync(table.Report, table.Staged!.HasKeyMap, cancellationToken).ConfigureAwait(false);
+                    }
+
                     settings.Progress?.Report(new RestoreProgress(
                         "apply", table.Name, table.Report.Inserted + table.Report.Updated, 0, _tables.Count(t => t.Completed), _tables.Count(t => t.Staged is not null && !t.Failed)));
                 }
@@ -354,7 +465,20 @@ public sealed class RestoreEngine
 
             foreach (var parent in rebuild)
             {
-                await target.BeginAsync(readOnly: false, cancellationToken).ConfigureAwait(false);
+                parent.NeedsRebuild = true;
+            }
+        }
+
+        /// <summary>
+        /// Applied parents whose key maps were lost (a reconnect) or never built in this process (a resumed run) are
+        /// classified again, read-only: remapped rows are live now and come back as relocated, held-back keys as held back.
+        /// </summary>
+        private async Task RebuildKeyMapsAsync(List<TableState> tables, CancellationToken cancellationToken)
+        {
+            var first = tables.Min(t => _applyOrder.IndexOf(t));
+            foreach (var parent in _applyOrder.Take(first < 0 ? _applyOrder.Count : first).Where(t => t is { NeedsRebuild: true, Failed: false, Staged: not null }))
+            {
+                await target.BeginAsync(readOnly: true, cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await ClassifyAsync(parent, cancellationToken).ConfigureAwait(false);
@@ -366,6 +490,8 @@ public sealed class RestoreEngine
                     await RollbackQuietlyAsync().ConfigureAwait(false);
                     throw;
                 }
+
+                parent.NeedsRebuild = false;
             }
         }
 
@@ -392,7 +518,7 @@ public sealed class RestoreEngine
             }
         }
 
-        private async Task ProcessAsync(TableState table, CancellationToken cancellationToken)
+        private async Task ProcessAsync(TableState table, TextWriter? undo, CancellationToken cancellationToken)
         {
             var staged = table.Staged!;
             var tableReport = table.Report;
@@ -470,7 +596,7 @@ public sealed class RestoreEngine
                 await ForEachBatchAsync(staged, RowClass.Conflicting, async (rows, token) =>
                 {
                     var decisions = new List<(RowValues, KeyAction)>();
-                    var mergedRows = new List<(RowValues, IReadOnlyDictionary<string, object?>)>();
+                    var mergedRows = new List<(RowValues, IReadOnlyDictionary<string, object?>, RowValues)>();
                     foreach (var row in rows)
                     {
                         var decision = await resolve(new ConflictArguments(table.Name, row.Key, row.Dump, row.Live!, token)).ConfigureAwait(false);
@@ -487,7 +613,7 @@ public sealed class RestoreEngine
                                 remapDecisions++;
                                 break;
                             case ConflictAction.Merge:
-                                mergedRows.Add((row.Key, decision.MergedValues!));
+                                mergedRows.Add((row.Key, decision.MergedValues!, row.Live!));
                                 break;
                             case ConflictAction.Fail:
                                 throw new RestoreTableException($"policy {policy.Name} failed the table at key ({Describe(row.Key)}): {decision.Reason}");
@@ -495,7 +621,7 @@ public sealed class RestoreEngine
                     }
 
                     await target.RecordDecisionsAsync(staged, decisions, token).ConfigureAwait(false);
-                    merged += await target.ApplyMergedAsync(staged, mergedRows, token).ConfigureAwait(false);
+                    merged += await target.ApplyMergedAsync(staged, mergedRows, undo, token).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
             }
 
@@ -505,7 +631,7 @@ public sealed class RestoreEngine
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
             }
 
-            var counts = await target.ApplyAsync(staged, new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump), cancellationToken)
+            var counts = await target.ApplyAsync(staged, new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump), undo, cancellationToken)
                 .ConfigureAwait(false);
             tableReport.Inserted = counts.Inserted;
             tableReport.Remapped = counts.Remapped;
@@ -529,6 +655,10 @@ public sealed class RestoreEngine
                 foreach (var note in await target.ReseedAsync(table.Live!, cancellationToken).ConfigureAwait(false))
                 {
                     tableReport.Notes.Add(note);
+                    if (undo is not null)
+                    {
+                        await undo.WriteAsync($"-- not undone: {note.ReplaceLineEndings(" ")}\n").ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -709,13 +839,16 @@ public sealed class RestoreEngine
         private static string Describe(IReadOnlyList<string> key) => "(" + string.Join(", ", key) + ")";
     }
 
-    private sealed class TableState(TableName name, int ordinal)
+    private sealed class TableState(TableName name, int ordinal, TableReport? report = null)
     {
         public TableName Name { get; } = name;
 
         public int Ordinal { get; } = ordinal;
 
-        public TableReport Report { get; } = new(name);
+        public TableReport Report { get; } = report ?? new(name);
+
+        /// <summary>Its key map must be built again before children that follow it are applied (after a reconnect, or on resume).</summary>
+        public bool NeedsRebuild { get; set; }
 
         public LiveTable? Live { get; set; }
 

@@ -189,11 +189,21 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>Records decisions for keys (batched, server-side).</summary>
     Task RecordDecisionsAsync(StagedTable staged, IReadOnlyList<(RowValues Key, KeyAction Action)> decisions, CancellationToken cancellationToken);
 
-    /// <summary>Writes merged rows (only the named columns) in one round trip per batch.</summary>
-    Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values)> rows, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes merged rows (only the named columns) in one round trip per batch. With <paramref name="undo"/>, first writes
+    /// the SQL that puts the live rows' values back.
+    /// </summary>
+    Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values, RowValues Live)> rows, TextWriter? undo, CancellationToken cancellationToken);
 
-    /// <summary>Inserts the missing rows and overwrites the chosen conflicting rows, set-based.</summary>
-    Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, CancellationToken cancellationToken);
+    /// <summary>
+    /// Inserts the missing (and remapped) rows and overwrites the chosen conflicting rows, set-based. With
+    /// <paramref name="undo"/>, the rows written stream back as the SQL that reverts them: deletes by key for inserted rows,
+    /// the previous values for overwritten ones.
+    /// </summary>
+    Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken);
+
+    /// <summary>The undo script's preamble for this database (session settings its data blocks are read with).</summary>
+    string UndoPreamble { get; }
 
     /// <summary>Moves the table's sequences past the highest value present; returns what was changed.</summary>
     Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken);

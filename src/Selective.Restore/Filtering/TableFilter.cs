@@ -45,6 +45,9 @@ public sealed class TableFilter
         return !Array.Exists(_exclude, p => p.Matches(table));
     }
 
+    /// <summary>This filter, also leaving out the given patterns.</summary>
+    internal TableFilter Except(IEnumerable<string> patterns) => new(_include, [.. _exclude, .. patterns.Select(TablePattern.Parse)]);
+
     /// <inheritdoc />
     public override string ToString() =>
         IsAll ? "all tables" : $"include [{string.Join(", ", _include.Select(p => p.Text))}] exclude [{string.Join(", ", _exclude.Select(p => p.Text))}]";

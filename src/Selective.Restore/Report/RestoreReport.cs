@@ -47,11 +47,17 @@ public sealed class RestoreReport
     /// <summary>Things worth knowing that are not tied to one table and did not stop the run (e.g. large objects in an archive, which are not restored).</summary>
     public IList<string> Warnings { get; } = [];
 
+    /// <summary>The undo script written for this run (with the earlier runs of the same journal), or null.</summary>
+    public string? UndoScript { get; internal set; }
+
+    /// <summary>The journal this run resumed from and recorded to, or null.</summary>
+    public string? Journal { get; internal set; }
+
     /// <summary>True when no table failed and there were no run-level errors.</summary>
     public bool Succeeded => Errors.Count == 0 && Tables.All(t => t.Outcome != TableOutcome.Failed);
 
     /// <summary>
-    /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors", "warnings",
+    /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors", "warnings", "undoScript", "journal",
     /// "tables": [{"schema", "table", "dumpRows", "missing", "identical", "conflicting", "liveOnly", "inserted", "updated",
     /// "skipped", "collisions", "remapped", "undetermined", "relocated", "heldBack", "keyColumns", "collisionKeys", "undeterminedKeys", "heldBackKeys",
     /// "remaps": [{"from", "to", "kind"}], "duration", "outcome", "attempts", "errors", "warnings", "notes"}]}</c>; durations are seconds, keys are arrays of text values in key column order.
@@ -69,67 +75,16 @@ public sealed class RestoreReport
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
         JsonText.WriteStrings(writer, "errors", Errors);
         JsonText.WriteStrings(writer, "warnings", Warnings);
+        writer.WriteString("undoScript", UndoScript);
+        writer.WriteString("journal", Journal);
         writer.WriteStartArray("tables");
         foreach (var t in Tables)
         {
-            writer.WriteStartObject();
-            JsonText.WriteTableName(writer, t.Name);
-            writer.WriteNumber("dumpRows", t.DumpRows);
-            writer.WriteNumber("missing", t.Missing);
-            writer.WriteNumber("identical", t.Identical);
-            writer.WriteNumber("conflicting", t.Conflicting);
-            writer.WriteNumber("liveOnly", t.LiveOnly);
-            writer.WriteNumber("inserted", t.Inserted);
-            writer.WriteNumber("updated", t.Updated);
-            writer.WriteNumber("skipped", t.Skipped);
-            writer.WriteNumber("collisions", t.Collisions);
-            writer.WriteNumber("remapped", t.Remapped);
-            writer.WriteNumber("undetermined", t.Undetermined);
-            writer.WriteNumber("relocated", t.Relocated);
-            writer.WriteNumber("heldBack", t.HeldBack);
-            JsonText.WriteStrings(writer, "keyColumns", t.KeyColumns);
-            WriteKeys(writer, "collisionKeys", t.CollisionKeys);
-            WriteKeys(writer, "undeterminedKeys", t.UndeterminedKeys);
-            WriteKeys(writer, "heldBackKeys", t.HeldBackKeys);
-            writer.WriteStartArray("remaps");
-            foreach (var remap in t.Remaps)
-            {
-                writer.WriteStartObject();
-                JsonText.WriteStrings(writer, "from", remap.From);
-                JsonText.WriteStrings(writer, "to", remap.To);
-                writer.WriteString("kind", remap.Kind == RemapKind.NewKey ? "new-key" : "live-entity");
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteNumber("duration", Math.Round(t.Duration.TotalSeconds, 3));
-            writer.WriteString("outcome", t.Outcome.ToString().ToLowerInvariant());
-            writer.WriteNumber("attempts", t.Attempts);
-            JsonText.WriteStrings(writer, "errors", t.Errors);
-            JsonText.WriteStrings(writer, "warnings", t.Warnings);
-            JsonText.WriteStrings(writer, "notes", t.Notes);
-            writer.WriteEndObject();
+            t.WriteJson(writer);
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
-    }
-
-    private static void WriteKeys(Utf8JsonWriter writer, string name, IReadOnlyList<IReadOnlyList<string>> keys)
-    {
-        writer.WriteStartArray(name);
-        foreach (var key in keys)
-        {
-            writer.WriteStartArray();
-            foreach (var value in key)
-            {
-                writer.WriteStringValue(value);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndArray();
     }
 
     /// <summary>The report as indented JSON text.</summary>
@@ -203,6 +158,11 @@ public sealed class RestoreReport
         foreach (var warning in Warnings)
         {
             b.Append("warning: ").Append(warning).Append('\n');
+        }
+
+        if (UndoScript is not null)
+        {
+            b.Append("undo script: ").Append(UndoScript).Append('\n');
         }
 
         var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Identity;
@@ -132,4 +133,107 @@ public sealed class TableReport
     }
 
     internal void SetRemaps(IReadOnlyList<KeyRemap> remaps) => Remaps = remaps;
+
+    /// <summary>Writes the table as one JSON object (the shape of <see cref="RestoreReport.WriteJson"/>'s <c>tables</c> items).</summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        JsonText.WriteTableName(writer, Name);
+        writer.WriteNumber("dumpRows", DumpRows);
+        writer.WriteNumber("missing", Missing);
+        writer.WriteNumber("identical", Identical);
+        writer.WriteNumber("conflicting", Conflicting);
+        writer.WriteNumber("liveOnly", LiveOnly);
+        writer.WriteNumber("inserted", Inserted);
+        writer.WriteNumber("updated", Updated);
+        writer.WriteNumber("skipped", Skipped);
+        writer.WriteNumber("collisions", Collisions);
+        writer.WriteNumber("remapped", Remapped);
+        writer.WriteNumber("undetermined", Undetermined);
+        writer.WriteNumber("relocated", Relocated);
+        writer.WriteNumber("heldBack", HeldBack);
+        JsonText.WriteStrings(writer, "keyColumns", KeyColumns);
+        WriteKeys(writer, "collisionKeys", CollisionKeys);
+        WriteKeys(writer, "undeterminedKeys", UndeterminedKeys);
+        WriteKeys(writer, "heldBackKeys", HeldBackKeys);
+        writer.WriteStartArray("remaps");
+        foreach (var remap in Remaps)
+        {
+            writer.WriteStartObject();
+            JsonText.WriteStrings(writer, "from", remap.From);
+            JsonText.WriteStrings(writer, "to", remap.To);
+            writer.WriteString("kind", remap.Kind == RemapKind.NewKey ? "new-key" : "live-entity");
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
+        writer.WriteString("outcome", Outcome.ToString().ToLowerInvariant());
+        writer.WriteNumber("attempts", Attempts);
+        JsonText.WriteStrings(writer, "errors", Errors);
+        JsonText.WriteStrings(writer, "warnings", Warnings);
+        JsonText.WriteStrings(writer, "notes", Notes);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads a table written by <see cref="WriteJson"/> (a journal's checkpoint).</summary>
+    internal static TableReport FromJson(JsonElement json)
+    {
+        var report = new TableReport(new TableName(json.GetProperty("schema").GetString()!, json.GetProperty("table").GetString()!))
+        {
+            DumpRows = json.GetProperty("dumpRows").GetInt64(),
+            Missing = json.GetProperty("missing").GetInt64(),
+            Identical = json.GetProperty("identical").GetInt64(),
+            Conflicting = json.GetProperty("conflicting").GetInt64(),
+            LiveOnly = json.GetProperty("liveOnly").GetInt64(),
+            Inserted = json.GetProperty("inserted").GetInt64(),
+            Updated = json.GetProperty("updated").GetInt64(),
+            Skipped = json.GetProperty("skipped").GetInt64(),
+            Collisions = json.GetProperty("collisions").GetInt64(),
+            Remapped = json.GetProperty("remapped").GetInt64(),
+            Undetermined = json.GetProperty("undetermined").GetInt64(),
+            Relocated = json.GetProperty("relocated").GetInt64(),
+            HeldBack = json.GetProperty("heldBack").GetInt64(),
+            KeyColumns = Strings(json.GetProperty("keyColumns")),
+            CollisionKeys = Keys(json.GetProperty("collisionKeys")),
+            UndeterminedKeys = Keys(json.GetProperty("undeterminedKeys")),
+            HeldBackKeys = Keys(json.GetProperty("heldBackKeys")),
+            Remaps = [.. json.GetProperty("remaps").EnumerateArray().Select(r => new KeyRemap(
+                Strings(r.GetProperty("from")), Strings(r.GetProperty("to")), string.Equals(r.GetProperty("kind").GetString(), "new-key", StringComparison.Ordinal) ? RemapKind.NewKey : RemapKind.LiveEntity))],
+            Duration = TimeSpan.FromSeconds(json.GetProperty("duration").GetDouble()),
+            Outcome = Enum.Parse<TableOutcome>(json.GetProperty("outcome").GetString()!, ignoreCase: true),
+            Attempts = json.GetProperty("attempts").GetInt32(),
+        };
+        foreach (var (name, list) in new[] { ("errors", report.Errors), ("warnings", report.Warnings), ("notes", report.Notes) })
+        {
+            foreach (var value in Strings(json.GetProperty(name)))
+            {
+                list.Add(value);
+            }
+        }
+
+        return report;
+    }
+
+    private static List<string> Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString() ?? string.Empty)];
+
+    private static List<IReadOnlyList<string>> Keys(JsonElement array) => [.. array.EnumerateArray().Select(k => (IReadOnlyList<string>)Strings(k))];
+
+    private static void WriteKeys(Utf8JsonWriter writer, string name, IReadOnlyList<IReadOnlyList<string>> keys)
+    {
+        writer.WriteStartArray(name);
+        foreach (var key in keys)
+        {
+            writer.WriteStartArray();
+            foreach (var value in key)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndArray();
+    }
 }

@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Selective.Restore.Apply;
+using Selective.Restore.Dump;
+using Selective.Restore.Merge;
+using Selective.Restore.Schema;
+
+namespace Selective.Restore.PostgreSql;
+
+/// <summary>
+/// Undo scripts. Each write statement returns what it changed (inserted rows; the previous and the written values of
+/// overwritten rows, the previous ones read through a second reference to the table) as COPY text straight into the
+/// script, so values go back byte for byte and never pass through SQL literals. A block is a temp table, its COPY data
+/// and a DO block that reverts only rows still exactly as the restore left them, and raises an error (so the script,
+/// one transaction, undoes nothing) when any was changed since.
+/// </summary>
+internal sealed partial class PostgreSqlTarget
+{
+    /// <summary>Input styles matching the COPY text the target session produced (see <see cref="ConnectAsync"/>).</summary>
+    public string UndoPreamble => """
+        \set ON_ERROR_STOP on
+        SET client_encoding = 'UTF8';
+        SET standard_conforming_strings = on;
+        SET DateStyle = 'ISO, MDY';
+        SET IntervalStyle = 'postgres';
+        """;
+
+    private static List<LiveColumn> KeyColumns(TableMapping mapping) => [.. mapping.Key.Select(k => mapping.Live.Find(k)!)];
+
+    /// <summary>Every column an insert writes (the key first).</summary>
+    private static List<LiveColumn> InsertedColumns(TableMapping mapping) =>
+        [.. KeyColumns(mapping), .. WrittenColumns(mapping).Select(c => c.Column).Where(c => !mapping.Key.Contains(c.Name, StringComparer.Ordinal))];
+
+    /// <summary>The columns an overwrite changes (key columns never change; identity ALWAYS and generated columns cannot be set).</summary>
+    private static List<LiveColumn> UpdatedColumns(TableMapping mapping) =>
+        [.. WrittenColumns(mapping).Select(c => c.Column).Where(c => !mapping.Key.Contains(c.Name, StringComparer.Ordinal) && c.Identity != 'a')];
+
+    /// <summary>The key columns, then the updated columns (their previous values).</summary>
+    private static List<LiveColumn> UndoColumns(TableMapping mapping) => [.. KeyColumns(mapping), .. UpdatedColumns(mapping)];
+
+    /// <summary>Rows inserted: block columns u1..un are the inserted values; rows still equal to them are deleted.</summary>
+    private static (string Columns, string Apply) UndoDeleteInserted(TableMapping mapping)
+    {
+        var columns = InsertedColumns(mapping);
+        var keys = columns.Take(mapping.Key.Count).ToList();
+        var join = string.Join(" AND ", keys.Select((c, i) => $"t.{PgSql.Quote(c.Name)} = u.u{i + 1}"));
+        var unchanged = Unchanged(columns, "u");
+        return (
+            BlockColumns(columns.Select((c, i) => ($"u{i + 1}", c.DataType))),
+            Checked(mapping.Live, "inserted", $"DELETE FROM {Live(mapping.Live)} t USING pg_temp.sr_undo u WHERE {join} AND {unchanged}"));
+    }
+
+    /// <summary>Rows overwritten: block columns are the key (k), previous values (v) and written values (w); rows still at w get v back.</summary>
+    private static (string Columns, string Apply) UndoRestoreValues(TableMapping mapping)
+    {
+        var keys = KeyColumns(mapping);
+        var values = UpdatedColumns(mapping);
+        var join = string.Join(" AND ", keys.Select((c, i) => $"t.{PgSql.Quote(c.Name)} = u.k{i + 1}"));
+        return (
+            BlockColumns(keys.Select((c, i) => ($"k{i + 1}", c.DataType)).Concat(values.Select((c, i) => ($"v{i + 1}", c.DataType))).Concat(values.Select((c, i) => ($"w{i + 1}", c.DataType)))),
+            Checked(mapping.Live, "overwrote", $"UPDATE {Live(mapping.Live)} t SET {string.Join(", ", values.Select((c, i) => $"{PgSql.Quote(c.Name)} = u.v{i + 1}"))} FROM pg_temp.sr_undo u WHERE {join} AND {Unchanged(values, "w")}"));
+    }
+
+    private static string BlockColumns(IEnumerable<(string Name, string Type)> columns) => string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"));
+
+    /// <summary>The live row t still holds the values in block columns prefix1..n, compared as the classification compares.</summary>
+    private static string Unchanged(List<LiveColumn> columns, string prefix) =>
+        columns.Count == 0
+            ? "true"
+            : $"ROW({string.Join(", ", columns.Select(c => Comparable("t." + PgSql.Quote(c.Name), c)))}) IS NOT DISTINCT FROM ROW({string.Join(", ", columns.Select((c, i) => Comparable($"u.{prefix}{i + 1}", c)))})";
+
+    /// <summary>A DO block that runs <paramref name="statement"/> and fails the script unless it touched every row of the block.</summary>
+    private static string Checked(LiveTable live, string verb, string statement)
+    {
+        // Dollar-quote with a tag the statement cannot contain (identifiers from a dump could hold any text).
+        var tag = "$sr$";
+        for (var n = 0; statement.Contains(tag, StringComparison.Ordinal); n++)
+        {
+            tag = "$sr" + n.ToString(CultureInfo.InvariantCulture) + "$";
+        }
+
+        var name = live.Name.ToString().Replace("'", "''", StringComparison.Ordinal);
+        return $"""
+            DO {tag} DECLARE done bigint; expected bigint; BEGIN
+                SELECT count(*) INTO expected FROM pg_temp.sr_undo;
+                {statement};
+                GET DIAGNOSTICS done = ROW_COUNT;
+                IF done <> expected THEN
+                    RAISE EXCEPTION 'undo: % of the % rows the restore {verb} in % were changed or deleted since; nothing was undone', expected - done, expected, '{name}';
+                END IF;
+            END {tag};
+            """;
+    }
+
+    /// <summary>Runs a writing statement with RETURNING and streams its rows into an undo block; returns the rows written.</summary>
+    private async Task<long> ExportUndoAsync(string statement, (string Columns, string Apply) block, TextWriter undo, CancellationToken cancellationToken)
+    {
+        long rows = 0;
+        var reader = await Connection.BeginTextExportAsync($"COPY ({statement}) TO STDOUT", cancellationToken).ConfigureAwait(false);
+        using (reader)
+        {
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (rows++ == 0)
+                {
+                    await undo.WriteAsync($"CREATE TEMP TABLE sr_undo ({block.Columns});\nCOPY pg_temp.sr_undo FROM stdin;\n").ConfigureAwait(false);
+                }
+
+                await undo.WriteAsync(line).ConfigureAwait(false);
+                await undo.WriteAsync('\n').ConfigureAwait(false);
+            }
+        }
+
+        if (rows > 0)
+        {
+            await undo.WriteAsync($"\\.\n{block.Apply}\nDROP TABLE pg_temp.sr_undo;\n").ConfigureAwait(false);
+        }
+
+        return rows;
+    }
+
+    private static string MergedOld(StagedTable staged) => staged.StageName + "_old";
+
+    /// <summary>Before merged rows are written: their live values (the client holds them) go to a temp table, for the undo block.</summary>
+    private async Task StageMergedOldValuesAsync(StagedTable staged, IEnumerable<RowValues> liveRows, CancellationToken cancellationToken)
+    {
+        var columns = UndoColumns(staged.Mapping);
+        await ExecuteInTransactionAsync(
+            $"""
+            CREATE TEMP TABLE IF NOT EXISTS {MergedOld(staged)} ({BlockColumns(columns.Select((c, i) => ($"x{i + 1}", c.DataType)))});
+            DELETE FROM pg_temp.{MergedOld(staged)};
+            """,
+            cancellationToken).ConfigureAwait(false);
+        var copy = await Connection.BeginTextImportAsync($"COPY pg_temp.{MergedOld(staged)} FROM STDIN", cancellationToken).ConfigureAwait(false);
+        await using (copy.ConfigureAwait(false))
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            foreach (var row in liveRows)
+            {
+                buffer.ResetWrittenCount();
+                for (var i = 0; i < columns.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        buffer.Write("\t"u8);
+                    }
+
+                    if (row.GetText(columns[i].Name) is { } text)
+                    {
+                        CopyText.Escape(text, buffer);
+                    }
+                    else
+                    {
+                        buffer.Write(@"\N"u8);
+                    }
+                }
+
+                buffer.Write("\n"u8);
+                await copy.WriteAsync(Encoding.UTF8.GetString(buffer.WrittenSpan).AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>After merged rows are written: the undo block pairs their previous values with what they hold now.</summary>
+    private async Task ExportMergedUndoAsync(StagedTable staged, TextWriter undo, CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        var keys = KeyColumns(mapping);
+        var values = UpdatedColumns(mapping);
+        var old = Enumerable.Range(1, keys.Count + values.Count).Select(i => "x." + "x" + i.ToString(CultureInfo.InvariantCulture));
+        var select = $"""
+            SELECT {string.Join(", ", old.Concat(values.Select(c => "t." + PgSql.Quote(c.Name))))}
+            FROM pg_temp.{MergedOld(staged)} x JOIN {Live(mapping.Live)} t ON {string.Join(" AND ", keys.Select((c, i) => $"t.{PgSql.Quote(c.Name)} = x.x{i + 1}"))}
+            """;
+        await ExportUndoAsync(select, UndoRestoreValues(mapping), undo, cancellationToken).ConfigureAwait(false);
+    }
+}

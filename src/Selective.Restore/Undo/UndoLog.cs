@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using Selective.Restore.Dump;
+
+namespace Selective.Restore.Undo;
+
+/// <summary>
+/// Collects the undo script of a run. Each table's attempt writes its part to <c>SCRIPT.parts/NNNNNN.pending</c>; a
+/// committed attempt's part becomes <c>NNNNNN.sql</c>, a rolled-back one is deleted. The script is assembled from the
+/// committed parts, newest first (children are undone before their parents), at the end of every run — parts from an
+/// interrupted earlier run included, so a resumed run's script undoes both.
+/// </summary>
+internal sealed class UndoLog
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    private readonly string _script;
+    private readonly string _parts;
+    private int _next;
+
+    private UndoLog(string script, string parts, int next, IReadOnlyList<string> stale)
+    {
+        _script = script;
+        _parts = parts;
+        _next = next;
+        Stale = stale;
+    }
+
+    /// <summary>Parts left pending by a run killed while committing: whether that commit happened is unknown, so they are kept aside, not used.</summary>
+    public IReadOnlyList<string> Stale { get; }
+
+    public string ScriptPath => _script;
+
+    /// <summary>Opens (or creates) the parts directory next to <paramref name="scriptPath"/>.</summary>
+    public static UndoLog Open(string scriptPath)
+    {
+        var script = Path.GetFullPath(scriptPath);
+        var parts = script + ".parts";
+        Directory.CreateDirectory(parts);
+        var numbers = Directory.EnumerateFiles(parts).Select(f => int.TryParse(Path.GetFileName(f).Split('.')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0);
+        var stale = Directory.EnumerateFiles(parts, "*.pending").Order(StringComparer.Ordinal).ToList();
+        foreach (var file in stale)
+        {
+            File.Move(file, Path.ChangeExtension(file, ".interrupted"), overwrite: true);
+        }
+
+        return new UndoLog(script, parts, numbers.DefaultIfEmpty(0).Max() + 1, [.. stale.Select(f => Path.ChangeExtension(f, ".interrupted"))]);
+    }
+
+    /// <summary>Starts the part of one table's attempt.</summary>
+    public UndoPart Begin(TableName table)
+    {
+        var path = Path.Combine(_parts, _next.ToString("D6", CultureInfo.InvariantCulture) + ".pending");
+        _next++;
+        var writer = new StreamWriter(path, append: false, Utf8) { NewLine = "\n" };
+        writer.Write($"-- {table}\n");
+        return new UndoPart(path, writer);
+    }
+
+    /// <summary>After the commit: the part joins the script.</summary>
+    public static async Task CommitAsync(UndoPart part)
+    {
+        await part.Writer.FlushAsync().ConfigureAwait(false);
+        await part.Writer.DisposeAsync().ConfigureAwait(false);
+        File.Move(part.Path, Path.ChangeExtension(part.Path, ".sql"), overwrite: true);
+    }
+
+    /// <summary>After a rollback: nothing to undo.</summary>
+    public static async Task DiscardAsync(UndoPart part)
+    {
+        await part.Writer.DisposeAsync().ConfigureAwait(false);
+        File.Delete(part.Path);
+    }
+
+    /// <summary>Writes the script from every committed part, newest first, as one transaction.</summary>
+    public async Task WriteScriptAsync(string header, string preamble, CancellationToken cancellationToken)
+    {
+        var temporary = _script + ".tmp";
+        var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        await using (output.ConfigureAwait(false))
+        {
+            var text = $"{header}\n{preamble}\nBEGIN;\n";
+            await output.WriteAsync(Utf8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+            foreach (var part in Directory.EnumerateFiles(_parts, "*.sql").OrderDescending(StringComparer.Ordinal))
+            {
+                var input = new FileStream(part, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                await using (input.ConfigureAwait(false))
+                {
+                    await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await output.WriteAsync("COMMIT;\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(temporary, _script, overwrite: true);
+    }
+}
+
+/// <summary>One table attempt's undo part.</summary>
+internal sealed class UndoPart(string path, StreamWriter writer)
+{
+    public string Path { get; } = path;
+
+    public StreamWriter Writer { get; } = writer;
+}
