@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Npgsql;
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Merge;
@@ -25,6 +26,52 @@ internal sealed partial class PostgreSqlTarget
         SET DateStyle = 'ISO, MDY';
         SET IntervalStyle = 'postgres';
         """;
+
+    public async Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken)
+    {
+        if (IsBroken)
+        {
+            await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await ExecuteAsync(
+            Connection,
+            $"""
+            CREATE TABLE IF NOT EXISTS {PgSql.Quote(journal)} (
+                fingerprint text NOT NULL, table_schema text NOT NULL, table_name text NOT NULL, entry text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (fingerprint, table_schema, table_name))
+            """,
+            cancellationToken).ConfigureAwait(false);
+        var command = new NpgsqlCommand($"SELECT entry FROM {PgSql.Quote(journal)} WHERE fingerprint = $1 ORDER BY recorded_at", Connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = fingerprint });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var entries = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(reader.GetString(0));
+        }
+
+        return entries;
+    }
+
+    public async Task RecordJournalAsync(TableName journal, string fingerprint, TableName table, string entry, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO {PgSql.Quote(journal)} (fingerprint, table_schema, table_name, entry) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (fingerprint, table_schema, table_name) DO UPDATE SET entry = EXCLUDED.entry, recorded_at = now()
+            """,
+            Connection,
+            _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = fingerprint });
+        command.Parameters.Add(new NpgsqlParameter { Value = table.Schema });
+        command.Parameters.Add(new NpgsqlParameter { Value = table.Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = entry });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private static List<LiveColumn> KeyColumns(TableMapping mapping) => [.. mapping.Key.Select(k => mapping.Live.Find(k)!)];
 

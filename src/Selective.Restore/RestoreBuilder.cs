@@ -67,6 +67,7 @@ public sealed class RestoreBuilder
     private int _reportedKeyLimit = 10_000;
     private string? _undoPath;
     private string? _journalPath;
+    private TableName? _journalTable;
     private Func<IRestoreTarget>? _target;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
@@ -246,6 +247,22 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Records a checkpoint per committed table in <paramref name="table"/> in the target database (created if absent;
+    /// needs CREATE on its schema), written in each table's own transaction: after a kill at any point the journal is
+    /// exact, and so is the undo script of the resumed run. Otherwise like <see cref="WithJournal"/>.
+    /// </summary>
+    public RestoreBuilder WithJournalTable(TableName table)
+    {
+        if (string.IsNullOrWhiteSpace(table.Schema) || string.IsNullOrWhiteSpace(table.Name))
+        {
+            throw new ArgumentException("The journal table needs a schema and a name.", nameof(table));
+        }
+
+        _journalTable = table;
+        return this;
+    }
+
     /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
     internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
@@ -273,7 +290,12 @@ public sealed class RestoreBuilder
             throw new InvalidOperationException($"Reported key limit must be between 0 and 1000000 (was {_reportedKeyLimit}).");
         }
 
-        if (_plan && (_undoPath is not null || _journalPath is not null))
+        if (_journalPath is not null && _journalTable is not null)
+        {
+            throw new InvalidOperationException("Choose one journal: a file (WithJournal) or a table in the target (WithJournalTable).");
+        }
+
+        if (_plan && (_undoPath is not null || _journalPath is not null || _journalTable is not null))
         {
             throw new InvalidOperationException("A plan writes nothing, so it has no undo script or journal.");
         }
@@ -303,6 +325,7 @@ public sealed class RestoreBuilder
             _reportedKeyLimit,
             _undoPath,
             _journalPath,
+            _journalTable,
             _target));
     }
 }
@@ -327,6 +350,7 @@ internal sealed record RestoreSettings(
     int ReportedKeyLimit,
     string? UndoPath,
     string? JournalPath,
+    TableName? JournalTable,
     Func<IRestoreTarget> TargetFactory)
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));

@@ -136,12 +136,22 @@ public sealed class RestoreEngine
             {
                 if (settings.JournalPath is { } journalPath)
                 {
-                    _journal = await RestoreJournal.OpenAsync(journalPath, Fingerprint(), cancellationToken).ConfigureAwait(false);
-                    report.Journal = _journal.Path;
+                    _journal = await FileJournal.OpenAsync(journalPath, Fingerprint(), cancellationToken).ConfigureAwait(false);
+                }
+                else if (settings.JournalTable is { } journalTable)
+                {
+                    _journal = await _pipeline.ExecuteAsync(
+                        async token => await TargetJournal.OpenAsync(target, journalTable, Fingerprint(), token).ConfigureAwait(false),
+                        cancellationToken).ConfigureAwait(false);
+                }
+
+                if (_journal is not null)
+                {
+                    report.Journal = _journal.Location;
                     foreach (var (name, entry) in _journal.Completed)
                     {
                         var state = new TableState(name, _tables.Count + 1, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap };
-                        state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Path})");
+                        state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Location})");
                         _tables.Add(state);
                         _byName.Add(name, state);
                     }
@@ -150,17 +160,23 @@ public sealed class RestoreEngine
                 if (settings.UndoPath is { } undoPath)
                 {
                     _undo = UndoLog.Open(undoPath);
-                    foreach (var stale in _undo.Stale)
+
+                    // Parts a killed run left pending: a journal written with the commit says which were committed.
+                    var committed = _journal is { RecordsInTransaction: true }
+                        ? _journal.Completed.Values.Select(e => e.UndoPart).OfType<string>().ToHashSet(StringComparer.Ordinal)
+                        : null;
+                    foreach (var interrupted in _undo.ResolvePending(committed))
                     {
-                        report.Warnings.Add($"the undo part {stale} was left by a run killed while committing a table; it is not in the undo script (if that table's changes were committed, undo them from this part by hand)");
+                        report.Warnings.Add(
+                            $"the undo part {interrupted} was left by a run killed while committing a table; it is not in the undo script (if that table's changes were committed, undo them from this part by hand; a journal table makes this exact)");
                     }
                 }
 
                 return true;
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException || (ex is not OperationCanceledException && target.IsTransient(ex)) || ex is System.Data.Common.DbException)
             {
-                FailRun(ex.Message);
+                FailRun(ex is System.Data.Common.DbException ? "journal: " + target.Describe(ex) : ex.Message);
                 return false;
             }
         }
@@ -371,6 +387,23 @@ public sealed class RestoreEngine
                                 await ProcessAsync(tables[i], parts?[i].Writer, token).ConfigureAwait(false);
                             }
 
+                            // A journal in the target is written with the changes: the checkpoint exists exactly when they do,
+                            // and names an undo part already on disk.
+                            if (_journal is { RecordsInTransaction: true })
+                            {
+                                for (var i = 0; i < tables.Count; i++)
+                                {
+                                    if (parts is not null)
+                                    {
+                                        await UndoLog.SealAsync(parts[i]).ConfigureAwait(false);
+                                    }
+
+                                    // Recorded as it reads once committed; a failed commit marks the table failed again.
+                                    tables[i].Report.Outcome = TableOutcome.Applied;
+                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, token).ConfigureAwait(false);
+                                }
+                            }
+
                             // A plan's transaction is READ ONLY, so committing it writes nothing live; it keeps the
                             // staging's key maps, which the tables planned after it follow.
                             await target.CommitAsync(token).ConfigureAwait(false);
@@ -397,9 +430,9 @@ public sealed class RestoreEngine
                 {
                     table.Report.Outcome = settings.Plan ? TableOutcome.Planned : TableOutcome.Applied;
                     table.Completed = true;
-                    if (_journal is not null)
+                    if (_journal is { RecordsInTransaction: false })
                     {
-                        await _journal.RecordAsync(table.Report, table.Staged!.HasKeyMap, cancellationToken).ConfigureAwait(false);
+                        await _journal.RecordAsync(table.Report, table.Staged!.HasKeyMap, null, cancellationToken).ConfigureAwait(false);
                     }
 
                     settings.Progress?.Report(new RestoreProgress(

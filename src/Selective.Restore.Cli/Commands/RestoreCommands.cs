@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Selective.Restore.Apply;
+using Selective.Restore.Dump;
 using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.PostgreSql;
@@ -71,6 +72,7 @@ internal static class RestoreCommands
         Option<string>? policy = null;
         Option<bool>? single = null;
         Option<bool>? dryRun = null;
+        Option<string?>? undo = null, journal = null, journalTable = null;
         if (!plan)
         {
             policy = new Option<string>("--policy")
@@ -82,9 +84,22 @@ internal static class RestoreCommands
             policy.AcceptOnlyFromAmong("prefer-live", "insert-missing", "prefer-dump", "fail-on-conflict");
             single = new Option<bool>("--single-transaction") { Description = "One transaction for all tables: everything or nothing." };
             dryRun = new Option<bool>("--dry-run") { Description = "Same as plan: classify and report, write nothing." };
+            undo = new Option<string?>("--undo") { Description = "Write an undo script to FILE: a psql script (one transaction) that deletes the rows this restore inserted and puts back the values it overwrote, refusing if any of them changed since. Parts are kept in FILE.parts/ as tables commit.", HelpName = "FILE" };
+            journal = new Option<string?>("--journal") { Description = "Record a checkpoint per committed table in FILE; after a crash or kill, run the same command again to resume (tables already applied are skipped and reported).", HelpName = "FILE" };
+            journalTable = new Option<string?>("--journal-table") { Description = "Like --journal, but in a table of the target (SCHEMA.TABLE, created if absent), written in each table's own transaction: exact whenever the run is killed.", HelpName = "SCHEMA.TABLE" };
+            journalTable.Validators.Add(result =>
+            {
+                if (result.Tokens.Count > 0 && ParseTableName(result.Tokens[0].Value) is null)
+                {
+                    result.AddError($"--journal-table '{result.Tokens[0].Value}': expected SCHEMA.TABLE, e.g. public.selective_restore_journal");
+                }
+            });
             command.Add(policy);
             command.Add(single);
             command.Add(dryRun);
+            command.Add(undo);
+            command.Add(journal);
+            command.Add(journalTable);
         }
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -108,6 +123,20 @@ internal static class RestoreCommands
             {
                 builder.WithPolicy(MergePolicy.Parse(parse.GetValue(policy!)!));
                 builder.WithTransactionMode(parse.GetValue(single!) ? TransactionMode.SingleTransaction : TransactionMode.PerTable);
+                if (parse.GetValue(undo!) is { } undoPath)
+                {
+                    builder.WithUndoScript(undoPath);
+                }
+
+                if (parse.GetValue(journal!) is { } journalPath)
+                {
+                    builder.WithJournal(journalPath);
+                }
+
+                if (parse.GetValue(journalTable!) is { } journalName)
+                {
+                    builder.WithJournalTable(ParseTableName(journalName)!.Value);
+                }
             }
 
             builder.AsPlan(plan || parse.GetValue(dryRun!));
@@ -121,6 +150,13 @@ internal static class RestoreCommands
             return report.Succeeded ? CliApp.Success : CliApp.Failure;
         });
         return command;
+    }
+
+    /// <summary>Splits <c>SCHEMA.TABLE</c> (names as written, no quoting).</summary>
+    private static TableName? ParseTableName(string text)
+    {
+        var parts = text.Split('.');
+        return parts.Length == 2 && parts.All(p => p.Length > 0) ? new TableName(parts[0], parts[1]) : null;
     }
 
     /// <summary>Splits <c>TABLE=COL[,COL]</c>; column names are taken as written (quote nothing, they are exact).</summary>

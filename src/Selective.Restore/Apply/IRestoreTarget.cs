@@ -202,6 +202,12 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// </summary>
     Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken);
 
+    /// <summary>Creates the journal table if absent (in its own transaction) and returns the checkpoints recorded for <paramref name="fingerprint"/>.</summary>
+    Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken);
+
+    /// <summary>Records a table's checkpoint in the current transaction.</summary>
+    Task RecordJournalAsync(TableName journal, string fingerprint, TableName table, string entry, CancellationToken cancellationToken);
+
     /// <summary>The undo script's preamble for this database (session settings its data blocks are read with).</summary>
     string UndoPreamble { get; }
 

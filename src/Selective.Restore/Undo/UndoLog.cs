@@ -17,16 +17,18 @@ internal sealed class UndoLog
     private readonly string _parts;
     private int _next;
 
-    private UndoLog(string script, string parts, int next, IReadOnlyList<string> stale)
+    private UndoLog(string script, string parts, int next, IReadOnlyList<string> pending)
     {
         _script = script;
         _parts = parts;
         _next = next;
-        Stale = stale;
+        Pending = pending;
     }
 
-    /// <summary>Parts left pending by a run killed while committing: whether that commit happened is unknown, so they are kept aside, not used.</summary>
-    public IReadOnlyList<string> Stale { get; }
+    /// <summary>
+    /// Parts a killed run left pending (written, their table's commit unknown), until <see cref="ResolvePending"/>.
+    /// </summary>
+    public IReadOnlyList<string> Pending { get; private set; }
 
     public string ScriptPath => _script;
 
@@ -37,13 +39,38 @@ internal sealed class UndoLog
         var parts = script + ".parts";
         Directory.CreateDirectory(parts);
         var numbers = Directory.EnumerateFiles(parts).Select(f => int.TryParse(Path.GetFileName(f).Split('.')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0);
-        var stale = Directory.EnumerateFiles(parts, "*.pending").Order(StringComparer.Ordinal).ToList();
-        foreach (var file in stale)
+        var pending = Directory.EnumerateFiles(parts, "*.pending").Order(StringComparer.Ordinal).ToList();
+        return new UndoLog(script, parts, numbers.DefaultIfEmpty(0).Max() + 1, pending);
+    }
+
+    /// <summary>
+    /// Decides the pending parts: those <paramref name="committed"/> names (a journal written in the same transaction as
+    /// the table) join the script, the others are deleted; with no such knowledge (null) they are set aside as
+    /// <c>.interrupted</c> and returned, for the report to mention.
+    /// </summary>
+    public IReadOnlyList<string> ResolvePending(ISet<string>? committed)
+    {
+        var interrupted = new List<string>();
+        foreach (var file in Pending)
         {
-            File.Move(file, Path.ChangeExtension(file, ".interrupted"), overwrite: true);
+            if (committed is null)
+            {
+                var aside = Path.ChangeExtension(file, ".interrupted");
+                File.Move(file, aside, overwrite: true);
+                interrupted.Add(aside);
+            }
+            else if (committed.Contains(Path.GetFileName(file)))
+            {
+                File.Move(file, Path.ChangeExtension(file, ".sql"), overwrite: true);
+            }
+            else
+            {
+                File.Delete(file);
+            }
         }
 
-        return new UndoLog(script, parts, numbers.DefaultIfEmpty(0).Max() + 1, [.. stale.Select(f => Path.ChangeExtension(f, ".interrupted"))]);
+        Pending = [];
+        return interrupted;
     }
 
     /// <summary>Starts the part of one table's attempt.</summary>
@@ -56,12 +83,25 @@ internal sealed class UndoLog
         return new UndoPart(path, writer);
     }
 
+    /// <summary>Before the commit: the part is complete and on disk (still pending).</summary>
+    public static async Task SealAsync(UndoPart part)
+    {
+        if (part.Sealed)
+        {
+            return;
+        }
+
+        await part.Writer.FlushAsync().ConfigureAwait(false);
+        ((FileStream)part.Writer.BaseStream).Flush(flushToDisk: true);
+        await part.Writer.DisposeAsync().ConfigureAwait(false);
+        part.Sealed = true;
+    }
+
     /// <summary>After the commit: the part joins the script.</summary>
     public static async Task CommitAsync(UndoPart part)
     {
-        await part.Writer.FlushAsync().ConfigureAwait(false);
-        await part.Writer.DisposeAsync().ConfigureAwait(false);
-        File.Move(part.Path, Path.ChangeExtension(part.Path, ".sql"), overwrite: true);
+        await SealAsync(part).ConfigureAwait(false);
+        File.Move(part.Path, System.IO.Path.ChangeExtension(part.Path, ".sql"), overwrite: true);
     }
 
     /// <summary>After a rollback: nothing to undo.</summary>
@@ -69,6 +109,7 @@ internal sealed class UndoLog
     {
         await part.Writer.DisposeAsync().ConfigureAwait(false);
         File.Delete(part.Path);
+        part.Sealed = true;
     }
 
     /// <summary>Writes the script from every committed part, newest first, as one transaction.</summary>
@@ -102,5 +143,10 @@ internal sealed class UndoPart(string path, StreamWriter writer)
 {
     public string Path { get; } = path;
 
+    /// <summary>The file name as journals record it.</summary>
+    public string Name => System.IO.Path.GetFileName(Path);
+
     public StreamWriter Writer { get; } = writer;
+
+    public bool Sealed { get; set; }
 }

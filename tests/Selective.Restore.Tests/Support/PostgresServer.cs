@@ -98,7 +98,7 @@ internal static class PostgresServer
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            Assert.Fail($"{tool} {arguments} failed with {process.ExitCode}: {await stderr}");
+            throw new InvalidOperationException($"{tool} {arguments} failed with {process.ExitCode}: {await stderr}");
         }
     }
 
@@ -137,7 +137,7 @@ internal static class PostgresServer
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            Assert.Fail($"{tool} {arguments} failed with {process.ExitCode}: {await stderr}");
+            throw new InvalidOperationException($"{tool} {arguments} failed with {process.ExitCode}: {await stderr}");
         }
 
         _ = await stdout;
