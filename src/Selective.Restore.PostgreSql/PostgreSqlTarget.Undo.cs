@@ -56,6 +56,31 @@ internal sealed partial class PostgreSqlTarget
         return entries;
     }
 
+    public async Task<long> TransactionIdAsync(CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("SELECT pg_catalog.txid_current()", Connection, _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<bool?> IsCommittedAsync(long transactionId, CancellationToken cancellationToken)
+    {
+        if (IsBroken)
+        {
+            await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var command = new NpgsqlCommand("SELECT pg_catalog.txid_status($1)", Connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = transactionId });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) switch
+        {
+            "committed" => true,
+            "aborted" => false,
+            _ => null, // in progress, or too old for the commit log
+        };
+    }
+
     public async Task RecordJournalAsync(TableName journal, string fingerprint, TableName table, string entry, CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(

@@ -136,7 +136,12 @@ public sealed class RestoreEngine
             {
                 if (settings.JournalPath is { } journalPath)
                 {
-                    _journal = await FileJournal.OpenAsync(journalPath, Fingerprint(), cancellationToken).ConfigureAwait(false);
+                    // An unconfirmed checkpoint (killed between it and the commit's confirmation) is settled by the database.
+                    _journal = await FileJournal.OpenAsync(
+                        journalPath,
+                        Fingerprint(),
+                        (id, token) => _pipeline.ExecuteAsync(async t => await target.IsCommittedAsync(id, t).ConfigureAwait(false), token).AsTask(),
+                        cancellationToken).ConfigureAwait(false);
                 }
                 else if (settings.JournalTable is { } journalTable)
                 {
@@ -161,14 +166,12 @@ public sealed class RestoreEngine
                 {
                     _undo = UndoLog.Open(undoPath);
 
-                    // Parts a killed run left pending: a journal written with the commit says which were committed.
-                    var committed = _journal is { RecordsInTransaction: true }
-                        ? _journal.Completed.Values.Select(e => e.UndoPart).OfType<string>().ToHashSet(StringComparer.Ordinal)
-                        : null;
-                    foreach (var interrupted in _undo.ResolvePending(committed))
+                    // Parts a killed run left pending: the journal's checkpoints say which tables committed.
+                    var committed = _journal?.Completed.Values.Select(e => e.UndoPart).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                    foreach (var interrupted in _undo.ResolvePending(committed, _journal?.UncertainUndoParts ?? []))
                     {
                         report.Warnings.Add(
-                            $"the undo part {interrupted} was left by a run killed while committing a table; it is not in the undo script (if that table's changes were committed, undo them from this part by hand; a journal table makes this exact)");
+                            $"the undo part {interrupted} was left by a run killed while committing a table, and whether that commit happened can no longer be told; it is not in the undo script (run it by hand if that table's changes are there)");
                     }
                 }
 
@@ -374,6 +377,7 @@ public sealed class RestoreEngine
                         await EnsureStagedAsync(tables, token).ConfigureAwait(false);
                         await RebuildKeyMapsAsync(tables, token).ConfigureAwait(false);
                         var parts = _undo is null ? null : tables.Select(t => _undo.Begin(t.Name)).ToList();
+                        long transactionId = 0;
                         await target.BeginAsync(settings.Plan, token).ConfigureAwait(false);
                         try
                         {
@@ -387,10 +391,11 @@ public sealed class RestoreEngine
                                 await ProcessAsync(tables[i], parts?[i].Writer, token).ConfigureAwait(false);
                             }
 
-                            // A journal in the target is written with the changes: the checkpoint exists exactly when they do,
-                            // and names an undo part already on disk.
-                            if (_journal is { RecordsInTransaction: true })
+                            // Checkpoints are written just before the commit, naming undo parts already on disk: a journal in the
+                            // target commits with the changes; a file's checkpoint carries the transaction ID to settle it by.
+                            if (_journal is not null)
                             {
+                                transactionId = await target.TransactionIdAsync(token).ConfigureAwait(false);
                                 for (var i = 0; i < tables.Count; i++)
                                 {
                                     if (parts is not null)
@@ -400,7 +405,7 @@ public sealed class RestoreEngine
 
                                     // Recorded as it reads once committed; a failed commit marks the table failed again.
                                     tables[i].Report.Outcome = TableOutcome.Applied;
-                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, token).ConfigureAwait(false);
+                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, transactionId, token).ConfigureAwait(false);
                                 }
                             }
 
@@ -423,6 +428,11 @@ public sealed class RestoreEngine
                         {
                             await UndoLog.CommitAsync(part).ConfigureAwait(false);
                         }
+
+                        if (_journal is not null)
+                        {
+                            await _journal.ConfirmAsync(transactionId, token).ConfigureAwait(false);
+                        }
                     },
                     cancellationToken).ConfigureAwait(false);
 
@@ -430,10 +440,6 @@ public sealed class RestoreEngine
                 {
                     table.Report.Outcome = settings.Plan ? TableOutcome.Planned : TableOutcome.Applied;
                     table.Completed = true;
-                    if (_journal is { RecordsInTransaction: false })
-                    {
-                        await _journal.RecordAsync(table.Report, table.Staged!.HasKeyMap, null, cancellationToken).ConfigureAwait(false);
-                    }
 
                     settings.Progress?.Report(new RestoreProgress(
                         "apply", table.Name, table.Report.Inserted + table.Report.Updated, 0, _tables.Count(t => t.Completed), _tables.Count(t => t.Staged is not null && !t.Failed)));

@@ -205,6 +205,12 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>Creates the journal table if absent (in its own transaction) and returns the checkpoints recorded for <paramref name="fingerprint"/>.</summary>
     Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken);
 
+    /// <summary>The current transaction's ID, which <see cref="IsCommittedAsync"/> can ask about from another session later.</summary>
+    Task<long> TransactionIdAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether transaction <paramref name="transactionId"/> committed: true, false (rolled back), or null when the database cannot tell any more (or it is still running).</summary>
+    Task<bool?> IsCommittedAsync(long transactionId, CancellationToken cancellationToken);
+
     /// <summary>Records a table's checkpoint in the current transaction.</summary>
     Task RecordJournalAsync(TableName journal, string fingerprint, TableName table, string entry, CancellationToken cancellationToken);
 

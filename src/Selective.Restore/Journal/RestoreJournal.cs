@@ -20,11 +20,14 @@ internal abstract class RestoreJournal
     /// <summary>Where the journal is, for reports.</summary>
     public abstract string Location { get; }
 
-    /// <summary>True when <see cref="RecordAsync"/> runs inside the table's transaction (before its commit), false when after it.</summary>
-    public abstract bool RecordsInTransaction { get; }
+    /// <summary>Undo parts whose table's commit cannot be told any more (an unconfirmed checkpoint the database has forgotten).</summary>
+    public IReadOnlyCollection<string> UncertainUndoParts { get; protected init; } = [];
 
-    /// <summary>Records a committed (or, in transaction, committing) table.</summary>
-    public abstract Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, CancellationToken cancellationToken);
+    /// <summary>Records a table's checkpoint inside its transaction, just before the commit.</summary>
+    public abstract Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, long transactionId, CancellationToken cancellationToken);
+
+    /// <summary>After the commit (a journal outside the database confirms the checkpoint).</summary>
+    public virtual Task ConfirmAsync(long transactionId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>One checkpoint as a JSON object.</summary>
     protected static string Entry(TableReport report, bool hasKeyMap, string? undoPart)
@@ -81,9 +84,10 @@ internal abstract class RestoreJournal
 }
 
 /// <summary>
-/// A local journal file (JSON lines): a header naming the run it belongs to, then one line per committed table. The line
-/// is written just after the commit: a kill between the two leaves the table unlisted, and the re-run applies it again
-/// (which changes nothing, as the restore is idempotent).
+/// A local journal file (JSON lines): a header naming the run it belongs to, then per table a checkpoint written (and
+/// flushed to disk) just before the commit, carrying the transaction's ID, and a confirmation after it. A checkpoint a
+/// kill left unconfirmed is settled by asking the database whether that transaction committed, so the journal is exact
+/// whenever the run is killed.
 /// </summary>
 internal sealed class FileJournal : RestoreJournal
 {
@@ -96,11 +100,10 @@ internal sealed class FileJournal : RestoreJournal
 
     public override string Location => _path;
 
-    public override bool RecordsInTransaction => false;
 
     /// <summary>Opens the journal, creating it; one written for a different run (dump, target or options) is refused.</summary>
     /// <exception cref="InvalidOperationException">The journal belongs to another run, or is not a journal.</exception>
-    public static async Task<FileJournal> OpenAsync(string path, string fingerprint, CancellationToken cancellationToken)
+    public static async Task<FileJournal> OpenAsync(string path, string fingerprint, Func<long, CancellationToken, Task<bool?>> committed, CancellationToken cancellationToken)
     {
         var full = System.IO.Path.GetFullPath(path);
         var completed = new Dictionary<TableName, JournalEntry>();
@@ -130,23 +133,66 @@ internal sealed class FileJournal : RestoreJournal
                 $"the journal {full} was written by a different restore (another dump, target, table selection, policy or identity keys); resume with the same options, or use a new journal file");
         }
 
+        var pending = new Dictionary<long, JournalEntry>();
+        var confirmed = new HashSet<long>();
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            if (TryReadEntry(line, out var entry))
+            // A kill while appending leaves a cut last line: ignored (for a checkpoint, its commit never happened).
+            if (TryParse(line, out var json) && json.TryGetProperty("transaction", out var id))
             {
-                completed[entry.Report.Name] = entry;
+                if (json.TryGetProperty("confirmed", out _))
+                {
+                    confirmed.Add(id.GetInt64());
+                }
+                else if (TryReadEntry(line, out var entry))
+                {
+                    pending[id.GetInt64()] = entry;
+                }
             }
         }
 
-        return new FileJournal(full, completed);
+        var uncertain = new List<string>();
+        foreach (var (id, entry) in pending)
+        {
+            var done = confirmed.Contains(id) ? true : await committed(id, cancellationToken).ConfigureAwait(false);
+            if (done == true)
+            {
+                completed[entry.Report.Name] = entry;
+            }
+            else if (done is null && entry.UndoPart is { } part)
+            {
+                uncertain.Add(part);
+            }
+        }
+
+        return new FileJournal(full, completed) { UncertainUndoParts = uncertain };
     }
 
-    /// <summary>Records a committed table (flushed to disk before returning).</summary>
-    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, CancellationToken cancellationToken)
+    /// <summary>Records a table's checkpoint (flushed to disk before returning), before its commit.</summary>
+    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, long transactionId, CancellationToken cancellationToken)
     {
         var entry = Entry(report, hasKeyMap, undoPart);
-        return AppendAsync(_path, writer => writer.WriteRawValue(entry, skipInputValidation: true), cancellationToken);
+        return AppendAsync(_path, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("transaction", transactionId);
+            foreach (var property in JsonDocument.Parse(entry).RootElement.EnumerateObject())
+            {
+                property.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }, cancellationToken);
     }
+
+    public override Task ConfirmAsync(long transactionId, CancellationToken cancellationToken) =>
+        AppendAsync(_path, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("transaction", transactionId);
+            writer.WriteBoolean("confirmed", true);
+            writer.WriteEndObject();
+        }, cancellationToken);
 
     private static async Task AppendAsync(string path, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {

@@ -26,8 +26,6 @@ internal sealed class TargetJournal : RestoreJournal
 
     public override string Location => $"table {_table} in {_target.Description}";
 
-    public override bool RecordsInTransaction => true;
-
     public static async Task<TargetJournal> OpenAsync(IRestoreTarget target, TableName table, string fingerprint, CancellationToken cancellationToken)
     {
         var completed = new Dictionary<TableName, JournalEntry>();
@@ -42,6 +40,6 @@ internal sealed class TargetJournal : RestoreJournal
         return new TargetJournal(target, table, fingerprint, completed);
     }
 
-    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, CancellationToken cancellationToken) =>
+    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, long transactionId, CancellationToken cancellationToken) =>
         _target.RecordJournalAsync(_table, _fingerprint, report.Name, Entry(report, hasKeyMap, undoPart), cancellationToken);
 }

@@ -44,16 +44,16 @@ internal sealed class UndoLog
     }
 
     /// <summary>
-    /// Decides the pending parts: those <paramref name="committed"/> names (a journal written in the same transaction as
-    /// the table) join the script, the others are deleted; with no such knowledge (null) they are set aside as
-    /// <c>.interrupted</c> and returned, for the report to mention.
+    /// Decides the pending parts: those <paramref name="committed"/> names (a journal's checkpoints) join the script, the
+    /// others are deleted; with no such knowledge (no journal: null) or for <paramref name="uncertain"/> ones they are set
+    /// aside as <c>.interrupted</c> and returned, for the report to mention.
     /// </summary>
-    public IReadOnlyList<string> ResolvePending(ISet<string>? committed)
+    public IReadOnlyList<string> ResolvePending(ISet<string>? committed, IReadOnlyCollection<string> uncertain)
     {
         var interrupted = new List<string>();
         foreach (var file in Pending)
         {
-            if (committed is null)
+            if (committed is null || uncertain.Contains(Path.GetFileName(file), StringComparer.Ordinal))
             {
                 var aside = Path.ChangeExtension(file, ".interrupted");
                 File.Move(file, aside, overwrite: true);
