@@ -154,9 +154,11 @@ public sealed class BackupVerifierTests
         await using var db = await Scenario.CreateAsync("""
             CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'c');
             CREATE TABLE d (id int PRIMARY KEY, v text); INSERT INTO d VALUES (1, 'a');
+            CREATE TABLE e (id int PRIMARY KEY, v text); INSERT INTO e VALUES (1, 'a');
             """);
         using var dir = new TempDirectory();
-        var dump = dir.Write("dump.sql", "SET client_encoding = 'UTF8';\n\nCOPY public.t (id, v) FROM stdin;\n1\ta\n\\N\tb\n2\tc\n\\.\n\nCOPY public.d (id, v) FROM stdin;\n1\ta\n1\tb\n\\.\n");
+        var dump = dir.Write("dump.sql", "SET client_encoding = 'UTF8';\n\nCOPY public.t (id, v) FROM stdin;\n1\ta\n\\N\tb\n2\tc\n\\.\n\nCOPY public.d (id, v) FROM stdin;\n1\ta\n1\tb\n\\.\n\n" +
+            "COPY public.e (id, v) FROM stdin;\n1\ta\n5\tx\n6\ty\n5\tz\n\\.\n");
 
         var report = await VerifyAsync(dump, db.ConnectionString);
 
@@ -167,6 +169,9 @@ public sealed class BackupVerifierTests
         d.Compared.ShouldBeFalse();
         d.DumpRows.ShouldBe(2);
         d.Errors.ShouldHaveSingleItem().ShouldContain("more than one row with key (id=1)");
+        var e = Table(report, "e");
+        (e.Compared, e.DumpRows).ShouldBe((false, 4L));
+        e.Errors.ShouldHaveSingleItem().ShouldContain("more than one row with key (id=5)"); // a duplicate among rows missing live
         Problems(report).ShouldBe([(VerifyProblem.NullKeyRows, "t")]);
         report.Completed.ShouldBeFalse("a table that cannot be compared leaves the check incomplete");
     }
