@@ -23,6 +23,7 @@ internal static class CliApp
             SplitCommand.Create(output),
             RestoreCommands.CreatePlan(output, error),
             RestoreCommands.CreateApply(output, error),
+            VerifyCommand.Create(output, error),
         };
 
         var parse = root.Parse(args);

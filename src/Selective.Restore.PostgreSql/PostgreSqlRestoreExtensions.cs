@@ -14,4 +14,16 @@ public static class PostgreSqlRestoreExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         return builder.WithTarget(() => new PostgreSqlTarget(connectionString));
     }
+
+    /// <summary>
+    /// Checks the backup against the PostgreSQL database at <paramref name="connectionString"/> (an Npgsql connection
+    /// string). Needs only SELECT on the tables and sequences and TEMP on the database; nothing live is written.
+    /// The connection string is never logged or reported.
+    /// </summary>
+    public static Verify.VerifyBuilder ToPostgreSql(this Verify.VerifyBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.WithTarget(() => new PostgreSqlTarget(connectionString));
+    }
 }

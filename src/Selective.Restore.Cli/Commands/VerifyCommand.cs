@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Selective.Restore.PostgreSql;
+using Selective.Restore.Verify;
+
+namespace Selective.Restore.Cli.Commands;
+
+/// <summary>
+/// <c>selective-restore verify DUMP --target CONNECTION</c>: checks a backup against the live database (rows per table
+/// by key, key ranges, sequences, tables on one side only). The summary goes to stdout; <c>--json FILE</c> writes the report.
+/// Exit codes: 0 checked and no gated problem, 1 could not check (bad dump, unusable target, a table that cannot be
+/// compared), 2 usage error, 3 a problem named in <c>--fail-on</c> was found.
+/// </summary>
+internal static class VerifyCommand
+{
+    /// <summary>Exit code when the check ran and found a problem the user gated on with <c>--fail-on</c>.</summary>
+    public const int GateTripped = 3;
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var common = new CommonOptions();
+        var target = new Option<string>("--target")
+        {
+            Description = "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=readonly\"). Needs only SELECT and TEMP. Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
+            Required = true,
+            HelpName = "CONNECTION",
+        };
+        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to FILE: {\"problems\": [{\"kind\", ...}], \"tables\": [{\"schema\", \"table\", \"dumpRows\", \"liveRows\", \"missing\", ...}], \"sequences\": [...], ...}.", HelpName = "FILE" };
+        var failOn = new Option<string[]>("--fail-on")
+        {
+            Description = "Exit with 3 when any of these problems is found (comma-separated or repeated; 'all' for every kind): " +
+                          string.Join(", ", VerifyProblems.All.Select(VerifyProblems.Name)) + ". Without it problems are reported and the exit code is 0.",
+            HelpName = "KIND[,KIND...]|all",
+        };
+        failOn.Validators.Add(result =>
+        {
+            if (result.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value.Replace(',', ' '))))
+            {
+                result.AddError("--fail-on: name at least one problem kind, or all.");
+            }
+
+            foreach (var token in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                if (!string.Equals(token, "all", StringComparison.OrdinalIgnoreCase) && !VerifyProblems.TryParse(token, out _))
+                {
+                    result.AddError($"--fail-on: unknown problem '{token}'; use all or {string.Join(", ", VerifyProblems.All.Select(VerifyProblems.Name))}.");
+                }
+            }
+        });
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log progress to stderr." };
+        var skipUnknown = new Option<bool>("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
+        var command = new Command(
+            "verify",
+            "Check a backup against the live database before trusting it: per table dump vs live rows by key (missing, live-only, conflicting), " +
+            "key ranges on both sides, live-only rows inside the dump's key range (reused IDs or a backup missing rows), sequences behind the dump or " +
+            "behind their column's max, and tables present on one side only. Read-only (needs SELECT and TEMP). " +
+            "Exit codes: 0 checked, no gated problem; 1 could not check; 2 usage error; 3 a problem named in --fail-on was found.");
+        common.AddTo(command);
+        command.Add(target);
+        command.Add(json);
+        command.Add(failOn);
+        command.Add(skipUnknown);
+        command.Add(verbose);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
+            var logger = new TextWriterLogger(error, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+            var builder = BackupVerification.FromDump(dumpPath)
+                .ToPostgreSql(parse.GetRequiredValue(target))
+                .IncludeTables(parse.GetValue(common.Tables) ?? [])
+                .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
+                .SkipUnknownColumns(parse.GetValue(skipUnknown))
+                .FailOn([.. ParseKinds(parse.GetValue(failOn) ?? [])])
+                .WithLogger(logger);
+            var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                await File.WriteAllTextAsync(jsonPath, report.ToJson() + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
+            }
+
+            return !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
+        });
+        return command;
+    }
+
+    private static IEnumerable<VerifyProblem> ParseKinds(string[] values)
+    {
+        foreach (var token in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (string.Equals(token, "all", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var kind in VerifyProblems.All)
+                {
+                    yield return kind;
+                }
+            }
+            else if (VerifyProblems.TryParse(token, out var kind))
+            {
+                yield return kind;
+            }
+        }
+    }
+}

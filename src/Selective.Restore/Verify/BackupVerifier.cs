@@ -1,0 +1,471 @@
+using System.Diagnostics;
+using System.Globalization;
+using Selective.Restore.Apply;
+using Selective.Restore.Dump;
+using Selective.Restore.Schema;
+
+namespace Selective.Restore.Verify;
+
+/// <summary>
+/// Checks a backup against the live database before anyone trusts it: stages the selected dump tables on the
+/// server (one streaming pass, as a plan does), then — in one read-only transaction, so every table is compared
+/// against the same snapshot — compares each with its live table by key, compares the dump's sequence values
+/// with the live sequences, and lists the tables present on one side only. Nothing live is written.
+/// </summary>
+public sealed class BackupVerifier
+{
+    private readonly VerifySettings _settings;
+
+    internal BackupVerifier(VerifySettings settings) => _settings = settings;
+
+    /// <summary>
+    /// Runs the check. Problems, tables that cannot be compared and a malformed dump are in the report; only
+    /// cancellation and unexpected failures (e.g. the database cannot be reached) throw.
+    /// </summary>
+    public async Task<VerifyReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var target = _settings.TargetFactory();
+        await using (target.ConfigureAwait(false))
+        {
+            var report = new VerifyReport(_settings.DumpPath, target.Description, _settings.FailOn, DateTimeOffset.UtcNow);
+            VerifyLog.Starting(_settings.Logger, _settings.DumpPath, target.Description);
+            try
+            {
+                await new Run(_settings, target, report).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                report.Duration = clock.Elapsed;
+            }
+
+            return report;
+        }
+    }
+
+    /// <summary>One run's state.</summary>
+    private sealed class Run(VerifySettings settings, IVerifyTarget target, VerifyReport report)
+    {
+        private readonly List<TableState> _tables = []; // dump order
+        private readonly Dictionary<TableName, TableState> _byName = [];
+        private readonly List<VerifyFinding> _sequenceFindings = [];
+
+        public async Task ExecuteAsync(CancellationToken cancellationToken)
+        {
+            await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+
+            // 1. Stage every selected table (one pass over the dump); temp tables cannot be created in a read-only transaction.
+            IReadOnlyList<SequenceValue> sequences;
+            try
+            {
+                sequences = await StageAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DumpFormatException ex)
+            {
+                VerifyLog.RunFailed(settings.Logger, ex.Message);
+                report.Errors.Add(ex.Message);
+                Finish();
+                return;
+            }
+
+            // 2. Compare in one read-only transaction: one snapshot for every table, and proof nothing live is written.
+            await target.BeginAsync(readOnly: true, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                foreach (var table in _tables.Where(t => t is { Failed: false, Staged: not null }))
+                {
+                    await CompareAsync(table, cancellationToken).ConfigureAwait(false);
+                }
+
+                await FindLiveOnlyTablesAsync(cancellationToken).ConfigureAwait(false);
+                await CompareSequencesAsync(sequences, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await RollbackQuietlyAsync().ConfigureAwait(false);
+            }
+
+            Finish();
+        }
+
+        private void Finish()
+        {
+            foreach (var table in _tables)
+            {
+                report.Tables.Add(table.Report);
+            }
+
+            foreach (var table in _tables)
+            {
+                AddTableFindings(table.Report);
+            }
+
+            foreach (var name in report.TablesOnlyInLive)
+            {
+                Add(VerifyProblem.TableOnlyInLive, name, $"live table {name} has no data in the dump");
+            }
+
+            foreach (var finding in _sequenceFindings)
+            {
+                report.Problems.Add(finding);
+                VerifyLog.Problem(settings.Logger, VerifyProblems.Name(finding.Kind), finding.Message);
+            }
+        }
+
+        // ------------------------------------------------------------ staging
+
+        private async Task<IReadOnlyList<SequenceValue>> StageAsync(CancellationToken cancellationToken)
+        {
+            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = settings.Filter });
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
+                {
+                    if (!_byName.TryGetValue(dump.Name, out var state))
+                    {
+                        state = new TableState(dump.Name, _tables.Count + 1);
+                        _tables.Add(state);
+                        _byName.Add(dump.Name, state);
+                    }
+
+                    var clock = Stopwatch.StartNew();
+                    try
+                    {
+                        if (state.Failed || !state.Report.InLive)
+                        {
+                            state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+
+                        if (state.Live is null)
+                        {
+                            state.Live = await target.ReadTableAsync(dump.Name, cancellationToken).ConfigureAwait(false);
+                            if (state.Live is null)
+                            {
+                                state.Report.InLive = false;
+                                state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+                                continue;
+                            }
+                        }
+
+                        var mapping = Map(state, dump);
+                        if (state.Staged is null)
+                        {
+                            state.Staged = await target.StageAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            state.Staged.DumpRows += await target.StageMoreAsync(state.Staged, dump, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        state.Report.DumpRows = state.Staged.DumpRows;
+                        VerifyLog.Staged(settings.Logger, dump.Name, dump.RowsRead);
+                    }
+                    catch (Exception ex) when (IsTableFailure(ex))
+                    {
+                        // Read past the rest first: when the dump itself is malformed, that (not the staging symptom) is the error.
+                        state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+                        Fail(state, ex);
+                    }
+                    finally
+                    {
+                        state.Report.Duration += clock.Elapsed;
+                    }
+                }
+
+                foreach (var notice in reader.Notices)
+                {
+                    report.Warnings.Add(notice);
+                    VerifyLog.Warning(settings.Logger, notice);
+                }
+
+                return [.. reader.Sequences];
+            }
+        }
+
+        /// <summary>Maps the dump's columns onto the live table once per table; a second appearance must have the same columns.</summary>
+        private TableMapping Map(TableState state, DumpTable dump)
+        {
+            if (state.Mapping is { } existing)
+            {
+                if (!existing.DumpColumns.SequenceEqual(dump.Columns))
+                {
+                    throw new RestoreTableException($"the dump has {dump.Name} twice with different column lists");
+                }
+
+                return existing;
+            }
+
+            // Verify never inserts, so a live NOT NULL column the dump lacks is no obstacle: it is just not compared.
+            var live = state.Live!;
+            var lenient = live with { Columns = [.. live.Columns.Select(c => c with { HasDefault = true })] };
+            var mapping = ColumnMapper.Map(lenient, dump, settings.SkipUnknownColumns, message => Warn(state, message));
+            foreach (var column in live.Columns.Where(c => !mapping.Targets.Any(t => string.Equals(t?.Name, c.Name, StringComparison.Ordinal))))
+            {
+                Warn(state, $"live column {column.Name} is not in the dump; it is not compared");
+            }
+
+            state.Mapping = mapping;
+            state.Report.Key = mapping.Key;
+            return mapping;
+        }
+
+        // ------------------------------------------------------------ comparing
+
+        private async Task CompareAsync(TableState table, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var counts = await target.CompareAsync(table.Staged!, cancellationToken).ConfigureAwait(false);
+                var r = table.Report;
+                r.Compared = true;
+                r.LiveRows = counts.LiveRows;
+                r.Missing = counts.Missing;
+                r.LiveOnly = counts.LiveOnly;
+                r.LiveOnlyInDumpRange = counts.LiveOnlyInDumpRange;
+                r.Identical = counts.Identical;
+                r.Conflicting = counts.Conflicting;
+                r.NullKeys = counts.NullKeys;
+                r.DumpMinKey = counts.DumpMinKey;
+                r.DumpMaxKey = counts.DumpMaxKey;
+                r.LiveMinKey = counts.LiveMinKey;
+                r.LiveMaxKey = counts.LiveMaxKey;
+                VerifyLog.Compared(settings.Logger, table.Name, r.Missing, r.LiveOnly, r.LiveOnlyInDumpRange, r.Conflicting, r.Identical);
+            }
+            catch (Exception ex) when (IsTableFailure(ex))
+            {
+                Fail(table, ex);
+            }
+            finally
+            {
+                table.Report.Duration += clock.Elapsed;
+            }
+        }
+
+        private async Task FindLiveOnlyTablesAsync(CancellationToken cancellationToken)
+        {
+            // A leaf partition is covered when the dump has it or a partitioned table above it (--load-via-partition-root);
+            // partitioned tables hold no rows themselves and are not listed.
+            foreach (var entry in await target.ListTablesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (settings.Filter.Matches(entry.Name) && !_byName.ContainsKey(entry.Name) && !entry.Ancestors.Any(_byName.ContainsKey))
+                {
+                    report.TablesOnlyInLive.Add(entry.Name);
+                }
+            }
+        }
+
+        private async Task CompareSequencesAsync(IReadOnlyList<SequenceValue> values, CancellationToken cancellationToken)
+        {
+            // The last setval of a sequence is the one a restore would leave.
+            var latest = new Dictionary<TableName, SequenceValue>();
+            var order = new List<TableName>();
+            foreach (var value in values)
+            {
+                if (latest.TryAdd(value.Sequence, value))
+                {
+                    order.Add(value.Sequence);
+                }
+                else
+                {
+                    latest[value.Sequence] = value;
+                }
+            }
+
+            foreach (var name in order)
+            {
+                var value = latest[name];
+                var live = await target.ReadSequenceAsync(name, cancellationToken).ConfigureAwait(false);
+                var selected = settings.Filter.IsAll || settings.Filter.Matches(name) ||
+                               (live?.Columns.Any(c => settings.Filter.Matches(c.Table)) ?? false);
+                if (!selected)
+                {
+                    continue;
+                }
+
+                var s = new VerifySequenceReport(value);
+                report.Sequences.Add(s);
+                if (live is null)
+                {
+                    _sequenceFindings.Add(Finding(VerifyProblem.SequenceOnlyInDump, name, $"the dump sets sequence {name} to {value.Value}, which the live database does not have"));
+                    continue;
+                }
+
+                s.InLive = true;
+                await CompareSequenceAsync(s, value, live, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task CompareSequenceAsync(VerifySequenceReport s, SequenceValue value, LiveSequence live, CancellationToken cancellationToken)
+        {
+            var reasons = new List<string>();
+            if (!live.Readable)
+            {
+                Warn($"sequence {live.Name} cannot be read (no SELECT or USAGE privilege); it is not compared");
+            }
+            else
+            {
+                s.LiveValue = live.LastValue;
+                s.LiveIsCalled = live.IsCalled;
+                var dumpHighest = value.IsCalled ? value.Value : value.Value - live.Increment;
+                var liveHighest = live.HighestHandedOut;
+                if (live.Increment > 0 ? liveHighest < dumpHighest : liveHighest > dumpHighest)
+                {
+                    reasons.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"it has handed out up to {liveHighest} but the dump has {dumpHighest} (reset since the backup, or the live database is older than it)"));
+                }
+            }
+
+            foreach (var column in live.Columns)
+            {
+                long? max = null;
+                if (!column.Readable)
+                {
+                    Warn($"column {column.Table}.{column.Column} cannot be read; its largest value is not compared with sequence {live.Name}");
+                }
+                else
+                {
+                    try
+                    {
+                        max = await target.MaxValueAsync(column.Table, column.Column, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (IsTableFailure(ex))
+                    {
+                        Warn($"the largest value of {column.Table}.{column.Column} could not be read: {Describe(ex)}");
+                    }
+                }
+
+                s.Columns.Add(new VerifySequenceColumn(column.Table, column.Column, max));
+
+                // Descending sequences hand out ever smaller values; only the dump's value is compared for them.
+                if (live.Readable && live.Increment > 0 && max > live.HighestHandedOut)
+                {
+                    reasons.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{column.Table}.{column.Column} already holds {max}, above the {live.HighestHandedOut} it has handed out, so nextval would hand out IDs that exist"));
+                }
+            }
+
+            if (reasons.Count > 0)
+            {
+                s.Behind = true;
+                _sequenceFindings.Add(Finding(VerifyProblem.SequenceBehind, live.Name, $"sequence {live.Name} is behind: {string.Join("; ", reasons)}"));
+            }
+        }
+
+        // ------------------------------------------------------------ findings
+
+        private void AddTableFindings(VerifyTableReport t)
+        {
+            if (!t.InLive)
+            {
+                Add(VerifyProblem.TableOnlyInDump, t.Name, string.Create(CultureInfo.InvariantCulture, $"dump table {t.Name} ({t.DumpRows} rows) has no live table"));
+                return;
+            }
+
+            if (!t.Compared)
+            {
+                return;
+            }
+
+            var range = t.DumpMinKey is null ? string.Empty : $" [{t.DumpMinKey} .. {t.DumpMaxKey}]";
+            if (t.Missing > 0)
+            {
+                Add(VerifyProblem.MissingRows, t.Name, string.Create(CultureInfo.InvariantCulture, $"{t.Name}: {t.Missing} of {t.DumpRows} dump rows are not in the live table"));
+            }
+
+            if (t.LiveOnly > 0)
+            {
+                Add(VerifyProblem.LiveOnlyRows, t.Name, string.Create(CultureInfo.InvariantCulture, $"{t.Name}: {t.LiveOnly} of {t.LiveRows} live rows are not in the dump"));
+            }
+
+            if (t.LiveOnlyInDumpRange > 0)
+            {
+                Add(VerifyProblem.LiveOnlyInDumpRange, t.Name, string.Create(CultureInfo.InvariantCulture,
+                    $"{t.Name}: {t.LiveOnlyInDumpRange} live rows not in the dump have keys inside the key range of the dump{range} (reused IDs, or rows the backup lacks)"));
+            }
+
+            if (t.Conflicting > 0)
+            {
+                Add(VerifyProblem.ConflictingRows, t.Name, string.Create(CultureInfo.InvariantCulture, $"{t.Name}: {t.Conflicting} rows have the same key in dump and live but different values"));
+            }
+
+            if (t.NullKeys > 0)
+            {
+                Add(VerifyProblem.NullKeyRows, t.Name, string.Create(CultureInfo.InvariantCulture,
+                    $"{t.Name}: {t.NullKeys} dump rows have NULL in key column(s) {string.Join(", ", t.Key)} and match nothing"));
+            }
+        }
+
+        private void Add(VerifyProblem kind, TableName name, string message)
+        {
+            var finding = Finding(kind, name, message);
+            report.Problems.Add(finding);
+            VerifyLog.Problem(settings.Logger, VerifyProblems.Name(kind), message);
+        }
+
+        private VerifyFinding Finding(VerifyProblem kind, TableName name, string message) => new(kind, name, message, settings.FailOn.Contains(kind));
+
+        // ------------------------------------------------------------ helpers
+
+        private async Task RollbackQuietlyAsync()
+        {
+            try
+            {
+                await target.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (target.IsTransient(ex) || ex is InvalidOperationException)
+            {
+                // The connection is gone; the server rolled back for us.
+            }
+        }
+
+        private bool IsTableFailure(Exception ex) =>
+            ex is not (OperationCanceledException or DumpFormatException) && (ex is RestoreTableException || !target.IsTransient(ex));
+
+        private void Fail(TableState table, Exception ex)
+        {
+            table.Failed = true;
+            var message = Describe(ex);
+            table.Report.Errors.Add(message);
+            VerifyLog.TableFailed(settings.Logger, table.Name, message);
+        }
+
+        private void Warn(TableState table, string message)
+        {
+            if (!table.Report.Warnings.Contains(message))
+            {
+                table.Report.Warnings.Add(message);
+                VerifyLog.TableWarning(settings.Logger, table.Name, message);
+            }
+        }
+
+        private void Warn(string message)
+        {
+            if (!report.Warnings.Contains(message))
+            {
+                report.Warnings.Add(message);
+                VerifyLog.Warning(settings.Logger, message);
+            }
+        }
+
+        private string Describe(Exception ex) => ex is RestoreTableException ? ex.Message : target.Describe(ex);
+    }
+
+    private sealed class TableState(TableName name, int ordinal)
+    {
+        public TableName Name { get; } = name;
+
+        public int Ordinal { get; } = ordinal;
+
+        public VerifyTableReport Report { get; } = new(name);
+
+        public LiveTable? Live { get; set; }
+
+        public TableMapping? Mapping { get; set; }
+
+        public StagedTable? Staged { get; set; }
+
+        public bool Failed { get; set; }
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Selective.Restore.Filtering;
+
+namespace Selective.Restore.Verify;
+
+/// <summary>
+/// The entry point of the backup check:
+/// <c>BackupVerification.FromDump("backup.sql.gz").ToPostgreSql(cs).FailOn(VerifyProblem.LiveOnlyInDumpRange).Build().RunAsync()</c>.
+/// </summary>
+public static class BackupVerification
+{
+    /// <summary>Starts configuring a check of a dump file (or <c>-Fd</c> directory) against a live database.</summary>
+    public static VerifyBuilder FromDump(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return new VerifyBuilder(path);
+    }
+}
+
+/// <summary>
+/// Configures a backup check. Defaults: all tables, no logging, and no problem fails the check
+/// (<see cref="VerifyReport.GateTripped"/> stays false until <see cref="FailOn"/> names some).
+/// </summary>
+public sealed class VerifyBuilder
+{
+    private readonly List<string> _include = [];
+    private readonly List<string> _exclude = [];
+    private readonly HashSet<VerifyProblem> _failOn = [];
+    private ILogger _logger = NullLogger.Instance;
+    private bool _skipUnknownColumns;
+    private Func<IVerifyTarget>? _target;
+
+    internal VerifyBuilder(string dumpPath) => DumpPath = dumpPath;
+
+    internal string DumpPath { get; }
+
+    /// <summary>Check only tables matching these patterns (pg_dump <c>-t</c> style, see <see cref="TableFilter"/>), on both sides.</summary>
+    public VerifyBuilder IncludeTables(params string[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(patterns);
+        _include.AddRange(patterns);
+        return this;
+    }
+
+    /// <summary>Leave out tables matching these patterns (wins over <see cref="IncludeTables"/>).</summary>
+    public VerifyBuilder ExcludeTables(params string[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(patterns);
+        _exclude.AddRange(patterns);
+        return this;
+    }
+
+    /// <summary>Ignore (with a warning) dump columns the live table does not have, instead of failing the table.</summary>
+    public VerifyBuilder SkipUnknownColumns(bool skip = true)
+    {
+        _skipUnknownColumns = skip;
+        return this;
+    }
+
+    /// <summary>Logs progress and problems (never credentials).</summary>
+    public VerifyBuilder WithLogger(ILogger logger)
+    {
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        return this;
+    }
+
+    /// <summary>
+    /// Problems that trip the gate (<see cref="VerifyReport.GateTripped"/>); calls add up. Every problem is reported
+    /// either way. Pass <see cref="VerifyProblems.All"/> to gate on everything.
+    /// </summary>
+    public VerifyBuilder FailOn(params VerifyProblem[] problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        foreach (var problem in problems)
+        {
+            if (!Enum.IsDefined(problem))
+            {
+                throw new ArgumentOutOfRangeException(nameof(problems), problem, "Unknown problem kind.");
+            }
+
+            _failOn.Add(problem);
+        }
+
+        return this;
+    }
+
+    /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
+    internal VerifyBuilder WithTarget(Func<IVerifyTarget> target)
+    {
+        _target = target;
+        return this;
+    }
+
+    /// <summary>Validates the configuration and returns the verifier.</summary>
+    /// <exception cref="InvalidOperationException">No target, or the dump does not exist.</exception>
+    /// <exception cref="ArgumentException">A table pattern is malformed.</exception>
+    public BackupVerifier Build()
+    {
+        if (_target is null)
+        {
+            throw new InvalidOperationException("No target database: call a target's extension, e.g. .ToPostgreSql(connectionString).");
+        }
+
+        if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
+        {
+            throw new InvalidOperationException($"{DumpPath}: no such dump file or archive directory.");
+        }
+
+        return new BackupVerifier(new VerifySettings(
+            DumpPath,
+            TableFilter.Create(_include, _exclude),
+            [.. VerifyProblems.All.Where(_failOn.Contains)],
+            _logger,
+            _skipUnknownColumns,
+            _target));
+    }
+}
+
+/// <summary>Everything <see cref="VerifyBuilder.Build"/> validated.</summary>
+internal sealed record VerifySettings(
+    string DumpPath,
+    TableFilter Filter,
+    IReadOnlyList<VerifyProblem> FailOn,
+    ILogger Logger,
+    bool SkipUnknownColumns,
+    Func<IVerifyTarget> TargetFactory);
