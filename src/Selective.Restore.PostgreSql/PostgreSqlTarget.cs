@@ -180,9 +180,18 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
         catch
         {
-            // Cancel rather than dispose: disposing would complete the COPY with half the table.
-            await copy.CancelAsync().ConfigureAwait(false);
-            await copy.DisposeAsync().ConfigureAwait(false);
+            // Cancel rather than dispose: disposing would complete the COPY with half the table. If the COPY is already
+            // over, cancelling fails too: that must not hide the error that stopped it.
+            try
+            {
+                await copy.CancelAsync().ConfigureAwait(false);
+                await copy.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception cancel) when (cancel is NpgsqlException or InvalidOperationException or IOException)
+            {
+                // Nothing to add: the staging table is dropped with the run, and the original error is rethrown below.
+            }
+
             throw;
         }
 
