@@ -280,28 +280,27 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var differs = Differs(mapping, "s");
 
         // Rows that need no write (identical) never reach the delta, except held ones: a row equal to live but under a
-        // parent that is a different entity (or cannot be told) is not the same row, and its own children must be held too. With an identity key, a row whose key is live is
-        // the same entity only if every identity column is non-NULL on both sides and equal: NULL never proves identity.
-        string missingClass = "'m'", matchedClass = "'c'", identityJoin = string.Empty;
+        // parent that is a different entity (or cannot be told) is not the same row, and its own children must be held too.
+        // With an identity key, a row whose key is live is the same entity only if every identity column is non-NULL on
+        // both sides and equal: NULL never proves identity.
+        string matchedClass = "'c'", relocate = string.Empty;
         if (identity is { Count: > 0 })
         {
             var id = identity.Select(c => (Stage: StageColumn(mapping, c), Live: PgSql.Quote(c))).ToList();
             var dumpNull = string.Join(" OR ", id.Select(c => $"s.{c.Stage} IS NULL"));
             var liveNull = string.Join(" OR ", id.Select(c => $"l.{c.Live} IS NULL"));
             var same = string.Join(" AND ", id.Select(c => $"s.{c.Stage} = l.{c.Live}"));
+            matchedClass = $"CASE WHEN {dumpNull} OR {liveNull} THEN 'u' WHEN NOT ({same}) THEN 'k' ELSE 'c' END";
 
-            // How many live rows carry the dump row's identity: one means the entity is live (perhaps under another key).
-            identityJoin = $"""
-                LEFT JOIN (SELECT {string.Join(", ", id.Select(c => c.Live))}, count(*) AS sr_count
-                           FROM {live} WHERE {string.Join(" AND ", id.Select(c => $"{c.Live} IS NOT NULL"))}
-                           GROUP BY {string.Join(", ", id.Select(c => c.Live))}) li
-                       ON {string.Join(" AND ", id.Select(c => $"li.{c.Live} = s.{c.Stage}"))}
-                """;
-            missingClass = $"CASE WHEN li.sr_count = 1 THEN 'o' WHEN li.sr_count > 1 THEN 'u' ELSE 'm' END";
-            matchedClass = $"""
-                CASE WHEN {dumpNull} OR {liveNull} THEN 'u'
-                     WHEN NOT ({same}) THEN CASE WHEN li.sr_count = 1 THEN 'o' WHEN li.sr_count > 1 THEN 'u' ELSE 'k' END
-                     ELSE 'c' END
+            // Then, for the few missing and colliding rows only: is their entity live under another key (one row: relocated)
+            // or ambiguous (several rows: undetermined)? Looked up by identity, not by grouping the whole live table.
+            var candidates = $"d.sr_class IN ('m', 'k') AND {string.Join(" AND ", id.Select(c => $"d.{c.Stage} IS NOT NULL"))}";
+            relocate = $"""
+                UPDATE pg_temp.{staged.DeltaName} d SET sr_class = CASE WHEN li.sr_count = 1 THEN 'o' ELSE 'u' END
+                FROM (SELECT {string.Join(", ", id.Select(c => "l." + c.Live))}, count(*) AS sr_count FROM {live} l
+                      WHERE ({string.Join(", ", id.Select(c => "l." + c.Live))}) IN (SELECT {string.Join(", ", id.Select(c => "d." + c.Stage))} FROM pg_temp.{staged.DeltaName} d WHERE {candidates})
+                      GROUP BY {string.Join(", ", id.Select(c => "l." + c.Live))}) li
+                WHERE {candidates} AND {string.Join(" AND ", id.Select(c => $"li.{c.Live} = d.{c.Stage}"))};
                 """;
         }
 
@@ -310,10 +309,11 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             DELETE FROM pg_temp.{staged.Decide};
             INSERT INTO pg_temp.{staged.DeltaName}
             SELECT row_number() OVER (),
-                   CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN {missingClass} ELSE {matchedClass} END,
+                   CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN 'm' ELSE {matchedClass} END,
                    l.{firstKey} IS NOT NULL, s.*
-            FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}{(identityJoin.Length > 0 ? "\n" + identityJoin : string.Empty)}
+            FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}
             WHERE {nullKey} OR l.{firstKey} IS NULL OR {differs} OR s.sr_hold;
+            {relocate}
             SELECT count(*) FILTER (WHERE sr_class = 'm'), count(*) FILTER (WHERE sr_class = 'c'), count(*) FILTER (WHERE sr_class = 'n'),
                    count(*) FILTER (WHERE sr_class = 'k'), count(*) FILTER (WHERE sr_class = 'u'), count(*) FILTER (WHERE sr_class = 'o'),
                    count(*) FILTER (WHERE sr_class = 'h'), count(*), count(*) FILTER (WHERE sr_live)
