@@ -6,7 +6,8 @@ namespace Selective.Restore.Cli;
 
 /// <summary>
 /// The <c>selective-restore</c> command line. Exit codes are a contract: 0 success, 1 bad input or a
-/// failed operation (one line on stderr naming file, table, line and byte offset), 2 usage error.
+/// failed operation (one line on stderr naming file, table, line and byte offset), 2 usage error, 3 (verify) a problem
+/// the user gated on with --fail-on was found.
 /// </summary>
 internal static class CliApp
 {
