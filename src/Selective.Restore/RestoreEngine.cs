@@ -18,7 +18,7 @@ namespace Selective.Restore;
 /// dump), orders them parents-first by foreign key, then per table — in a transaction, retried on transient
 /// failures — classifies rows against live, applies the merge policy and reseeds sequences.
 /// </summary>
-public sealed class RestoreEngine
+public sealed partial class RestoreEngine
 {
     private readonly RestoreSettings _settings;
 
@@ -49,7 +49,7 @@ public sealed class RestoreEngine
     }
 
     /// <summary>One run's state.</summary>
-    private sealed class Run(RestoreSettings settings, IRestoreTarget target, RestoreReport report)
+    private sealed partial class Run(RestoreSettings settings, IRestoreTarget target, RestoreReport report)
     {
         private readonly List<TableState> _tables = []; // dump order
         private readonly Dictionary<TableName, TableState> _byName = [];
@@ -128,99 +128,6 @@ public sealed class RestoreEngine
             }
 
             await FinishUndoAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        private async Task<bool> OpenJournalAndUndoAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                if (settings.JournalPath is { } journalPath)
-                {
-                    // An unconfirmed checkpoint (killed between it and the commit's confirmation) is settled by the database.
-                    _journal = await FileJournal.OpenAsync(
-                        journalPath,
-                        Fingerprint(),
-                        (id, token) => _pipeline.ExecuteAsync(async t => await target.IsCommittedAsync(id, t).ConfigureAwait(false), token).AsTask(),
-                        cancellationToken).ConfigureAwait(false);
-                }
-                else if (settings.JournalTable is { } journalTable)
-                {
-                    _journal = await _pipeline.ExecuteAsync(
-                        async token => await TargetJournal.OpenAsync(target, journalTable, Fingerprint(), token).ConfigureAwait(false),
-                        cancellationToken).ConfigureAwait(false);
-                }
-
-                if (_journal is not null)
-                {
-                    report.Journal = _journal.Location;
-                    foreach (var (name, entry) in _journal.Completed)
-                    {
-                        var state = new TableState(name, _tables.Count + 1, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap };
-                        state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Location})");
-                        _tables.Add(state);
-                        _byName.Add(name, state);
-                    }
-                }
-
-                if (settings.UndoPath is { } undoPath)
-                {
-                    _undo = UndoLog.Open(undoPath);
-
-                    // Parts a killed run left pending: the journal's checkpoints say which tables committed.
-                    var committed = _journal?.Completed.Values.Select(e => e.UndoPart).OfType<string>().ToHashSet(StringComparer.Ordinal);
-                    foreach (var interrupted in _undo.ResolvePending(committed, _journal?.UncertainUndoParts ?? []))
-                    {
-                        report.Warnings.Add(
-                            $"the undo part {interrupted} was left by a run killed while committing a table, and whether that commit happened can no longer be told; it is not in the undo script (run it by hand if that table's changes are there)");
-                    }
-                }
-
-                return true;
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException || (ex is not OperationCanceledException && target.IsTransient(ex)) || ex is System.Data.Common.DbException)
-            {
-                FailRun(ex is System.Data.Common.DbException ? "journal: " + target.Describe(ex) : ex.Message);
-                return false;
-            }
-        }
-
-        private async Task FinishUndoAsync(CancellationToken cancellationToken)
-        {
-            if (_undo is null)
-            {
-                return;
-            }
-
-            var header = $"""
-                -- Undo script of the selective restore of {settings.DumpPath} into {target.Description}.
-                -- Written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z. Run it with: psql -X -f {Path.GetFileName(_undo.ScriptPath)} (add your connection options).
-                -- It is one transaction: it deletes the rows the restore inserted and puts back the values it overwrote, children
-                -- before parents, and stops (undoing nothing) if any of those rows was changed or deleted since.
-                -- Sequences are not moved back: that could hand out IDs already in use.
-                """;
-            await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
-            report.UndoScript = _undo.ScriptPath;
-        }
-
-        /// <summary>What makes two runs the same restore: the dump (path, size, time), the target and every option that decides what is written.</summary>
-        private string Fingerprint()
-        {
-            var dump = Path.GetFullPath(settings.DumpPath);
-            var file = Directory.Exists(dump) ? Path.Combine(dump, "toc.dat") : dump;
-            var info = new FileInfo(file);
-            var text = string.Join('\n',
-                "dump " + dump,
-                "size " + (info.Exists ? info.Length : -1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "time " + (info.Exists ? info.LastWriteTimeUtc.Ticks : 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "target " + target.Description,
-                "tables " + settings.Filter,
-                "policy " + settings.Policy.Name,
-                "policies " + string.Join(';', settings.TablePolicies.Select(p => p.Pattern + "=" + p.Policy.Name)),
-                "identity " + string.Join(';', settings.IdentityKeys.Select(k => k.PatternText + "=" + string.Join(',', k.Columns))),
-                "collisions " + settings.Collisions,
-                "transactions " + settings.TransactionMode,
-                "skip " + settings.SkipUnknownColumns + " " + settings.SkipIncompatibleTables);
-            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         }
 
         private void FailRun(string error)
@@ -508,55 +415,6 @@ public sealed class RestoreEngine
             }
         }
 
-        /// <summary>
-        /// Applied parents whose key maps were lost (a reconnect) or never built in this process (a resumed run) are
-        /// classified again, read-only: remapped rows are live now and come back as relocated, held-back keys as held back.
-        /// </summary>
-        private async Task RebuildKeyMapsAsync(List<TableState> tables, CancellationToken cancellationToken)
-        {
-            var first = tables.Min(t => _applyOrder.IndexOf(t));
-            foreach (var parent in _applyOrder.Take(first < 0 ? _applyOrder.Count : first).Where(t => t is { NeedsRebuild: true, Failed: false, Staged: not null }))
-            {
-                await target.BeginAsync(readOnly: true, cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await ClassifyAsync(parent, cancellationToken).ConfigureAwait(false);
-                    await target.FollowSelfReferencesAsync(parent.Staged!, SelfReferences(parent), cancellationToken).ConfigureAwait(false);
-                    await target.CommitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await RollbackQuietlyAsync().ConfigureAwait(false);
-                    throw;
-                }
-
-                parent.NeedsRebuild = false;
-            }
-        }
-
-        /// <summary>
-        /// A failed table whose key map decides which rows its children may follow (an identity key, or a policy that can
-        /// remap) takes its children in this run down with it: without the map they could attach to a different entity.
-        /// </summary>
-        private void FailDependents(TableState parent)
-        {
-            if (settings.IdentityFor(parent.Name) is null && settings.PolicyFor(parent.Name).Conflicts != ConflictHandling.PerRow)
-            {
-                return;
-            }
-
-            var queue = new Queue<TableState>([parent]);
-            while (queue.TryDequeue(out var failed))
-            {
-                foreach (var child in _tables.Where(t => t is { Failed: false, Completed: false, Live: not null } && t.Live.ForeignKeys.Any(fk => fk.ReferencedTable == failed.Name)))
-                {
-                    Fail(child, new RestoreTableException(
-                        $"not restored: it references {failed.Name}, which failed, and whose identity check decides which live rows its rows may attach to"));
-                    queue.Enqueue(child);
-                }
-            }
-        }
-
         private async Task ProcessAsync(TableState table, TextWriter? undo, CancellationToken cancellationToken)
         {
             var staged = table.Staged!;
@@ -703,104 +561,6 @@ public sealed class RestoreEngine
 
             Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
         }
-
-        /// <summary>Follows the parents' key maps, then classifies (with the identity key when one is declared).</summary>
-        private async Task<Classification> ClassifyAsync(TableState table, CancellationToken cancellationToken)
-        {
-            var staged = table.Staged!;
-            table.Identity ??= ResolveIdentity(table);
-            var parents = new List<ParentReference>();
-            foreach (var fk in table.Live!.ForeignKeys)
-            {
-                if (fk.ReferencedTable != table.Name && _byName.TryGetValue(fk.ReferencedTable, out var parent) && parent.Staged is { } parentStaged &&
-                    parentStaged.Session == target.Session && ReferencesKey(fk, parentStaged.Mapping) is { } columns && columns.TrueForAll(c => IsMapped(staged.Mapping, c)))
-                {
-                    parents.Add(new ParentReference(columns, parentStaged));
-                }
-            }
-
-            var referenced = _tables.Any(t => t.Staged is not null && t.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == table.Name && ReferencesKey(fk, staged.Mapping) is not null));
-            await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
-            return await target.ClassifyAsync(staged, table.Identity.Count == 0 ? null : table.Identity, cancellationToken).ConfigureAwait(false);
-        }
-
-        private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>
-            [.. table.Live!.ForeignKeys
-                .Where(fk => fk.ReferencedTable == table.Name)
-                .Select(fk => ReferencesKey(fk, table.Staged!.Mapping))
-                .Where(columns => columns is not null && columns.TrueForAll(c => IsMapped(table.Staged!.Mapping, c)))
-                .Select(columns => (IReadOnlyList<string>)columns!)];
-
-        private async Task FollowSelfReferencesAsync(TableState table, CancellationToken cancellationToken)
-        {
-            var staged = table.Staged!;
-            var (held, nowIdentical) = await target.FollowSelfReferencesAsync(staged, SelfReferences(table), cancellationToken).ConfigureAwait(false);
-            var tableReport = table.Report;
-            tableReport.HeldBack += held;
-            tableReport.Conflicting -= nowIdentical;
-            tableReport.Identical += nowIdentical;
-            if (held > 0)
-            {
-                tableReport.SetKeys(KeyClass.HeldBack, await target.ReadKeysAsync(staged, KeyClass.HeldBack, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
-            }
-        }
-
-        private async Task ReportKeysAsync(TableState table, Classification classification, CancellationToken cancellationToken)
-        {
-            var tableReport = table.Report;
-            tableReport.KeyColumns = table.Staged!.Mapping.Key;
-            foreach (var (keyClass, count) in new[] { (KeyClass.Collision, classification.Collisions), (KeyClass.Undetermined, classification.Undetermined), (KeyClass.HeldBack, classification.HeldBack) })
-            {
-                if (count > 0)
-                {
-                    tableReport.SetKeys(keyClass, await target.ReadKeysAsync(table.Staged, keyClass, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
-                }
-            }
-        }
-
-        /// <summary>The declared identity key's columns for the table (empty when none), checked against the live table and the dump.</summary>
-        private List<string> ResolveIdentity(TableState table)
-        {
-            if (settings.IdentityFor(table.Name) is not { } identity)
-            {
-                return [];
-            }
-
-            var mapping = table.Staged!.Mapping;
-            foreach (var column in identity.Columns)
-            {
-                if (table.Live!.Find(column) is null)
-                {
-                    throw RestoreTableException.Incompatible($"identity key column {column} (declared for {identity.PatternText}) does not exist in the live table");
-                }
-
-                if (!IsMapped(mapping, column))
-                {
-                    throw RestoreTableException.Incompatible($"identity key column {column} (declared for {identity.PatternText}) has no values in the dump");
-                }
-            }
-
-            if (identity.Columns.All(mapping.Key.Contains))
-            {
-                Warn(table, $"the identity key ({string.Join(", ", identity.Columns)}) is part of the key rows are matched on, so it can never differ: it adds nothing");
-            }
-
-            return [.. identity.Columns];
-        }
-
-        /// <summary>The referencing columns in the order of the referenced table's key, or null when the foreign key references other columns.</summary>
-        private static List<string>? ReferencesKey(LiveForeignKey fk, TableMapping referenced)
-        {
-            if (fk.ReferencedColumns.Count != referenced.Key.Count || !referenced.Key.All(fk.ReferencedColumns.Contains))
-            {
-                return null;
-            }
-
-            return [.. referenced.Key.Select(k => fk.Columns[fk.ReferencedColumns.ToList().IndexOf(k)])];
-        }
-
-        private static bool IsMapped(TableMapping mapping, string column) =>
-            mapping.Targets.Any(t => string.Equals(t?.Name, column, StringComparison.Ordinal));
 
         private async Task ForEachBatchAsync(StagedTable staged, RowClass rowClass, Func<IReadOnlyList<RowPair>, CancellationToken, Task> handle, CancellationToken cancellationToken)
         {

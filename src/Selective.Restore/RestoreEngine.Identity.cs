@@ -1,0 +1,159 @@
+using Selective.Restore.Apply;
+using Selective.Restore.Merge;
+using Selective.Restore.Schema;
+
+namespace Selective.Restore;
+
+/// <content>Identity keys and key maps: which parents a table's rows follow, and what is left when a parent fails.</content>
+public sealed partial class RestoreEngine
+{
+    private sealed partial class Run
+    {
+        /// <summary>Follows the parents' key maps, then classifies (with the identity key when one is declared).</summary>
+        private async Task<Classification> ClassifyAsync(TableState table, CancellationToken cancellationToken)
+        {
+            var staged = table.Staged!;
+            table.Identity ??= ResolveIdentity(table);
+            var parents = new List<ParentReference>();
+            foreach (var fk in table.Live!.ForeignKeys)
+            {
+                if (fk.ReferencedTable != table.Name && _byName.TryGetValue(fk.ReferencedTable, out var parent) && parent.Staged is { } parentStaged &&
+                    parentStaged.Session == target.Session && ReferencesKey(fk, parentStaged.Mapping) is { } columns && columns.TrueForAll(c => IsMapped(staged.Mapping, c)))
+                {
+                    parents.Add(new ParentReference(columns, parentStaged));
+                }
+            }
+
+            var referenced = _tables.Any(t => t.Staged is not null && t.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == table.Name && ReferencesKey(fk, staged.Mapping) is not null));
+            await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
+            return await target.ClassifyAsync(staged, table.Identity.Count == 0 ? null : table.Identity, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>
+            [.. table.Live!.ForeignKeys
+                .Where(fk => fk.ReferencedTable == table.Name)
+                .Select(fk => ReferencesKey(fk, table.Staged!.Mapping))
+                .Where(columns => columns is not null && columns.TrueForAll(c => IsMapped(table.Staged!.Mapping, c)))
+                .Select(columns => (IReadOnlyList<string>)columns!)];
+
+        private async Task FollowSelfReferencesAsync(TableState table, CancellationToken cancellationToken)
+        {
+            var staged = table.Staged!;
+            var (held, nowIdentical) = await target.FollowSelfReferencesAsync(staged, SelfReferences(table), cancellationToken).ConfigureAwait(false);
+            var tableReport = table.Report;
+            tableReport.HeldBack += held;
+            tableReport.Conflicting -= nowIdentical;
+            tableReport.Identical += nowIdentical;
+            if (held > 0)
+            {
+                tableReport.SetKeys(KeyClass.HeldBack, await target.ReadKeysAsync(staged, KeyClass.HeldBack, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        private async Task ReportKeysAsync(TableState table, Classification classification, CancellationToken cancellationToken)
+        {
+            var tableReport = table.Report;
+            tableReport.KeyColumns = table.Staged!.Mapping.Key;
+            foreach (var (keyClass, count) in new[] { (KeyClass.Collision, classification.Collisions), (KeyClass.Undetermined, classification.Undetermined), (KeyClass.HeldBack, classification.HeldBack) })
+            {
+                if (count > 0)
+                {
+                    tableReport.SetKeys(keyClass, await target.ReadKeysAsync(table.Staged, keyClass, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+                }
+            }
+        }
+
+        /// <summary>The declared identity key's columns for the table (empty when none), checked against the live table and the dump.</summary>
+        private List<string> ResolveIdentity(TableState table)
+        {
+            if (settings.IdentityFor(table.Name) is not { } identity)
+            {
+                return [];
+            }
+
+            var mapping = table.Staged!.Mapping;
+            foreach (var column in identity.Columns)
+            {
+                if (table.Live!.Find(column) is null)
+                {
+                    throw RestoreTableException.Incompatible($"identity key column {column} (declared for {identity.PatternText}) does not exist in the live table");
+                }
+
+                if (!IsMapped(mapping, column))
+                {
+                    throw RestoreTableException.Incompatible($"identity key column {column} (declared for {identity.PatternText}) has no values in the dump");
+                }
+            }
+
+            if (identity.Columns.All(mapping.Key.Contains))
+            {
+                Warn(table, $"the identity key ({string.Join(", ", identity.Columns)}) is part of the key rows are matched on, so it can never differ: it adds nothing");
+            }
+
+            return [.. identity.Columns];
+        }
+
+        /// <summary>The referencing columns in the order of the referenced table's key, or null when the foreign key references other columns.</summary>
+        private static List<string>? ReferencesKey(LiveForeignKey fk, TableMapping referenced)
+        {
+            if (fk.ReferencedColumns.Count != referenced.Key.Count || !referenced.Key.All(fk.ReferencedColumns.Contains))
+            {
+                return null;
+            }
+
+            return [.. referenced.Key.Select(k => fk.Columns[fk.ReferencedColumns.ToList().IndexOf(k)])];
+        }
+
+        private static bool IsMapped(TableMapping mapping, string column) =>
+            mapping.Targets.Any(t => string.Equals(t?.Name, column, StringComparison.Ordinal));
+
+        /// <summary>
+        /// Applied parents whose key maps were lost (a reconnect) or never built in this process (a resumed run) are
+        /// classified again, read-only: remapped rows are live now and come back as relocated, held-back keys as held back.
+        /// </summary>
+        private async Task RebuildKeyMapsAsync(List<TableState> tables, CancellationToken cancellationToken)
+        {
+            var first = tables.Min(t => _applyOrder.IndexOf(t));
+            foreach (var parent in _applyOrder.Take(first < 0 ? _applyOrder.Count : first).Where(t => t is { NeedsRebuild: true, Failed: false, Staged: not null }))
+            {
+                await target.BeginAsync(readOnly: true, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ClassifyAsync(parent, cancellationToken).ConfigureAwait(false);
+                    await target.FollowSelfReferencesAsync(parent.Staged!, SelfReferences(parent), cancellationToken).ConfigureAwait(false);
+                    await target.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await RollbackQuietlyAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                parent.NeedsRebuild = false;
+            }
+        }
+
+        /// <summary>
+        /// A failed table whose key map decides which rows its children may follow (an identity key, or a policy that can
+        /// remap) takes its children in this run down with it: without the map they could attach to a different entity.
+        /// </summary>
+        private void FailDependents(TableState parent)
+        {
+            if (settings.IdentityFor(parent.Name) is null && settings.PolicyFor(parent.Name).Conflicts != ConflictHandling.PerRow)
+            {
+                return;
+            }
+
+            var queue = new Queue<TableState>([parent]);
+            while (queue.TryDequeue(out var failed))
+            {
+                foreach (var child in _tables.Where(t => t is { Failed: false, Completed: false, Live: not null } && t.Live.ForeignKeys.Any(fk => fk.ReferencedTable == failed.Name)))
+                {
+                    Fail(child, new RestoreTableException(
+                        $"not restored: it references {failed.Name}, which failed, and whose identity check decides which live rows its rows may attach to"));
+                    queue.Enqueue(child);
+                }
+            }
+        }
+    }
+}

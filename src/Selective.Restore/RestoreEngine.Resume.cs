@@ -1,0 +1,104 @@
+using Selective.Restore.Journal;
+using Selective.Restore.Undo;
+
+namespace Selective.Restore;
+
+/// <content>Journals and undo scripts: resuming a killed run, and writing what reverts it.</content>
+public sealed partial class RestoreEngine
+{
+    private sealed partial class Run
+    {
+        private async Task<bool> OpenJournalAndUndoAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (settings.JournalPath is { } journalPath)
+                {
+                    // An unconfirmed checkpoint (killed between it and the commit's confirmation) is settled by the database.
+                    _journal = await FileJournal.OpenAsync(
+                        journalPath,
+                        Fingerprint(),
+                        (id, token) => _pipeline.ExecuteAsync(async t => await target.IsCommittedAsync(id, t).ConfigureAwait(false), token).AsTask(),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                else if (settings.JournalTable is { } journalTable)
+                {
+                    _journal = await _pipeline.ExecuteAsync(
+                        async token => await TargetJournal.OpenAsync(target, journalTable, Fingerprint(), token).ConfigureAwait(false),
+                        cancellationToken).ConfigureAwait(false);
+                }
+
+                if (_journal is not null)
+                {
+                    report.Journal = _journal.Location;
+                    foreach (var (name, entry) in _journal.Completed)
+                    {
+                        var state = new TableState(name, _tables.Count + 1, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap };
+                        state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Location})");
+                        _tables.Add(state);
+                        _byName.Add(name, state);
+                    }
+                }
+
+                if (settings.UndoPath is { } undoPath)
+                {
+                    _undo = UndoLog.Open(undoPath);
+
+                    // Parts a killed run left pending: the journal's checkpoints say which tables committed.
+                    var committed = _journal?.Completed.Values.Select(e => e.UndoPart).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                    foreach (var interrupted in _undo.ResolvePending(committed, _journal?.UncertainUndoParts ?? []))
+                    {
+                        report.Warnings.Add(
+                            $"the undo part {interrupted} was left by a run killed while committing a table, and whether that commit happened can no longer be told; it is not in the undo script (run it by hand if that table's changes are there)");
+                    }
+                }
+
+                return true;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException || (ex is not OperationCanceledException && target.IsTransient(ex)) || ex is System.Data.Common.DbException)
+            {
+                FailRun(ex is System.Data.Common.DbException ? "journal: " + target.Describe(ex) : ex.Message);
+                return false;
+            }
+        }
+
+        private async Task FinishUndoAsync(CancellationToken cancellationToken)
+        {
+            if (_undo is null)
+            {
+                return;
+            }
+
+            var header = $"""
+                -- Undo script of the selective restore of {settings.DumpPath} into {target.Description}.
+                -- Written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z. Run it with: psql -X -f {Path.GetFileName(_undo.ScriptPath)} (add your connection options).
+                -- It is one transaction: it deletes the rows the restore inserted and puts back the values it overwrote, children
+                -- before parents, and stops (undoing nothing) if any of those rows was changed or deleted since.
+                -- Sequences are not moved back: that could hand out IDs already in use.
+                """;
+            await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
+            report.UndoScript = _undo.ScriptPath;
+        }
+
+        /// <summary>What makes two runs the same restore: the dump (path, size, time), the target and every option that decides what is written.</summary>
+        private string Fingerprint()
+        {
+            var dump = Path.GetFullPath(settings.DumpPath);
+            var file = Directory.Exists(dump) ? Path.Combine(dump, "toc.dat") : dump;
+            var info = new FileInfo(file);
+            var text = string.Join('\n',
+                "dump " + dump,
+                "size " + (info.Exists ? info.Length : -1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "time " + (info.Exists ? info.LastWriteTimeUtc.Ticks : 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "target " + target.Description,
+                "tables " + settings.Filter,
+                "policy " + settings.Policy.Name,
+                "policies " + string.Join(';', settings.TablePolicies.Select(p => p.Pattern + "=" + p.Policy.Name)),
+                "identity " + string.Join(';', settings.IdentityKeys.Select(k => k.PatternText + "=" + string.Join(',', k.Columns))),
+                "collisions " + settings.Collisions,
+                "transactions " + settings.TransactionMode,
+                "skip " + settings.SkipUnknownColumns + " " + settings.SkipIncompatibleTables);
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        }
+    }
+}
