@@ -78,13 +78,13 @@ public sealed class DayOneIncidentTests
     }
 
     [Test]
-    public async Task Remap_gives_colliding_accounts_new_ids_and_every_child_follows_its_real_owner([Values] bool preferDump)
+    public async Task Remap_gives_colliding_accounts_new_ids_and_every_child_follows_its_real_owner([Values] bool preferDump, [Values] TransactionMode mode)
     {
         await using var db = await Scenario.CreateAsync(Backup);
         var dump = await db.DumpAsync();
         await db.ExecuteAsync(Incident);
 
-        var report = await Restore(dump, db).OnCollision(CollisionHandling.Remap)
+        var report = await Restore(dump, db).OnCollision(CollisionHandling.Remap).WithTransactionMode(mode)
             .WithPolicy(preferDump ? MergePolicy.PreferDump : MergePolicy.PreferLive).Build().RunAsync();
 
         report.Succeeded.ShouldBeTrue(report.ToSummary());

@@ -154,6 +154,13 @@ public sealed class MastodonIncidentTests
         accounts.Errors.ShouldHaveSingleItem().ShouldContain("identity key column url (declared for public.accounts) does not exist in the live table");
         report.Tables.Single(t => t.Name.Name == "statuses").Outcome.ShouldBe(TableOutcome.Failed); // it references accounts
 
+        // A dump without the identity column (a hand-cut COPY block) cannot be checked: the table fails, nothing is applied.
+        using var dir = new TempDirectory();
+        var partial = dir.Write("partial.sql", "SET client_encoding = 'UTF8';\nCOPY public.accounts (id, username) FROM stdin;\n500\tnewbie\n\\.\n");
+        var missing = await SelectiveRestore.FromDump(partial).ToPostgreSql(db.ConnectionString).WithIdentityKey("public.accounts", "uri").Build().RunAsync();
+        missing.Tables.ShouldHaveSingleItem().Errors.ShouldHaveSingleItem().ShouldContain("identity key column uri (declared for public.accounts) has no values in the dump");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM accounts WHERE id = 500")).ShouldBe(0);
+
         Should.Throw<ArgumentException>(() => SelectiveRestore.FromDump(dump).WithIdentityKey("public.accounts"));
         Should.Throw<ArgumentException>(() => SelectiveRestore.FromDump(dump).WithIdentityKey("public.accounts", "uri", "uri"));
         Should.Throw<ArgumentException>(() => SelectiveRestore.FromDump(dump).WithIdentityKey("public.accounts", " "));

@@ -68,6 +68,31 @@ public sealed class JournalTests
     }
 
     [Test]
+    public async Task A_journal_table_the_role_cannot_create_fails_the_run_before_anything_is_applied()
+    {
+        await using var db = await Scenario.CreateAsync(Shop + "CREATE SCHEMA locked; REVOKE ALL ON SCHEMA locked FROM PUBLIC;");
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM orders WHERE id = 5");
+        var role = "sr_journal_" + Guid.NewGuid().ToString("N")[..8];
+        await db.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD 'secret-pw'; GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}; GRANT TEMP ON DATABASE \"{new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString).Database}\" TO {role}");
+        try
+        {
+            var connection = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role, Password = "secret-pw" }.ConnectionString;
+            var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(connection).WithJournalTable(new TableName("locked", "journal")).Build().RunAsync();
+
+            report.Succeeded.ShouldBeFalse();
+            report.Errors.ShouldHaveSingleItem().ShouldContain("permission denied for schema locked");
+            report.ToJson().ShouldNotContain("secret-pw");
+            (await db.ScalarAsync<long>("SELECT count(*) FROM orders WHERE id = 5")).ShouldBe(0);
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await db.ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role}");
+        }
+    }
+
+    [Test]
     public void A_plan_has_no_journal_or_undo_and_one_journal_at_a_time()
     {
         using var dir = new TempDirectory();
