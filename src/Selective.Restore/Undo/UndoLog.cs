@@ -119,7 +119,8 @@ internal sealed class UndoLog
         var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         await using (output.ConfigureAwait(false))
         {
-            var text = $"{header}\n{preamble}\nBEGIN;\n";
+            // Deferred constraints let rows of a foreign-key cycle restored together be deleted together.
+            var text = $"{header}\n{preamble}\nBEGIN;\nSET CONSTRAINTS ALL DEFERRED;\n";
             await output.WriteAsync(Utf8.GetBytes(text), cancellationToken).ConfigureAwait(false);
             foreach (var part in Directory.EnumerateFiles(_parts, "*.sql").OrderDescending(StringComparer.Ordinal))
             {
