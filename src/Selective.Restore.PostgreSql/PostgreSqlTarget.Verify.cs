@@ -73,10 +73,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         var stageKeys = keys.Select(k => "s." + k.Stage).ToList();
         var join = string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = s.{k.Stage}"));
         var nullKey = string.Join(" OR ", stageKeys.Select(k => k + " IS NULL"));
-        var compared = ComparedColumns(mapping).ToList();
-        var differs = compared.Count == 0
-            ? "false"
-            : $"ROW({string.Join(", ", compared.Select(c => Comparable("s." + c.Stage, c.Column)))}) IS DISTINCT FROM ROW({string.Join(", ", compared.Select(c => Comparable("l." + PgSql.Quote(c.Column.Name), c.Column)))})";
+        var differs = Differs(mapping, "s");
 
         var lo = Enumerable.Range(1, keys.Count).Select(i => "r.lo" + i).ToList();
         var hi = Enumerable.Range(1, keys.Count).Select(i => "r.hi" + i).ToList();
