@@ -87,6 +87,15 @@ public sealed partial class RestoreEngine
                 return;
             }
 
+            // A declared identity key that names no table of this restore is a typo that would silently switch the protection off.
+            var unmatched = settings.IdentityKeys.Where(k => !_tables.Exists(t => k.Pattern.Matches(t.Name))).ToList();
+            if (unmatched.Count > 0)
+            {
+                FailRun(string.Join("; ", unmatched.Select(k =>
+                    $"the identity key declared for '{k.PatternText}' matches none of the tables of this restore ({string.Join(", ", _tables.Select(t => t.Name).Take(10))}{(_tables.Count > 10 ? ", ..." : string.Empty)}); check the table name, or leave the key out")));
+                return;
+            }
+
             // 2. Parents before children. A table that failed staging may have decided which rows its children follow: they fail too.
             foreach (var failed in _tables.Where(t => t.Failed).ToList())
             {

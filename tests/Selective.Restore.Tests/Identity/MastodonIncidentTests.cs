@@ -142,6 +142,25 @@ public sealed class MastodonIncidentTests
     }
 
     [Test]
+    public async Task An_identity_key_for_a_table_the_restore_does_not_have_stops_the_run_before_anything_is_applied()
+    {
+        // A typo would silently turn the protection off: the run refuses instead.
+        await using var db = await Scenario.CreateAsync(Instance);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM statuses WHERE id = 7");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithIdentityKey("public.acounts", "uri").Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        report.Errors.ShouldHaveSingleItem().ShouldContain("the identity key declared for 'public.acounts' matches none of the tables of this restore (public.accounts, public.statuses)");
+        report.Tables.ShouldAllBe(t => t.Inserted == 0);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM statuses WHERE id = 7")).ShouldBe(0);
+
+        var (exit, _, _) = await CliRunner.RunAsync("apply", dump, "--target", db.ConnectionString, "--identity-key", "public.acounts=uri");
+        exit.ShouldBe(1);
+    }
+
+    [Test]
     public async Task The_identity_key_must_exist_live_and_in_the_dump()
     {
         await using var db = await Scenario.CreateAsync(Instance);
