@@ -121,10 +121,10 @@ internal sealed partial class PostgreSqlTarget
         }
 
         // New keys start above every key in the live table (all of its inheritance tree) and in the dump, so neither a
-        // live row nor a dump row restored later can ever get the same key.
+        // live row nor a dump row restored later can ever get the same key. A sequence counting down is left untouched.
         var command = new NpgsqlCommand(
             $"""
-            SELECT q.seqincrement, pg_catalog.setval($1::regclass, GREATEST(m.v, h.handed), true)
+            SELECT q.seqincrement, CASE WHEN q.seqincrement > 0 THEN pg_catalog.setval($1::regclass, GREATEST(m.v, h.handed), true) END
             FROM (SELECT GREATEST((SELECT max({PgSql.Quote(column.Name)}) FROM {PgSql.Quote(mapping.Live.Name)}),
                                   (SELECT max({keys[0].Stage}) FROM pg_temp.{staged.StageName}))::bigint AS v) m,
                  (SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END AS handed FROM {PgSql.Quote(sequence)} s) h,
