@@ -101,6 +101,24 @@ public sealed class UndoScriptTests
     }
 
     [Test]
+    public async Task An_undo_script_that_cannot_be_written_stops_the_run_before_anything_is_applied()
+    {
+        await using var db = await Scenario.CreateAsync(Schema);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync(Drift);
+        var before = await db.ContentAsync("people");
+        using var dir = new TempDirectory();
+        var notADirectory = dir.Write("file.txt", "x");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithUndoScript(Path.Combine(notADirectory, "undo.sql")).Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        report.Errors.ShouldHaveSingleItem().ShouldContain("file.txt");
+        report.Tables.ShouldAllBe(t => t.Inserted == 0 && t.Updated == 0);
+        (await db.ContentAsync("people")).ShouldBe(before);
+    }
+
+    [Test]
     public async Task Undo_of_a_remapping_restore_removes_the_remapped_rows_and_their_children()
     {
         await using var db = await Scenario.CreateAsync("""
