@@ -18,7 +18,7 @@ internal sealed partial class PostgreSqlTarget
     public async Task PrepareAsync(StagedTable staged, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken)
     {
         staged.HasOriginalKeys = false;
-        await ExecuteInTransactionAsync($"DELETE FROM pg_temp.{staged.KeyMap}", cancellationToken).ConfigureAwait(false);
+        await ExecuteCountAsync($"DELETE FROM pg_temp.{staged.KeyMap}", cancellationToken).ConfigureAwait(false);
 
         // Parents whose key map is empty (the usual case) cost nothing: no join over the staged rows.
         var active = parents.Where(p => p.Parent.HasKeyMap).ToList();
@@ -36,7 +36,7 @@ internal sealed partial class PostgreSqlTarget
         // children pointing at keys that no longer exist: keep the original key so the key map can translate it.
         if (referenced && references.Any(r => r.Columns.Any(keyStages.Contains)))
         {
-            await ExecuteInTransactionAsync(
+            await ExecuteCountAsync(
                 $"UPDATE pg_temp.{staged.StageName} SET {string.Join(", ", keys.Select((k, i) => $"sr_o{i + 1} = {k.Stage}"))}",
                 cancellationToken).ConfigureAwait(false);
             staged.HasOriginalKeys = true;
@@ -45,7 +45,7 @@ internal sealed partial class PostgreSqlTarget
         foreach (var (columns, parent) in references)
         {
             var join = string.Join(" AND ", columns.Select((c, i) => $"s.{c} = m.k{i + 1}"));
-            await ExecuteInTransactionAsync(
+            await ExecuteCountAsync(
                 $"""
                 UPDATE pg_temp.{staged.StageName} s SET sr_hold = true FROM pg_temp.{parent.KeyMap} m WHERE {join} AND m.n1 IS NULL;
                 UPDATE pg_temp.{staged.StageName} s SET {string.Join(", ", columns.Select((c, i) => $"{c} = m.n{i + 1}"))}
@@ -92,7 +92,7 @@ internal sealed partial class PostgreSqlTarget
                 """;
         }
 
-        await ExecuteInTransactionAsync(sql, cancellationToken).ConfigureAwait(false);
+        await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
         staged.HasKeyMap = true;
     }
 
@@ -206,7 +206,7 @@ internal sealed partial class PostgreSqlTarget
         foreach (var columns in references)
         {
             var join = string.Join(" AND ", columns.Select((c, i) => $"d.{c} = m.k{i + 1}"));
-            await ExecuteInTransactionAsync(
+            await ExecuteCountAsync(
                 $"""
                 UPDATE pg_temp.{staged.DeltaName} d SET {string.Join(", ", columns.Select((c, i) => $"{c} = m.n{i + 1}"))}
                 FROM pg_temp.{staged.KeyMap} m WHERE d.sr_class IN ('m', 'c', 'r') AND {join} AND m.n1 IS NOT NULL
@@ -284,11 +284,4 @@ internal sealed partial class PostgreSqlTarget
 
     private static string KeyMapColumns(int count) =>
         string.Join(", ", Enumerable.Range(1, count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
-
-    private async Task ExecuteInTransactionAsync(string sql, CancellationToken cancellationToken)
-    {
-        var command = new NpgsqlCommand(sql, Connection, _transaction);
-        await using var commandScope = command.ConfigureAwait(false);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using Npgsql;
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
@@ -198,7 +197,7 @@ internal sealed partial class PostgreSqlTarget
     private async Task StageMergedOldValuesAsync(StagedTable staged, IEnumerable<RowValues> liveRows, CancellationToken cancellationToken)
     {
         var columns = UndoColumns(staged.Mapping);
-        await ExecuteInTransactionAsync(
+        await ExecuteCountAsync(
             $"""
             CREATE TEMP TABLE IF NOT EXISTS {MergedOld(staged)} ({BlockColumns(columns.Select((c, i) => ($"x{i + 1}", c.DataType)))});
             DELETE FROM pg_temp.{MergedOld(staged)};
@@ -210,26 +209,7 @@ internal sealed partial class PostgreSqlTarget
             var buffer = new ArrayBufferWriter<byte>();
             foreach (var row in liveRows)
             {
-                buffer.ResetWrittenCount();
-                for (var i = 0; i < columns.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        buffer.Write("\t"u8);
-                    }
-
-                    if (row.GetText(columns[i].Name) is { } text)
-                    {
-                        CopyText.Escape(text, buffer);
-                    }
-                    else
-                    {
-                        buffer.Write(@"\N"u8);
-                    }
-                }
-
-                buffer.Write("\n"u8);
-                await copy.WriteAsync(Encoding.UTF8.GetString(buffer.WrittenSpan).AsMemory(), cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(CopyLine([.. columns.Select(c => row.GetText(c.Name))], buffer).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -446,25 +447,37 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             $"COPY pg_temp.{staged.Decide} ({string.Join(", ", keys.Select(k => k.Stage))}, sr_action) FROM STDIN", cancellationToken).ConfigureAwait(false);
         await using (copy.ConfigureAwait(false))
         {
-            var line = new StringBuilder();
+            var buffer = new ArrayBufferWriter<byte>();
             foreach (var (key, action) in decisions)
             {
-                line.Clear();
-                for (var i = 0; i < keys.Count; i++)
-                {
-                    line.Append(EscapeCopy(key.TextAt(i)!)).Append('\t');
-                }
-
-                line.Append(action switch { KeyAction.Exclude => 'x', KeyAction.TakeDump => 't', KeyAction.Remap => 'r', _ => 's' }).Append('\n');
-                await copy.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+                var code = action switch { KeyAction.Exclude => "x", KeyAction.TakeDump => "t", KeyAction.Remap => "r", _ => "s" };
+                await copy.WriteAsync(CopyLine([.. Enumerable.Range(0, keys.Count).Select(key.TextAt), code], buffer).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private static string EscapeCopy(string value)
+    /// <summary>Values (null for SQL NULL) as one line of COPY text, escaped; <paramref name="buffer"/> is reused between lines.</summary>
+    private static string CopyLine(IReadOnlyList<string?> values, ArrayBufferWriter<byte> buffer)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(value.Length + 8);
-        CopyText.Escape(value, buffer);
+        buffer.ResetWrittenCount();
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
+            {
+                buffer.Write("\t"u8);
+            }
+
+            if (values[i] is { } value)
+            {
+                CopyText.Escape(value, buffer);
+            }
+            else
+            {
+                buffer.Write(CopyText.Null);
+            }
+        }
+
+        buffer.Write("\n"u8);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 

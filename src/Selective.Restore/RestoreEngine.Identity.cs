@@ -125,7 +125,7 @@ public sealed partial class RestoreEngine
                 }
                 catch
                 {
-                    await RollbackQuietlyAsync().ConfigureAwait(false);
+                    await target.RollbackQuietlyAsync().ConfigureAwait(false);
                     throw;
                 }
 

@@ -225,7 +225,7 @@ public sealed partial class RestoreEngine
                         Skip(state, ex.Message);
                         state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (IsTableFailure(ex))
+                    catch (Exception ex) when (target.IsTableFailure(ex))
                     {
                         Fail(state, ex);
                         state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
@@ -266,12 +266,7 @@ public sealed partial class RestoreEngine
         {
             if (state.Mapping is { } existing)
             {
-                if (!existing.DumpColumns.SequenceEqual(dump.Columns))
-                {
-                    throw new RestoreTableException($"the dump has {dump.Name} twice with different column lists");
-                }
-
-                return existing;
+                return ColumnMapper.Reuse(existing, dump);
             }
 
             state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message));
@@ -331,7 +326,7 @@ public sealed partial class RestoreEngine
                         }
                         catch
                         {
-                            await RollbackQuietlyAsync().ConfigureAwait(false);
+                            await target.RollbackQuietlyAsync().ConfigureAwait(false);
                             foreach (var part in parts ?? [])
                             {
                                 await UndoLog.DiscardAsync(part).ConfigureAwait(false);
@@ -597,21 +592,6 @@ public sealed partial class RestoreEngine
                     $"tables {string.Join(", ", c.Tables.Select(t => t.Name))} reference each other in a cycle through foreign keys that are not DEFERRABLE ({string.Join(", ", c.BlockingKeys)}), " +
                     "so rows that depend on each other across it cannot be restored: make one of them DEFERRABLE, or restore the rows by hand"));
         }
-
-        private async Task RollbackQuietlyAsync()
-        {
-            try
-            {
-                await target.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (target.IsTransient(ex) || ex is InvalidOperationException)
-            {
-                // The connection is gone; the server rolled back for us.
-            }
-        }
-
-        private bool IsTableFailure(Exception ex) =>
-            ex is not (OperationCanceledException or DumpFormatException) && (ex is RestoreTableException || !target.IsTransient(ex));
 
         private void Fail(TableState table, Exception ex)
         {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text;
+using Microsoft.Extensions.Logging;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
 
@@ -39,5 +41,38 @@ internal sealed class CommonOptions
 
         var filter = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []);
         return DumpReader.Open(path, new DumpReaderOptions { Tables = filter });
+    }
+}
+
+/// <summary>Options shared by the commands that compare a dump with a live database (plan, apply, verify), and what they do with them.</summary>
+internal sealed class LiveDatabaseOptions(string targetDescription, string jsonDescription)
+{
+    public Option<string> Target { get; } = new("--target") { Description = targetDescription, Required = true, HelpName = "CONNECTION" };
+
+    public Option<string?> Json { get; } = new("--json") { Description = jsonDescription, HelpName = "FILE" };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log progress to stderr." };
+
+    public Option<bool> SkipUnknownColumns { get; } = new("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Target);
+        command.Add(Json);
+        command.Add(SkipUnknownColumns);
+        command.Add(Verbose);
+    }
+
+    /// <summary>Warnings (and with --verbose, progress) to stderr.</summary>
+    public TextWriterLogger Logger(ParseResult parse, TextWriter error) =>
+        new(error, parse.GetValue(Verbose) ? LogLevel.Information : LogLevel.Warning);
+
+    /// <summary>Writes the report to the --json file, if one was given (UTF-8, no byte order mark).</summary>
+    public async Task WriteJsonAsync(ParseResult parse, string json, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(Json) is { } path)
+        {
+            await File.WriteAllTextAsync(path, json + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
+        }
     }
 }

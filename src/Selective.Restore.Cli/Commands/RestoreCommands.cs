@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text;
-using Microsoft.Extensions.Logging;
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Identity;
@@ -23,15 +21,9 @@ internal static class RestoreCommands
     private static Command Create(string name, bool plan, TextWriter output, TextWriter error)
     {
         var common = new CommonOptions();
-        var target = new Option<string>("--target")
-        {
-            Description = "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=restore\"). Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
-            Required = true,
-            HelpName = "CONNECTION",
-        };
-        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to FILE: {\"tables\": [{\"schema\", \"table\", \"dumpRows\", \"missing\", ...}], ...}.", HelpName = "FILE" };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log progress to stderr." };
-        var skipUnknown = new Option<bool>("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
+        var live = new LiveDatabaseOptions(
+            "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=restore\"). Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
+            "Also write the report as JSON to FILE: {\"tables\": [{\"schema\", \"table\", \"dumpRows\", \"missing\", ...}], ...}.");
         var skipIncompatible = new Option<bool>("--skip-incompatible-tables") { Description = "Skip (with a warning) tables the live database cannot take the dump's rows into (no such table, a NOT NULL column the dump lacks, no key) instead of failing them." };
         var identityKeys = new Option<string[]>("--identity-key")
         {
@@ -61,10 +53,7 @@ internal static class RestoreCommands
                 ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows. Writes nothing (needs only SELECT and TEMP)."
                 : "Insert the dump's missing rows (and resolve conflicting ones by --policy), each table in a transaction, parents before children; sequences are moved past restored IDs.");
         common.AddTo(command);
-        command.Add(target);
-        command.Add(json);
-        command.Add(verbose);
-        command.Add(skipUnknown);
+        live.AddTo(command);
         command.Add(skipIncompatible);
         command.Add(identityKeys);
         command.Add(onCollision);
@@ -105,12 +94,12 @@ internal static class RestoreCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
-            var logger = new TextWriterLogger(error, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+            var logger = live.Logger(parse, error);
             var builder = SelectiveRestore.FromDump(dumpPath)
-                .ToPostgreSql(parse.GetRequiredValue(target))
+                .ToPostgreSql(parse.GetRequiredValue(live.Target))
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
-                .SkipUnknownColumns(parse.GetValue(skipUnknown))
+                .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger)
                 .OnCollision(parse.GetValue(onCollision) switch { "fail" => CollisionHandling.Fail, "remap" => CollisionHandling.Remap, _ => CollisionHandling.Skip });
@@ -119,6 +108,7 @@ internal static class RestoreCommands
                 var (table, columns) = ParseIdentityKey(declaration)!.Value;
                 builder.WithIdentityKey(table, columns);
             }
+
             if (!plan)
             {
                 builder.WithPolicy(MergePolicy.Parse(parse.GetValue(policy!)!));
@@ -142,10 +132,7 @@ internal static class RestoreCommands
             builder.AsPlan(plan || parse.GetValue(dryRun!));
             var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
-            if (parse.GetValue(json) is { } jsonPath)
-            {
-                await File.WriteAllTextAsync(jsonPath, report.ToJson() + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
-            }
+            await live.WriteJsonAsync(parse, report.ToJson(), cancellationToken).ConfigureAwait(false);
 
             return report.Succeeded ? CliApp.Success : CliApp.Failure;
         });

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text;
-using Microsoft.Extensions.Logging;
 using Selective.Restore.PostgreSql;
 using Selective.Restore.Verify;
 
@@ -20,13 +18,9 @@ internal static class VerifyCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var common = new CommonOptions();
-        var target = new Option<string>("--target")
-        {
-            Description = "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=readonly\"). Needs only SELECT and TEMP. Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
-            Required = true,
-            HelpName = "CONNECTION",
-        };
-        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to FILE: {\"problems\": [{\"kind\", ...}], \"tables\": [{\"schema\", \"table\", \"dumpRows\", \"liveRows\", \"missing\", ...}], \"sequences\": [...], ...}.", HelpName = "FILE" };
+        var live = new LiveDatabaseOptions(
+            "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=readonly\"). Needs only SELECT and TEMP. Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
+            "Also write the report as JSON to FILE: {\"problems\": [{\"kind\", ...}], \"tables\": [{\"schema\", \"table\", \"dumpRows\", \"liveRows\", \"missing\", ...}], \"sequences\": [...], ...}.");
         var failOn = new Option<string[]>("--fail-on")
         {
             Description = "Exit with 3 when any of these problems is found (comma-separated or repeated; 'all' for every kind): " +
@@ -48,8 +42,6 @@ internal static class VerifyCommand
                 }
             }
         });
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log progress to stderr." };
-        var skipUnknown = new Option<bool>("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
         var command = new Command(
             "verify",
             "Check a backup against the live database before trusting it: per table dump vs live rows by key (missing, live-only, conflicting), " +
@@ -57,28 +49,22 @@ internal static class VerifyCommand
             "behind their column's max, and tables present on one side only. Read-only (needs SELECT and TEMP). " +
             "Exit codes: 0 checked, no gated problem; 1 could not check; 2 usage error; 3 a problem named in --fail-on was found.");
         common.AddTo(command);
-        command.Add(target);
-        command.Add(json);
+        live.AddTo(command);
         command.Add(failOn);
-        command.Add(skipUnknown);
-        command.Add(verbose);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
-            var logger = new TextWriterLogger(error, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+            var logger = live.Logger(parse, error);
             var builder = BackupVerification.FromDump(dumpPath)
-                .ToPostgreSql(parse.GetRequiredValue(target))
+                .ToPostgreSql(parse.GetRequiredValue(live.Target))
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
-                .SkipUnknownColumns(parse.GetValue(skipUnknown))
+                .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .FailOn([.. ParseKinds(parse.GetValue(failOn) ?? [])])
                 .WithLogger(logger);
             var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
-            if (parse.GetValue(json) is { } jsonPath)
-            {
-                await File.WriteAllTextAsync(jsonPath, report.ToJson() + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
-            }
+            await live.WriteJsonAsync(parse, report.ToJson(), cancellationToken).ConfigureAwait(false);
 
             return !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
         });

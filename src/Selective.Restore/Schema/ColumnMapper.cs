@@ -6,11 +6,19 @@ namespace Selective.Restore.Schema;
 /// <summary>Matches a dump table's columns to a live table's and picks the key rows are matched on.</summary>
 internal static class ColumnMapper
 {
+    /// <summary>A table the dump has twice (e.g. once per partition with --load-via-partition-root) must have the same columns each time.</summary>
+    public static TableMapping Reuse(TableMapping existing, DumpTable dump) =>
+        existing.DumpColumns.SequenceEqual(dump.Columns)
+            ? existing
+            : throw new RestoreTableException($"the dump has {dump.Name} twice with different column lists");
+
     /// <summary>
-    /// Matches dump columns to live columns by name (by position when the dump has no names) and checks the live
-    /// table can take the rows. Incompatibilities throw <see cref="RestoreTableException"/>; things worth knowing go to <paramref name="warn"/>.
+    /// Matches dump columns to live columns by name (by position when the dump has no names) and, when the rows are to
+    /// be written (<paramref name="forWriting"/>), checks the live table can take them: a live NOT NULL column without a
+    /// default that the dump lacks is an incompatibility then, and only a warning otherwise (it is just not compared).
+    /// Incompatibilities throw <see cref="RestoreTableException"/>; things worth knowing go to <paramref name="warn"/>.
     /// </summary>
-    public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn)
+    public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn, bool forWriting = true)
     {
         var targets = new LiveColumn?[dump.Columns.Count];
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -45,9 +53,13 @@ internal static class ColumnMapper
             targets[i] = match;
         }
 
-        foreach (var column in live.Columns)
+        foreach (var column in live.Columns.Where(c => !used.Contains(c.Name)))
         {
-            if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null } && !used.Contains(column.Name))
+            if (!forWriting)
+            {
+                warn($"live column {column.Name} is not in the dump; it is not compared");
+            }
+            else if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null })
             {
                 throw RestoreTableException.Incompatible($"live column {column.Name} is NOT NULL without a default and the dump has no value for it");
             }

@@ -82,7 +82,7 @@ public sealed class BackupVerifier
             }
             finally
             {
-                await RollbackQuietlyAsync().ConfigureAwait(false);
+                await target.RollbackQuietlyAsync().ConfigureAwait(false);
             }
 
             Finish();
@@ -161,7 +161,7 @@ public sealed class BackupVerifier
                         state.Report.DumpRows = state.Staged.DumpRows;
                         VerifyLog.Staged(settings.Logger, dump.Name, dump.RowsRead);
                     }
-                    catch (Exception ex) when (IsTableFailure(ex))
+                    catch (Exception ex) when (target.IsTableFailure(ex))
                     {
                         // Read past the rest first: when the dump itself is malformed, that (not the staging symptom) is the error.
                         state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
@@ -188,26 +188,13 @@ public sealed class BackupVerifier
         {
             if (state.Mapping is { } existing)
             {
-                if (!existing.DumpColumns.SequenceEqual(dump.Columns))
-                {
-                    throw new RestoreTableException($"the dump has {dump.Name} twice with different column lists");
-                }
-
-                return existing;
+                return ColumnMapper.Reuse(existing, dump);
             }
 
             // Verify never inserts, so a live NOT NULL column the dump lacks is no obstacle: it is just not compared.
-            var live = state.Live!;
-            var lenient = live with { Columns = [.. live.Columns.Select(c => c with { HasDefault = true })] };
-            var mapping = ColumnMapper.Map(lenient, dump, settings.SkipUnknownColumns, message => Warn(state, message));
-            foreach (var column in live.Columns.Where(c => !mapping.Targets.Any(t => string.Equals(t?.Name, c.Name, StringComparison.Ordinal))))
-            {
-                Warn(state, $"live column {column.Name} is not in the dump; it is not compared");
-            }
-
-            state.Mapping = mapping;
-            state.Report.Key = mapping.Key;
-            return mapping;
+            state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message), forWriting: false);
+            state.Report.Key = state.Mapping.Key;
+            return state.Mapping;
         }
 
         // ------------------------------------------------------------ comparing
@@ -233,7 +220,7 @@ public sealed class BackupVerifier
                 r.LiveMaxKey = counts.LiveMaxKey;
                 VerifyLog.Compared(settings.Logger, table.Name, r.Missing, r.LiveOnly, r.LiveOnlyInDumpRange, r.Conflicting, r.Identical);
             }
-            catch (Exception ex) when (IsTableFailure(ex))
+            catch (Exception ex) when (target.IsTableFailure(ex))
             {
                 Fail(table, ex);
             }
@@ -330,7 +317,7 @@ public sealed class BackupVerifier
                     {
                         max = await target.MaxValueAsync(column.Table, column.Column, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (IsTableFailure(ex))
+                    catch (Exception ex) when (target.IsTableFailure(ex))
                     {
                         Warn($"the largest value of {column.Table}.{column.Column} could not be read: {Describe(ex)}");
                     }
@@ -407,21 +394,6 @@ public sealed class BackupVerifier
         private VerifyFinding Finding(VerifyProblem kind, TableName name, string message) => new(kind, name, message, settings.FailOn.Contains(kind));
 
         // ------------------------------------------------------------ helpers
-
-        private async Task RollbackQuietlyAsync()
-        {
-            try
-            {
-                await target.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (target.IsTransient(ex) || ex is InvalidOperationException)
-            {
-                // The connection is gone; the server rolled back for us.
-            }
-        }
-
-        private bool IsTableFailure(Exception ex) =>
-            ex is not (OperationCanceledException or DumpFormatException) && (ex is RestoreTableException || !target.IsTransient(ex));
 
         private void Fail(TableState table, Exception ex)
         {
