@@ -578,7 +578,11 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 WHERE d.sr_class = 'r' OR (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')})
                 ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING
                 """;
-            remapped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false);
+            // Remapped rows always have key map entries: without any, the delta (all missing rows when restoring into an
+            // empty table) need not be counted again.
+            remapped = staged.HasKeyMap
+                ? await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false)
+                : 0;
             inserted = undo is null
                 ? await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false)
                 : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInserted(mapping), undo, cancellationToken).ConfigureAwait(false);
