@@ -47,7 +47,8 @@ internal sealed class Scenario : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        using var reader = await connection.BeginTextExportAsync($"COPY (SELECT * FROM {table} ORDER BY 1) TO STDOUT");
+        // The first column, then the whole row's text: rows sharing a first column (composite keys) come in a fixed order.
+        using var reader = await connection.BeginTextExportAsync($"COPY (SELECT * FROM (SELECT * FROM {table}) x ORDER BY 1, x::text) TO STDOUT");
         return await reader.ReadToEndAsync();
     }
 
