@@ -1,11 +1,12 @@
 using Selective.Restore.Dump;
+using Selective.Restore.Scripts;
 
 namespace Selective.Restore.PostgreSql;
 
-/// <summary>PostgreSQL spelling of identifiers: always quoted, so names from a dump can never become SQL.</summary>
+/// <summary>PostgreSQL spelling of identifiers: always quoted, so names from a dump can never become SQL (one rule with the scripts: <see cref="ScriptText"/>).</summary>
 internal static class PgSql
 {
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Quote(string identifier) => ScriptText.QuoteIdentifier(identifier);
 
     public static string Quote(TableName name) => Quote(name.Schema) + "." + Quote(name.Name);
 

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+using Selective.Restore.Dump;
+using Selective.Restore.Report;
+
+namespace Selective.Restore.Scripts;
+
+/// <summary>
+/// The only ways a name or value gets into a SQL script this tool writes (split files, sequences.sql, undo scripts),
+/// so that whatever a dump or a database holds stays inert when psql runs the script: in a comment it cannot end the
+/// comment, as an identifier or literal it cannot end the quotes. psql runs a backslash command wherever its lexer is
+/// outside quotes and comments, so nothing from the input may ever land there.
+/// </summary>
+internal static class ScriptText
+{
+    /// <summary>
+    /// Text safe inside a <c>--</c> comment: LF and CR (which end the comment for psql and the server) and every other
+    /// control or line-breaking character are escaped (<see cref="DisplayText.Escape"/>), so the comment stays one line.
+    /// </summary>
+    public static string Comment(string? text) => DisplayText.Escape(text);
+
+    /// <summary>
+    /// A PostgreSQL identifier, always double-quoted (<c>"</c> doubled), so no name can become SQL and no keyword list
+    /// is needed. A name with a control, line-breaking or bidirectional character is written with Unicode escapes
+    /// (<c>U&amp;"a\000Ab"</c>, backslashes doubled), so even such a name never spreads over lines of a script: psql and
+    /// the server read the same name, and every line a script has is one the tool wrote.
+    /// </summary>
+    /// <exception cref="ArgumentException">The identifier contains NUL, which PostgreSQL names cannot (and psql would cut the line there).</exception>
+    public static string QuoteIdentifier(string identifier)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        RejectNul(identifier, nameof(identifier));
+        var doubled = identifier.Replace("\"", "\"\"", StringComparison.Ordinal);
+        if (!identifier.Any(c => DisplayText.IsUnsafe(c) && !char.IsSurrogate(c)))
+        {
+            return "\"" + doubled + "\"";
+        }
+
+        // U&"..." is valid whatever standard_conforming_strings says (only U&'...' strings depend on it).
+        var builder = new StringBuilder("U&\"", doubled.Length + 16);
+        foreach (var c in doubled)
+        {
+            _ = c switch
+            {
+                '\\' => builder.Append("\\\\"),
+                _ when DisplayText.IsUnsafe(c) && !char.IsSurrogate(c) => builder.Append(CultureInfo.InvariantCulture, $"\\{(int)c:X4}"),
+                _ => builder.Append(c),
+            };
+        }
+
+        return builder.Append('"').ToString();
+    }
+
+    /// <summary>A schema-qualified name, both parts quoted: <c>"schema"."table"</c>.</summary>
+    /// <exception cref="ArgumentException">A part contains NUL.</exception>
+    public static string QuoteName(TableName name) => QuoteIdentifier(name.Schema) + "." + QuoteIdentifier(name.Name);
+
+    /// <summary>
+    /// A string literal (<c>'</c> doubled). Valid only where <c>standard_conforming_strings</c> is on, which a script
+    /// using it must set first: then a backslash is an ordinary character for psql and the server. A value with a
+    /// control, line-breaking or bidirectional character is written as an escape string instead (<c>E'a\nb'</c>, valid
+    /// whatever the setting), so it stays on one line.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value contains NUL.</exception>
+    public static string Literal(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        RejectNul(value, nameof(value));
+        var doubled = value.Replace("'", "''", StringComparison.Ordinal);
+        if (!value.Any(c => DisplayText.IsUnsafe(c) && !char.IsSurrogate(c)))
+        {
+            return "'" + doubled + "'";
+        }
+
+        var builder = new StringBuilder("E'", doubled.Length + 16);
+        foreach (var c in doubled)
+        {
+            _ = c switch
+            {
+                '\\' => builder.Append("\\\\"),
+                _ when DisplayText.IsUnsafe(c) && !char.IsSurrogate(c) => builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ => builder.Append(c),
+            };
+        }
+
+        return builder.Append('\'').ToString();
+    }
+
+    private static void RejectNul(string text, string parameter)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{Comment(text)}: a name or value with a NUL character cannot be written into a SQL script", parameter);
+        }
+    }
+}
