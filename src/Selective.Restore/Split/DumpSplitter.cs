@@ -1,29 +1,44 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Selective.Restore.Dump;
+using Selective.Restore.IO;
+using Selective.Restore.Report;
+using Selective.Restore.Scripts;
 
 namespace Selective.Restore.Split;
 
 /// <summary>
 /// Splits a dump into one self-contained SQL file per table: the session settings the dump had in force
-/// (encoding, <c>standard_conforming_strings</c>, <c>search_path</c>...) followed by the table's COPY block or
-/// INSERT statements byte for byte, so <c>psql -f FILE</c> loads it into a database that has the schema.
+/// (encoding, <c>standard_conforming_strings</c>, <c>search_path</c>...) followed by the table's rows as a COPY block,
+/// so <c>psql -f FILE</c> loads it into a database that has the schema. A COPY table's data lines are copied byte for
+/// byte; an INSERT table's rows become COPY lines (the same values, as the server's COPY TO writes them).
 /// Streams in constant memory; a table whose data turns out malformed leaves no file behind.
 /// </summary>
+/// <remarks>
+/// The files are inert by construction: every line psql lexes is written by this class (names quoted, comments
+/// escaped through <see cref="ScriptText"/>), the dump's text reaches psql only as COPY data, which psql never runs,
+/// and each file stops at its first error (<c>\set ON_ERROR_STOP on</c>), so data lines are never read as commands
+/// after a failed COPY. Lines starting with a backslash outside COPY data are only <c>\set ON_ERROR_STOP on</c>.
+/// </remarks>
 public static class DumpSplitter
 {
+    /// <summary>The first lines of every script this class writes, ASCII only: psql reads what follows as UTF-8 (whatever
+    /// PGCLIENTENCODING says), so no byte of a name can be taken for part of a multi-byte character and end a quote early.</summary>
+    private const string ScriptStart = "SET client_encoding = 'UTF8';\n";
+
     /// <summary>Splits the remaining tables of <paramref name="reader"/> into <paramref name="outputDirectory"/>.</summary>
-    /// <exception cref="DumpFormatException">The dump is malformed (files of the tables before it are kept; the manifest is not written).</exception>
-    /// <exception cref="IOException">The output directory is not empty and <see cref="SplitOptions.Overwrite"/> is false.</exception>
+    /// <exception cref="DumpFormatException">The dump is malformed, or holds something that would not stay data in a psql script (files of the tables before it are kept; the manifest is not written).</exception>
+    /// <exception cref="IOException">The output directory is not empty and <see cref="SplitOptions.Overwrite"/> is false, or it is a link or not a directory.</exception>
     public static async Task<SplitResult> SplitAsync(DumpReader reader, string outputDirectory, SplitOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
         options ??= new SplitOptions();
+        OutputPath.CheckDirectory(outputDirectory, "split output directory");
         if (Directory.Exists(outputDirectory) && !options.Overwrite && Directory.EnumerateFileSystemEntries(outputDirectory).Any())
         {
-            throw new IOException($"Output directory '{outputDirectory}' is not empty; choose an empty one or allow overwriting.");
+            throw new IOException($"Output directory '{DisplayText.Escape(outputDirectory)}' is not empty; choose an empty one or allow overwriting.");
         }
 
         Directory.CreateDirectory(outputDirectory);
@@ -37,18 +52,28 @@ public static class DumpSplitter
             var partial = path + ".partial";
             long bytes;
             // Unbuffered: the reader hands over whole blocks, so a FileStream buffer would only add a copy and a lock.
-            var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+            var stream = OutputPath.CreateNew(partial, bufferSize: 0);
             try
             {
                 await using (stream.ConfigureAwait(false))
                 {
-                    await WriteAsync(stream, Preamble(reader, table), cancellationToken).ConfigureAwait(false);
-                    await table.CopyRawToAsync(stream, cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(stream, Preamble(reader, table) + CopyStatement(table), cancellationToken).ConfigureAwait(false);
+                    var guard = new CopyDataGuard(stream, table, reader.Source, skipStatement: table.Form == DumpDataForm.Copy);
+                    if (table.Form == DumpDataForm.Copy)
+                    {
+                        await table.CopyRawToAsync(guard, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await WriteRowsAsync(table, guard, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    guard.Complete();
                     await WriteAsync(stream, "\n", cancellationToken).ConfigureAwait(false);
                     bytes = stream.Length;
                 }
 
-                File.Move(partial, path, overwrite: true);
+                File.Move(partial, path, overwrite: true); // a rename: replaces whatever entry had the name, follows no link
             }
             catch
             {
@@ -63,21 +88,12 @@ public static class DumpSplitter
         if (reader.Sequences.Count > 0)
         {
             sequencesFile = "sequences.sql";
-            await File.WriteAllTextAsync(Path.Combine(outputDirectory, sequencesFile), SequencesScript(reader), cancellationToken).ConfigureAwait(false);
+            await OutputPath.WriteAllTextAsync(Path.Combine(outputDirectory, sequencesFile), SequencesScript(reader), "split output file", cancellationToken).ConfigureAwait(false);
         }
 
         var result = new SplitResult(outputDirectory, reader.Source, files, [.. reader.Sequences], sequencesFile);
-        var manifest = new FileStream(Path.Combine(outputDirectory, SplitResult.ManifestFileName), FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
-        await using (manifest.ConfigureAwait(false))
-        {
-            var json = new Utf8JsonWriter(manifest, new JsonWriterOptions { Indented = true });
-            await using (json.ConfigureAwait(false))
-            {
-                result.WriteJson(json);
-                await json.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-
+        await OutputPath.WriteAllTextAsync(Path.Combine(outputDirectory, SplitResult.ManifestFileName), JsonText.Render(result.WriteJson), "split output file", cancellationToken)
+            .ConfigureAwait(false);
         return result;
     }
 
@@ -100,24 +116,95 @@ public static class DumpSplitter
 
     private static string Preamble(DumpReader reader, DumpTable table)
     {
-        var builder = new StringBuilder();
-        builder.Append(CultureInfo.InvariantCulture, $"--\n-- Data for {table.Name}, split from {Path.GetFileName(reader.Source)} (line {table.StartLine}) by selective-restore\n--\n\n");
+        var builder = new StringBuilder(ScriptStart);
+        builder.Append("\\set ON_ERROR_STOP on\n");
+        builder.Append(CultureInfo.InvariantCulture, $"--\n-- Data for {ScriptText.Comment(table.Name.ToString())}, split from {ScriptText.Comment(Path.GetFileName(reader.Source))} (line {table.StartLine}) by selective-restore\n--\n\n");
         foreach (var statement in reader.SessionSettings)
         {
-            builder.Append(statement).Append('\n');
+            builder.Append(CheckedSetting(statement, reader.Source)).Append('\n');
         }
 
         builder.Append('\n');
         return builder.ToString();
     }
 
+    /// <summary>The COPY statement, regenerated from the parsed name and columns (all quoted), never copied from the dump.</summary>
+    private static string CopyStatement(DumpTable table)
+    {
+        var columns = table.Columns.All(c => c.Name is not null) && table.Columns.Count > 0
+            ? " (" + string.Join(", ", table.Columns.Select(c => ScriptText.QuoteIdentifier(c.Name!))) + ")"
+            : string.Empty; // unnamed columns: as the dump had them, in the table's own order
+        return $"COPY {ScriptText.QuoteName(table.Name)}{columns} FROM stdin;\n";
+    }
+
+    /// <summary>An INSERT table's rows as COPY lines (each row is already the server's COPY text), ended by <c>\.</c>.</summary>
+    private static async Task WriteRowsAsync(DumpTable table, Stream destination, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1 << 16);
+        while (await table.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            buffer.Write(table.Current.CopyLine);
+            buffer.Write("\n"u8);
+            if (buffer.WrittenCount >= 1 << 16)
+            {
+                await destination.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+            }
+        }
+
+        buffer.Write("\\.\n"u8);
+        await destination.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A session setting of the dump, checked to be one plain statement before it is copied: psql must leave it outside
+    /// any quote or comment and find no backslash command in it. Anything else (a backslash, a control character, a
+    /// dollar quote, a comment, an open quote) is refused: no pg_dump setting looks like that.
+    /// </summary>
+    private static string CheckedSetting(string statement, string? source)
+    {
+        var text = statement.Trim();
+        var quote = '\0';
+        string? problem = null;
+        for (var i = 0; i < text.Length && problem is null; i++)
+        {
+            var c = text[i];
+            if (char.IsControl(c) || c is '\\' || DisplayText.Escape(c.ToString()).Length != 1)
+            {
+                problem = "a backslash or control character";
+            }
+            else if (quote != '\0')
+            {
+                quote = c == quote ? '\0' : quote; // a doubled quote closes and reopens: same result
+            }
+            else if (c is '\'' or '"')
+            {
+                quote = c;
+            }
+            else if (c == '$' || (c == '-' && i + 1 < text.Length && text[i + 1] == '-') || (c == '/' && i + 1 < text.Length && text[i + 1] == '*'))
+            {
+                problem = "a dollar quote or a comment";
+            }
+        }
+
+        if (problem is null && (quote != '\0' || !text.EndsWith(';')))
+        {
+            problem = "an unterminated quote or statement";
+        }
+
+        return problem is null
+            ? text
+            : throw new DumpFormatException($"{source ?? "<stream>"}: the session setting '{DisplayText.Escape(text)}' has {problem}; refusing to copy it into a psql script");
+    }
+
     private static string SequencesScript(DumpReader reader)
     {
-        var builder = new StringBuilder("-- Sequence positions from the dump, split by selective-restore\n\n");
+        // No ON_ERROR_STOP here: a missing sequence should not keep the others from being set, and no line holds dump data.
+        var builder = new StringBuilder(ScriptStart);
+        builder.Append("SET standard_conforming_strings = on;\n-- Sequence positions from the dump, split by selective-restore\n\n");
         foreach (var sequence in reader.Sequences)
         {
-            var literal = sequence.Sequence.ToString().Replace("'", "''", StringComparison.Ordinal);
-            builder.Append(CultureInfo.InvariantCulture, $"SELECT pg_catalog.setval('{literal}', {sequence.Value}, {(sequence.IsCalled ? "true" : "false")});\n");
+            builder.Append(CultureInfo.InvariantCulture, $"SELECT pg_catalog.setval({ScriptText.Literal(sequence.Sequence.ToString())}, {sequence.Value}, {(sequence.IsCalled ? "true" : "false")});\n");
         }
 
         return builder.ToString();

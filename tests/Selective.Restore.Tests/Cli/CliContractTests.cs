@@ -123,7 +123,7 @@ public sealed class CliContractTests
         var album = File.ReadAllText(Path.Combine(outDir, tables[0].GetProperty("file").GetString()!));
         album.ShouldContain("SET client_encoding = 'UTF8';");
         album.ShouldContain("SELECT pg_catalog.set_config('search_path', '', false);");
-        album.ShouldContain("COPY public.album (id, title) FROM stdin;\n1\tKind of Blue\n2\tBlue Train\n\\.\n");
+        album.ShouldContain("COPY \"public\".\"album\" (\"id\", \"title\") FROM stdin;\n1\tKind of Blue\n2\tBlue Train\n\\.\n");
         File.ReadAllText(Path.Combine(outDir, "sequences.sql")).ShouldContain("SELECT pg_catalog.setval('public.album_id_seq', 2, true);");
         Directory.GetFiles(outDir, "*.partial").ShouldBeEmpty();
     }

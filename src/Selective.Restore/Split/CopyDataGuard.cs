@@ -1,0 +1,203 @@
+using Selective.Restore.Dump;
+using Selective.Restore.Dump.Plain;
+
+namespace Selective.Restore.Split;
+
+/// <summary>
+/// Passes COPY data on to a split file, proving on the way that psql will read all of it as data. psql feeds the
+/// lines after <c>COPY ... FROM stdin;</c> to the server until a line that is exactly <c>\.</c> (LF or CR LF); every
+/// line after that is psql input again, where <c>\! cmd</c> runs a shell command. So the data must hold that line
+/// once, at its very end, and no NUL (psql's line reader stops at a NUL and then misjudges where lines start).
+/// </summary>
+/// <remarks>
+/// With <c>skipStatement</c> the first bytes written are the dump's own COPY statement, which is dropped: the split
+/// file has a COPY statement regenerated from the parsed name and columns instead, so no text of the dump's statement
+/// (a comment psql ends earlier than the reader, text after the <c>;</c>) reaches psql. The statement ends where the
+/// reader's lexer says, at the line end after its <c>;</c>.
+/// </remarks>
+internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? source, bool skipStatement) : Stream
+{
+    private const int MaxStatementBytes = 64 << 20;
+    private static readonly byte[] MarkerLf = "\\.\n"u8.ToArray();
+    private static readonly byte[] MarkerCrLf = "\\.\r\n"u8.ToArray();
+
+    private readonly List<byte> _statement = [];
+    private readonly byte[] _lineHead = new byte[4];
+    private bool _inStatement = skipStatement;
+    private bool _atLineStart = true;
+    private int _lineHeadLength;
+    private bool _ended;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>After the last write: the data ended with its end-of-data line.</summary>
+    public void Complete()
+    {
+        if (_inStatement || !_ended)
+        {
+            throw Refuse("the COPY data does not end with a \\. line");
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer[CheckedStart(buffer)..]);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.WriteAsync(buffer[CheckedStart(buffer.Span)..], cancellationToken);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush() => inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>Validates a chunk; returns where its data starts (after the dropped statement).</summary>
+    private int CheckedStart(ReadOnlySpan<byte> buffer)
+    {
+        var start = 0;
+        if (_inStatement)
+        {
+            // Hold the statement until its end is known; what follows it in the same chunk is data.
+            var before = _statement.Count;
+            _statement.AddRange(buffer);
+            var end = StatementEnd([.. _statement]);
+            if (end < 0)
+            {
+                if (_statement.Count > MaxStatementBytes)
+                {
+                    throw Refuse("the COPY statement is too long to be one");
+                }
+
+                return buffer.Length;
+            }
+
+            _inStatement = false;
+            start = end - before;
+            _statement.Clear();
+            if (start < 0)
+            {
+                // Cannot happen (the statement ends after the bytes already held); never write them as data.
+                throw Refuse("the COPY statement could not be separated from its data");
+            }
+        }
+
+        ScanData(buffer[start..]);
+        return start;
+    }
+
+    /// <summary>Index just past the line end that follows the statement's <c>;</c>, or -1 when more bytes are needed.</summary>
+    private static int StatementEnd(ReadOnlySpan<byte> text)
+    {
+        var position = 0;
+        while (true)
+        {
+            var status = SqlLexer.Next(text, position, final: false, standardStrings: true, out var token, out _);
+            if (status != LexStatus.Token)
+            {
+                return -1; // NeedMore; an error or the end cannot happen after the reader accepted the statement
+            }
+
+            position = token.End;
+            if (token.IsPunct(text, (byte)';'))
+            {
+                var newline = text[position..].IndexOf((byte)'\n');
+                return newline < 0 ? -1 : position + newline + 1;
+            }
+        }
+    }
+
+    private void ScanData(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        if (_ended)
+        {
+            throw Refuse("the COPY data has a line psql reads as its end (\\.) before the end the reader found, so psql would run the lines after it as commands");
+        }
+
+        if (data.Contains((byte)0))
+        {
+            throw Refuse("the COPY data contains a NUL byte");
+        }
+
+        var i = 0;
+        while (i < data.Length)
+        {
+            if (!_atLineStart)
+            {
+                var newline = data[i..].IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    break;
+                }
+
+                i += newline + 1;
+                _atLineStart = true;
+                _lineHeadLength = 0;
+                continue;
+            }
+
+            // At a line start: collect up to four bytes, enough to tell "\.\n" and "\.\r\n" from data.
+            while (_lineHeadLength < _lineHead.Length && i < data.Length)
+            {
+                var b = data[i++];
+                _lineHead[_lineHeadLength++] = b;
+                if (b == '\n')
+                {
+                    break;
+                }
+            }
+
+            var head = _lineHead.AsSpan(0, _lineHeadLength);
+            if (head.SequenceEqual(MarkerLf) || head.SequenceEqual(MarkerCrLf))
+            {
+                _ended = true;
+                if (i < data.Length)
+                {
+                    throw Refuse("the COPY data has a line psql reads as its end (\\.) before the end the reader found, so psql would run the lines after it as commands");
+                }
+
+                break;
+            }
+
+            if (head[^1] == '\n')
+            {
+                _lineHeadLength = 0; // a short line; the next one starts right here
+                continue;
+            }
+
+            if ((MarkerLf.AsSpan().StartsWith(head) || MarkerCrLf.AsSpan().StartsWith(head)) && i >= data.Length)
+            {
+                break; // "\", "\." or "\.\r" at the end of the chunk: the next chunk decides
+            }
+
+            _atLineStart = false;
+        }
+    }
+
+    private DumpFormatException Refuse(string reason) =>
+        new($"{reason}; refusing to write it into a psql script", source, table.Name, table.StartLine, table.StartOffset);
+}
