@@ -151,7 +151,7 @@ internal sealed partial class PostgreSqlTarget
             tag = "$sr" + n.ToString(CultureInfo.InvariantCulture) + "$";
         }
 
-        var name = live.Name.ToString().Replace("'", "''", StringComparison.Ordinal);
+        var name = Report.DisplayText.Escape(live.Name.ToString()).Replace("'", "''", StringComparison.Ordinal); // one line, whatever the name holds
         return $"""
             DO {tag} DECLARE done bigint; expected bigint; BEGIN
                 SELECT count(*) INTO expected FROM pg_temp.sr_undo;

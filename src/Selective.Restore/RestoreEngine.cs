@@ -558,7 +558,7 @@ public sealed partial class RestoreEngine
                     tableReport.Notes.Add(note);
                     if (undo is not null)
                     {
-                        await undo.WriteAsync($"-- not undone: {note.ReplaceLineEndings(" ")}\n").ConfigureAwait(false);
+                        await undo.WriteAsync($"-- not undone: {Scripts.ScriptText.Comment(note)}\n").ConfigureAwait(false);
                     }
                 }
             }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Selective.Restore.Dump;
+using Selective.Restore.IO;
+using Selective.Restore.Scripts;
 
 namespace Selective.Restore.Undo;
 
@@ -33,10 +35,12 @@ internal sealed class UndoLog
     public string ScriptPath => _script;
 
     /// <summary>Opens (or creates) the parts directory next to <paramref name="scriptPath"/>.</summary>
+    /// <exception cref="IOException">The script path is not a regular file, or the parts path not a directory (a link, a FIFO, a device...).</exception>
     public static UndoLog Open(string scriptPath)
     {
         var script = Path.GetFullPath(scriptPath);
         var parts = script + ".parts";
+        CheckPaths(scriptPath);
         Directory.CreateDirectory(parts);
         var numbers = Directory.EnumerateFiles(parts).Select(f => int.TryParse(Path.GetFileName(f).Split('.')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0);
         var pending = Directory.EnumerateFiles(parts, "*.pending").Order(StringComparer.Ordinal).ToList();
@@ -73,13 +77,22 @@ internal sealed class UndoLog
         return interrupted;
     }
 
+    /// <summary>Refuses an undo script path (or its parts directory) that is not a regular file (directory): see <see cref="OutputPath"/>.</summary>
+    /// <exception cref="IOException">The path is a link, a FIFO, a device, a socket, or of the wrong kind.</exception>
+    public static void CheckPaths(string scriptPath)
+    {
+        var script = Path.GetFullPath(scriptPath);
+        OutputPath.CheckFile(script, "undo script");
+        OutputPath.CheckDirectory(script + ".parts", "undo script parts directory");
+    }
+
     /// <summary>Starts the part of one table's attempt.</summary>
     public UndoPart Begin(TableName table)
     {
         var path = Path.Combine(_parts, _next.ToString("D6", CultureInfo.InvariantCulture) + ".pending");
         _next++;
-        var writer = new StreamWriter(path, append: false, Utf8) { NewLine = "\n" };
-        writer.Write($"-- {table}\n");
+        var writer = new StreamWriter(OutputPath.CreateNew(path), Utf8) { NewLine = "\n" };
+        writer.Write($"-- {ScriptText.Comment(table.ToString())}\n");
         return new UndoPart(path, writer);
     }
 
@@ -113,14 +126,19 @@ internal sealed class UndoLog
     }
 
     /// <summary>Writes the script from every committed part, newest first, as one transaction.</summary>
+    /// <param name="header">Lines for people; each becomes a <c>--</c> comment line whatever it holds.</param>
+    /// <param name="preamble">The target's session settings, written as they are.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
     public async Task WriteScriptAsync(string header, string preamble, CancellationToken cancellationToken)
     {
+        OutputPath.CheckFile(_script, "undo script");
         var temporary = _script + ".tmp";
-        var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        var output = OutputPath.CreateNew(temporary, 1 << 16, FileOptions.Asynchronous);
         await using (output.ConfigureAwait(false))
         {
-            // Deferred constraints let rows of a foreign-key cycle restored together be deleted together.
-            var text = $"{header}\n{preamble}\nBEGIN;\nSET CONSTRAINTS ALL DEFERRED;\n";
+            // The encoding first, in ASCII: psql then reads the names in the comments and parts as UTF-8, whatever
+            // PGCLIENTENCODING says. Deferred constraints let rows of a foreign-key cycle restored together be deleted together.
+            var text = $"SET client_encoding = 'UTF8';\n{CommentLines(header)}{preamble}\nBEGIN;\nSET CONSTRAINTS ALL DEFERRED;\n";
             await output.WriteAsync(Utf8.GetBytes(text), cancellationToken).ConfigureAwait(false);
             foreach (var part in Directory.EnumerateFiles(_parts, "*.sql").OrderDescending(StringComparer.Ordinal))
             {
@@ -136,6 +154,18 @@ internal sealed class UndoLog
         }
 
         File.Move(temporary, _script, overwrite: true);
+    }
+
+    /// <summary>Every line of <paramref name="header"/> as one <c>--</c> comment line, so no value in it (a dump path with a newline) can become psql input.</summary>
+    internal static string CommentLines(string header)
+    {
+        var builder = new StringBuilder();
+        foreach (var line in header.Split('\n'))
+        {
+            builder.Append(line.StartsWith("--", StringComparison.Ordinal) ? "--" + ScriptText.Comment(line[2..]) : "-- " + ScriptText.Comment(line)).Append('\n');
+        }
+
+        return builder.ToString();
     }
 }
 
