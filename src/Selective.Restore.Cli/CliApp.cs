@@ -1,19 +1,26 @@
 using System.CommandLine;
 using Selective.Restore.Cli.Commands;
 using Selective.Restore.Dump;
+using Selective.Restore.IO;
+using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli;
 
 /// <summary>
 /// The <c>selective-restore</c> command line. Exit codes are a contract: 0 success, 1 bad input or a
-/// failed operation (one line on stderr naming file, table, line and byte offset), 2 usage error, 3 (verify) a problem
-/// the user gated on with --fail-on was found.
+/// failed operation (one line on stderr naming file, table, line and byte offset), 2 usage error (including an output
+/// path that is a link, FIFO, device or directory), 3 (verify) a problem the user gated on with --fail-on was found,
+/// 4 the command did its work (an apply's rows are committed) but the --json report could not be written.
+/// Everything written to stderr goes through <see cref="DisplayText"/>: one line per message, control characters escaped.
 /// </summary>
 internal static class CliApp
 {
     public const int Success = 0;
     public const int Failure = 1;
     public const int UsageError = 2;
+
+    /// <summary>The command did its work (see the summary on stdout) but the <c>--json</c> report could not be written.</summary>
+    public const int ReportNotWritten = 4;
 
     /// <summary>Runs the command line; output and error are the process's stdout and stderr (tests pass writers).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -32,7 +39,7 @@ internal static class CliApp
         {
             foreach (var parseError in parse.Errors)
             {
-                await error.WriteLineAsync($"selective-restore: {parseError.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"selective-restore: {OneLine(parseError.Message)}").ConfigureAwait(false);
             }
 
             await error.WriteLineAsync("Run 'selective-restore --help' for usage.").ConfigureAwait(false);
@@ -43,6 +50,12 @@ internal static class CliApp
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
                 .ConfigureAwait(false);
+        }
+        catch (OutputPathException ex)
+        {
+            // Refused before anything was read, written or applied.
+            await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return UsageError;
         }
         catch (DumpFormatException ex)
         {
@@ -61,5 +74,6 @@ internal static class CliApp
         }
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    /// <summary>A message as one line on stderr, whatever names or server text it quotes.</summary>
+    internal static string OneLine(string message) => DisplayText.Escape(message);
 }

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli;
 
-/// <summary>Logs one line per message to a writer (the CLI's stderr), so tests and pipes see exactly what a user sees.</summary>
+/// <summary>Logs one line per message to a writer (the CLI's stderr), so tests and pipes see exactly what a user sees; control characters in a message are escaped.</summary>
 internal sealed class TextWriterLogger(TextWriter writer, LogLevel minimum) : ILogger
 {
     private readonly Lock _gate = new();
@@ -27,7 +28,7 @@ internal sealed class TextWriterLogger(TextWriter writer, LogLevel minimum) : IL
         };
         lock (_gate)
         {
-            writer.WriteLine($"selective-restore: {level}: {formatter(state, exception).ReplaceLineEndings(" ")}");
+            writer.WriteLine($"selective-restore: {level}: {DisplayText.Escape(formatter(state, exception))}");
         }
     }
 }

@@ -5,7 +5,9 @@ using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
 using Selective.Restore.Identity;
+using Selective.Restore.IO;
 using Selective.Restore.Merge;
+using Selective.Restore.Undo;
 
 namespace Selective.Restore;
 
@@ -273,6 +275,7 @@ public sealed class RestoreBuilder
     /// <summary>Validates the configuration and returns the engine.</summary>
     /// <exception cref="InvalidOperationException">No target, or an option is out of range.</exception>
     /// <exception cref="ArgumentException">A table pattern is malformed.</exception>
+    /// <exception cref="IOException">The undo script or journal path exists and is not a regular file (a link, a FIFO, a device, a directory...): nothing is ever written through or over one.</exception>
     public RestoreEngine Build()
     {
         if (_target is null)
@@ -301,6 +304,7 @@ public sealed class RestoreBuilder
         }
 
         _retry.Validate();
+        CheckOutputPaths();
         if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
         {
             throw new InvalidOperationException($"{DumpPath}: no such dump file or archive directory.");
@@ -327,6 +331,20 @@ public sealed class RestoreBuilder
             _journalPath,
             _journalTable,
             _target));
+    }
+
+    /// <summary>Refuses special files as output before anything connects or is applied (see <see cref="OutputPath"/>).</summary>
+    private void CheckOutputPaths()
+    {
+        if (_undoPath is not null)
+        {
+            UndoLog.CheckPaths(_undoPath);
+        }
+
+        if (_journalPath is not null)
+        {
+            OutputPath.CheckFile(Path.GetFullPath(_journalPath), "journal");
+        }
     }
 }
 

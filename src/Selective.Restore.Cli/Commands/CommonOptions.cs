@@ -1,8 +1,9 @@
 using System.CommandLine;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
+using Selective.Restore.IO;
+using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -36,7 +37,7 @@ internal sealed class CommonOptions
         var path = parse.GetRequiredValue(Dump);
         if (!File.Exists(path) && !Directory.Exists(path))
         {
-            throw new IOException($"{path}: no such file");
+            throw new IOException($"{DisplayText.Escape(path)}: no such file");
         }
 
         var filter = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []);
@@ -67,12 +68,37 @@ internal sealed class LiveDatabaseOptions(string targetDescription, string jsonD
     public TextWriterLogger Logger(ParseResult parse, TextWriter error) =>
         new(error, parse.GetValue(Verbose) ? LogLevel.Information : LogLevel.Warning);
 
-    /// <summary>Writes the report to the --json file, if one was given (UTF-8, no byte order mark).</summary>
-    public async Task WriteJsonAsync(ParseResult parse, string json, CancellationToken cancellationToken)
+    /// <summary>Refuses a --json path that is a link, FIFO, device or directory, before the command does anything (exit code 2).</summary>
+    public void CheckJsonPath(ParseResult parse)
     {
         if (parse.GetValue(Json) is { } path)
         {
-            await File.WriteAllTextAsync(path, json + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
+            OutputPath.CheckFile(path, "--json report");
+        }
+    }
+
+    /// <summary>
+    /// Writes the report to the --json file, if one was given (UTF-8, no byte order mark). The command's work is done by
+    /// then, so a failure says so (<paramref name="done"/>: what happened) and returns <see cref="CliApp.ReportNotWritten"/>
+    /// instead of <paramref name="exitCode"/> when that was success; otherwise <paramref name="exitCode"/>.
+    /// </summary>
+    public async Task<int> WriteJsonAsync(ParseResult parse, string json, TextWriter error, string done, int exitCode, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(Json) is not { } path)
+        {
+            return exitCode;
+        }
+
+        try
+        {
+            await OutputPath.WriteAllTextAsync(path, json + "\n", "--json report", cancellationToken).ConfigureAwait(false);
+            return exitCode;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync(CliApp.OneLine($"selective-restore: {done} (see the summary above), but the --json report could not be written: {ex.Message}"))
+                .ConfigureAwait(false);
+            return exitCode == CliApp.Success ? CliApp.ReportNotWritten : exitCode;
         }
     }
 }

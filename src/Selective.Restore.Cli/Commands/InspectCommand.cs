@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Selective.Restore.Inspect;
+using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -40,19 +41,19 @@ internal static class InspectCommand
     {
         var builder = new StringBuilder();
         var compression = inventory.Compression == Dump.DumpCompression.None ? string.Empty : ", " + DumpInventory.CompressionName(inventory.Compression);
-        builder.Append(CultureInfo.InvariantCulture, $"{inventory.Source}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}\n");
-        var nameWidth = Math.Max(5, inventory.Tables.Count == 0 ? 0 : inventory.Tables.Max(t => t.Name.ToString().Length));
+        builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Escape(inventory.Source)}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}\n");
+        var nameWidth = Math.Max(5, inventory.Tables.Count == 0 ? 0 : inventory.Tables.Max(t => DisplayText.Name(t.Name).Length));
         builder.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(nameWidth)}  {"rows",12}  {"form",-6}  {"bytes",14}  {"offset",14}  line\n");
         foreach (var table in inventory.Tables)
         {
             var bytes = table.EndOffset - table.StartOffset;
-            builder.Append(CultureInfo.InvariantCulture, $"{table.Name.ToString().PadRight(nameWidth)}  {table.Rows,12:N0}  {(table.Form == Dump.DumpDataForm.Copy ? "copy" : "insert"),-6}  {bytes,14:N0}  {table.StartOffset,14}  {table.StartLine}\n");
+            builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(table.Name).PadRight(nameWidth)}  {table.Rows,12:N0}  {(table.Form == Dump.DumpDataForm.Copy ? "copy" : "insert"),-6}  {bytes,14:N0}  {table.StartOffset,14}  {table.StartLine}\n");
         }
 
         builder.Append(CultureInfo.InvariantCulture, $"{inventory.Tables.Count} tables, {inventory.TotalRows:N0} rows, {inventory.Sequences.Count} sequence values\n");
         foreach (var notice in inventory.Notices)
         {
-            builder.Append(CultureInfo.InvariantCulture, $"note: {notice}\n");
+            builder.Append(CultureInfo.InvariantCulture, $"note: {DisplayText.Escape(notice)}\n");
         }
 
         return builder.ToString();

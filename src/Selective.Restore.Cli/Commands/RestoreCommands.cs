@@ -94,6 +94,7 @@ internal static class RestoreCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
+            live.CheckJsonPath(parse); // Build() checks --undo and --journal: all before anything is applied
             var logger = live.Logger(parse, error);
             var builder = SelectiveRestore.FromDump(dumpPath)
                 .ToPostgreSql(parse.GetRequiredValue(live.Target))
@@ -129,12 +130,15 @@ internal static class RestoreCommands
                 }
             }
 
-            builder.AsPlan(plan || parse.GetValue(dryRun!));
+            var planOnly = plan || parse.GetValue(dryRun!);
+            builder.AsPlan(planOnly);
             var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
-            await live.WriteJsonAsync(parse, report.ToJson(), cancellationToken).ConfigureAwait(false);
-
-            return report.Succeeded ? CliApp.Success : CliApp.Failure;
+            var done = planOnly
+                ? "the plan ran (nothing was written to the database)"
+                : report.Succeeded ? "the restore WAS applied and committed" : "the restore ran and committed what the summary says";
+            return await live.WriteJsonAsync(parse, report.ToJson(), error, done, report.Succeeded ? CliApp.Success : CliApp.Failure, cancellationToken)
+                .ConfigureAwait(false);
         });
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Selective.Restore.Report;
 using Selective.Restore.Split;
 
 namespace Selective.Restore.Cli.Commands;
@@ -27,7 +28,7 @@ internal static class SplitCommand
                 var bytes = result.Tables.Sum(t => t.Bytes);
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {result.OutputDirectory}")).ConfigureAwait(false);
+                    $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {DisplayText.Escape(result.OutputDirectory)}")).ConfigureAwait(false);
             }
 
             return CliApp.Success;

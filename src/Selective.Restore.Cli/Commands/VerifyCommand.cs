@@ -54,6 +54,7 @@ internal static class VerifyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
+            live.CheckJsonPath(parse);
             var logger = live.Logger(parse, error);
             var builder = BackupVerification.FromDump(dumpPath)
                 .ToPostgreSql(parse.GetRequiredValue(live.Target))
@@ -64,9 +65,9 @@ internal static class VerifyCommand
                 .WithLogger(logger);
             var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
-            await live.WriteJsonAsync(parse, report.ToJson(), cancellationToken).ConfigureAwait(false);
-
-            return !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
+            var exitCode = !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
+            return await live.WriteJsonAsync(parse, report.ToJson(), error, "the check ran (it writes nothing to the database)", exitCode, cancellationToken)
+                .ConfigureAwait(false);
         });
         return command;
     }

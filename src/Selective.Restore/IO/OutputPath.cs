@@ -58,6 +58,15 @@ internal static class OutputPath
     public static async Task WriteAllTextAsync(string path, string text, string role, CancellationToken cancellationToken = default)
     {
         CheckFile(path, role);
+        await ReplaceAsync(path, text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> to a file of the tool's own naming inside a checked directory: whatever entry has
+    /// that name is replaced by the rename, never written through.
+    /// </summary>
+    public static async Task ReplaceAsync(string path, string text, CancellationToken cancellationToken = default)
+    {
         var temporary = path + ".tmp";
         try
         {

@@ -88,11 +88,11 @@ public static class DumpSplitter
         if (reader.Sequences.Count > 0)
         {
             sequencesFile = "sequences.sql";
-            await OutputPath.WriteAllTextAsync(Path.Combine(outputDirectory, sequencesFile), SequencesScript(reader), "split output file", cancellationToken).ConfigureAwait(false);
+            await OutputPath.ReplaceAsync(Path.Combine(outputDirectory, sequencesFile), SequencesScript(reader), cancellationToken).ConfigureAwait(false);
         }
 
         var result = new SplitResult(outputDirectory, reader.Source, files, [.. reader.Sequences], sequencesFile);
-        await OutputPath.WriteAllTextAsync(Path.Combine(outputDirectory, SplitResult.ManifestFileName), JsonText.Render(result.WriteJson), "split output file", cancellationToken)
+        await OutputPath.ReplaceAsync(Path.Combine(outputDirectory, SplitResult.ManifestFileName), JsonText.Render(result.WriteJson), cancellationToken)
             .ConfigureAwait(false);
         return result;
     }
