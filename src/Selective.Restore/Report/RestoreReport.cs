@@ -100,7 +100,7 @@ public sealed class RestoreReport
             return;
         }
 
-        b.Append(CultureInfo.InvariantCulture, $"    {label} keys: {string.Join(" ", keys.Take(SummaryKeys).Select(k => "(" + string.Join(", ", k) + ")"))}");
+        b.Append(CultureInfo.InvariantCulture, $"    {label} keys: {string.Join(" ", keys.Take(SummaryKeys).Select(k => "(" + DisplayText.Escape(string.Join(", ", k)) + ")"))}");
         if (count > SummaryKeys)
         {
             b.Append(CultureInfo.InvariantCulture, $" and {count - SummaryKeys} more");
@@ -109,16 +109,16 @@ public sealed class RestoreReport
         b.Append('\n');
     }
 
-    /// <summary>A human summary: one line per table and a total.</summary>
+    /// <summary>A human summary: one line per table and a total. Names, values and messages have their control characters escaped (<see cref="DisplayText"/>).</summary>
     public string ToSummary()
     {
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"{(DryRun ? "Plan" : "Restore")} from {Source} into {Target}, policy {Policy}\n");
-        var width = Math.Max(5, Tables.Count == 0 ? 0 : Tables.Max(t => t.Name.ToString().Length));
+        b.Append(CultureInfo.InvariantCulture, $"{(DryRun ? "Plan" : "Restore")} from {DisplayText.Escape(Source)} into {DisplayText.Escape(Target)}, policy {DisplayText.Escape(Policy)}\n");
+        var width = Math.Max(5, Tables.Count == 0 ? 0 : Tables.Max(t => DisplayText.Name(t.Name).Length));
         b.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(width)}  {"dump",10} {"missing",9} {"identical",10} {"conflict",9} {"live-only",10} {"inserted",9} {"updated",8} {"skipped",8}  outcome\n");
         foreach (var t in Tables)
         {
-            b.Append(CultureInfo.InvariantCulture, $"{t.Name.ToString().PadRight(width)}  {t.DumpRows,10} {t.Missing,9} {t.Identical,10} {t.Conflicting,9} {t.LiveOnly,10} {t.Inserted,9} {t.Updated,8} {t.Skipped,8}  {t.Outcome.ToString().ToLowerInvariant()}");
+            b.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(t.Name).PadRight(width)}  {t.DumpRows,10} {t.Missing,9} {t.Identical,10} {t.Conflicting,9} {t.LiveOnly,10} {t.Inserted,9} {t.Updated,8} {t.Skipped,8}  {t.Outcome.ToString().ToLowerInvariant()}");
             if (t.Attempts > 1)
             {
                 b.Append(CultureInfo.InvariantCulture, $" after {t.Attempts} attempts");
@@ -133,7 +133,7 @@ public sealed class RestoreReport
 
             foreach (var remap in t.Remaps.Take(SummaryKeys))
             {
-                b.Append(CultureInfo.InvariantCulture, $"    {(remap.Kind == RemapKind.NewKey ? "remapped" : "relocated")} ({string.Join(", ", remap.From)}) -> ({string.Join(", ", remap.To)})\n");
+                b.Append(CultureInfo.InvariantCulture, $"    {(remap.Kind == RemapKind.NewKey ? "remapped" : "relocated")} ({DisplayText.Escape(string.Join(", ", remap.From))}) -> ({DisplayText.Escape(string.Join(", ", remap.To))})\n");
             }
 
             AppendKeys(b, "collision", t.Collisions, t.CollisionKeys);
@@ -141,28 +141,28 @@ public sealed class RestoreReport
             AppendKeys(b, "held back", t.HeldBack, t.HeldBackKeys);
             foreach (var error in t.Errors)
             {
-                b.Append("    error: ").Append(error).Append('\n');
+                b.Append("    error: ").Append(DisplayText.Escape(error)).Append('\n');
             }
 
             foreach (var warning in t.Warnings)
             {
-                b.Append("    warning: ").Append(warning).Append('\n');
+                b.Append("    warning: ").Append(DisplayText.Escape(warning)).Append('\n');
             }
         }
 
         foreach (var error in Errors)
         {
-            b.Append("error: ").Append(error).Append('\n');
+            b.Append("error: ").Append(DisplayText.Escape(error)).Append('\n');
         }
 
         foreach (var warning in Warnings)
         {
-            b.Append("warning: ").Append(warning).Append('\n');
+            b.Append("warning: ").Append(DisplayText.Escape(warning)).Append('\n');
         }
 
         if (UndoScript is not null)
         {
-            b.Append("undo script: ").Append(UndoScript).Append('\n');
+            b.Append("undo script: ").Append(DisplayText.Escape(UndoScript)).Append('\n');
         }
 
         var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);

@@ -181,12 +181,12 @@ public sealed class VerifyReport
     public string ToSummary()
     {
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"Verify {Source} against {Target}\n");
-        var width = Math.Max(5, Tables.Count == 0 ? 0 : Tables.Max(t => t.Name.ToString().Length));
+        b.Append(CultureInfo.InvariantCulture, $"Verify {DisplayText.Escape(Source)} against {DisplayText.Escape(Target)}\n");
+        var width = Math.Max(5, Tables.Count == 0 ? 0 : Tables.Max(t => DisplayText.Name(t.Name).Length));
         b.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(width)}  {"dump",10} {"live",10} {"missing",9} {"live-only",10} {"in-range",9} {"conflict",9}  dump keys / live keys\n");
         foreach (var t in Tables)
         {
-            b.Append(t.Name.ToString().PadRight(width)).Append("  ");
+            b.Append(DisplayText.Name(t.Name).PadRight(width)).Append("  ");
             if (t.Compared)
             {
                 b.Append(CultureInfo.InvariantCulture, $"{t.DumpRows,10} {t.LiveRows,10} {t.Missing,9} {t.LiveOnly,10} {t.LiveOnlyInDumpRange,9} {t.Conflicting,9}  {Range(t.DumpMinKey, t.DumpMaxKey)} / {Range(t.LiveMinKey, t.LiveMaxKey)}\n");
@@ -203,29 +203,29 @@ public sealed class VerifyReport
 
             foreach (var error in t.Errors)
             {
-                b.Append("    error: ").Append(error).Append('\n');
+                b.Append("    error: ").Append(DisplayText.Escape(error)).Append('\n');
             }
 
             foreach (var warning in t.Warnings)
             {
-                b.Append("    warning: ").Append(warning).Append('\n');
+                b.Append("    warning: ").Append(DisplayText.Escape(warning)).Append('\n');
             }
         }
 
         foreach (var name in TablesOnlyInLive)
         {
-            b.Append(CultureInfo.InvariantCulture, $"{name.ToString().PadRight(width)}  {"-",10}  only in live\n");
+            b.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(name).PadRight(width)}  {"-",10}  only in live\n");
         }
 
         foreach (var s in Sequences)
         {
-            b.Append(CultureInfo.InvariantCulture, $"sequence {s.Name}: dump {s.DumpValue}{(s.DumpIsCalled ? string.Empty : " (not called)")}, live ");
+            b.Append(CultureInfo.InvariantCulture, $"sequence {DisplayText.Name(s.Name)}: dump {s.DumpValue}{(s.DumpIsCalled ? string.Empty : " (not called)")}, live ");
             b.Append(s.InLive
                 ? s.LiveValue is { } live ? string.Create(CultureInfo.InvariantCulture, $"{live}{(s.LiveIsCalled == true ? string.Empty : " (not called)")}") : "unreadable"
                 : "absent");
             foreach (var c in s.Columns)
             {
-                b.Append(CultureInfo.InvariantCulture, $", max {c.Table}.{c.Column} {(c.LiveMax is { } m ? m.ToString(CultureInfo.InvariantCulture) : "-")}");
+                b.Append(CultureInfo.InvariantCulture, $", max {DisplayText.Name(c.Table)}.{DisplayText.Escape(c.Column)} {(c.LiveMax is { } m ? m.ToString(CultureInfo.InvariantCulture) : "-")}");
             }
 
             b.Append(s.Behind ? "  BEHIND\n" : "\n");
@@ -233,17 +233,17 @@ public sealed class VerifyReport
 
         foreach (var error in Errors)
         {
-            b.Append("error: ").Append(error).Append('\n');
+            b.Append("error: ").Append(DisplayText.Escape(error)).Append('\n');
         }
 
         foreach (var warning in Warnings)
         {
-            b.Append("warning: ").Append(warning).Append('\n');
+            b.Append("warning: ").Append(DisplayText.Escape(warning)).Append('\n');
         }
 
         foreach (var p in Problems)
         {
-            b.Append(p.Gated ? "FAIL " : "note ").Append(VerifyProblems.Name(p.Kind)).Append(": ").Append(p.Message).Append('\n');
+            b.Append(p.Gated ? "FAIL " : "note ").Append(VerifyProblems.Name(p.Kind)).Append(": ").Append(DisplayText.Escape(p.Message)).Append('\n');
         }
 
         var gated = Problems.Count(p => p.Gated);
@@ -253,7 +253,7 @@ public sealed class VerifyReport
         return b.ToString();
     }
 
-    private static string Range(string? min, string? max) => min is null ? "-" : $"{min}..{max}";
+    private static string Range(string? min, string? max) => min is null ? "-" : $"{DisplayText.Escape(min)}..{DisplayText.Escape(max)}";
 
     private static void WriteCount(Utf8JsonWriter writer, string name, long value, bool known)
     {
