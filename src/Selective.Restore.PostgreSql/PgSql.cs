@@ -10,6 +10,12 @@ internal static class PgSql
 
     public static string Quote(TableName name) => Quote(name.Schema) + "." + Quote(name.Name);
 
-    /// <summary>The regclass text for a name, for passing as a parameter to <c>$1::regclass</c>.</summary>
-    public static string RegClass(TableName name) => Quote(name);
+    /// <summary>
+    /// The regclass text for a name, for passing as a parameter to <c>$1::regclass</c>: plain double quotes, since
+    /// regclass input does not read the <c>U&amp;"..."</c> form SQL text uses for names with control characters (and a
+    /// parameter value is never lexed, so it needs no such form).
+    /// </summary>
+    public static string RegClass(TableName name) => Plain(name.Schema) + "." + Plain(name.Name);
+
+    private static string Plain(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

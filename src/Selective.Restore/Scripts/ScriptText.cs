@@ -21,9 +21,11 @@ internal static class ScriptText
 
     /// <summary>
     /// A PostgreSQL identifier, always double-quoted (<c>"</c> doubled), so no name can become SQL and no keyword list
-    /// is needed. A name with a control, line-breaking or bidirectional character is written with Unicode escapes
+    /// is needed. A name with an ASCII control character (LF, CR, ESC...) is written with Unicode escapes
     /// (<c>U&amp;"a\000Ab"</c>, backslashes doubled), so even such a name never spreads over lines of a script: psql and
-    /// the server read the same name, and every line a script has is one the tool wrote.
+    /// the server read the same name, and every line a script has is one the tool wrote. Other characters (U+2028,
+    /// U+0085...) stay as they are inside the quotes: psql does not break lines there, and escaping them would fail in
+    /// a SQL_ASCII database ("conversion between UTF8 and SQL_ASCII is not supported").
     /// </summary>
     /// <exception cref="ArgumentException">The identifier contains NUL, which PostgreSQL names cannot (and psql would cut the line there).</exception>
     public static string QuoteIdentifier(string identifier)
@@ -31,7 +33,7 @@ internal static class ScriptText
         ArgumentNullException.ThrowIfNull(identifier);
         RejectNul(identifier, nameof(identifier));
         var doubled = identifier.Replace("\"", "\"\"", StringComparison.Ordinal);
-        if (!identifier.Any(c => DisplayText.IsUnsafe(c) && !char.IsSurrogate(c)))
+        if (!identifier.Any(IsAsciiControl))
         {
             return "\"" + doubled + "\"";
         }
@@ -43,7 +45,7 @@ internal static class ScriptText
             _ = c switch
             {
                 '\\' => builder.Append("\\\\"),
-                _ when DisplayText.IsUnsafe(c) && !char.IsSurrogate(c) => builder.Append(CultureInfo.InvariantCulture, $"\\{(int)c:X4}"),
+                _ when IsAsciiControl(c) => builder.Append(CultureInfo.InvariantCulture, $"\\{(int)c:X4}"),
                 _ => builder.Append(c),
             };
         }
@@ -57,9 +59,9 @@ internal static class ScriptText
 
     /// <summary>
     /// A string literal (<c>'</c> doubled). Valid only where <c>standard_conforming_strings</c> is on, which a script
-    /// using it must set first: then a backslash is an ordinary character for psql and the server. A value with a
-    /// control, line-breaking or bidirectional character is written as an escape string instead (<c>E'a\nb'</c>, valid
-    /// whatever the setting), so it stays on one line.
+    /// using it must set first: then a backslash is an ordinary character for psql and the server. A value with an
+    /// ASCII control character is written as an escape string instead (<c>E'a\u000Ab'</c>, valid whatever the setting),
+    /// so it stays on one line.
     /// </summary>
     /// <exception cref="ArgumentException">The value contains NUL.</exception>
     public static string Literal(string value)
@@ -67,7 +69,7 @@ internal static class ScriptText
         ArgumentNullException.ThrowIfNull(value);
         RejectNul(value, nameof(value));
         var doubled = value.Replace("'", "''", StringComparison.Ordinal);
-        if (!value.Any(c => DisplayText.IsUnsafe(c) && !char.IsSurrogate(c)))
+        if (!value.Any(IsAsciiControl))
         {
             return "'" + doubled + "'";
         }
@@ -78,13 +80,16 @@ internal static class ScriptText
             _ = c switch
             {
                 '\\' => builder.Append("\\\\"),
-                _ when DisplayText.IsUnsafe(c) && !char.IsSurrogate(c) => builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ when IsAsciiControl(c) => builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
                 _ => builder.Append(c),
             };
         }
 
         return builder.Append('\'').ToString();
     }
+
+    /// <summary>LF, CR and the other C0 controls, and DEL: the characters that end psql's lines and comments or drive a terminal.</summary>
+    private static bool IsAsciiControl(char c) => c < ' ' || c == '\u007F';
 
     private static void RejectNul(string text, string parameter)
     {

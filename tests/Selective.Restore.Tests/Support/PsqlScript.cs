@@ -13,7 +13,7 @@ internal static class PsqlScript
 {
     /// <summary>What psql would do with the script.</summary>
     /// <param name="MetaCommands">Each backslash command psql would run, from the backslash to the end of its line.</param>
-    /// <param name="LinesOutsideCopyData">The script's lines, split at every line break an editor shows, except COPY data lines (psql sends those to the server).</param>
+    /// <param name="LinesOutsideCopyData">The script's lines as psql and terminals break them (LF, CR), except COPY data lines (psql sends those to the server). U+2028 or U+0085 inside a quoted name are not line breaks for psql.</param>
     /// <param name="CopyDataLines">The COPY data lines.</param>
     public sealed record Reading(List<string> MetaCommands, List<string> LinesOutsideCopyData, List<string> CopyDataLines);
 
@@ -156,7 +156,7 @@ internal static class PsqlScript
             }
         }
 
-        var lines = outside.ToString().Split(["\r\n", "\n", "\r", "\u0085", "\u2028", "\u2029", "\v", "\f"], StringSplitOptions.None).ToList();
+        var lines = outside.ToString().Split(["\r\n", "\n", "\r"], StringSplitOptions.None).ToList();
         return new Reading(meta, lines, copyLines);
     }
 
