@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Selective.Restore.IO;
 using Selective.Restore.Report;
 using Selective.Restore.Split;
 
@@ -19,6 +20,7 @@ internal static class SplitCommand
         command.Add(force);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            OutputPath.CheckDirectory(parse.GetRequiredValue(outDir), "split output directory"); // before the dump is opened
             var reader = common.OpenReader(parse);
             await using (reader.ConfigureAwait(false))
             {

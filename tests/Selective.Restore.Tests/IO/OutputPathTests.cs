@@ -22,6 +22,7 @@ public sealed class OutputPathTests
         OutputPath.KindOf(dir.Write("plain", "x")).ShouldBe(OutputPath.EntryKind.RegularFile);
         OutputPath.KindOf(dir.Write("empty", string.Empty)).ShouldBe(OutputPath.EntryKind.RegularFile);
         OutputPath.KindOf(dir.File("missing")).ShouldBe(OutputPath.EntryKind.None);
+        SpecialFiles.ShouldBeUntouched(kind, path, dir.File("target"));
     }
 
     [TestCaseSource(typeof(SpecialFiles), nameof(SpecialFiles.Kinds))]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Selective.Restore.Tests.Support;
@@ -5,6 +6,9 @@ namespace Selective.Restore.Tests.Support;
 /// <summary>Paths that are not regular files, for the tests that every output path refuses them.</summary>
 internal static class SpecialFiles
 {
+    // A reader on each FIFO, so a tool that wrongly writes to it does not hang the test run (the bytes are counted).
+    private static readonly ConcurrentDictionary<string, Task<long>> Drains = new(StringComparer.Ordinal);
+
     /// <summary>The kinds every output option is tested with.</summary>
     public static readonly string[] Kinds = ["symlink", "dangling symlink", "fifo", "directory", "full device"];
 
@@ -26,6 +30,19 @@ internal static class SpecialFiles
                 return path;
             case "fifo":
                 Run("mkfifo", path);
+                Drains[path] = Task.Run(() =>
+                {
+                    using var reader = new FileStream(path, FileMode.Open, FileAccess.Read); // blocks until a writer opens it
+                    var buffer = new byte[4096];
+                    long total = 0;
+                    int n;
+                    while ((n = reader.Read(buffer)) > 0)
+                    {
+                        total += n;
+                    }
+
+                    return total;
+                });
                 return path;
             case "directory":
                 Directory.CreateDirectory(path);
@@ -65,24 +82,52 @@ internal static class SpecialFiles
                 Directory.Exists(path).ShouldBeTrue();
                 Directory.EnumerateFileSystemEntries(path).ShouldBeEmpty();
                 break;
+            case "fifo":
+                FileType(path).ShouldBe("fifo", path);
+                BytesWrittenThrough(path).ShouldBe(0, path);
+                break;
             default:
-                Selective.Restore.IO.OutputPath.KindOf(path).ShouldNotBe(Selective.Restore.IO.OutputPath.EntryKind.RegularFile, path);
-                info.Exists.ShouldBeTrue(path);
+                FileType(path).ShouldNotBe("regular file", path);
+                FileType(path).ShouldNotBe("regular empty file", path);
                 break;
         }
     }
 
-    private static void Run(string tool, params string[] arguments)
+    /// <summary>What stat(1) calls the entry (lstat: a link is reported as a link).</summary>
+    private static string FileType(string path) => Run("stat", "-c", "%F", path).Trim();
+
+    /// <summary>Bytes a tool wrote into the FIFO at <paramref name="path"/>; releases the test's reader.</summary>
+    private static long BytesWrittenThrough(string path)
     {
-        var start = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardError = true };
+        if (!Drains.TryRemove(path, out var drain))
+        {
+            return 0;
+        }
+
+        if (!drain.IsCompleted)
+        {
+            // Nobody wrote: open the writing end ourselves so the reader sees end of file.
+            using (new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+            }
+        }
+
+        return drain.GetAwaiter().GetResult();
+    }
+
+    private static string Run(string tool, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
         using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         process.ExitCode.ShouldBe(0, $"{tool}: {error}");
+        return output.GetAwaiter().GetResult();
     }
 }
