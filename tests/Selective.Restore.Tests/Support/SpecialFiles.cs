@@ -8,6 +8,7 @@ internal static class SpecialFiles
 {
     // A reader on each FIFO, so a tool that wrongly writes to it does not hang the test run (the bytes are counted).
     private static readonly ConcurrentDictionary<string, Task<long>> Drains = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, bool> Released = new(StringComparer.Ordinal);
 
     /// <summary>The kinds every output option is tested with.</summary>
     public static readonly string[] Kinds = ["symlink", "dangling symlink", "fifo", "directory", "full device"];
@@ -32,13 +33,17 @@ internal static class SpecialFiles
                 Run("mkfifo", path);
                 Drains[path] = Task.Run(() =>
                 {
-                    using var reader = new FileStream(path, FileMode.Open, FileAccess.Read); // blocks until a writer opens it
-                    var buffer = new byte[4096];
+                    // Every time a writer opens the FIFO (a tool may open it again and again), read until it closes.
                     long total = 0;
-                    int n;
-                    while ((n = reader.Read(buffer)) > 0)
+                    while (!Released.ContainsKey(path))
                     {
-                        total += n;
+                        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read); // blocks until a writer opens it
+                        var buffer = new byte[4096];
+                        int n;
+                        while ((n = reader.Read(buffer)) > 0)
+                        {
+                            total += n;
+                        }
                     }
 
                     return total;
@@ -104,12 +109,11 @@ internal static class SpecialFiles
             return 0;
         }
 
-        if (!drain.IsCompleted)
+        // Stop the reader, which may be waiting for a writer: open the FIFO read-write (on Linux that never blocks, and
+        // it counts as a writer) and close it, so the reader sees end of file and then the release.
+        Released[path] = true;
+        using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            // Nobody wrote: open the writing end ourselves so the reader sees end of file.
-            using (new FileStream(path, FileMode.Open, FileAccess.Write))
-            {
-            }
         }
 
         return drain.GetAwaiter().GetResult();
