@@ -69,6 +69,7 @@ public sealed class RestoreBuilder
     private string? _journalPath;
     private TableName? _journalTable;
     private Func<IRestoreTarget>? _target;
+    private TimeSpan _lockTimeout = RestoreTimeouts.DefaultLockTimeout;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
 
@@ -263,6 +264,17 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// The longest wait for a lock on a live table (held by another session, e.g. an open transaction or an ALTER TABLE)
+    /// before that table fails, naming who holds it; not retried. Statements themselves never time out: a large table
+    /// must not fail for being large. Default: 30 s; <see cref="TimeSpan.Zero"/> waits forever; at most 24 h.
+    /// </summary>
+    public RestoreBuilder WithLockTimeout(TimeSpan timeout)
+    {
+        _lockTimeout = timeout;
+        return this;
+    }
+
     /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
     internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
@@ -300,6 +312,11 @@ public sealed class RestoreBuilder
             throw new InvalidOperationException("A plan writes nothing, so it has no undo script or journal.");
         }
 
+        if (_lockTimeout < TimeSpan.Zero || _lockTimeout > RestoreTimeouts.MaxLockTimeout)
+        {
+            throw new InvalidOperationException($"The lock timeout must be between 0 (wait forever) and 24 hours (was {_lockTimeout}).");
+        }
+
         _retry.Validate();
         if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
         {
@@ -326,6 +343,7 @@ public sealed class RestoreBuilder
             _undoPath,
             _journalPath,
             _journalTable,
+            _lockTimeout,
             _target));
     }
 }
@@ -351,6 +369,7 @@ internal sealed record RestoreSettings(
     string? UndoPath,
     string? JournalPath,
     TableName? JournalTable,
+    TimeSpan LockTimeout,
     Func<IRestoreTarget> TargetFactory)
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));

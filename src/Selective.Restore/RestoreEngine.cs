@@ -29,6 +29,7 @@ public sealed partial class RestoreEngine
     {
         var clock = Stopwatch.StartNew();
         var target = _settings.TargetFactory();
+        target.LockTimeout = _settings.LockTimeout;
         await using (target.ConfigureAwait(false))
         {
             var report = new RestoreReport(_settings.DumpPath, target.Description, _settings.Policy.Name, _settings.Plan, DateTimeOffset.UtcNow);
@@ -56,6 +57,7 @@ public sealed partial class RestoreEngine
         private readonly List<TableState> _applyOrder = []; // parents first
         private RestoreJournal? _journal;
         private UndoLog? _undo;
+        private TableState? _current; // the table being staged or processed, for errors that do not name one
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
@@ -86,6 +88,12 @@ public sealed partial class RestoreEngine
                 FailRun(ex.Message);
                 return;
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The dump could not be read (a local file error, never retried): nothing is applied.
+                FailRun($"{settings.DumpPath}: {ex.Message}");
+                return;
+            }
 
             // A declared identity key that names no table of this restore is a typo that would silently switch the protection off.
             var unmatched = settings.IdentityKeys.Where(k => !_tables.Exists(t => k.Pattern.Matches(t.Name))).ToList();
@@ -100,6 +108,19 @@ public sealed partial class RestoreEngine
             foreach (var failed in _tables.Where(t => t.Failed).ToList())
             {
                 FailDependents(failed);
+            }
+
+            // One transaction means all tables or none: a table that failed before it began fails the others too.
+            if (settings.TransactionMode == TransactionMode.SingleTransaction && !settings.Plan &&
+                _tables.Where(t => t is { Failed: true } && t.Report.Outcome == TableOutcome.Failed).Select(t => t.Name).ToList() is { Count: > 0 } broken)
+            {
+                var reason = $"not applied: the restore is one transaction (all tables or none), and {string.Join(", ", broken)} failed before it began";
+                foreach (var table in _tables.Where(t => t is { Failed: false, Completed: false }))
+                {
+                    Fail(table, new RestoreTableException(reason));
+                }
+
+                report.Errors.Add(reason);
             }
 
             var staged = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
@@ -183,9 +204,9 @@ public sealed partial class RestoreEngine
                 ? settings.Filter.Except(_tables.Where(t => t is { Completed: true, NeedsRebuild: false }).Select(t => Pattern(t.Name)))
                 : TableFilter.Create(only.Select(Pattern));
             var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter });
+            var stagedThisPass = new HashSet<TableName>();
             await using (reader.ConfigureAwait(false))
             {
-                var stagedThisPass = new HashSet<TableName>();
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
                 {
                     if (!_byName.TryGetValue(dump.Name, out var state))
@@ -227,12 +248,33 @@ public sealed partial class RestoreEngine
                     }
                     catch (Exception ex) when (target.IsTableFailure(ex))
                     {
-                        Fail(state, ex);
+                        Fail(state, new RestoreTableException(await DescribeAsync(ex, state).ConfigureAwait(false), ex));
                         state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
                         state.Report.Duration += clock.Elapsed;
+                    }
+                }
+            }
+
+            // Every block of a table is staged now: rows repeated exactly are kept once, different rows under one key fail it.
+            foreach (var name in stagedThisPass)
+            {
+                var state = _byName[name];
+                if (state is { Failed: false, Staged: { } staged } && staged.Session == target.Session)
+                {
+                    try
+                    {
+                        staged.Repeats = await target.RemoveRepeatedRowsAsync(staged, cancellationToken).ConfigureAwait(false);
+                        if (staged.Repeats > 0)
+                        {
+                            Warn(state, $"{staged.Repeats} dump rows repeat an earlier row with the same key exactly (e.g. two dumps in one file); each is counted and restored once");
+                        }
+                    }
+                    catch (Exception ex) when (target.IsTableFailure(ex))
+                    {
+                        Fail(state, new RestoreTableException(await DescribeAsync(ex, state).ConfigureAwait(false), ex));
                     }
                 }
             }
@@ -359,11 +401,14 @@ public sealed partial class RestoreEngine
             catch (Exception ex) when (ex is not (OperationCanceledException or DumpFormatException))
             {
                 // Non-transient, or transient with the retries used up: the group's transaction was rolled back.
+                var message = await DescribeAsync(ex, _current ?? tables[0]).ConfigureAwait(false);
                 foreach (var table in tables)
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
                     table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
-                    Fail(table, tables.Count > 1 ? new RestoreTableException($"{Describe(ex)}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)", ex) : ex);
+                    Fail(table, new RestoreTableException(
+                        tables.Count > 1 ? $"{message}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)" : message,
+                        ex));
                 }
 
                 foreach (var table in tables)
@@ -421,11 +466,20 @@ public sealed partial class RestoreEngine
 
         private async Task ProcessAsync(TableState table, TextWriter? undo, CancellationToken cancellationToken)
         {
+            _current = table;
             var staged = table.Staged!;
             var tableReport = table.Report;
             tableReport.ResetCounts();
             var policy = settings.PolicyFor(table.Name);
             var classification = await ClassifyAsync(table, cancellationToken).ConfigureAwait(false);
+            if (classification is { Missing: < 0 } or { Identical: < 0 } or { Conflicting: < 0 } or { LiveOnly: < 0 })
+            {
+                // Defence in depth: counts that cannot be true mean the rows were not what the reader said; write nothing.
+                throw new RestoreTableException(
+                    $"the counts do not add up (missing {classification.Missing}, identical {classification.Identical}, conflicting {classification.Conflicting}, " +
+                    $"live-only {classification.LiveOnly} of {table.Staged!.DumpRows} dump rows), so nothing is applied to this table; please report this");
+            }
+
             tableReport.Missing = classification.Missing;
             tableReport.Identical = classification.Identical;
             tableReport.Conflicting = classification.Conflicting;
@@ -620,6 +674,12 @@ public sealed partial class RestoreEngine
         }
 
         private string Describe(Exception ex) => ex is RestoreTableException ? ex.Message : target.Describe(ex);
+
+        /// <summary>Like <see cref="Describe(Exception)"/>, but a lock timeout names the table and who holds the lock (ask after the rollback).</summary>
+        private async Task<string> DescribeAsync(Exception ex, TableState table) =>
+            ex is not RestoreTableException && target.IsLockTimeout(ex) && !target.IsBroken
+                ? await target.ExplainLockTimeoutAsync(table.Name, CancellationToken.None).ConfigureAwait(false)
+                : Describe(ex);
 
         private static string Describe(RowValues key) =>
             string.Join(", ", key.Columns.Select(c => $"{c}={key.GetText(c) ?? "NULL"}"));

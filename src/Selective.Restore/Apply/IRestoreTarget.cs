@@ -74,6 +74,9 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
 
     public long DumpRows { get; set; } = dumpRows;
 
+    /// <summary>Staged rows that repeated an earlier row exactly and were removed (counted once).</summary>
+    public long Repeats { get; set; }
+
     /// <summary>The target session the staging lives in; a reconnect loses it.</summary>
     public int Session { get; } = session;
 }
@@ -124,8 +127,23 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>True when the connection is gone (staged tables with it).</summary>
     bool IsBroken { get; }
 
-    /// <summary>True for failures worth retrying (serialization failure, deadlock, dropped connection).</summary>
+    /// <summary>Longest wait for a lock on a live table (zero waits forever); applies from the next <see cref="ConnectAsync"/>.</summary>
+    TimeSpan LockTimeout { get; set; }
+
+    /// <summary>
+    /// True for failures worth retrying (serialization failure, deadlock, dropped connection). Only the database's:
+    /// a local file error (the dump, a journal) is never transient.
+    /// </summary>
     bool IsTransient(Exception exception);
+
+    /// <summary>True when <paramref name="exception"/> is the database giving up waiting for a lock (<see cref="LockTimeout"/>).</summary>
+    bool IsLockTimeout(Exception exception);
+
+    /// <summary>
+    /// After a lock timeout on <paramref name="table"/> (and the rollback): who holds locks on it now, as one line
+    /// ("waited 30 s for a lock on public.t, held by PID 4242 (...)"); no query texts, which may carry secrets.
+    /// </summary>
+    Task<string> ExplainLockTimeoutAsync(TableName table, CancellationToken cancellationToken);
 
     /// <summary>A database error as one line: the server's message and detail (which key, which constraint), no stack or credentials.</summary>
     string Describe(Exception exception);
@@ -138,6 +156,12 @@ internal interface IRestoreTarget : IAsyncDisposable
 
     /// <summary>Stages more rows for an already staged table (the same table appears again in the dump).</summary>
     Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After every block of the table is staged: rows repeated exactly under one key (two dumps concatenated) are kept
+    /// once, and the number removed is returned; different rows under one key fail the table, naming a key.
+    /// </summary>
+    Task<long> RemoveRepeatedRowsAsync(StagedTable staged, CancellationToken cancellationToken);
 
     Task BeginAsync(bool readOnly, CancellationToken cancellationToken);
 
