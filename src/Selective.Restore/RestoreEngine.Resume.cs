@@ -76,8 +76,16 @@ public sealed partial class RestoreEngine
                 -- before parents, and stops (undoing nothing) if any of those rows was changed or deleted since.
                 -- Sequences are not moved back: that could hand out IDs already in use.
                 """;
-            await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
-            report.UndoScript = _undo.ScriptPath;
+            try
+            {
+                await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
+                report.UndoScript = _undo.ScriptPath;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The tables are committed whatever happens here: say so, and where the parts are.
+                report.Errors.Add($"the undo script {_undo.ScriptPath} could not be written ({ex.Message}); what was applied stays applied, and its undo parts are in {_undo.ScriptPath}.parts/");
+            }
         }
 
         /// <summary>What makes two runs the same restore: the dump (path, size, time), the target and every option that decides what is written.</summary>

@@ -37,6 +37,19 @@ internal static class RestoreCommands
             HelpName = "MODE",
         };
         onCollision.AcceptOnlyFromAmong("skip", "fail", "remap");
+        var lockTimeout = new Option<string>("--lock-timeout")
+        {
+            Description = "How long to wait for a lock on a live table held by another session before that table fails, naming the holder (e.g. 30s, 500ms, 5m; 0 waits forever). Statements themselves never time out. Default: 30s.",
+            DefaultValueFactory = _ => "30s",
+            HelpName = "DURATION",
+        };
+        lockTimeout.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && ParseDuration(result.Tokens[0].Value) is null)
+            {
+                result.AddError($"--lock-timeout '{result.Tokens[0].Value}': expected a duration such as 30s, 500ms, 5m or 0 (wait forever), at most 24h");
+            }
+        });
         identityKeys.Validators.Add(result =>
         {
             foreach (var token in result.Tokens)
@@ -57,6 +70,7 @@ internal static class RestoreCommands
         command.Add(skipIncompatible);
         command.Add(identityKeys);
         command.Add(onCollision);
+        command.Add(lockTimeout);
 
         Option<string>? policy = null;
         Option<bool>? single = null;
@@ -102,6 +116,7 @@ internal static class RestoreCommands
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger)
+                .WithLockTimeout(ParseDuration(parse.GetValue(lockTimeout)!)!.Value)
                 .OnCollision(parse.GetValue(onCollision) switch { "fail" => CollisionHandling.Fail, "remap" => CollisionHandling.Remap, _ => CollisionHandling.Skip });
             foreach (var declaration in parse.GetValue(identityKeys) ?? [])
             {
@@ -137,6 +152,24 @@ internal static class RestoreCommands
             return report.Succeeded ? CliApp.Success : CliApp.Failure;
         });
         return command;
+    }
+
+    /// <summary>Parses <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c> or a number of seconds, from 0 to 24 hours.</summary>
+    internal static TimeSpan? ParseDuration(string text)
+    {
+        var trimmed = text.Trim();
+        var (number, unit) = trimmed.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (trimmed[..^2], 0.001)
+            : trimmed.EndsWith('s') || trimmed.EndsWith('S') ? (trimmed[..^1], 1.0)
+            : trimmed.EndsWith('m') || trimmed.EndsWith('M') ? (trimmed[..^1], 60.0)
+            : trimmed.EndsWith('h') || trimmed.EndsWith('H') ? (trimmed[..^1], 3600.0)
+            : (trimmed, 1.0);
+        if (!double.TryParse(number, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return null;
+        }
+
+        var seconds = value * unit;
+        return seconds is >= 0 and <= 24 * 3600 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     /// <summary>Splits <c>SCHEMA.TABLE</c> (names as written, no quoting).</summary>
