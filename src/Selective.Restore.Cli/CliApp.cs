@@ -44,6 +44,11 @@ internal static class CliApp
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
                 .ConfigureAwait(false);
         }
+        catch (CliUsageException ex)
+        {
+            await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return UsageError;
+        }
         catch (DumpFormatException ex)
         {
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);

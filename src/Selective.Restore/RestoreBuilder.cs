@@ -51,7 +51,7 @@ public sealed class RestoreBuilder
 {
     private readonly List<string> _include = [];
     private readonly List<string> _exclude = [];
-    private readonly List<(TableFilter Pattern, MergePolicy Policy)> _tablePolicies = [];
+    private readonly List<(TableFilter Pattern, string PatternText, MergePolicy Policy)> _tablePolicies = [];
     private MergePolicy _policy = MergePolicy.PreferLive;
     private TransactionMode _transactionMode = TransactionMode.PerTable;
     private bool _plan;
@@ -96,11 +96,14 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>The policy for tables matching <paramref name="tablePattern"/>; the first matching pattern wins.</summary>
+    /// <summary>
+    /// The policy for tables matching <paramref name="tablePattern"/>; the first matching pattern wins. A pattern that
+    /// matches none of the restore's tables stops the run before anything is applied (a typo would switch it off).
+    /// </summary>
     public RestoreBuilder WithPolicy(string tablePattern, MergePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        _tablePolicies.Add((TableFilter.Create([tablePattern]), policy));
+        _tablePolicies.Add((TableFilter.Create([tablePattern]), tablePattern, policy));
         return this;
     }
 
@@ -353,7 +356,7 @@ internal sealed record RestoreSettings(
     string DumpPath,
     TableFilter Filter,
     MergePolicy Policy,
-    IReadOnlyList<(TableFilter Pattern, MergePolicy Policy)> TablePolicies,
+    IReadOnlyList<(TableFilter Pattern, string PatternText, MergePolicy Policy)> TablePolicies,
     TransactionMode TransactionMode,
     bool Plan,
     ResiliencePipeline? Pipeline,
@@ -376,7 +379,7 @@ internal sealed record RestoreSettings(
 
     public MergePolicy PolicyFor(TableName table)
     {
-        foreach (var (pattern, policy) in TablePolicies)
+        foreach (var (pattern, _, policy) in TablePolicies)
         {
             if (pattern.Matches(table))
             {

@@ -58,6 +58,7 @@ public sealed partial class RestoreEngine
         private RestoreJournal? _journal;
         private UndoLog? _undo;
         private TableState? _current; // the table being staged or processed, for errors that do not name one
+        private readonly HashSet<TableName> _dumpTables = []; // every table the dump has, selected or not
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
@@ -95,12 +96,20 @@ public sealed partial class RestoreEngine
                 return;
             }
 
-            // A declared identity key that names no table of this restore is a typo that would silently switch the protection off.
-            var unmatched = settings.IdentityKeys.Where(k => !_tables.Exists(t => k.Pattern.Matches(t.Name))).ToList();
+            // A pattern that matches nothing is a typo that would silently select nothing, or switch a protection off: a
+            // table filter against the dump's tables, a policy or identity key against the tables of this restore.
+            var some = $"{string.Join(", ", _tables.Select(t => t.Name).Take(10))}{(_tables.Count > 10 ? ", ..." : string.Empty)}";
+            var unmatched = settings.Filter.PatternsMatchingNone(_dumpTables)
+                .Select(p => $"the table pattern '{p}' matches no table in the dump")
+                .Concat(settings.TablePolicies.Where(p => !_tables.Exists(t => p.Pattern.Matches(t.Name)))
+                    .Select(p => $"the policy for '{p.PatternText}' matches none of the tables of this restore ({some}); check the table name"))
+                .Concat(settings.IdentityKeys.Where(k => !_tables.Exists(t => k.Pattern.Matches(t.Name)))
+                    .Select(k => $"the identity key declared for '{k.PatternText}' matches none of the tables of this restore ({some}); check the table name, or leave the key out"))
+                .ToList();
             if (unmatched.Count > 0)
             {
-                FailRun(string.Join("; ", unmatched.Select(k =>
-                    $"the identity key declared for '{k.PatternText}' matches none of the tables of this restore ({string.Join(", ", _tables.Select(t => t.Name).Take(10))}{(_tables.Count > 10 ? ", ..." : string.Empty)}); check the table name, or leave the key out")));
+                report.InvalidOptions = true;
+                FailRun(string.Join("; ", unmatched));
                 return;
             }
 
@@ -203,7 +212,7 @@ public sealed partial class RestoreEngine
             var filter = only is null
                 ? settings.Filter.Except(_tables.Where(t => t is { Completed: true, NeedsRebuild: false }).Select(t => Pattern(t.Name)))
                 : TableFilter.Create(only.Select(Pattern));
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter });
+            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)) });
             var stagedThisPass = new HashSet<TableName>();
             await using (reader.ConfigureAwait(false))
             {

@@ -149,7 +149,7 @@ internal static class RestoreCommands
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
             await live.WriteJsonAsync(parse, report.ToJson(), cancellationToken).ConfigureAwait(false);
 
-            return report.Succeeded ? CliApp.Success : CliApp.Failure;
+            return report.InvalidOptions ? CliApp.UsageError : report.Succeeded ? CliApp.Success : CliApp.Failure;
         });
         return command;
     }

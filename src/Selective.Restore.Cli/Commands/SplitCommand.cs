@@ -18,11 +18,13 @@ internal static class SplitCommand
         command.Add(force);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var reader = common.OpenReader(parse);
+            var seen = new HashSet<Dump.TableName>();
+            var reader = common.OpenReader(parse, seen);
             await using (reader.ConfigureAwait(false))
             {
                 var result = await DumpSplitter.SplitAsync(reader, parse.GetRequiredValue(outDir), new SplitOptions { Overwrite = parse.GetValue(force) }, cancellationToken)
                     .ConfigureAwait(false);
+                common.CheckPatterns(parse, seen);
                 var rows = result.Tables.Sum(t => t.Rows);
                 var bytes = result.Tables.Sum(t => t.Bytes);
                 await output.WriteLineAsync(string.Create(

@@ -66,7 +66,7 @@ internal static class VerifyCommand
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
             await live.WriteJsonAsync(parse, report.ToJson(), cancellationToken).ConfigureAwait(false);
 
-            return !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
+            return report.InvalidOptions ? CliApp.UsageError : !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
         });
         return command;
     }

@@ -53,6 +53,12 @@ public sealed class RestoreReport
     /// <summary>The journal this run resumed from and recorded to, or null.</summary>
     public string? Journal { get; internal set; }
 
+    /// <summary>
+    /// True when the run stopped before applying anything because an option does not fit the dump: a table pattern, a
+    /// policy's pattern or an identity key that matches no table (a typo, most likely). <see cref="Errors"/> names it.
+    /// </summary>
+    public bool InvalidOptions { get; internal set; }
+
     /// <summary>True when no table failed and there were no run-level errors.</summary>
     public bool Succeeded => Errors.Count == 0 && Tables.All(t => t.Outcome != TableOutcome.Failed);
 
@@ -71,6 +77,7 @@ public sealed class RestoreReport
         writer.WriteString("policy", Policy);
         writer.WriteBoolean("dryRun", DryRun);
         writer.WriteBoolean("succeeded", Succeeded);
+        writer.WriteBoolean("invalidOptions", InvalidOptions);
         writer.WriteString("startedAt", StartedAt);
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
         JsonText.WriteStrings(writer, "errors", Errors);
