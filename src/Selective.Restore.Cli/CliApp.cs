@@ -7,13 +7,18 @@ namespace Selective.Restore.Cli;
 /// <summary>
 /// The <c>selective-restore</c> command line. Exit codes are a contract: 0 success, 1 bad input or a
 /// failed operation (one line on stderr naming file, table, line and byte offset), 2 usage error, 3 (verify) a problem
-/// the user gated on with --fail-on was found.
+/// the user gated on with --fail-on was found, 130 cancelled (Ctrl-C or SIGTERM; apply first reports what committed).
+/// Signals are handled by <see cref="Program"/>, not System.CommandLine, whose handler kills the process 2 s after a
+/// Ctrl-C: rolling back a large table can take longer, and the report must still be written.
 /// </summary>
 internal static class CliApp
 {
     public const int Success = 0;
     public const int Failure = 1;
     public const int UsageError = 2;
+
+    /// <summary>Ctrl-C or SIGTERM: the table in flight was rolled back; the report says what was committed before (128 + SIGINT).</summary>
+    public const int Cancelled = 130;
 
     /// <summary>Runs the command line; output and error are the process's stdout and stderr (tests pass writers).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -41,7 +46,7 @@ internal static class CliApp
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (CliUsageException ex)
@@ -61,8 +66,9 @@ internal static class CliApp
         }
         catch (OperationCanceledException)
         {
+            // Commands that wrote something (apply) report what before rethrowing; this is the rest.
             await error.WriteLineAsync("selective-restore: cancelled").ConfigureAwait(false);
-            return Failure;
+            return Cancelled;
         }
     }
 

@@ -40,6 +40,14 @@ public sealed partial class RestoreEngine
             {
                 await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                // The table in flight was rolled back; what committed before stays, and the report, the undo script
+                // and the journal say exactly that.
+                await run.CancelledAsync().ConfigureAwait(false);
+                report.Duration = clock.Elapsed;
+                throw new RestoreCanceledException(report, ex, cancellationToken);
+            }
             finally
             {
                 report.Duration = clock.Elapsed;
@@ -167,6 +175,30 @@ public sealed partial class RestoreEngine
             }
 
             await FinishUndoAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>After a cancel: every table is reported (committed ones as applied), and the undo script is written for them.</summary>
+        public async Task CancelledAsync()
+        {
+            report.Cancelled = true;
+            var committed = _tables.Where(t => t is { Completed: true }).ToList();
+            foreach (var table in _tables.Where(t => !t.Completed && t.Report.Outcome is not (TableOutcome.Failed or TableOutcome.Skipped)))
+            {
+                table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                table.Report.Outcome = TableOutcome.Cancelled;
+            }
+
+            report.Tables.Clear();
+            foreach (var table in _applyOrder.Where(t => t.Completed).Concat(_tables.Where(t => !_applyOrder.Contains(t) || !t.Completed)).Distinct())
+            {
+                report.Tables.Add(table.Report);
+            }
+
+            report.Errors.Add(committed.Count == 0
+                ? "cancelled: nothing was applied"
+                : $"cancelled: {committed.Count} tables were committed before the cancel and stay applied ({string.Join(", ", committed.Select(t => t.Name).Take(20))}{(committed.Count > 20 ? ", ..." : string.Empty)}); the others were not applied");
+            Log.Cancelled(settings.Logger, report.Errors[^1]);
+            await FinishUndoAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         private void FailRun(string error)
@@ -393,7 +425,8 @@ public sealed partial class RestoreEngine
 
                         if (_journal is not null)
                         {
-                            await _journal.ConfirmAsync(transactionId, token).ConfigureAwait(false);
+                            // Committed: the confirmation must not be lost to a cancel arriving now (it is one small local write).
+                            await _journal.ConfirmAsync(transactionId, CancellationToken.None).ConfigureAwait(false);
                         }
                     },
                     cancellationToken).ConfigureAwait(false);
@@ -460,6 +493,7 @@ public sealed partial class RestoreEngine
                 .ToList();
             pending.UnionWith(rebuild.Select(t => t.Name));
             Log.Restaging(settings.Logger, target.Description, pending.Count);
+            report.Warnings.Add($"the connection to {target.Description} was lost while applying {string.Join(", ", tables.Select(t => t.Name))}; reconnected and staged {pending.Count} tables again");
             await StageAsync(pending, cancellationToken).ConfigureAwait(false);
             var lost = tables.Concat(rebuild).FirstOrDefault(t => t.Failed);
             if (lost is not null)

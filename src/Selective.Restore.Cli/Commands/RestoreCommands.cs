@@ -145,9 +145,21 @@ internal static class RestoreCommands
             }
 
             builder.AsPlan(plan || parse.GetValue(dryRun!));
-            var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+            Report.RestoreReport report;
+            try
+            {
+                report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RestoreCanceledException cancelled)
+            {
+                // What committed before the cancel stays: say which, in the summary and the JSON report.
+                await output.WriteAsync(cancelled.Report.ToSummary()).ConfigureAwait(false);
+                await live.WriteJsonAsync(parse, cancelled.Report.ToJson(), CancellationToken.None).ConfigureAwait(false);
+                return CliApp.Cancelled;
+            }
+
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
-            await live.WriteJsonAsync(parse, report.ToJson(), cancellationToken).ConfigureAwait(false);
+            await live.WriteJsonAsync(parse, report.ToJson(), CancellationToken.None).ConfigureAwait(false);
 
             return report.InvalidOptions ? CliApp.UsageError : report.Succeeded ? CliApp.Success : CliApp.Failure;
         });

@@ -59,8 +59,11 @@ public sealed class RestoreReport
     /// </summary>
     public bool InvalidOptions { get; internal set; }
 
+    /// <summary>True when the run was cancelled: tables committed before stay applied (outcome <see cref="TableOutcome.Applied"/>), the others are <see cref="TableOutcome.Cancelled"/>.</summary>
+    public bool Cancelled { get; internal set; }
+
     /// <summary>True when no table failed and there were no run-level errors.</summary>
-    public bool Succeeded => Errors.Count == 0 && Tables.All(t => t.Outcome != TableOutcome.Failed);
+    public bool Succeeded => Errors.Count == 0 && !Cancelled && Tables.All(t => t.Outcome is not (TableOutcome.Failed or TableOutcome.Cancelled));
 
     /// <summary>
     /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors", "warnings", "undoScript", "journal",
@@ -78,6 +81,7 @@ public sealed class RestoreReport
         writer.WriteBoolean("dryRun", DryRun);
         writer.WriteBoolean("succeeded", Succeeded);
         writer.WriteBoolean("invalidOptions", InvalidOptions);
+        writer.WriteBoolean("cancelled", Cancelled);
         writer.WriteString("startedAt", StartedAt);
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
         JsonText.WriteStrings(writer, "errors", Errors);
@@ -174,8 +178,9 @@ public sealed class RestoreReport
 
         var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);
         var skippedTables = Tables.Count(t => t.Outcome == TableOutcome.Skipped);
+        var cancelled = Tables.Count(t => t.Outcome == TableOutcome.Cancelled);
         b.Append(CultureInfo.InvariantCulture,
-            $"{Tables.Count} tables, {Tables.Sum(t => t.Inserted)} inserted, {Tables.Sum(t => t.Updated)} updated, {Tables.Sum(t => t.Skipped)} skipped, {failed} failed{(skippedTables > 0 ? $", {skippedTables} tables skipped" : string.Empty)}, in {Duration.TotalSeconds:F1} s\n");
+            $"{Tables.Count} tables, {Tables.Sum(t => t.Inserted)} inserted, {Tables.Sum(t => t.Updated)} updated, {Tables.Sum(t => t.Skipped)} skipped, {failed} failed{(skippedTables > 0 ? $", {skippedTables} tables skipped" : string.Empty)}{(cancelled > 0 ? $", {cancelled} tables not applied (cancelled)" : string.Empty)}, in {Duration.TotalSeconds:F1} s\n");
         return b.ToString();
     }
 }

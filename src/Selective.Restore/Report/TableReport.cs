@@ -19,6 +19,9 @@ public enum TableOutcome
 
     /// <summary>The live table cannot take the dump's rows and the restore was told to skip such tables; <see cref="TableReport.Warnings"/> says why.</summary>
     Skipped,
+
+    /// <summary>The run was cancelled before this table was committed: nothing was applied to it.</summary>
+    Cancelled,
 }
 
 /// <summary>What happened to one table. Counts are rows.</summary>
