@@ -20,6 +20,9 @@ namespace Selective.Restore;
 /// </summary>
 public sealed partial class RestoreEngine
 {
+    // Rows per table a journal keeps as witnesses: enough that an app touching a few of them cannot look like an undo.
+    private const int WitnessesPerTable = 5;
+
     private readonly RestoreSettings _settings;
 
     internal RestoreEngine(RestoreSettings settings) => _settings = settings;
@@ -399,7 +402,7 @@ public sealed partial class RestoreEngine
 
                                     // Recorded as it reads once committed; a failed commit marks the table failed again.
                                     tables[i].Report.Outcome = TableOutcome.Applied;
-                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, transactionId, token).ConfigureAwait(false);
+                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, tables[i].Witnesses, transactionId, token).ConfigureAwait(false);
                                 }
                             }
 
@@ -629,8 +632,11 @@ public sealed partial class RestoreEngine
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
             }
 
-            var counts = await target.ApplyAsync(staged, new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump), undo, cancellationToken)
-                .ConfigureAwait(false);
+            var instructions = new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump);
+            var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
+            table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
+                ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)
+                : [];
             tableReport.Inserted = counts.Inserted;
             tableReport.Remapped = counts.Remapped;
             tableReport.Updated = counts.Updated + merged;
@@ -754,5 +760,8 @@ public sealed partial class RestoreEngine
 
         /// <summary>Applied (or planned) and committed: never staged or applied again.</summary>
         public bool Completed { get; set; }
+
+        /// <summary>A few rows this run wrote, as written, for the journal (see <see cref="RowWitness"/>).</summary>
+        public IReadOnlyList<RowWitness> Witnesses { get; set; } = [];
     }
 }

@@ -81,6 +81,9 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
     public int Session { get; } = session;
 }
 
+/// <summary>A row a restore wrote, as it read right after: its key (text, key column order) and the whole row's text.</summary>
+internal sealed record RowWitness(IReadOnlyList<string> Key, string Row);
+
 /// <summary>Counts from classifying a staged table against live.</summary>
 /// <param name="Missing">Dump rows whose key is not live (to insert).</param>
 /// <param name="Identical">Dump rows equal to the live row with the same key.</param>
@@ -225,6 +228,15 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// the previous values for overwritten ones.
     /// </summary>
     Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> rows the apply just wrote (inserted under their key, or overwritten), as they are now:
+    /// a journal keeps them to tell, on resume, whether the restore's rows are still there (an undo script run since).
+    /// </summary>
+    Task<IReadOnlyList<RowWitness>> ReadWitnessesAsync(StagedTable staged, ApplyInstructions instructions, int max, CancellationToken cancellationToken);
+
+    /// <summary>How many of <paramref name="witnesses"/> (keys on <paramref name="key"/>) are still in <paramref name="live"/> exactly as written (connects if needed).</summary>
+    Task<int> CountWitnessesAsync(LiveTable live, IReadOnlyList<string> key, IReadOnlyList<RowWitness> witnesses, CancellationToken cancellationToken);
 
     /// <summary>Creates the journal table if absent (in its own transaction) and returns the checkpoints recorded for <paramref name="fingerprint"/>.</summary>
     Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken);
