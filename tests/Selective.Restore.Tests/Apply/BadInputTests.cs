@@ -39,7 +39,7 @@ public sealed class BadInputTests
     [TestCase("COPY public.nope (id) FROM stdin;\n1\n\\.\n", "nope", "the target database has no table public.nope")]
     [TestCase("COPY public.b (id, n) FROM stdin;\n2\tabc\n\\.\n", "b", "the server rejected a value while staging public.b (row 1, dump line 5, column n): invalid input syntax for type integer")]
     [TestCase("COPY public.a (id, v) FROM stdin;\n\\N\tx\n\\.\n", "a", "1 dump rows have NULL in key column(s) id")]
-    [TestCase("COPY public.a (id, v) FROM stdin;\n5\tx\n5\ty\n\\.\n", "a", "more than one row with key (id=5)")]
+    [TestCase("COPY public.a (id, v) FROM stdin;\n5\tx\n5\ty\n\\.\n", "a", "more than one different row, e.g. (id=5)")]
     public async Task Rows_that_cannot_be_restored_fail_their_table_with_a_clear_error(string body, string table, string error)
     {
         await using var db = await Scenario.CreateAsync(Live);
