@@ -25,6 +25,8 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         "timestamp without time zone", "timestamp with time zone", "time without time zone", "character varying", "\"char\"", "name",
     ];
 
+    private const int MaxColumns = 1600; // MaxHeapAttributeNumber
+
     private readonly string _connectionString;
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _transaction;
@@ -216,6 +218,14 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
         var keys = KeyStageColumns(mapping);
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
+
+        // The delta holds every staged column plus its own bookkeeping; PostgreSQL allows 1600 columns per table.
+        var widest = mapping.DumpColumns.Count + 1 + keys.Count + 3;
+        if (widest > MaxColumns)
+        {
+            throw RestoreTableException.Incompatible(
+                $"{dump.Name} has {mapping.DumpColumns.Count} columns in the dump; staging it needs {widest}, over PostgreSQL's limit of {MaxColumns} columns per table, so it cannot be restored by this tool (restore it with psql from a split file)");
+        }
 
         // sr_hold marks rows whose parent (through a foreign key) is a collision or undetermined: never written. sr_o*
         // keep a row's original key when following a parent rewrites it (created empty now: a plan cannot ALTER later).

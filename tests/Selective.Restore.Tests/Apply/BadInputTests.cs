@@ -94,4 +94,20 @@ public sealed class BadInputTests
         (a.Outcome, a.Attempts).ShouldBe((TableOutcome.Failed, 1));
         (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(1);
     }
+
+    [Test]
+    public async Task A_table_too_wide_to_stage_fails_with_the_column_limit_named()
+    {
+        // 1598 columns fit a table, but not its staging (the key's original value and the bookkeeping columns).
+        var columns = string.Join(", ", Enumerable.Range(1, 1597).Select(i => $"c{i} int"));
+        await using var db = await Scenario.CreateAsync($"CREATE TABLE wide (id int PRIMARY KEY, {columns}); INSERT INTO wide (id) VALUES (1), (2)");
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM wide WHERE id = 2");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        var wide = report.Tables.ShouldHaveSingleItem();
+        wide.Outcome.ShouldBe(TableOutcome.Failed);
+        wide.Errors.ShouldHaveSingleItem().ShouldContain("public.wide has 1598 columns in the dump; staging it needs 1603, over PostgreSQL's limit of 1600 columns per table");
+    }
 }
