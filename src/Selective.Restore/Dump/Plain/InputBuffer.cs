@@ -183,8 +183,15 @@ internal sealed class InputBuffer : IDisposable
 
         if (_end == _buffer.Length)
         {
-            // One token or line is larger than the buffer: grow (bounded by that token, not the dump).
-            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            // One token or line is larger than the buffer: grow (bounded by that token, not the dump; the parsers
+            // refuse anything larger than DumpReaderOptions.MaxBufferedBytes before it gets here).
+            var size = (int)Math.Min(2L * _buffer.Length, Array.MaxLength);
+            if (size <= _buffer.Length)
+            {
+                throw new InvalidOperationException($"The input buffer cannot hold more than {_buffer.Length} bytes.");
+            }
+
+            var bigger = ArrayPool<byte>.Shared.Rent(size);
             _buffer.AsSpan(0, _end).CopyTo(bigger);
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = bigger;
