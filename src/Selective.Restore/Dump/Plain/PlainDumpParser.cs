@@ -196,7 +196,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             }
             else
             {
-                throw NotAStatement(word.Start);
+                throw await NotAStatementAsync(word.Start, async, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -386,7 +386,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
         if (head[0] is not (>= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z'))
         {
-            throw NotAStatement(_in.Position);
+            throw await NotAStatementAsync(_in.Position, async, cancellationToken).ConfigureAwait(false);
         }
 
         var length = 1;
@@ -397,9 +397,28 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
         if (length > SqlCommands.LongestCommand)
         {
-            throw NotAStatement(_in.Position);
+            throw await NotAStatementAsync(_in.Position, async, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The error for what stands where a statement should start, quoting the start of its line (read far enough that every read size quotes the same).</summary>
+    private async ValueTask<DumpFormatException> NotAStatementAsync(int at, bool async, CancellationToken cancellationToken)
+    {
+        var offset = _in.OffsetOf(at);
+        while (true)
+        {
+            var available = _in.Buffer.AsSpan(at, _in.End - at);
+            if (available.Length > ExcerptLength || available.IndexOfAny((byte)'\n', (byte)'\r') >= 0 ||
+                !await FillAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                return NotAStatement((int)(offset - _in.OffsetOf(0)));
+            }
+
+            at = (int)(offset - _in.OffsetOf(0));
+        }
+    }
+
+    private const int ExcerptLength = 40;
 
     private DumpFormatException NotAStatement(int at)
     {

@@ -267,10 +267,8 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             }
         }
 
-        var text = _in.Buffer.AsSpan(first.Start, _in.End - first.Start);
-        var nl = text.IndexOfAny((byte)'\n', (byte)'\r');
         throw Fail(
-            $"'{SqlCommands.Excerpt(nl < 0 ? text : text[..nl])}' does not start a T-SQL statement (a stray line, or a statement whose start is missing); " +
+            $"'{SqlCommands.Excerpt(first.Text(buffer))}' does not start a T-SQL statement (a stray line, or a statement whose start is missing); " +
             "the reader stops here rather than skip what it cannot read",
             first.Start);
     }
