@@ -785,6 +785,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         }
 
         var name = SqlLiteral.Identifier(tokens[i].Text(span), TokenKind.Word);
+        if (i + 2 < tokens.Count && tokens[i + 1].IsPunct(span, (byte)'.') && tokens[i + 2].Kind is TokenKind.Word or TokenKind.QuotedIdentifier)
+        {
+            name += "." + SqlLiteral.Identifier(tokens[i + 2].Text(span), tokens[i + 2].Kind); // a custom setting
+        }
+        else if (name is "time" && i + 1 < tokens.Count && tokens[i + 1].IsWord(span, "ZONE"u8))
+        {
+            name = "timezone";
+        }
+
         var statement = SettingStatement.RenderSet(span, tokens, (s, t) => DecodeToString(s, t, bufferStart), out var reason);
         if (statement is null)
         {

@@ -14,7 +14,8 @@ internal static class SettingStatement
     public delegate string? StringDecoder(ReadOnlySpan<byte> span, Token token);
 
     /// <summary>
-    /// Renders <c>SET [SESSION|LOCAL] name {=|TO} value [, ...]</c> (tokens of one statement, ';' optional).
+    /// Renders <c>SET [SESSION|LOCAL] name {=|TO} value [, ...]</c> or <c>SET [SESSION|LOCAL] TIME ZONE value</c>
+    /// (tokens of one statement, ';' optional).
     /// </summary>
     /// <returns>The statement, or null with <paramref name="reason"/> when it has another shape or unsafe characters.</returns>
     public static string? RenderSet(ReadOnlySpan<byte> span, List<Token> tokens, StringDecoder decode, out string? reason)
@@ -29,6 +30,13 @@ internal static class SettingStatement
         else if (i < tokens.Count && tokens[i].IsWord(span, "SESSION"u8))
         {
             i++;
+        }
+
+        if (i + 1 < tokens.Count && tokens[i].IsWord(span, "TIME"u8) && tokens[i + 1].IsWord(span, "ZONE"u8))
+        {
+            builder.Append("TIME ZONE ");
+            i += 2;
+            return AppendValues(span, tokens, ref i, builder, decode, out reason) ? Finish(span, tokens, i, builder, out reason) : null;
         }
 
         // name or name.name (a custom setting)

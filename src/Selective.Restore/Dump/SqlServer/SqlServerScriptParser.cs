@@ -204,7 +204,14 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             {
                 CheckStatementStart(first);
                 var permissions = first.IsWord(buffer, "GRANT"u8) || first.IsWord(buffer, "DENY"u8) || first.IsWord(buffer, "REVOKE"u8);
-                await SkipStatementAsync(first.IsPunct(buffer, (byte)'(') ? 1 : 0, permissions, _in.LineOf(first.Start), async, cancellationToken).ConfigureAwait(false);
+                var depth = first.IsPunct(buffer, (byte)'(') ? 1 : 0;
+                var line = _in.LineOf(first.Start);
+                if (first.IsPunct(buffer, (byte)':') && first.LineStart)
+                {
+                    await CheckSqlcmdAsync(first, async, cancellationToken).ConfigureAwait(false);
+                }
+
+                await SkipStatementAsync(depth, permissions, line, async, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -223,26 +230,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
 
         if (first.IsPunct(buffer, (byte)':') && first.LineStart)
         {
-            // sqlcmd commands: :setvar, :on error ... are harmless; :r reads another file, :exit and :quit stop reading.
-            var rest = _in.Buffer.AsSpan(first.End, _in.End - first.End);
-            var length = 0;
-            while (length < rest.Length && length < 16 && char.IsAsciiLetter((char)rest[length]))
-            {
-                length++;
-            }
-
-            var name = rest[..length];
-            var upper = SqlCommands.Upper(name);
-            if (upper is "R" or "EXIT" or "QUIT")
-            {
-                throw Fail(
-                    upper is "R"
-                        ? "the sqlcmd command :r runs the statements of another file, which the reader cannot see"
-                        : $"the sqlcmd command :{upper.ToLowerInvariant()} stops the script, so what follows would never run",
-                    first.Start);
-            }
-
-            return;
+            return; // a sqlcmd command (CheckSqlcmdAsync)
         }
 
         if (first.Kind == TSqlTokenKind.Word)
@@ -271,6 +259,32 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             $"'{SqlCommands.Excerpt(first.Text(buffer))}' does not start a T-SQL statement (a stray line, or a statement whose start is missing); " +
             "the reader stops here rather than skip what it cannot read",
             first.Start);
+    }
+
+    /// <summary>sqlcmd commands at a line start: <c>:setvar</c>, <c>:on error</c>... are harmless; <c>:r</c> reads another file, <c>:exit</c> and <c>:quit</c> stop reading.</summary>
+    private async ValueTask CheckSqlcmdAsync(TSqlToken colon, bool async, CancellationToken cancellationToken)
+    {
+        _in.Mark = colon.Start; // keeps the colon (named by an error) in the buffer through the look-ahead
+        var name = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+        var at = _in.Mark;
+        _in.Mark = -1;
+        if (name is not { } command)
+        {
+            return;
+        }
+
+        var buffer = _in.Buffer;
+        if (command.IsWord(buffer, "R"u8))
+        {
+            throw Fail("the sqlcmd command :r runs the statements of another file, which the reader cannot see", at);
+        }
+
+        if (command.IsWord(buffer, "EXIT"u8) || command.IsWord(buffer, "QUIT"u8))
+        {
+            throw Fail($"the sqlcmd command :{SqlCommands.Upper(command.Text(buffer)).ToLowerInvariant()} stops the script, so what follows would never run", at);
+        }
+
+        Unread(command);
     }
 
     // T-SQL's statement words (the Transact-SQL reference's statements, by first word).
