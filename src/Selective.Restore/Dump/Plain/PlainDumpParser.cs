@@ -91,7 +91,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes,
         bool fragment = false)
     {
-        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, startLine);
+        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, startLine, maxBuffered);
         _sourceName = sourceName;
         _filter = filter;
         _maxBuffered = maxBuffered;

@@ -69,7 +69,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         bool synchronousIO = false,
         int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes)
     {
-        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO);
+        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, maxBuffered: maxBuffered);
         _maxBuffered = maxBuffered;
         _sourceName = sourceName;
         _filter = filter;
