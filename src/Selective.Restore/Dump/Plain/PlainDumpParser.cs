@@ -170,7 +170,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             }
 
             var span = (ReadOnlySpan<byte>)_in.Buffer;
-            if (word.IsWord(span, "COPY"u8))
+            if (word.IsPunct(span, (byte)';'))
+            {
+                _in.Mark = -1; // an empty statement
+            }
+            else if (word.IsWord(span, "COPY"u8))
             {
                 _statements++;
                 var table = await BeginCopyTableAsync(async, cancellationToken).ConfigureAwait(false);
@@ -379,9 +383,9 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         }
 
         var head = _in.Available;
-        if (head.IsEmpty || head[0] == '(' || head.StartsWith("/*"u8))
+        if (head.IsEmpty || head[0] is (byte)'(' or (byte)';' || head.StartsWith("/*"u8))
         {
-            return; // (an unterminated /* comment: the lexer reports it)
+            return; // (an empty statement; an unterminated /* comment, which the lexer reports)
         }
 
         if (head[0] is not (>= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z'))
@@ -507,7 +511,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     {
         var buffer = (ReadOnlySpan<byte>)_in.Buffer;
         var startLine = _in.LineOf(first.Start);
-        var what = first.Kind == TokenKind.Word ? SqlCommands.Upper(first.Text(buffer)) : "(";
+        var what = first.Kind == TokenKind.Word ? SqlCommands.Upper(first.Text(buffer)) : "parenthesised";
         var keep = what is "SET" or "SELECT" or "CREATE";
         var createPending = what is "CREATE"; // kept only if it turns out to be CREATE TABLE
         if (!keep)

@@ -110,13 +110,13 @@ public sealed class StatementBoundaryTests
     }
 
     [Test]
-    public async Task Every_command_word_may_start_a_skipped_statement_and_parenthesised_selects_too()
+    public async Task Every_command_word_may_start_a_skipped_statement_and_so_may_parenthesised_selects_and_empty_statements()
     {
         var sql = P +
             "BEGIN;\nSTART TRANSACTION;\nSAVEPOINT s;\nRELEASE s;\nCOMMENT ON TABLE public.t IS 'x; COPY public.t FROM stdin;';\n" +
             "SECURITY LABEL FOR selinux ON TABLE public.t IS 'l';\nGRANT SELECT ON public.t TO PUBLIC;\nREVOKE ALL ON public.t FROM PUBLIC;\n" +
             "(SELECT 1);\nVALUES (1), (2);\nTABLE public.t;\nSHOW search_path;\nRESET ALL;\nDISCARD ALL;\nANALYZE public.t;\nVACUUM public.t;\n" +
-            "REFRESH MATERIALIZED VIEW public.mv;\nCHECKPOINT;\nLOCK TABLE public.t;\nNOTIFY c;\nLISTEN c;\nUNLISTEN c;\nEND;\nCOMMIT;\n" +
+            "REFRESH MATERIALIZED VIEW public.mv;\nCHECKPOINT;\nLOCK TABLE public.t;\nNOTIFY c;\nLISTEN c;\nUNLISTEN c;\nEND;\nCOMMIT;\n;\n ; ;\n" +
             "COPY public.t (id) FROM stdin;\n1\n\\.\n";
         var dump = await DumpHarness.ReadAsync(sql);
 
