@@ -30,6 +30,12 @@ internal static class SplitCommand
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
                     $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {result.OutputDirectory}")).ConfigureAwait(false);
+
+                // What the reader reports but does not split (a dump that lacks pg_dump's closing comment, large objects...), as inspect does.
+                foreach (var notice in reader.Notices)
+                {
+                    await output.WriteLineAsync($"note: {notice}").ConfigureAwait(false);
+                }
             }
 
             return CliApp.Success;
