@@ -70,6 +70,7 @@ public sealed class RestoreBuilder
     private TableName? _journalTable;
     private Func<IRestoreTarget>? _target;
     private TimeSpan _lockTimeout = RestoreTimeouts.DefaultLockTimeout;
+    private bool _allowIncomplete;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
 
@@ -278,6 +279,17 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Restore from a plain pg_dump file that starts with pg_dump's header but lacks its closing
+    /// <c>-- PostgreSQL database dump complete</c> (cut short: tables after the cut are missing). Without this, such a
+    /// run stops before applying anything. Hand-written files have neither line and are not affected.
+    /// </summary>
+    public RestoreBuilder AllowIncompleteDump(bool allow = true)
+    {
+        _allowIncomplete = allow;
+        return this;
+    }
+
     /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
     internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
@@ -347,6 +359,7 @@ public sealed class RestoreBuilder
             _journalPath,
             _journalTable,
             _lockTimeout,
+            _allowIncomplete,
             _target));
     }
 }
@@ -373,6 +386,7 @@ internal sealed record RestoreSettings(
     string? JournalPath,
     TableName? JournalTable,
     TimeSpan LockTimeout,
+    bool AllowIncomplete,
     Func<IRestoreTarget> TargetFactory)
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));

@@ -71,6 +71,8 @@ internal static class RestoreCommands
         command.Add(identityKeys);
         command.Add(onCollision);
         command.Add(lockTimeout);
+        var allowIncomplete = new Option<bool>("--allow-incomplete") { Description = "Restore from a pg_dump file that lacks pg_dump's closing '-- PostgreSQL database dump complete' line (cut short: tables after the cut are missing). Without it, such a dump stops the run before anything is applied." };
+        command.Add(allowIncomplete);
 
         Option<string>? policy = null;
         Option<bool>? single = null;
@@ -117,6 +119,7 @@ internal static class RestoreCommands
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger)
                 .WithLockTimeout(ParseDuration(parse.GetValue(lockTimeout)!)!.Value)
+                .AllowIncompleteDump(parse.GetValue(allowIncomplete))
                 .OnCollision(parse.GetValue(onCollision) switch { "fail" => CollisionHandling.Fail, "remap" => CollisionHandling.Remap, _ => CollisionHandling.Skip });
             foreach (var declaration in parse.GetValue(identityKeys) ?? [])
             {

@@ -115,6 +115,33 @@ public sealed class RowAccountingTests
         (await db.ScalarAsync<long>("SELECT count(*) FROM t")).ShouldBe(0);
     }
 
+    [Test]
+    public async Task A_pg_dump_file_cut_at_a_statement_boundary_is_not_applied_unless_allowed()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY); INSERT INTO a VALUES (1), (2); INSERT INTO b VALUES (1), (2)");
+        var full = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM a WHERE id = 2; DELETE FROM b WHERE id = 2");
+
+        // Cut right after a's data: b and pg_dump's closing comment are gone, every statement left is whole.
+        var text = await File.ReadAllTextAsync(full);
+        var cut = text[..(text.IndexOf("\\.\n", text.IndexOf("COPY public.a", StringComparison.Ordinal), StringComparison.Ordinal) + 3)];
+        var dump = Path.Combine(Path.GetDirectoryName(full)!, "cut.sql");
+        await File.WriteAllTextAsync(dump, cut);
+
+        var (exit, output, _) = await CliRunner.RunAsync("apply", dump, "--target", db.ConnectionString);
+        exit.ShouldBe(1);
+        output.ShouldContain("is incomplete: it starts with pg_dump's header but lacks its closing '-- PostgreSQL database dump complete'");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(1);
+
+        var (verify, verifyOut, _) = await CliRunner.RunAsync("verify", dump, "--target", db.ConnectionString);
+        verify.ShouldBe(0);
+        verifyOut.ShouldContain("lacks its closing one");
+
+        var (allowed, allowedOut, _) = await CliRunner.RunAsync("apply", dump, "--target", db.ConnectionString, "--allow-incomplete");
+        allowed.ShouldBe(0, allowedOut);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(2);
+    }
+
     /// <summary>A dump table over raw COPY lines, validated by nobody: stands in for a reader that misjudged a line.</summary>
     private sealed class RawRows : ITableSource
     {
