@@ -10,8 +10,11 @@ namespace Selective.Restore.Cli;
 /// The <c>selective-restore</c> command line. Exit codes are a contract: 0 success, 1 bad input or a
 /// failed operation (one line on stderr naming file, table, line and byte offset), 2 usage error (including an output
 /// path that is a link, FIFO, device or directory), 3 (verify) a problem the user gated on with --fail-on was found,
-/// 4 the command did its work (an apply's rows are committed) but the --json report could not be written.
+/// 4 the command did its work (an apply's rows are committed) but the --json report could not be written,
+/// 130 cancelled (Ctrl-C or SIGTERM; apply first reports what committed).
 /// Everything written to stderr goes through <see cref="DisplayText"/>: one line per message, control characters escaped.
+/// Signals are handled by <see cref="Program"/>, not System.CommandLine, whose handler kills the process 2 s after a
+/// Ctrl-C: rolling back a large table can take longer, and the report must still be written.
 /// </summary>
 internal static class CliApp
 {
@@ -21,6 +24,9 @@ internal static class CliApp
 
     /// <summary>The command did its work (see the summary on stdout) but the <c>--json</c> report could not be written.</summary>
     public const int ReportNotWritten = 4;
+
+    /// <summary>Ctrl-C or SIGTERM: the table in flight was rolled back; the report says what was committed before (128 + SIGINT).</summary>
+    public const int Cancelled = 130;
 
     /// <summary>Runs the command line; output and error are the process's stdout and stderr (tests pass writers).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -48,12 +54,17 @@ internal static class CliApp
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (OutputPathException ex)
         {
             // Refused before anything was read, written or applied.
+            await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return UsageError;
+        }
+        catch (CliUsageException ex)
+        {
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
             return UsageError;
         }
@@ -69,8 +80,9 @@ internal static class CliApp
         }
         catch (OperationCanceledException)
         {
+            // Commands that wrote something (apply) report what before rethrowing; this is the rest.
             await error.WriteLineAsync("selective-restore: cancelled").ConfigureAwait(false);
-            return Failure;
+            return Cancelled;
         }
     }
 

@@ -55,6 +55,64 @@ internal sealed partial class PostgreSqlTarget
         return entries;
     }
 
+    public async Task<IReadOnlyList<RowWitness>> ReadWitnessesAsync(StagedTable staged, ApplyInstructions instructions, int max, CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        var keys = KeyStageColumns(mapping);
+        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{staged.Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
+        var updated = instructions.UpdateConflicting ? "d.sr_class = 'c'" : $"d.sr_class = 'c' AND {string.Format(CultureInfo.InvariantCulture, decided, 't')}";
+
+        // Rows this run inserted under their dump key, or overwrote, as they are now (in the run's own transaction).
+        var sql = $"""
+            SELECT {string.Join(", ", keys.Select(k => $"l.{PgSql.Quote(k.Live)}::text"))}, l::text
+            FROM {Live(mapping.Live)} l JOIN pg_temp.{staged.DeltaName} d ON {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
+            WHERE (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')}) OR ({updated})
+            LIMIT $1
+            """;
+        var command = new NpgsqlCommand(sql, Connection, _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = max });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var witnesses = new List<RowWitness>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            witnesses.Add(new RowWitness([.. Enumerable.Range(0, keys.Count).Select(reader.GetString)], reader.GetString(keys.Count)));
+        }
+
+        return witnesses;
+    }
+
+    public async Task<int> CountWitnessesAsync(LiveTable live, IReadOnlyList<string> key, IReadOnlyList<RowWitness> witnesses, CancellationToken cancellationToken)
+    {
+        if (IsBroken)
+        {
+            await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (witnesses.Count == 0 || key.Count == 0 || key.Any(k => live.Find(k) is null) || witnesses.Any(w => w.Key.Count != key.Count))
+        {
+            return 0;
+        }
+
+        // Values travel as text arrays and are cast by the key's type: never spliced into the SQL.
+        var command = new NpgsqlCommand { Connection = Connection };
+        await using var commandScope = command.ConfigureAwait(false);
+        var columns = new List<string>();
+        for (var i = 0; i < key.Count; i++)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = witnesses.Select(w => w.Key[i]).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+            columns.Add("k" + (i + 1).ToString(CultureInfo.InvariantCulture));
+        }
+
+        command.Parameters.Add(new NpgsqlParameter { Value = witnesses.Select(w => w.Row).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        command.CommandText = $"""
+            SELECT count(*)::int FROM unnest({string.Join(", ", Enumerable.Range(1, key.Count + 1).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture)))}) AS w({string.Join(", ", columns)}, r)
+            JOIN {Live(live)} l ON {string.Join(" AND ", key.Select((k, i) => $"l.{PgSql.Quote(k)} = w.{columns[i]}::{live.Find(k)!.DataType}"))} AND l::text = w.r
+            """;
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task<long> TransactionIdAsync(CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand("SELECT pg_catalog.txid_current()", Connection, _transaction);

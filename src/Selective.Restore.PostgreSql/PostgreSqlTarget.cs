@@ -25,6 +25,8 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         "timestamp without time zone", "timestamp with time zone", "time without time zone", "character varying", "\"char\"", "name",
     ];
 
+    private const int MaxColumns = 1600; // MaxHeapAttributeNumber
+
     private readonly string _connectionString;
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _transaction;
@@ -35,7 +37,16 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
         // The server's error detail says which key broke which constraint: the report needs it (it names keys,
         // never passwords). Npgsql leaves it out unless asked.
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true };
+        // No command timeout: staging and classifying a large table legitimately takes minutes, and Npgsql's default
+        // (30 s) turned a long statement into "Exception while reading from stream". Waits for locks are bounded by
+        // lock_timeout instead (LockTimeout), and a vanished server by TCP keepalives.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true, CommandTimeout = 0 };
+        if (!builder.TcpKeepAlive && builder.TcpKeepAliveTime == 0)
+        {
+            builder.TcpKeepAliveTime = 60;
+            builder.TcpKeepAliveInterval = 10;
+        }
+
         _connectionString = builder.ConnectionString;
         Description = $"postgresql://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}";
     }
@@ -63,8 +74,12 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
 
             // Input styles for staging; output styles so typed/text comparisons and reports are stable.
-            await ExecuteAsync(connection, "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET client_min_messages = warning", cancellationToken)
-                .ConfigureAwait(false);
+            // lock_timeout: a table locked by another session fails this table after LockTimeout, with the holder named.
+            await ExecuteAsync(
+                connection,
+                "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET client_min_messages = warning; " +
+                $"SET lock_timeout = {(long)LockTimeout.TotalMilliseconds}",
+                cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -76,6 +91,8 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         Session++;
     }
 
+    public TimeSpan LockTimeout { get; set; } = RestoreTimeouts.DefaultLockTimeout;
+
     public bool IsTransient(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -83,16 +100,21 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             switch (e)
             {
                 case PostgresException pg:
-                    // serialization failure, deadlock, admin shutdown/crash, too many connections, connection exceptions
+                    // serialization failure, deadlock, admin shutdown/crash, too many connections, connection exceptions.
+                    // A lock timeout (55P03) is not: the user chose how long to wait, and retrying would multiply it.
                     return pg.SqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "53300" || pg.SqlState.StartsWith("08", StringComparison.Ordinal);
-                case NpgsqlException npgsql when npgsql.IsTransient:
-                    return true;
-                case IOException or SocketException or TimeoutException:
+                case NpgsqlException npgsql:
+                    return npgsql.IsTransient || IsBroken;
+                case IOException or UnauthorizedAccessException:
+                    // Not wrapped by Npgsql: a local file (the dump, a journal, an undo part). Never the database's, never retried.
+                    return false;
+                case SocketException or TimeoutException:
                     return true;
             }
         }
 
-        return IsBroken;
+        // e.g. "connection is not open" after the connection broke under us.
+        return exception is InvalidOperationException && IsBroken;
     }
 
     public string Describe(Exception exception) => exception switch
@@ -100,6 +122,84 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         PostgresException pg => pg.MessageText + (string.IsNullOrEmpty(pg.Detail) ? string.Empty : " (" + pg.Detail + ")") + " [" + pg.SqlState + "]",
         _ => exception.Message,
     };
+
+    public bool IsLockTimeout(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public async Task<string> ExplainLockTimeoutAsync(TableName table, CancellationToken cancellationToken)
+    {
+        var waited = LockTimeout.TotalSeconds >= 1 ? $"{LockTimeout.TotalSeconds:0.#} s" : $"{LockTimeout.TotalMilliseconds:0} ms";
+        var prefix = $"waited {waited} for a lock on {table}";
+        const string Hint = "; wait longer with --lock-timeout (WithLockTimeout; 0 waits forever), or end that session";
+
+        // The holders now (the wait is over): sessions with a granted lock on the table, strongest first. A session
+        // holding a row lock also holds a table lock (RowExclusiveLock) while its transaction is open, so it shows too.
+        // Query texts are left out: they may carry values or passwords.
+        const string Sql = """
+            SELECT l.pid, l.mode, coalesce(a.usename, ''), coalesce(a.application_name, ''), coalesce(a.state, ''),
+                   coalesce(extract(epoch FROM now() - a.xact_start)::bigint, -1)
+            FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'relation' AND l.relation = $1::regclass AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
+            ORDER BY CASE l.mode WHEN 'AccessExclusiveLock' THEN 0 WHEN 'ExclusiveLock' THEN 1 WHEN 'ShareRowExclusiveLock' THEN 2
+                                 WHEN 'ShareLock' THEN 3 WHEN 'ShareUpdateExclusiveLock' THEN 4 ELSE 5 END, a.xact_start NULLS LAST
+            LIMIT 3
+            """;
+        try
+        {
+            var holders = new List<string>();
+            var command = new NpgsqlCommand(Sql, Connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = PgSql.RegClass(table) });
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var seconds = reader.GetInt64(5);
+                    var details = new List<string> { reader.GetString(1) };
+                    if (reader.GetString(2).Length > 0)
+                    {
+                        details.Add("user " + reader.GetString(2));
+                    }
+
+                    if (reader.GetString(3).Length > 0)
+                    {
+                        details.Add($"application '{reader.GetString(3)}'");
+                    }
+
+                    if (reader.GetString(4).Length > 0)
+                    {
+                        details.Add(reader.GetString(4));
+                    }
+
+                    if (seconds >= 0)
+                    {
+                        details.Add($"transaction open {seconds} s");
+                    }
+
+                    holders.Add($"PID {reader.GetInt32(0)} ({string.Join(", ", details)})");
+                }
+            }
+
+            return holders.Count == 0
+                ? $"{prefix}; the session that held it has finished since, so running again may succeed{Hint}"
+                : $"{prefix}, held by {string.Join("; ", holders)}{Hint}";
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            return $"{prefix} (who holds it could not be read: {Describe(ex)}){Hint}";
+        }
+    }
 
     public Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken) =>
         PostgreSqlCatalog.ReadAsync(Connection, name, cancellationToken);
@@ -118,6 +218,14 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
         var keys = KeyStageColumns(mapping);
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
+
+        // The delta holds every staged column plus its own bookkeeping; PostgreSQL allows 1600 columns per table.
+        var widest = mapping.DumpColumns.Count + 1 + keys.Count + 3;
+        if (widest > MaxColumns)
+        {
+            throw RestoreTableException.Incompatible(
+                $"{dump.Name} has {mapping.DumpColumns.Count} columns in the dump; staging it needs {widest}, over PostgreSQL's limit of {MaxColumns} columns per table, so it cannot be restored by this tool (restore it with psql from a split file)");
+        }
 
         // sr_hold marks rows whose parent (through a foreign key) is a collision or undetermined: never written. sr_o*
         // keep a row's original key when following a parent rewrites it (created empty now: a plan cannot ALTER later).
@@ -143,6 +251,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         return await CopyRowsAsync(staged.StageName, staged.Mapping, dump, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Streams a dump table's rows into the staging table (again for a table that appears again in the dump).</summary>
     private async Task<long> CopyRowsAsync(string stage, TableMapping mapping, DumpTable dump, CancellationToken cancellationToken)
     {
         var columnCount = mapping.DumpColumns.Count;
@@ -152,6 +261,14 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
 
         var list = string.Join(", ", Enumerable.Range(1, columnCount).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
+
+        // In a transaction of its own, so the server's count of rows this COPY inserted can be read back exactly and
+        // checked against the reader's: a row the server took as the end of the data, or one it split in two, must fail
+        // the table rather than make its counts wrong.
+        var transaction = await Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        var countBefore = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false);
+
         // The dump's rows are already COPY text: they go to the server unchanged (Npgsql's text import
         // takes chars, so the UTF-8 bytes are decoded on the way and encoded again on the wire).
         var copy = (NpgsqlCopyTextWriter)await Connection.BeginTextImportAsync($"COPY pg_temp.{stage} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
@@ -205,7 +322,66 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             throw new RestoreTableException($"the server rejected a value while staging {dump.Name}{Locate(ex.Where, mapping, dump)}: {ex.MessageText}", ex);
         }
 
+        var staged = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false) - countBefore;
+        if (staged != rows)
+        {
+            throw new RestoreTableException(
+                $"the server staged {staged} rows of {dump.Name} where the dump has {rows} (its data starts at dump line {dump.StartLine}): " +
+                "the server read the data differently (an end-of-data marker inside a row?), so nothing is applied to this table");
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows;
+    }
+
+    public async Task<long> RemoveRepeatedRowsAsync(StagedTable staged, CancellationToken cancellationToken)
+    {
+        var keys = KeyStageColumns(staged.Mapping);
+        var keyList = string.Join(", ", keys.Select(k => k.Stage));
+        var repeated = $"SELECT {string.Join(", ", keys.Select(k => k.Stage + "::text"))} FROM pg_temp.{staged.StageName} WHERE {string.Join(" AND ", keys.Select(k => k.Stage + " IS NOT NULL"))} GROUP BY {keyList} HAVING count(*) > 1";
+
+        // One pass over the keys finds whether any repeats (the common answer: none).
+        if (await ScalarAsync($"SELECT count(*) FROM ({repeated} LIMIT 1) x", cancellationToken).ConfigureAwait(false) == 0)
+        {
+            return 0;
+        }
+
+        // A row repeated exactly (two dumps concatenated, a table dumped twice) is one row: later copies go. Rows
+        // compare by their whole text, the way the dump printed them.
+        var removed = await ExecuteCountAsync($"""
+            DELETE FROM pg_temp.{staged.StageName} a USING pg_temp.{staged.StageName} b
+            WHERE {string.Join(" AND ", keys.Select(k => $"a.{k.Stage} = b.{k.Stage}"))} AND a.ctid > b.ctid AND (a.*)::text = (b.*)::text
+            """, cancellationToken).ConfigureAwait(false);
+
+        // Different rows under one key: which one to restore cannot be told, whatever the live side holds.
+        var command = new NpgsqlCommand($"SELECT count(*) OVER (), * FROM ({repeated}) x LIMIT 1", Connection);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var values = Enumerable.Range(0, keys.Count).Select(i => $"{keys[i].Live}={reader.GetString(i + 1)}");
+                throw new RestoreTableException(
+                    $"the dump has {reader.GetInt64(0)} keys with more than one different row, e.g. ({string.Join(", ", values)}); cannot tell which to restore");
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// The server's count of rows inserted into the staging table, read inside the staging transaction: the backend's
+    /// insert counter (exact and free; it is not flushed inside a transaction, so a difference is this COPY's rows),
+    /// or, with track_counts off (which also stops autovacuum, so rare), the table's row count.
+    /// </summary>
+    private async Task<long> StagedCountAsync(string stage, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(
+            $"SELECT CASE WHEN pg_catalog.current_setting('track_counts')::boolean THEN pg_catalog.pg_stat_get_xact_tuples_inserted('pg_temp.{stage}'::regclass) ELSE (SELECT count(*) FROM pg_temp.{stage}) END",
+            Connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>
@@ -366,7 +542,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             await RecordClassKeysAsync(staged, identity, relocated > 0, cancellationToken).ConfigureAwait(false);
         }
 
-        var identical = staged.DumpRows - delta;
+        var identical = staged.DumpRows - staged.Repeats - delta;
         return new Classification(missing, identical, conflicting, liveRows - identical - deltaLive, collisions, undetermined, relocated, held);
     }
 

@@ -53,7 +53,7 @@ public sealed class RestoreBuilder
 {
     private readonly List<string> _include = [];
     private readonly List<string> _exclude = [];
-    private readonly List<(TableFilter Pattern, MergePolicy Policy)> _tablePolicies = [];
+    private readonly List<(TableFilter Pattern, string PatternText, MergePolicy Policy)> _tablePolicies = [];
     private MergePolicy _policy = MergePolicy.PreferLive;
     private TransactionMode _transactionMode = TransactionMode.PerTable;
     private bool _plan;
@@ -71,6 +71,8 @@ public sealed class RestoreBuilder
     private string? _journalPath;
     private TableName? _journalTable;
     private Func<IRestoreTarget>? _target;
+    private TimeSpan _lockTimeout = RestoreTimeouts.DefaultLockTimeout;
+    private bool _allowIncomplete;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
 
@@ -97,11 +99,14 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>The policy for tables matching <paramref name="tablePattern"/>; the first matching pattern wins.</summary>
+    /// <summary>
+    /// The policy for tables matching <paramref name="tablePattern"/>; the first matching pattern wins. A pattern that
+    /// matches none of the restore's tables stops the run before anything is applied (a typo would switch it off).
+    /// </summary>
     public RestoreBuilder WithPolicy(string tablePattern, MergePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        _tablePolicies.Add((TableFilter.Create([tablePattern]), policy));
+        _tablePolicies.Add((TableFilter.Create([tablePattern]), tablePattern, policy));
         return this;
     }
 
@@ -265,6 +270,28 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// The longest wait for a lock on a live table (held by another session, e.g. an open transaction or an ALTER TABLE)
+    /// before that table fails, naming who holds it; not retried. Statements themselves never time out: a large table
+    /// must not fail for being large. Default: 30 s; <see cref="TimeSpan.Zero"/> waits forever; at most 24 h.
+    /// </summary>
+    public RestoreBuilder WithLockTimeout(TimeSpan timeout)
+    {
+        _lockTimeout = timeout;
+        return this;
+    }
+
+    /// <summary>
+    /// Restore from a plain pg_dump file that starts with pg_dump's header but lacks its closing
+    /// <c>-- PostgreSQL database dump complete</c> (cut short: tables after the cut are missing). Without this, such a
+    /// run stops before applying anything. Hand-written files have neither line and are not affected.
+    /// </summary>
+    public RestoreBuilder AllowIncompleteDump(bool allow = true)
+    {
+        _allowIncomplete = allow;
+        return this;
+    }
+
     /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
     internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
@@ -303,6 +330,11 @@ public sealed class RestoreBuilder
             throw new InvalidOperationException("A plan writes nothing, so it has no undo script or journal.");
         }
 
+        if (_lockTimeout < TimeSpan.Zero || _lockTimeout > RestoreTimeouts.MaxLockTimeout)
+        {
+            throw new InvalidOperationException($"The lock timeout must be between 0 (wait forever) and 24 hours (was {_lockTimeout}).");
+        }
+
         _retry.Validate();
         CheckOutputPaths();
         if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
@@ -330,6 +362,8 @@ public sealed class RestoreBuilder
             _undoPath,
             _journalPath,
             _journalTable,
+            _lockTimeout,
+            _allowIncomplete,
             _target));
     }
 
@@ -353,7 +387,7 @@ internal sealed record RestoreSettings(
     string DumpPath,
     TableFilter Filter,
     MergePolicy Policy,
-    IReadOnlyList<(TableFilter Pattern, MergePolicy Policy)> TablePolicies,
+    IReadOnlyList<(TableFilter Pattern, string PatternText, MergePolicy Policy)> TablePolicies,
     TransactionMode TransactionMode,
     bool Plan,
     ResiliencePipeline? Pipeline,
@@ -369,13 +403,15 @@ internal sealed record RestoreSettings(
     string? UndoPath,
     string? JournalPath,
     TableName? JournalTable,
+    TimeSpan LockTimeout,
+    bool AllowIncomplete,
     Func<IRestoreTarget> TargetFactory)
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));
 
     public MergePolicy PolicyFor(TableName table)
     {
-        foreach (var (pattern, policy) in TablePolicies)
+        foreach (var (pattern, _, policy) in TablePolicies)
         {
             if (pattern.Matches(table))
             {

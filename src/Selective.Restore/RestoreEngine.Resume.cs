@@ -33,16 +33,24 @@ public sealed partial class RestoreEngine
                     report.Journal = _journal.Location;
                     foreach (var (name, entry) in _journal.Completed)
                     {
-                        var state = new TableState(name, _tables.Count + 1, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap };
+                        var state = new TableState(name, _tables.Count + 1, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap, Witnesses = entry.Witnesses };
+                        state.Report.AppliedEarlier = true;
                         state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Location})");
                         _tables.Add(state);
                         _byName.Add(name, state);
+                    }
+
+                    if (!await JournalStillHoldsAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return false;
                     }
                 }
 
                 if (settings.UndoPath is { } undoPath)
                 {
-                    _undo = UndoLog.Open(undoPath);
+                    // Parts belong to one restore: only those this journal lists may be there already.
+                    var listed = _journal?.Completed.Values.Select(e => e.UndoPart).OfType<string>().Select(p => Path.ChangeExtension(p, ".sql")).ToHashSet(StringComparer.Ordinal) ?? [];
+                    _undo = UndoLog.Open(undoPath, listed);
 
                     // Parts a killed run left pending: the journal's checkpoints say which tables committed.
                     var committed = _journal?.Completed.Values.Select(e => e.UndoPart).OfType<string>().ToHashSet(StringComparer.Ordinal);
@@ -62,6 +70,58 @@ public sealed partial class RestoreEngine
             }
         }
 
+        /// <summary>
+        /// The journal says tables were applied: are the rows it saw written still there as written? When none is (the
+        /// undo script was run since, most likely), the journal no longer describes the database, and resuming from it
+        /// would report a restore that is not there: the run stops.
+        /// </summary>
+        private async Task<bool> JournalStillHoldsAsync(CancellationToken cancellationToken)
+        {
+            var witnessed = _tables.Where(t => t is { Completed: true } && t.Witnesses.Count > 0).ToList();
+            if (witnessed.Count == 0)
+            {
+                return true;
+            }
+
+            int total = 0, held = 0;
+            await _pipeline.ExecuteAsync(
+                async token =>
+                {
+                    total = held = 0;
+                    if (target.IsBroken || target.Session == 0)
+                    {
+                        await target.ConnectAsync(token).ConfigureAwait(false);
+                    }
+
+                    foreach (var table in witnessed)
+                    {
+                        var live = await target.ReadTableAsync(table.Name, token).ConfigureAwait(false);
+                        total += table.Witnesses.Count;
+                        held += live is null ? 0 : await target.CountWitnessesAsync(live, table.Report.KeyColumns, table.Witnesses, token).ConfigureAwait(false);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (held > 0)
+            {
+                if (held < total)
+                {
+                    report.Warnings.Add($"{total - held} of {total} rows that the journal saw earlier runs write have changed since; the tables it lists as applied are not applied again");
+                }
+
+                return true;
+            }
+
+            // The journal's tables are not reported as applied: that is what the journal can no longer vouch for.
+            var first = witnessed[0];
+            _tables.Clear();
+            _byName.Clear();
+            FailRun(
+                $"the journal {_journal!.Location} says {string.Join(", ", witnessed.Select(t => t.Name).Take(10))} were applied, but none of the rows it saw written is there any more as written " +
+                $"(e.g. {first.Name} ({string.Join(", ", first.Report.KeyColumns.Zip(first.Witnesses[0].Key, (c, v) => $"{c}={v}"))})): the undo script was probably run. " +
+                "A journal describes one restore: to restore again, start a new one (remove the journal, or give a new one, and give --undo a new path)");
+            return false;
+        }
+
         private async Task FinishUndoAsync(CancellationToken cancellationToken)
         {
             if (_undo is null)
@@ -76,8 +136,16 @@ public sealed partial class RestoreEngine
                 -- before parents, and stops (undoing nothing) if any of those rows was changed or deleted since.
                 -- Sequences are not moved back: that could hand out IDs already in use.
                 """;
-            await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
-            report.UndoScript = _undo.ScriptPath;
+            try
+            {
+                await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
+                report.UndoScript = _undo.ScriptPath;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The tables are committed whatever happens here: say so, and where the parts are.
+                report.Errors.Add($"the undo script {_undo.ScriptPath} could not be written ({ex.Message}); what was applied stays applied, and its undo parts are in {_undo.ScriptPath}.parts/");
+            }
         }
 
         /// <summary>What makes two runs the same restore: the dump (path, size, time), the target and every option that decides what is written.</summary>

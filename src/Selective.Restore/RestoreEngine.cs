@@ -20,6 +20,9 @@ namespace Selective.Restore;
 /// </summary>
 public sealed partial class RestoreEngine
 {
+    // Rows per table a journal keeps as witnesses: enough that an app touching a few of them cannot look like an undo.
+    private const int WitnessesPerTable = 5;
+
     private readonly RestoreSettings _settings;
 
     internal RestoreEngine(RestoreSettings settings) => _settings = settings;
@@ -29,6 +32,7 @@ public sealed partial class RestoreEngine
     {
         var clock = Stopwatch.StartNew();
         var target = _settings.TargetFactory();
+        target.LockTimeout = _settings.LockTimeout;
         await using (target.ConfigureAwait(false))
         {
             var report = new RestoreReport(_settings.DumpPath, target.Description, _settings.Policy.Name, _settings.Plan, DateTimeOffset.UtcNow);
@@ -38,6 +42,14 @@ public sealed partial class RestoreEngine
             try
             {
                 await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                // The table in flight was rolled back; what committed before stays, and the report, the undo script
+                // and the journal say exactly that.
+                await run.CancelledAsync().ConfigureAwait(false);
+                report.Duration = clock.Elapsed;
+                throw new RestoreCanceledException(report, ex, cancellationToken);
             }
             finally
             {
@@ -56,6 +68,9 @@ public sealed partial class RestoreEngine
         private readonly List<TableState> _applyOrder = []; // parents first
         private RestoreJournal? _journal;
         private UndoLog? _undo;
+        private TableState? _current; // the table being staged or processed, for errors that do not name one
+        private readonly HashSet<TableName> _dumpTables = []; // every table the dump has, selected or not
+        private bool _incomplete; // pg_dump's header without its closing comment: cut short
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
@@ -86,13 +101,34 @@ public sealed partial class RestoreEngine
                 FailRun(ex.Message);
                 return;
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The dump could not be read (a local file error, never retried): nothing is applied.
+                FailRun($"{settings.DumpPath}: {ex.Message}");
+                return;
+            }
 
-            // A declared identity key that names no table of this restore is a typo that would silently switch the protection off.
-            var unmatched = settings.IdentityKeys.Where(k => !_tables.Exists(t => k.Pattern.Matches(t.Name))).ToList();
+            // A pg_dump file cut short at a statement boundary reads cleanly, minus the tables after the cut.
+            if (_incomplete && !settings.AllowIncomplete)
+            {
+                FailRun($"{settings.DumpPath} is incomplete: it starts with pg_dump's header but lacks its closing '-- PostgreSQL database dump complete', so it was probably cut short and tables after the cut are missing; nothing is applied. Restore from it anyway with --allow-incomplete (AllowIncompleteDump)");
+                return;
+            }
+
+            // A pattern that matches nothing is a typo that would silently select nothing, or switch a protection off: a
+            // table filter against the dump's tables, a policy or identity key against the tables of this restore.
+            var some = $"{string.Join(", ", _tables.Select(t => t.Name).Take(10))}{(_tables.Count > 10 ? ", ..." : string.Empty)}";
+            var unmatched = settings.Filter.PatternsMatchingNone(_dumpTables)
+                .Select(p => $"the table pattern '{p}' matches no table in the dump")
+                .Concat(settings.TablePolicies.Where(p => !_tables.Exists(t => p.Pattern.Matches(t.Name)))
+                    .Select(p => $"the policy for '{p.PatternText}' matches none of the tables of this restore ({some}); check the table name"))
+                .Concat(settings.IdentityKeys.Where(k => !_tables.Exists(t => k.Pattern.Matches(t.Name)))
+                    .Select(k => $"the identity key declared for '{k.PatternText}' matches none of the tables of this restore ({some}); check the table name, or leave the key out"))
+                .ToList();
             if (unmatched.Count > 0)
             {
-                FailRun(string.Join("; ", unmatched.Select(k =>
-                    $"the identity key declared for '{k.PatternText}' matches none of the tables of this restore ({string.Join(", ", _tables.Select(t => t.Name).Take(10))}{(_tables.Count > 10 ? ", ..." : string.Empty)}); check the table name, or leave the key out")));
+                report.InvalidOptions = true;
+                FailRun(string.Join("; ", unmatched));
                 return;
             }
 
@@ -100,6 +136,19 @@ public sealed partial class RestoreEngine
             foreach (var failed in _tables.Where(t => t.Failed).ToList())
             {
                 FailDependents(failed);
+            }
+
+            // One transaction means all tables or none: a table that failed before it began fails the others too.
+            if (settings.TransactionMode == TransactionMode.SingleTransaction && !settings.Plan &&
+                _tables.Where(t => t is { Failed: true } && t.Report.Outcome == TableOutcome.Failed).Select(t => t.Name).ToList() is { Count: > 0 } broken)
+            {
+                var reason = $"not applied: the restore is one transaction (all tables or none), and {string.Join(", ", broken)} failed before it began";
+                foreach (var table in _tables.Where(t => t is { Failed: false, Completed: false }))
+                {
+                    Fail(table, new RestoreTableException(reason));
+                }
+
+                report.Errors.Add(reason);
             }
 
             var staged = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
@@ -137,6 +186,30 @@ public sealed partial class RestoreEngine
             }
 
             await FinishUndoAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>After a cancel: every table is reported (committed ones as applied), and the undo script is written for them.</summary>
+        public async Task CancelledAsync()
+        {
+            report.Cancelled = true;
+            var committed = _tables.Where(t => t is { Completed: true }).ToList();
+            foreach (var table in _tables.Where(t => !t.Completed && t.Report.Outcome is not (TableOutcome.Failed or TableOutcome.Skipped)))
+            {
+                table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                table.Report.Outcome = TableOutcome.Cancelled;
+            }
+
+            report.Tables.Clear();
+            foreach (var table in _applyOrder.Where(t => t.Completed).Concat(_tables.Where(t => !_applyOrder.Contains(t) || !t.Completed)).Distinct())
+            {
+                report.Tables.Add(table.Report);
+            }
+
+            report.Errors.Add(committed.Count == 0
+                ? "cancelled: nothing was applied"
+                : $"cancelled: {committed.Count} tables were committed before the cancel and stay applied ({string.Join(", ", committed.Select(t => t.Name).Take(20))}{(committed.Count > 20 ? ", ..." : string.Empty)}); the others were not applied");
+            Log.Cancelled(settings.Logger, report.Errors[^1]);
+            await FinishUndoAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         private void FailRun(string error)
@@ -182,10 +255,10 @@ public sealed partial class RestoreEngine
             var filter = only is null
                 ? settings.Filter.Except(_tables.Where(t => t is { Completed: true, NeedsRebuild: false }).Select(t => Pattern(t.Name)))
                 : TableFilter.Create(only.Select(Pattern));
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter });
+            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)) });
+            var stagedThisPass = new HashSet<TableName>();
             await using (reader.ConfigureAwait(false))
             {
-                var stagedThisPass = new HashSet<TableName>();
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
                 {
                     if (!_byName.TryGetValue(dump.Name, out var state))
@@ -227,7 +300,7 @@ public sealed partial class RestoreEngine
                     }
                     catch (Exception ex) when (target.IsTableFailure(ex))
                     {
-                        Fail(state, ex);
+                        Fail(state, new RestoreTableException(await DescribeAsync(ex, state).ConfigureAwait(false), ex));
                         state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
                     }
                     finally
@@ -237,8 +310,30 @@ public sealed partial class RestoreEngine
                 }
             }
 
+            // Every block of a table is staged now: rows repeated exactly are kept once, different rows under one key fail it.
+            foreach (var name in stagedThisPass)
+            {
+                var state = _byName[name];
+                if (state is { Failed: false, Staged: { } staged } && staged.Session == target.Session)
+                {
+                    try
+                    {
+                        staged.Repeats = await target.RemoveRepeatedRowsAsync(staged, cancellationToken).ConfigureAwait(false);
+                        if (staged.Repeats > 0)
+                        {
+                            Warn(state, $"{staged.Repeats} dump rows repeat an earlier row with the same key exactly (e.g. two dumps in one file); each is counted and restored once");
+                        }
+                    }
+                    catch (Exception ex) when (target.IsTableFailure(ex))
+                    {
+                        Fail(state, new RestoreTableException(await DescribeAsync(ex, state).ConfigureAwait(false), ex));
+                    }
+                }
+            }
+
             if (only is null)
             {
+                _incomplete = reader.IsIncomplete;
                 foreach (var notice in reader.Notices)
                 {
                     report.Warnings.Add(notice);
@@ -316,7 +411,7 @@ public sealed partial class RestoreEngine
 
                                     // Recorded as it reads once committed; a failed commit marks the table failed again.
                                     tables[i].Report.Outcome = TableOutcome.Applied;
-                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, transactionId, token).ConfigureAwait(false);
+                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, tables[i].Witnesses, transactionId, token).ConfigureAwait(false);
                                 }
                             }
 
@@ -342,7 +437,8 @@ public sealed partial class RestoreEngine
 
                         if (_journal is not null)
                         {
-                            await _journal.ConfirmAsync(transactionId, token).ConfigureAwait(false);
+                            // Committed: the confirmation must not be lost to a cancel arriving now (it is one small local write).
+                            await _journal.ConfirmAsync(transactionId, CancellationToken.None).ConfigureAwait(false);
                         }
                     },
                     cancellationToken).ConfigureAwait(false);
@@ -359,11 +455,14 @@ public sealed partial class RestoreEngine
             catch (Exception ex) when (ex is not (OperationCanceledException or DumpFormatException))
             {
                 // Non-transient, or transient with the retries used up: the group's transaction was rolled back.
+                var message = await DescribeAsync(ex, _current ?? tables[0]).ConfigureAwait(false);
                 foreach (var table in tables)
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
                     table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
-                    Fail(table, tables.Count > 1 ? new RestoreTableException($"{Describe(ex)}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)", ex) : ex);
+                    Fail(table, new RestoreTableException(
+                        tables.Count > 1 ? $"{message}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)" : message,
+                        ex));
                 }
 
                 foreach (var table in tables)
@@ -406,6 +505,7 @@ public sealed partial class RestoreEngine
                 .ToList();
             pending.UnionWith(rebuild.Select(t => t.Name));
             Log.Restaging(settings.Logger, target.Description, pending.Count);
+            report.Warnings.Add($"the connection to {target.Description} was lost while applying {string.Join(", ", tables.Select(t => t.Name))}; reconnected and staged {pending.Count} tables again");
             await StageAsync(pending, cancellationToken).ConfigureAwait(false);
             var lost = tables.Concat(rebuild).FirstOrDefault(t => t.Failed);
             if (lost is not null)
@@ -421,11 +521,20 @@ public sealed partial class RestoreEngine
 
         private async Task ProcessAsync(TableState table, TextWriter? undo, CancellationToken cancellationToken)
         {
+            _current = table;
             var staged = table.Staged!;
             var tableReport = table.Report;
             tableReport.ResetCounts();
             var policy = settings.PolicyFor(table.Name);
             var classification = await ClassifyAsync(table, cancellationToken).ConfigureAwait(false);
+            if (classification is { Missing: < 0 } or { Identical: < 0 } or { Conflicting: < 0 } or { LiveOnly: < 0 })
+            {
+                // Defence in depth: counts that cannot be true mean the rows were not what the reader said; write nothing.
+                throw new RestoreTableException(
+                    $"the counts do not add up (missing {classification.Missing}, identical {classification.Identical}, conflicting {classification.Conflicting}, " +
+                    $"live-only {classification.LiveOnly} of {table.Staged!.DumpRows} dump rows), so nothing is applied to this table; please report this");
+            }
+
             tableReport.Missing = classification.Missing;
             tableReport.Identical = classification.Identical;
             tableReport.Conflicting = classification.Conflicting;
@@ -532,8 +641,11 @@ public sealed partial class RestoreEngine
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
             }
 
-            var counts = await target.ApplyAsync(staged, new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump), undo, cancellationToken)
-                .ConfigureAwait(false);
+            var instructions = new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump);
+            var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
+            table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
+                ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)
+                : [];
             tableReport.Inserted = counts.Inserted;
             tableReport.Remapped = counts.Remapped;
             tableReport.Updated = counts.Updated + merged;
@@ -621,6 +733,12 @@ public sealed partial class RestoreEngine
 
         private string Describe(Exception ex) => ex is RestoreTableException ? ex.Message : target.Describe(ex);
 
+        /// <summary>Like <see cref="Describe(Exception)"/>, but a lock timeout names the table and who holds the lock (ask after the rollback).</summary>
+        private async Task<string> DescribeAsync(Exception ex, TableState table) =>
+            ex is not RestoreTableException && target.IsLockTimeout(ex) && !target.IsBroken
+                ? await target.ExplainLockTimeoutAsync(table.Name, CancellationToken.None).ConfigureAwait(false)
+                : Describe(ex);
+
         private static string Describe(RowValues key) =>
             string.Join(", ", key.Columns.Select(c => $"{c}={key.GetText(c) ?? "NULL"}"));
 
@@ -651,5 +769,8 @@ public sealed partial class RestoreEngine
 
         /// <summary>Applied (or planned) and committed: never staged or applied again.</summary>
         public bool Completed { get; set; }
+
+        /// <summary>A few rows this run wrote, as written, for the journal (see <see cref="RowWitness"/>).</summary>
+        public IReadOnlyList<RowWitness> Witnesses { get; set; } = [];
     }
 }

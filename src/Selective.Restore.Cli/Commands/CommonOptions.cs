@@ -32,7 +32,8 @@ internal sealed class CommonOptions
         command.Add(ExcludeTables);
     }
 
-    public DumpReader OpenReader(ParseResult parse)
+    /// <summary>Opens the dump with the table filter; <paramref name="seen"/> collects every table the dump has, for <see cref="CheckPatterns"/>.</summary>
+    public DumpReader OpenReader(ParseResult parse, ISet<TableName> seen)
     {
         var path = parse.GetRequiredValue(Dump);
         if (!File.Exists(path) && !Directory.Exists(path))
@@ -41,7 +42,18 @@ internal sealed class CommonOptions
         }
 
         var filter = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []);
-        return DumpReader.Open(path, new DumpReaderOptions { Tables = filter });
+        return DumpReader.Open(path, new DumpReaderOptions { Tables = filter.Observing(name => seen.Add(name)) });
+    }
+
+    /// <summary>After reading the whole dump: a --table or --exclude-table pattern that matched none of its tables is a usage error.</summary>
+    /// <exception cref="CliUsageException">A pattern matched nothing.</exception>
+    public void CheckPatterns(ParseResult parse, IReadOnlyCollection<TableName> seen)
+    {
+        var unmatched = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []).PatternsMatchingNone(seen);
+        if (unmatched.Count > 0)
+        {
+            throw new CliUsageException(string.Join("; ", unmatched.Select(p => $"the table pattern '{p}' matches no table in the dump")));
+        }
     }
 }
 
@@ -102,3 +114,6 @@ internal sealed class LiveDatabaseOptions(string targetDescription, string jsonD
         }
     }
 }
+
+/// <summary>A usage error found only after reading the input (exit code 2).</summary>
+internal sealed class CliUsageException(string message) : Exception(message);

@@ -18,10 +18,12 @@ internal static class InspectCommand
         command.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var reader = common.OpenReader(parse);
+            var seen = new HashSet<Dump.TableName>();
+            var reader = common.OpenReader(parse, seen);
             await using (reader.ConfigureAwait(false))
             {
                 var inventory = await DumpInspector.InspectAsync(reader, cancellationToken).ConfigureAwait(false);
+                common.CheckPatterns(parse, seen);
                 if (parse.GetValue(json))
                 {
                     await output.WriteLineAsync(inventory.ToJson()).ConfigureAwait(false);

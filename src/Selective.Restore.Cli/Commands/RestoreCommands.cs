@@ -37,6 +37,19 @@ internal static class RestoreCommands
             HelpName = "MODE",
         };
         onCollision.AcceptOnlyFromAmong("skip", "fail", "remap");
+        var lockTimeout = new Option<string>("--lock-timeout")
+        {
+            Description = "How long to wait for a lock on a live table held by another session before that table fails, naming the holder (e.g. 30s, 500ms, 5m; 0 waits forever). Statements themselves never time out. Default: 30s.",
+            DefaultValueFactory = _ => "30s",
+            HelpName = "DURATION",
+        };
+        lockTimeout.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && ParseDuration(result.Tokens[0].Value) is null)
+            {
+                result.AddError($"--lock-timeout '{result.Tokens[0].Value}': expected a duration such as 30s, 500ms, 5m or 0 (wait forever), at most 24h");
+            }
+        });
         identityKeys.Validators.Add(result =>
         {
             foreach (var token in result.Tokens)
@@ -57,6 +70,9 @@ internal static class RestoreCommands
         command.Add(skipIncompatible);
         command.Add(identityKeys);
         command.Add(onCollision);
+        command.Add(lockTimeout);
+        var allowIncomplete = new Option<bool>("--allow-incomplete") { Description = "Restore from a pg_dump file that lacks pg_dump's closing '-- PostgreSQL database dump complete' line (cut short: tables after the cut are missing). Without it, such a dump stops the run before anything is applied." };
+        command.Add(allowIncomplete);
 
         Option<string>? policy = null;
         Option<bool>? single = null;
@@ -103,6 +119,8 @@ internal static class RestoreCommands
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger)
+                .WithLockTimeout(ParseDuration(parse.GetValue(lockTimeout)!)!.Value)
+                .AllowIncompleteDump(parse.GetValue(allowIncomplete))
                 .OnCollision(parse.GetValue(onCollision) switch { "fail" => CollisionHandling.Fail, "remap" => CollisionHandling.Remap, _ => CollisionHandling.Skip });
             foreach (var declaration in parse.GetValue(identityKeys) ?? [])
             {
@@ -132,15 +150,45 @@ internal static class RestoreCommands
 
             var planOnly = plan || parse.GetValue(dryRun!);
             builder.AsPlan(planOnly);
-            var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+            Report.RestoreReport report;
+            try
+            {
+                report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RestoreCanceledException cancelled)
+            {
+                // What committed before the cancel stays: say which, in the summary and the JSON report.
+                await output.WriteAsync(cancelled.Report.ToSummary()).ConfigureAwait(false);
+                return await live.WriteJsonAsync(parse, cancelled.Report.ToJson(), error, "the run was cancelled; the tables the summary lists as applied WERE committed", CliApp.Cancelled, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
             var done = planOnly
                 ? "the plan ran (nothing was written to the database)"
                 : report.Succeeded ? "the restore WAS applied and committed" : "the restore ran and committed what the summary says";
-            return await live.WriteJsonAsync(parse, report.ToJson(), error, done, report.Succeeded ? CliApp.Success : CliApp.Failure, cancellationToken)
-                .ConfigureAwait(false);
+            var exitCode = report.InvalidOptions ? CliApp.UsageError : report.Succeeded ? CliApp.Success : CliApp.Failure;
+            return await live.WriteJsonAsync(parse, report.ToJson(), error, done, exitCode, CancellationToken.None).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>Parses <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c> or a number of seconds, from 0 to 24 hours.</summary>
+    internal static TimeSpan? ParseDuration(string text)
+    {
+        var trimmed = text.Trim();
+        var (number, unit) = trimmed.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (trimmed[..^2], 0.001)
+            : trimmed.EndsWith('s') || trimmed.EndsWith('S') ? (trimmed[..^1], 1.0)
+            : trimmed.EndsWith('m') || trimmed.EndsWith('M') ? (trimmed[..^1], 60.0)
+            : trimmed.EndsWith('h') || trimmed.EndsWith('H') ? (trimmed[..^1], 3600.0)
+            : (trimmed, 1.0);
+        if (!double.TryParse(number, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return null;
+        }
+
+        var seconds = value * unit;
+        return seconds is >= 0 and <= 24 * 3600 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     /// <summary>Splits <c>SCHEMA.TABLE</c> (names as written, no quoting).</summary>

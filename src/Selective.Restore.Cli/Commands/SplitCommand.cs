@@ -21,16 +21,24 @@ internal static class SplitCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             OutputPath.CheckDirectory(parse.GetRequiredValue(outDir), "split output directory"); // before the dump is opened
-            var reader = common.OpenReader(parse);
+            var seen = new HashSet<Dump.TableName>();
+            var reader = common.OpenReader(parse, seen);
             await using (reader.ConfigureAwait(false))
             {
                 var result = await DumpSplitter.SplitAsync(reader, parse.GetRequiredValue(outDir), new SplitOptions { Overwrite = parse.GetValue(force) }, cancellationToken)
                     .ConfigureAwait(false);
+                common.CheckPatterns(parse, seen);
                 var rows = result.Tables.Sum(t => t.Rows);
                 var bytes = result.Tables.Sum(t => t.Bytes);
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
                     $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {DisplayText.Escape(result.OutputDirectory)}")).ConfigureAwait(false);
+
+                // What the reader reports but does not split (a dump that lacks pg_dump's closing comment, large objects...), as inspect does.
+                foreach (var notice in reader.Notices)
+                {
+                    await output.WriteLineAsync($"note: {DisplayText.Escape(notice)}").ConfigureAwait(false);
+                }
             }
 
             return CliApp.Success;

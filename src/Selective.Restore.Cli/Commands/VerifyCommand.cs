@@ -65,7 +65,7 @@ internal static class VerifyCommand
                 .WithLogger(logger);
             var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
-            var exitCode = !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
+            var exitCode = report.InvalidOptions ? CliApp.UsageError : !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
             return await live.WriteJsonAsync(parse, report.ToJson(), error, "the check ran (it writes nothing to the database)", exitCode, cancellationToken)
                 .ConfigureAwait(false);
         });

@@ -74,9 +74,15 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
 
     public long DumpRows { get; set; } = dumpRows;
 
+    /// <summary>Staged rows that repeated an earlier row exactly and were removed (counted once).</summary>
+    public long Repeats { get; set; }
+
     /// <summary>The target session the staging lives in; a reconnect loses it.</summary>
     public int Session { get; } = session;
 }
+
+/// <summary>A row a restore wrote, as it read right after: its key (text, key column order) and the whole row's text.</summary>
+internal sealed record RowWitness(IReadOnlyList<string> Key, string Row);
 
 /// <summary>Counts from classifying a staged table against live.</summary>
 /// <param name="Missing">Dump rows whose key is not live (to insert).</param>
@@ -124,8 +130,23 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>True when the connection is gone (staged tables with it).</summary>
     bool IsBroken { get; }
 
-    /// <summary>True for failures worth retrying (serialization failure, deadlock, dropped connection).</summary>
+    /// <summary>Longest wait for a lock on a live table (zero waits forever); applies from the next <see cref="ConnectAsync"/>.</summary>
+    TimeSpan LockTimeout { get; set; }
+
+    /// <summary>
+    /// True for failures worth retrying (serialization failure, deadlock, dropped connection). Only the database's:
+    /// a local file error (the dump, a journal) is never transient.
+    /// </summary>
     bool IsTransient(Exception exception);
+
+    /// <summary>True when <paramref name="exception"/> is the database giving up waiting for a lock (<see cref="LockTimeout"/>).</summary>
+    bool IsLockTimeout(Exception exception);
+
+    /// <summary>
+    /// After a lock timeout on <paramref name="table"/> (and the rollback): who holds locks on it now, as one line
+    /// ("waited 30 s for a lock on public.t, held by PID 4242 (...)"); no query texts, which may carry secrets.
+    /// </summary>
+    Task<string> ExplainLockTimeoutAsync(TableName table, CancellationToken cancellationToken);
 
     /// <summary>A database error as one line: the server's message and detail (which key, which constraint), no stack or credentials.</summary>
     string Describe(Exception exception);
@@ -138,6 +159,12 @@ internal interface IRestoreTarget : IAsyncDisposable
 
     /// <summary>Stages more rows for an already staged table (the same table appears again in the dump).</summary>
     Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After every block of the table is staged: rows repeated exactly under one key (two dumps concatenated) are kept
+    /// once, and the number removed is returned; different rows under one key fail the table, naming a key.
+    /// </summary>
+    Task<long> RemoveRepeatedRowsAsync(StagedTable staged, CancellationToken cancellationToken);
 
     Task BeginAsync(bool readOnly, CancellationToken cancellationToken);
 
@@ -201,6 +228,15 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// the previous values for overwritten ones.
     /// </summary>
     Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> rows the apply just wrote (inserted under their key, or overwritten), as they are now:
+    /// a journal keeps them to tell, on resume, whether the restore's rows are still there (an undo script run since).
+    /// </summary>
+    Task<IReadOnlyList<RowWitness>> ReadWitnessesAsync(StagedTable staged, ApplyInstructions instructions, int max, CancellationToken cancellationToken);
+
+    /// <summary>How many of <paramref name="witnesses"/> (keys on <paramref name="key"/>) are still in <paramref name="live"/> exactly as written (connects if needed).</summary>
+    Task<int> CountWitnessesAsync(LiveTable live, IReadOnlyList<string> key, IReadOnlyList<RowWitness> witnesses, CancellationToken cancellationToken);
 
     /// <summary>Creates the journal table if absent (in its own transaction) and returns the checkpoints recorded for <paramref name="fingerprint"/>.</summary>
     Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken);

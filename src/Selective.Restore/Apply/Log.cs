@@ -35,4 +35,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Error, "Restore stopped before applying anything: {Error}")]
     public static partial void RunFailed(ILogger logger, string error);
+
+    [LoggerMessage(11, LogLevel.Warning, "Restore cancelled: {Message}")]
+    public static partial void Cancelled(ILogger logger, string message);
 }

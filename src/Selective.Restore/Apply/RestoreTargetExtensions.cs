@@ -19,6 +19,7 @@ internal static class RestoreTargetExtensions
     }
 
     /// <summary>A failure that ends one table (bad data, a constraint, a policy) rather than the run (cancellation, a malformed dump) or an attempt (transient).</summary>
+    /// <remarks>A local file error (reading the dump) is not a table's: it ends the run, like a malformed dump.</remarks>
     public static bool IsTableFailure(this IRestoreTarget target, Exception ex) =>
-        ex is not (OperationCanceledException or DumpFormatException) && (ex is RestoreTableException || !target.IsTransient(ex));
+        ex is not (OperationCanceledException or DumpFormatException or IOException or UnauthorizedAccessException) && (ex is RestoreTableException || !target.IsTransient(ex));
 }

@@ -41,3 +41,23 @@ public enum DumpDataForm
     /// <summary><c>INSERT INTO ... VALUES (...)</c> statements (<c>--inserts</c>, <c>--column-inserts</c>, <c>--rows-per-insert</c>).</summary>
     Insert,
 }
+
+/// <summary>Whether the dump is known to be whole, as far as its format can tell (see <see cref="DumpReader.Completeness"/>).</summary>
+public enum DumpCompleteness
+{
+    /// <summary>
+    /// Not known: the dump has not been read to its end yet, or its format has no end marker to check (a hand-written
+    /// script without pg_dump's opening comment, a SQL Server script).
+    /// </summary>
+    Unknown,
+
+    /// <summary>The dump was read to its end and ends as its format says it must (pg_dump's closing comment; an archive's last block).</summary>
+    Complete,
+
+    /// <summary>
+    /// The dump was read to its end but lacks the end its format promises: a plain dump that starts with pg_dump's
+    /// opening comment (<c>-- PostgreSQL database dump</c>) but not its closing one (<c>-- PostgreSQL database dump complete</c>),
+    /// most likely cut short at a statement boundary. The tables after the cut are missing.
+    /// </summary>
+    Incomplete,
+}

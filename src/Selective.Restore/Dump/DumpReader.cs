@@ -63,6 +63,18 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// <summary>Things the dump holds that are reported but not read as table rows, such as large objects in an archive.</summary>
     public IReadOnlyList<string> Notices => _parser.Notices;
 
+    /// <summary>
+    /// Whether the dump is known to be whole, decided once <see cref="NextTableAsync"/> has returned null (before that,
+    /// <see cref="DumpCompleteness.Unknown"/>). <see cref="DumpCompleteness.Incomplete"/>: a plain dump that starts with
+    /// pg_dump's opening comment but lacks its closing <c>-- PostgreSQL database dump complete</c>, i.e. one cut short at a
+    /// statement boundary; a notice in <see cref="Notices"/> says so too. Archives cut short are errors instead, and
+    /// scripts without pg_dump's opening comment (hand-written, SQL Server) stay <see cref="DumpCompleteness.Unknown"/>.
+    /// </summary>
+    public DumpCompleteness Completeness => _parser.Completeness;
+
+    /// <summary>True when <see cref="Completeness"/> is <see cref="DumpCompleteness.Incomplete"/>: the dump was read to its end and is missing its end.</summary>
+    public bool IsIncomplete => _parser.Completeness == DumpCompleteness.Incomplete;
+
     /// <summary>Tables that the filter left out so far (their data was read past and validated).</summary>
     public long TablesSkipped => _parser.TablesSkipped;
 
@@ -83,12 +95,12 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
 
             options.Validate();
             var source = options.SourceName ?? path;
-            var archive = ArchiveDumpParser.OpenDirectory(path, source, options.Tables);
+            var archive = ArchiveDumpParser.OpenDirectory(path, source, options.Tables, options.MaxBufferedBytes);
             var compression = archive.Toc.Compression == ArchiveCompression.Gzip ? DumpCompression.Gzip : DumpCompression.None;
             return new DumpReader(Stream.Null, archive, DumpFormat.DirectoryArchive, compression, source);
         }
 
-        var named = new DumpReaderOptions { Tables = options.Tables, SourceName = options.SourceName ?? path };
+        var named = options.Named(options.SourceName ?? path);
         var file = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
@@ -142,7 +154,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
             catch (InvalidDataException ex)
             {
                 stream.Dispose();
-                throw new DumpFormatException($"{source}: corrupt gzip data: {ex.Message}", ex);
+                throw new DumpFormatException($"{source}: {CompressedData.Corrupt("gzip", ex)}", ex);
             }
         }
 
@@ -160,7 +172,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         else if (SqlServer.SqlServerScriptDetector.Detect(head) is { } scriptEncoding)
         {
             // UTF-16 text (SSMS's "Unicode" output) or UTF-8 with T-SQL markers: a SQL Server data script.
-            var (script, scriptParser) = SqlServer.SqlServerScriptParser.Open(scriptEncoding, peek, n, stream, options.SourceName, options.Tables, leaveOpen, localFile);
+            var (script, scriptParser) = SqlServer.SqlServerScriptParser.Open(scriptEncoding, peek, n, stream, options.SourceName, options.Tables, leaveOpen, localFile, options.MaxBufferedBytes);
             return new DumpReader(script, scriptParser, DumpFormat.SqlServerScript, compression, options.SourceName);
         }
         else if (head.IndexOf((byte)0) >= 0)
@@ -181,7 +193,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         // A UTF-8 byte order mark is not part of the SQL, but offsets still count it (they are file offsets).
         var skip = head.StartsWith("\uFEFF"u8) ? 3 : 0;
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
-        var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile);
+        var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile, maxBuffered: options.MaxBufferedBytes);
         return new DumpReader(content, parser, DumpFormat.PlainSql, compression, options.SourceName);
     }
 
@@ -197,7 +209,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
                 stream.Seek(origin, SeekOrigin.Begin);
             }
 
-            var archive = ArchiveDumpParser.OpenCustom(input, ReferenceEquals(input, stream) ? origin : 0, source, options.Tables, localFile);
+            var archive = ArchiveDumpParser.OpenCustom(input, ReferenceEquals(input, stream) ? origin : 0, source, options.Tables, localFile, options.MaxBufferedBytes);
             if (archive.Toc.Compression == ArchiveCompression.Gzip && compression == DumpCompression.None)
             {
                 compression = DumpCompression.Zlib;

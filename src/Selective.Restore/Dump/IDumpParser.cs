@@ -21,6 +21,9 @@ internal interface IDumpParser : IDisposable
     /// <summary>Things in the dump that are reported but not read as table rows (large objects...).</summary>
     IReadOnlyList<string> Notices { get; }
 
+    /// <summary>Whether the dump is known to be whole; <see cref="DumpCompleteness.Unknown"/> until the end has been reached.</summary>
+    DumpCompleteness Completeness { get; }
+
     /// <summary>Bytes of input consumed so far, for progress.</summary>
     long BytesRead { get; }
 

@@ -16,11 +16,13 @@ public sealed class TableFilter
 {
     private readonly TablePattern[] _include;
     private readonly TablePattern[] _exclude;
+    private readonly Action<TableName>? _observe;
 
-    private TableFilter(TablePattern[] include, TablePattern[] exclude)
+    private TableFilter(TablePattern[] include, TablePattern[] exclude, Action<TableName>? observe = null)
     {
         _include = include;
         _exclude = exclude;
+        _observe = observe;
     }
 
     /// <summary>A filter that takes every table.</summary>
@@ -37,6 +39,7 @@ public sealed class TableFilter
     /// <summary>True when <paramref name="table"/> is selected.</summary>
     public bool Matches(TableName table)
     {
+        _observe?.Invoke(table);
         if (_include.Length > 0 && !Array.Exists(_include, p => p.Matches(table)))
         {
             return false;
@@ -45,8 +48,30 @@ public sealed class TableFilter
         return !Array.Exists(_exclude, p => p.Matches(table));
     }
 
+    /// <summary>
+    /// The patterns, as given (include patterns first), that match none of <paramref name="tables"/>: for the tables of
+    /// a dump, almost certainly a typo that would otherwise select or leave out nothing, silently.
+    /// </summary>
+    public IReadOnlyList<string> PatternsMatchingNone(IEnumerable<TableName> tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var names = tables as IReadOnlyCollection<TableName> ?? [.. tables];
+        return [.. _include.Concat(_exclude).Where(p => !names.Any(p.Matches)).Select(p => p.Text)];
+    }
+
     /// <summary>This filter, also leaving out the given patterns.</summary>
-    internal TableFilter Except(IEnumerable<string> patterns) => new(_include, [.. _exclude, .. patterns.Select(TablePattern.Parse)]);
+    internal TableFilter Except(IEnumerable<string> patterns) => new(_include, [.. _exclude, .. patterns.Select(TablePattern.Parse)], _observe);
+
+    /// <summary>
+    /// A copy of this filter that tells <paramref name="observe"/> every table it is asked about. Given to
+    /// <see cref="DumpReaderOptions.Tables"/>, it learns every table of a dump while only the selected ones are read,
+    /// e.g. for <see cref="PatternsMatchingNone"/>.
+    /// </summary>
+    public TableFilter Observing(Action<TableName> observe)
+    {
+        ArgumentNullException.ThrowIfNull(observe);
+        return new(_include, _exclude, observe);
+    }
 
     /// <inheritdoc />
     public override string ToString() =>

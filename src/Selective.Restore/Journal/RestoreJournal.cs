@@ -1,3 +1,4 @@
+using Selective.Restore.Apply;
 using System.Text;
 using System.Text.Json;
 using Selective.Restore.Dump;
@@ -24,13 +25,13 @@ internal abstract class RestoreJournal
     public IReadOnlyCollection<string> UncertainUndoParts { get; protected init; } = [];
 
     /// <summary>Records a table's checkpoint inside its transaction, just before the commit.</summary>
-    public abstract Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, long transactionId, CancellationToken cancellationToken);
+    public abstract Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, IReadOnlyList<RowWitness> witnesses, long transactionId, CancellationToken cancellationToken);
 
     /// <summary>After the commit (a journal outside the database confirms the checkpoint).</summary>
     public virtual Task ConfirmAsync(long transactionId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>One checkpoint as a JSON object.</summary>
-    protected static string Entry(TableReport report, bool hasKeyMap, string? undoPart)
+    protected static string Entry(TableReport report, bool hasKeyMap, string? undoPart, IReadOnlyList<RowWitness> witnesses)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -40,6 +41,18 @@ internal abstract class RestoreJournal
             report.WriteJson(writer);
             writer.WriteBoolean("hasKeyMap", hasKeyMap);
             writer.WriteString("undoPart", undoPart);
+
+            // A few rows as written: on resume, none of them left as written means the restore was undone since.
+            writer.WriteStartArray("witnesses");
+            foreach (var witness in witnesses)
+            {
+                writer.WriteStartObject();
+                JsonText.WriteStrings(writer, "key", witness.Key);
+                writer.WriteString("row", witness.Row);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 
@@ -58,7 +71,10 @@ internal abstract class RestoreJournal
         entry = new JournalEntry(
             TableReport.FromJson(report),
             json.GetProperty("hasKeyMap").GetBoolean(),
-            json.TryGetProperty("undoPart", out var part) && part.ValueKind == JsonValueKind.String ? part.GetString() : null);
+            json.TryGetProperty("undoPart", out var part) && part.ValueKind == JsonValueKind.String ? part.GetString() : null,
+            json.TryGetProperty("witnesses", out var witnesses)
+                ? [.. witnesses.EnumerateArray().Select(w => new RowWitness([.. w.GetProperty("key").EnumerateArray().Select(k => k.GetString()!)], w.GetProperty("row").GetString()!))]
+                : []);
         return true;
     }
 
@@ -169,9 +185,9 @@ internal sealed class FileJournal : RestoreJournal
     }
 
     /// <summary>Records a table's checkpoint (flushed to disk before returning), before its commit.</summary>
-    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, long transactionId, CancellationToken cancellationToken)
+    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, IReadOnlyList<RowWitness> witnesses, long transactionId, CancellationToken cancellationToken)
     {
-        var entry = Entry(report, hasKeyMap, undoPart);
+        var entry = Entry(report, hasKeyMap, undoPart, witnesses);
         return AppendAsync(_path, writer =>
         {
             writer.WriteStartObject();
@@ -216,4 +232,5 @@ internal sealed class FileJournal : RestoreJournal
 /// <param name="Report">Its report from that run.</param>
 /// <param name="HasKeyMap">Its rows had a key map (remaps, relocations, held-back keys) that its children must follow.</param>
 /// <param name="UndoPart">The file name of its undo part, or null.</param>
-internal sealed record JournalEntry(TableReport Report, bool HasKeyMap, string? UndoPart);
+/// <param name="Witnesses">A few rows it wrote, as written.</param>
+internal sealed record JournalEntry(TableReport Report, bool HasKeyMap, string? UndoPart, IReadOnlyList<RowWitness> Witnesses);

@@ -40,6 +40,6 @@ internal sealed class TargetJournal : RestoreJournal
         return new TargetJournal(target, table, fingerprint, completed);
     }
 
-    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, long transactionId, CancellationToken cancellationToken) =>
-        _target.RecordJournalAsync(_table, _fingerprint, report.Name, Entry(report, hasKeyMap, undoPart), cancellationToken);
+    public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, IReadOnlyList<RowWitness> witnesses, long transactionId, CancellationToken cancellationToken) =>
+        _target.RecordJournalAsync(_table, _fingerprint, report.Name, Entry(report, hasKeyMap, undoPart, witnesses), cancellationToken);
 }

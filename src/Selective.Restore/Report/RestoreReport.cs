@@ -53,8 +53,17 @@ public sealed class RestoreReport
     /// <summary>The journal this run resumed from and recorded to, or null.</summary>
     public string? Journal { get; internal set; }
 
+    /// <summary>
+    /// True when the run stopped before applying anything because an option does not fit the dump: a table pattern, a
+    /// policy's pattern or an identity key that matches no table (a typo, most likely). <see cref="Errors"/> names it.
+    /// </summary>
+    public bool InvalidOptions { get; internal set; }
+
+    /// <summary>True when the run was cancelled: tables committed before stay applied (outcome <see cref="TableOutcome.Applied"/>), the others are <see cref="TableOutcome.Cancelled"/>.</summary>
+    public bool Cancelled { get; internal set; }
+
     /// <summary>True when no table failed and there were no run-level errors.</summary>
-    public bool Succeeded => Errors.Count == 0 && Tables.All(t => t.Outcome != TableOutcome.Failed);
+    public bool Succeeded => Errors.Count == 0 && !Cancelled && Tables.All(t => t.Outcome is not (TableOutcome.Failed or TableOutcome.Cancelled));
 
     /// <summary>
     /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors", "warnings", "undoScript", "journal",
@@ -71,6 +80,8 @@ public sealed class RestoreReport
         writer.WriteString("policy", Policy);
         writer.WriteBoolean("dryRun", DryRun);
         writer.WriteBoolean("succeeded", Succeeded);
+        writer.WriteBoolean("invalidOptions", InvalidOptions);
+        writer.WriteBoolean("cancelled", Cancelled);
         writer.WriteString("startedAt", StartedAt);
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
         JsonText.WriteStrings(writer, "errors", Errors);
@@ -118,7 +129,7 @@ public sealed class RestoreReport
         b.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(width)}  {"dump",10} {"missing",9} {"identical",10} {"conflict",9} {"live-only",10} {"inserted",9} {"updated",8} {"skipped",8}  outcome\n");
         foreach (var t in Tables)
         {
-            b.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(t.Name).PadRight(width)}  {t.DumpRows,10} {t.Missing,9} {t.Identical,10} {t.Conflicting,9} {t.LiveOnly,10} {t.Inserted,9} {t.Updated,8} {t.Skipped,8}  {t.Outcome.ToString().ToLowerInvariant()}");
+            b.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(t.Name).PadRight(width)}  {t.DumpRows,10} {t.Missing,9} {t.Identical,10} {t.Conflicting,9} {t.LiveOnly,10} {t.Inserted,9} {t.Updated,8} {t.Skipped,8}  {t.Outcome.ToString().ToLowerInvariant()}{(t.AppliedEarlier ? " by an earlier run" : string.Empty)}");
             if (t.Attempts > 1)
             {
                 b.Append(CultureInfo.InvariantCulture, $" after {t.Attempts} attempts");
@@ -165,10 +176,20 @@ public sealed class RestoreReport
             b.Append("undo script: ").Append(DisplayText.Escape(UndoScript)).Append('\n');
         }
 
+        // This run's totals only: tables an earlier run applied (a journal) are summed apart, never mixed in.
+        var earlier = Tables.Where(t => t.AppliedEarlier).ToList();
+        if (earlier.Count > 0)
+        {
+            b.Append(CultureInfo.InvariantCulture,
+                $"{earlier.Count} tables were applied by an earlier run of this restore ({earlier.Sum(t => t.Inserted)} inserted, {earlier.Sum(t => t.Updated)} updated then; journal {DisplayText.Escape(Journal)}): not counted below\n");
+        }
+
+        var current = Tables.Where(t => !t.AppliedEarlier).ToList();
         var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);
         var skippedTables = Tables.Count(t => t.Outcome == TableOutcome.Skipped);
+        var cancelled = Tables.Count(t => t.Outcome == TableOutcome.Cancelled);
         b.Append(CultureInfo.InvariantCulture,
-            $"{Tables.Count} tables, {Tables.Sum(t => t.Inserted)} inserted, {Tables.Sum(t => t.Updated)} updated, {Tables.Sum(t => t.Skipped)} skipped, {failed} failed{(skippedTables > 0 ? $", {skippedTables} tables skipped" : string.Empty)}, in {Duration.TotalSeconds:F1} s\n");
+            $"{current.Count} tables, {current.Sum(t => t.Inserted)} inserted, {current.Sum(t => t.Updated)} updated, {current.Sum(t => t.Skipped)} skipped, {failed} failed{(skippedTables > 0 ? $", {skippedTables} tables skipped" : string.Empty)}{(cancelled > 0 ? $", {cancelled} tables not applied (cancelled)" : string.Empty)}, in {Duration.TotalSeconds:F1} s\n");
         return b.ToString();
     }
 }

@@ -19,6 +19,9 @@ public enum TableOutcome
 
     /// <summary>The live table cannot take the dump's rows and the restore was told to skip such tables; <see cref="TableReport.Warnings"/> says why.</summary>
     Skipped,
+
+    /// <summary>The run was cancelled before this table was committed: nothing was applied to it.</summary>
+    Cancelled,
 }
 
 /// <summary>What happened to one table. Counts are rows.</summary>
@@ -95,6 +98,12 @@ public sealed class TableReport
     /// <summary>The outcome.</summary>
     public TableOutcome Outcome { get; internal set; }
 
+    /// <summary>
+    /// True when an earlier run of the same restore applied this table (its journal says so): the counts are that run's,
+    /// and this run's totals leave them out.
+    /// </summary>
+    public bool AppliedEarlier { get; internal set; }
+
     /// <summary>Transaction attempts (more than 1 when a transient failure was retried).</summary>
     public int Attempts { get; internal set; }
 
@@ -170,6 +179,7 @@ public sealed class TableReport
         writer.WriteEndArray();
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
         writer.WriteString("outcome", Outcome.ToString().ToLowerInvariant());
+        writer.WriteBoolean("appliedEarlier", AppliedEarlier);
         writer.WriteNumber("attempts", Attempts);
         JsonText.WriteStrings(writer, "errors", Errors);
         JsonText.WriteStrings(writer, "warnings", Warnings);

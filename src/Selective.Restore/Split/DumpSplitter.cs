@@ -158,30 +158,54 @@ public static class DumpSplitter
 
     /// <summary>
     /// A session setting of the dump, checked to be one plain statement before it is copied: psql must leave it outside
-    /// any quote or comment and find no backslash command in it. Anything else (a backslash, a control character, a
-    /// dollar quote, a comment, an open quote) is refused: no pg_dump setting looks like that.
+    /// any quote or comment and find no backslash command in it. Backslashes are allowed only where every psql reads
+    /// them the same way: inside an <c>E'...'</c> string (where each escapes the next character) or a quoted identifier.
+    /// Anything else (a backslash in a plain <c>'...'</c> string, whose meaning depends on standard_conforming_strings,
+    /// a control character, a dollar quote, a comment, an open quote) is refused: no pg_dump setting looks like that.
     /// </summary>
     private static string CheckedSetting(string statement, string? source)
     {
         var text = statement.Trim();
         var quote = '\0';
+        var escapes = false;
         string? problem = null;
         for (var i = 0; i < text.Length && problem is null; i++)
         {
             var c = text[i];
-            if (char.IsControl(c) || c is '\\' || DisplayText.Escape(c.ToString()).Length != 1)
+            var next = i + 1 < text.Length ? text[i + 1] : '\0';
+            if (char.IsControl(c) || (DisplayText.IsUnsafe(c) && !char.IsSurrogate(c)))
             {
-                problem = "a backslash or control character";
+                problem = "a control character";
             }
             else if (quote != '\0')
             {
-                quote = c == quote ? '\0' : quote; // a doubled quote closes and reopens: same result
+                if (c == '\\' && escapes)
+                {
+                    i++; // E'...': the next character is escaped, whatever it is
+                }
+                else if (c == '\\' && quote == '\'')
+                {
+                    problem = "a backslash in a string whose meaning depends on standard_conforming_strings";
+                }
+                else if (c == quote && next == quote)
+                {
+                    i++; // a doubled quote
+                }
+                else if (c == quote)
+                {
+                    quote = '\0';
+                }
             }
             else if (c is '\'' or '"')
             {
                 quote = c;
+                escapes = c == '\'' && i > 0 && text[i - 1] is 'E' or 'e' && (i < 2 || !(char.IsLetterOrDigit(text[i - 2]) || text[i - 2] is '_' or '$'));
             }
-            else if (c == '$' || (c == '-' && i + 1 < text.Length && text[i + 1] == '-') || (c == '/' && i + 1 < text.Length && text[i + 1] == '*'))
+            else if (c == '\\')
+            {
+                problem = "a backslash outside quotes (a psql command)";
+            }
+            else if (c == '$' || (c == '-' && next == '-') || (c == '/' && next == '*'))
             {
                 problem = "a dollar quote or a comment";
             }

@@ -34,13 +34,33 @@ internal sealed class UndoLog
 
     public string ScriptPath => _script;
 
-    /// <summary>Opens (or creates) the parts directory next to <paramref name="scriptPath"/>.</summary>
+    /// <summary>
+    /// Opens (or creates) the parts directory next to <paramref name="scriptPath"/>. Parts belong to one restore: the
+    /// committed parts already there must be ones <paramref name="resumed"/> lists (the journal of the restore being
+    /// resumed), and a script file with no parts next to it is not ours to overwrite.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The path holds another restore's undo script, or a file this tool did not write.</exception>
     /// <exception cref="IOException">The script path is not a regular file, or the parts path not a directory (a link, a FIFO, a device...).</exception>
-    public static UndoLog Open(string scriptPath)
+    public static UndoLog Open(string scriptPath, IReadOnlySet<string> resumed)
     {
         var script = Path.GetFullPath(scriptPath);
         var parts = script + ".parts";
         CheckPaths(scriptPath);
+        var foreign = Directory.Exists(parts)
+            ? Directory.EnumerateFiles(parts, "*.sql").Select(Path.GetFileName).Where(p => !resumed.Contains(p!)).ToList()
+            : [];
+        if (foreign.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"the undo script path {script} is taken: {parts}/ holds the undo of {foreign.Count} tables of an earlier restore that this run does not resume. " +
+                $"Give the undo script a new path (a new restore starts clean there), or remove {script} and {parts}/ once that undo is no longer needed");
+        }
+
+        if (File.Exists(script) && !Directory.Exists(parts))
+        {
+            throw new InvalidOperationException($"{script} already exists and was not written as this restore's undo script; give the undo script a new path");
+        }
+
         Directory.CreateDirectory(parts);
         var numbers = Directory.EnumerateFiles(parts).Select(f => int.TryParse(Path.GetFileName(f).Split('.')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0);
         var pending = Directory.EnumerateFiles(parts, "*.pending").Order(StringComparer.Ordinal).ToList();

@@ -49,6 +49,10 @@ public sealed class BackupVerifier
         private readonly List<TableState> _tables = []; // dump order
         private readonly Dictionary<TableName, TableState> _byName = [];
         private readonly List<VerifyFinding> _sequenceFindings = [];
+        private readonly HashSet<TableName> _seen = []; // every table asked about, in the dump or live
+        private Filtering.TableFilter? _filter;
+
+        private Filtering.TableFilter Filter => _filter ??= settings.Filter.Observing(name => _seen.Add(name));
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
@@ -78,6 +82,14 @@ public sealed class BackupVerifier
                 }
 
                 await FindLiveOnlyTablesAsync(cancellationToken).ConfigureAwait(false);
+
+                // A pattern that matches no table on either side is a typo that would silently check nothing.
+                foreach (var pattern in settings.Filter.PatternsMatchingNone(_seen))
+                {
+                    report.InvalidOptions = true;
+                    report.Errors.Add($"the table pattern '{pattern}' matches no table in the dump or the live database");
+                }
+
                 await CompareSequencesAsync(sequences, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -116,7 +128,7 @@ public sealed class BackupVerifier
 
         private async Task<IReadOnlyList<SequenceValue>> StageAsync(CancellationToken cancellationToken)
         {
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = settings.Filter });
+            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = Filter });
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
@@ -236,7 +248,7 @@ public sealed class BackupVerifier
             // partitioned tables hold no rows themselves and are not listed.
             foreach (var entry in await target.ListTablesAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (settings.Filter.Matches(entry.Name) && !_byName.ContainsKey(entry.Name) && !entry.Ancestors.Any(_byName.ContainsKey))
+                if (Filter.Matches(entry.Name) && !_byName.ContainsKey(entry.Name) && !entry.Ancestors.Any(_byName.ContainsKey))
                 {
                     report.TablesOnlyInLive.Add(entry.Name);
                 }
@@ -264,8 +276,8 @@ public sealed class BackupVerifier
             {
                 var value = latest[name];
                 var live = await target.ReadSequenceAsync(name, cancellationToken).ConfigureAwait(false);
-                var selected = settings.Filter.IsAll || settings.Filter.Matches(name) ||
-                               (live?.Columns.Any(c => settings.Filter.Matches(c.Table)) ?? false);
+                var selected = Filter.IsAll || Filter.Matches(name) ||
+                               (live?.Columns.Any(c => Filter.Matches(c.Table)) ?? false);
                 if (!selected)
                 {
                     continue;

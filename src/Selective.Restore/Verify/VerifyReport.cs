@@ -51,6 +51,9 @@ public sealed class VerifyReport
     /// <summary>Why the check could not be completed (e.g. a malformed dump), not tied to one table.</summary>
     public IList<string> Errors { get; } = [];
 
+    /// <summary>True when a table pattern matched no table in the dump or the live database (a typo, most likely); <see cref="Errors"/> names it.</summary>
+    public bool InvalidOptions { get; internal set; }
+
     /// <summary>Things worth knowing not tied to one table (large objects in an archive, an unreadable sequence...).</summary>
     public IList<string> Warnings { get; } = [];
 

@@ -39,7 +39,7 @@ public sealed class BadInputTests
     [TestCase("COPY public.nope (id) FROM stdin;\n1\n\\.\n", "nope", "the target database has no table public.nope")]
     [TestCase("COPY public.b (id, n) FROM stdin;\n2\tabc\n\\.\n", "b", "the server rejected a value while staging public.b (row 1, dump line 5, column n): invalid input syntax for type integer")]
     [TestCase("COPY public.a (id, v) FROM stdin;\n\\N\tx\n\\.\n", "a", "1 dump rows have NULL in key column(s) id")]
-    [TestCase("COPY public.a (id, v) FROM stdin;\n5\tx\n5\ty\n\\.\n", "a", "more than one row with key (id=5)")]
+    [TestCase("COPY public.a (id, v) FROM stdin;\n5\tx\n5\ty\n\\.\n", "a", "more than one different row, e.g. (id=5)")]
     public async Task Rows_that_cannot_be_restored_fail_their_table_with_a_clear_error(string body, string table, string error)
     {
         await using var db = await Scenario.CreateAsync(Live);
@@ -93,5 +93,21 @@ public sealed class BadInputTests
         var a = report.Tables.ShouldHaveSingleItem();
         (a.Outcome, a.Attempts).ShouldBe((TableOutcome.Failed, 1));
         (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(1);
+    }
+
+    [Test]
+    public async Task A_table_too_wide_to_stage_fails_with_the_column_limit_named()
+    {
+        // 1598 columns fit a table, but not its staging (the key's original value and the bookkeeping columns).
+        var columns = string.Join(", ", Enumerable.Range(1, 1597).Select(i => $"c{i} int"));
+        await using var db = await Scenario.CreateAsync($"CREATE TABLE wide (id int PRIMARY KEY, {columns}); INSERT INTO wide (id) VALUES (1), (2)");
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM wide WHERE id = 2");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        var wide = report.Tables.ShouldHaveSingleItem();
+        wide.Outcome.ShouldBe(TableOutcome.Failed);
+        wide.Errors.ShouldHaveSingleItem().ShouldContain("public.wide has 1598 columns in the dump; staging it needs 1603, over PostgreSQL's limit of 1600 columns per table");
     }
 }

@@ -161,6 +161,10 @@ public sealed class PolicyAndFaultTests
         (tickets.Inserted, tickets.Updated).ShouldBe((20L, 4L));
         (await db.ContentAsync("tickets")).ShouldBe(before);
 
+        // The reconnect is on record, in the report and its JSON.
+        report.Warnings.ShouldHaveSingleItem().ShouldContain("was lost while applying public.tickets; reconnected and staged 1 tables again");
+        report.ToJson().ShouldContain("reconnected and staged");
+
         var again = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithPolicy("tickets", policy).Build().RunAsync();
         again.Tables.Sum(t => t.Inserted + t.Updated).ShouldBe(0);
     }

@@ -200,13 +200,6 @@ public sealed class ScriptStatementTests
     }
 
     [Test]
-    public async Task Reads_an_empty_input()
-    {
-        (await DumpHarness.ReadAsync(string.Empty)).Tables.ShouldBeEmpty();
-        (await DumpHarness.ReadAsync("\n  \n-- just a comment")).Tables.ShouldBeEmpty();
-    }
-
-    [Test]
     public async Task A_huge_statement_is_skipped_without_error()
     {
         var body = string.Concat(Enumerable.Repeat("SELECT 'x;y';\n", 40_000));

@@ -17,7 +17,7 @@ public sealed class InertUndoScriptTests
     public async Task Headers_of_the_script_and_its_parts_stay_comments_whatever_they_hold()
     {
         using var dir = new TempDirectory();
-        var log = UndoLog.Open(dir.File("undo.sql"));
+        var log = UndoLog.Open(dir.File("undo.sql"), new HashSet<string>());
         foreach (var row in InertScriptTests.HostileNames)
         {
             var name = (string)((object[])row)[1];

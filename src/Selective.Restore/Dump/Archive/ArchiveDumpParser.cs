@@ -25,6 +25,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
     private readonly string _source;
     private readonly TableFilter _filter;
     private readonly bool _synchronousIO;
+    private readonly int _maxBuffered;
     private readonly Dictionary<int, TocEntry> _byId = [];
     private readonly List<TocEntry> _dataEntries = [];
     private readonly HashSet<int> _seen = [];
@@ -32,11 +33,13 @@ internal sealed class ArchiveDumpParser : IDumpParser
     private readonly List<string> _settings = [];
     private readonly List<string> _notices = [];
     private readonly bool _randomAccess;
+    private readonly HashSet<int> _drained = [];
     private int _next;
     private Current? _current;
     private long _directoryBytesDone;
+    private bool _atEnd;
 
-    private ArchiveDumpParser(ArchiveToc toc, ArchiveInput? input, string? directory, string source, TableFilter filter, bool synchronousIO)
+    private ArchiveDumpParser(ArchiveToc toc, ArchiveInput? input, string? directory, string source, TableFilter filter, bool synchronousIO, int maxBuffered)
     {
         _toc = toc;
         _input = input;
@@ -44,12 +47,20 @@ internal sealed class ArchiveDumpParser : IDumpParser
         _source = source;
         _filter = filter;
         _synchronousIO = synchronousIO;
+        _maxBuffered = maxBuffered;
         foreach (var entry in toc.Entries)
         {
             _byId.TryAdd(entry.DumpId, entry);
             if (string.Equals(entry.Desc, "TABLE DATA", StringComparison.Ordinal))
             {
                 _dataEntries.Add(entry);
+            }
+            else if (entry.HadDumper && !IsLargeObjectData(entry))
+            {
+                // pg_restore would load this entry's data (as a table's): never pass over data of a kind not understood.
+                throw new DumpFormatException(
+                    $"{source}: TOC entry {entry.DumpId} ({entry.Desc} {entry.TableName}) has data of a kind this reader does not read; " +
+                    "pg_dump writes data only as TABLE DATA and BLOBS entries");
             }
         }
 
@@ -85,6 +96,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
     public IReadOnlyList<string> Notices => _notices;
 
+    /// <summary>Complete once every block read ended where the archive says (a block cut short is an error instead).</summary>
+    public DumpCompleteness Completeness => _atEnd ? DumpCompleteness.Complete : DumpCompleteness.Unknown;
+
     public long BytesRead => _input is not null ? _input.Position : _directoryBytesDone + (_current?.File?.Position ?? 0);
 
     public long TablesSkipped { get; private set; }
@@ -93,31 +107,37 @@ internal sealed class ArchiveDumpParser : IDumpParser
     public bool RandomAccess => _randomAccess;
 
     /// <summary>Reads a custom archive whose header (PGDMP) starts at <paramref name="origin"/> of <paramref name="stream"/>.</summary>
-    public static ArchiveDumpParser OpenCustom(Stream stream, long origin, string source, TableFilter filter, bool synchronousIO)
+    public static ArchiveDumpParser OpenCustom(Stream stream, long origin, string source, TableFilter filter, bool synchronousIO, int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes)
     {
-        var input = new ArchiveInput(stream, origin, leaveOpen: true, source);
+        var input = new ArchiveInput(stream, origin, leaveOpen: true, source) { MaxString = maxBuffered };
         var toc = ArchiveToc.Read(input);
         return toc.Format switch
         {
-            ArchiveToc.FormatCustom => new ArchiveDumpParser(toc, input, null, source, filter, synchronousIO),
+            ArchiveToc.FormatCustom => new ArchiveDumpParser(toc, input, null, source, filter, synchronousIO, maxBuffered),
             ArchiveToc.FormatDirectory => throw new DumpFormatException($"{source}: is the toc.dat of a directory archive (-Fd); pass the directory instead"),
             _ => throw new DumpFormatException($"{source}: is the TOC of a tar archive (-Ft), which is not supported; convert it with: pg_restore -f dump.sql ARCHIVE"),
         };
     }
 
     /// <summary>Reads a directory archive (<c>toc.dat</c> plus one data file per table).</summary>
-    public static ArchiveDumpParser OpenDirectory(string directory, string source, TableFilter filter)
+    public static ArchiveDumpParser OpenDirectory(string directory, string source, TableFilter filter, int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes)
     {
         var tocPath = Path.Combine(directory, "toc.dat");
         using var file = new FileStream(tocPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        using var input = new ArchiveInput(file, 0, leaveOpen: true, tocPath);
+        using var input = new ArchiveInput(file, 0, leaveOpen: true, tocPath) { MaxString = maxBuffered };
         var toc = ArchiveToc.Read(input);
         if (toc.Format != ArchiveToc.FormatDirectory)
         {
             throw new DumpFormatException($"{tocPath}: the header says archive format {toc.Format}, not a directory archive (3)");
         }
 
-        return new ArchiveDumpParser(toc, null, directory, source, filter, synchronousIO: true);
+        var parser = new ArchiveDumpParser(toc, null, directory, source, filter, synchronousIO: true, maxBuffered);
+        if (input.Position != file.Length)
+        {
+            throw input.Corrupt($"{file.Length - input.Position} bytes follow the table of contents; toc.dat is corrupt", input.Position);
+        }
+
+        return parser;
     }
 
     private void CheckCompression()
@@ -131,10 +151,13 @@ internal sealed class ArchiveDumpParser : IDumpParser
         }
     }
 
-    /// <summary>ENCODING, STDSTRINGS and SEARCHPATH become the session settings; SEQUENCE SET entries the sequence values.</summary>
+    /// <summary>
+    /// ENCODING, STDSTRINGS and SEARCHPATH become the session settings, SEQUENCE SET entries the sequence values: all read
+    /// by the plain parser, so settings are rebuilt from their values (never copied) and a meta-command in one is refused.
+    /// </summary>
     private void ReadSpecialEntries()
     {
-        string? searchPath = null;
+        var settingsSql = new StringBuilder();
         var sequenceSql = new StringBuilder();
         var largeObjects = 0;
         var largeObjectGroups = 0;
@@ -143,17 +166,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
             switch (entry.Desc)
             {
                 case "ENCODING":
-                    _settings.Add(Statement(entry.Definition));
-                    var quoted = entry.Definition?.Split('\'');
-                    Encoding = quoted is { Length: >= 3 } ? quoted[1] : null;
-                    break;
                 case "STDSTRINGS":
-                    _settings.Add(Statement(entry.Definition));
-                    StandardConformingStrings = entry.Definition?.Contains("'on'", StringComparison.Ordinal) ?? true;
-                    break;
                 case "SEARCHPATH":
-                    searchPath = Statement(entry.Definition);
-                    _settings.Add(searchPath);
+                    settingsSql.Append(Statement(entry.Definition)).Append('\n');
                     break;
                 case "SEQUENCE SET":
                     sequenceSql.Append(entry.Definition).Append('\n');
@@ -173,17 +188,24 @@ internal sealed class ArchiveDumpParser : IDumpParser
             _notices.Add($"the archive holds {count} (pg_largeobject); they are not table rows and are not restored");
         }
 
-        if (sequenceSql.Length > 0)
+        var text = settingsSql.Append(sequenceSql).ToString();
+        if (text.Length == 0)
         {
-            // The same parser that reads setval calls in plain dumps reads them here.
-            var text = (searchPath is null ? string.Empty : searchPath + "\n") + sequenceSql;
-            using var parser = new PlainDumpParser(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), $"{_source} (SEQUENCE SET entries)", TableFilter.All);
-            while (SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None)) is not null)
-            {
-            }
-
-            _sequences.AddRange(parser.Sequences);
+            return;
         }
+
+        using var parser = new PlainDumpParser(
+            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), $"{_source} (ENCODING, STDSTRINGS, SEARCHPATH and SEQUENCE SET entries)", TableFilter.All, maxBuffered: _maxBuffered, fragment: true);
+        if (SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None)) is { } table)
+        {
+            throw new DumpFormatException($"{_source}: the TOC's setting and sequence entries hold data for {table.Name}; the archive is corrupt");
+        }
+
+        Encoding = parser.Encoding;
+        StandardConformingStrings = parser.StandardConformingStrings;
+        _settings.AddRange(parser.SettingStatements);
+        _sequences.AddRange(parser.Sequences);
+        _notices.AddRange(parser.Notices);
     }
 
     private static string Statement(string? definition) => (definition ?? string.Empty).TrimEnd('\n', ' ');
@@ -200,6 +222,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 var block = await NextBlockAsync(async, cancellationToken).ConfigureAwait(false);
                 if (block is null)
                 {
+                    _atEnd = true;
                     return null;
                 }
 
@@ -209,6 +232,12 @@ internal sealed class ArchiveDumpParser : IDumpParser
             {
                 if (_next == _dataEntries.Count)
                 {
+                    if (!_atEnd && _input is not null)
+                    {
+                        await VerifyLastBlockAsync(async, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    _atEnd = true;
                     return null;
                 }
 
@@ -246,6 +275,45 @@ internal sealed class ArchiveDumpParser : IDumpParser
         return new ChunkedDataStream(input, Describe(entry));
     }
 
+    /// <summary>
+    /// Random access reads only the selected tables' blocks, each through its end marker (a zero-length chunk).
+    /// When every table was selected, the archive's last block (large objects, say) is stepped through too, as
+    /// pg_restore reads it: an archive cut short at its end is an error, not a silent success.
+    /// </summary>
+    private async ValueTask VerifyLastBlockAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (TablesSkipped > 0)
+        {
+            return;
+        }
+
+        var last = _toc.Entries.Where(e => e.OffsetFlag == OffsetSet).MaxBy(e => e.DataOffset);
+        if (last is null || _drained.Contains(last.DumpId))
+        {
+            return;
+        }
+
+        var input = _input!;
+        input.Seek(last.DataOffset);
+        var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
+        var id = await input.ReadIntAsync($"the block header of entry {last.DumpId}", async, cancellationToken).ConfigureAwait(false);
+        if (id != last.DumpId || type is not (BlockData or BlockLargeObjects))
+        {
+            throw input.Corrupt($"the TOC offset of entry {last.DumpId} ({last.Desc} {last.TableName}) points to a block of type {type} for entry {id}; the archive is corrupt", last.DataOffset);
+        }
+
+        if (type == BlockData)
+        {
+            await new ChunkedDataStream(input, Describe(last)).SkipRestAsync(async, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        while (await input.ReadIntAsync("a large object header", async, cancellationToken).ConfigureAwait(false) != 0)
+        {
+            await new ChunkedDataStream(input, Describe(last)).SkipRestAsync(async, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Sequential scan (no offsets): the next block holding a selected table's data; others are skipped unread.</summary>
     private async ValueTask<(TocEntry, ChunkedDataStream)?> NextBlockAsync(bool async, CancellationToken cancellationToken)
     {
@@ -256,7 +324,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
             var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
             if (type < 0)
             {
-                var lost = _dataEntries.Find(e => e.OffsetFlag != OffsetNoData && !_seen.Contains(e.DumpId));
+                var lost = _toc.Entries.FirstOrDefault(e => (IsTableData(e) || (e.HadDumper && IsLargeObjectData(e))) && e.OffsetFlag != OffsetNoData && !_seen.Contains(e.DumpId));
                 if (lost is not null)
                 {
                     throw input.Corrupt($"the archive ends before the data of entry {lost.DumpId} ({lost.TableName}); it is truncated", at);
@@ -302,6 +370,8 @@ internal sealed class ArchiveDumpParser : IDumpParser
     }
 
     private static bool IsTableData(TocEntry entry) => string.Equals(entry.Desc, "TABLE DATA", StringComparison.Ordinal);
+
+    private static bool IsLargeObjectData(TocEntry entry) => entry.Desc is "BLOBS" or "BLOB COMMENTS";
 
     private static string Describe(TocEntry entry) => $"TOC entry {entry.DumpId} ({entry.Desc} {entry.TableName})";
 
@@ -350,7 +420,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         var stream = new PrefixedStream(prefixBytes, prefixBytes.Length, body, leaveOpen: false);
 
         // Lines and offsets count within the entry's data: its first row is line 1 at offset 0.
-        var parser = new PlainDumpParser(stream, where, TableFilter.All, startOffset: -prefixBytes.Length, synchronousIO: _synchronousIO, startLine: 1 - newlines);
+        var parser = new PlainDumpParser(stream, where, TableFilter.All, startOffset: -prefixBytes.Length, synchronousIO: _synchronousIO, startLine: 1 - newlines, maxBuffered: _maxBuffered, fragment: true);
         _current = new Current(entry, parser, chunks, file);
         var table = await parser.NextTableAsync(async, cancellationToken).ConfigureAwait(false);
         if (table is null)
@@ -406,6 +476,10 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
     private static bool IsTable(TocEntry entry) => string.Equals(entry.Desc, "TABLE", StringComparison.Ordinal);
 
+    /// <summary>
+    /// A directory archive's data file, found as pg_restore finds it whatever the header's compression says:
+    /// <c>N.dat</c> first, then <c>N.dat.gz</c> (and lz4 or zstd files, which are not supported).
+    /// </summary>
     private (Stream Data, FileStream File) OpenDataFile(TocEntry entry)
     {
         if (string.IsNullOrEmpty(entry.FileName) || entry.FileName.Contains('/', StringComparison.Ordinal) || entry.FileName.Contains('\\', StringComparison.Ordinal) || entry.FileName.StartsWith('.'))
@@ -413,15 +487,35 @@ internal sealed class ArchiveDumpParser : IDumpParser
             throw new DumpFormatException($"{_source}: TOC entry {entry.DumpId} ({entry.TableName}) names an invalid data file \"{entry.FileName}\"");
         }
 
-        var gzip = _toc.Compression == ArchiveCompression.Gzip;
-        var path = Path.Combine(_directory!, gzip ? entry.FileName + ".gz" : entry.FileName);
-        if (!File.Exists(path))
+        var plain = Path.Combine(_directory!, entry.FileName);
+        var gzip = plain + ".gz";
+        string path;
+        if (File.Exists(plain))
         {
-            throw new DumpFormatException($"{_source}: the data file {Path.GetFileName(path)} of TOC entry {entry.DumpId} ({entry.TableName}) is missing");
+            path = plain;
+            if (File.Exists(gzip))
+            {
+                _notices.Add($"both {entry.FileName} and {entry.FileName}.gz exist for TOC entry {entry.DumpId} ({entry.TableName}); {entry.FileName} was read, as pg_restore reads it");
+            }
+        }
+        else if (File.Exists(gzip))
+        {
+            path = gzip;
+        }
+        else if (File.Exists(plain + ".lz4") || File.Exists(plain + ".zst"))
+        {
+            throw new DumpFormatException(
+                $"{_source}: the data file of TOC entry {entry.DumpId} ({entry.TableName}) is compressed with lz4 or zstd, which is not supported; " +
+                "convert it: pg_restore -f dump.sql ARCHIVE");
+        }
+        else
+        {
+            var expected = _toc.Compression == ArchiveCompression.Gzip ? entry.FileName + ".gz" : entry.FileName;
+            throw new DumpFormatException($"{_source}: the data file {expected} of TOC entry {entry.DumpId} ({entry.TableName}) is missing");
         }
 
         var file = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
-        return (gzip ? new GZipStream(file, CompressionMode.Decompress) : file, file);
+        return (ReferenceEquals(path, gzip) ? new GzipMemberStream(file, $"{_source}: {Path.GetFileName(path)} (TOC entry {entry.DumpId}, data of {entry.TableName})") : file, file);
     }
 
     private async ValueTask FinishCurrentAsync(bool async, CancellationToken cancellationToken)
@@ -443,10 +537,13 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 }
             }
 
-            // Without seeks the next block starts where this one ends: skip its chunks unread.
-            if (!_randomAccess && current.Chunks is not null)
+            // The block ends with a zero-length chunk, which a zlib stream's own end comes before: read through it
+            // (as pg_restore does), so that an archive cut short there is an error. Without seeks, the next block
+            // starts where this one ends anyway.
+            if (current.Chunks is not null)
             {
                 await current.Chunks.SkipRestAsync(async, cancellationToken).ConfigureAwait(false);
+                _drained.Add(current.Entry.DumpId);
             }
         }
         finally

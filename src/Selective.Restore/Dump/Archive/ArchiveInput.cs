@@ -11,8 +11,6 @@ internal sealed class ArchiveInput : IDisposable
 {
     private const int BufferSize = 64 * 1024;
 
-    // A string longer than this in a TOC is corruption, not a definition (pg_dump's largest are function bodies).
-    private const long MaxString = 1L << 30;
 
     private readonly Stream _stream;
     private readonly long _origin;
@@ -35,6 +33,9 @@ internal sealed class ArchiveInput : IDisposable
     }
 
     public string Source { get; }
+
+    /// <summary>A string longer than this in a TOC is refused (<see cref="DumpReaderOptions.MaxBufferedBytes"/>): pg_dump's largest are function bodies.</summary>
+    public int MaxString { get; init; } = DumpReaderOptions.DefaultMaxBufferedBytes;
 
     /// <summary>Size of an integer in the archive (pg_dump writes 4), set once the header is read.</summary>
     public int IntSize { get; set; } = 4;
@@ -143,9 +144,19 @@ internal sealed class ArchiveInput : IDisposable
             return null;
         }
 
-        if (length < 0 || length > MaxString)
+        if (length < 0)
         {
             throw Corrupt($"{what} has an impossible length {length} (corrupt TOC?)", at);
+        }
+
+        if (CanSeek && length > Length - Position)
+        {
+            throw Corrupt($"the archive ends inside {what} (truncated file?): a string of {length} bytes is longer than what is left", at);
+        }
+
+        if (length > MaxString)
+        {
+            throw Corrupt($"{what} is a string of {length} bytes, longer than {MaxString} bytes (DumpReaderOptions.MaxBufferedBytes; corrupt TOC?)", at);
         }
 
         if (length <= BufferSize)

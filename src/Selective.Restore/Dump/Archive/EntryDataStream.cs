@@ -56,7 +56,7 @@ internal sealed class EntryDataStream(Stream inner, string where, Func<long> arc
     }
 
     private DumpFormatException Corrupt(InvalidDataException ex) =>
-        new($"{where}: corrupt compressed data near archive byte offset {archivePosition()}: {ex.Message}", ex);
+        new($"{where}: near archive byte offset {archivePosition()}: {CompressedData.Corrupt("compressed", ex)}", ex);
 
     private int After(Span<byte> buffer, int n)
     {

@@ -7,7 +7,7 @@ namespace Selective.Restore.Dump.Plain;
 /// <summary>What one pass over a block of COPY lines found.</summary>
 /// <param name="Newlines">Number of '\n' bytes (rows, when <paramref name="HasOddBytes"/> is false).</param>
 /// <param name="Tabs">Number of '\t' bytes (field separators, when <paramref name="HasOddBytes"/> is false).</param>
-/// <param name="HasOddBytes">A CR, or a backslash right before a tab or newline: counting is not enough, go line by line.</param>
+/// <param name="HasOddBytes">A CR, or a backslash right before a tab, newline or dot: counting is not enough (or a row may hold an end-of-data marker), go line by line.</param>
 /// <param name="HasNonAscii">Some byte is ≥ 0x80, so the block needs UTF-8 validation.</param>
 internal readonly record struct CopyRegionStats(int Newlines, long Tabs, bool HasOddBytes, bool HasNonAscii);
 
@@ -34,6 +34,7 @@ internal static class CopyRegionScanner
             var tab = new Vector<byte>((byte)'\t');
             var cr = new Vector<byte>((byte)'\r');
             var bs = new Vector<byte>((byte)'\\');
+            var dot = new Vector<byte>((byte)'.');
             var oddBytes = Vector<byte>.Zero;
             var highBytes = Vector<byte>.Zero;
 
@@ -49,7 +50,7 @@ internal static class CopyRegionScanner
                     var next = Vector.LoadUnsafe(ref start, (nuint)(i + 1));
                     nlLanes -= Vector.Equals(v, nl);
                     tabLanes -= Vector.Equals(v, tab);
-                    oddBytes |= Vector.Equals(v, cr) | (Vector.Equals(v, bs) & (Vector.Equals(next, tab) | Vector.Equals(next, nl)));
+                    oddBytes |= Vector.Equals(v, cr) | (Vector.Equals(v, bs) & (Vector.Equals(next, tab) | Vector.Equals(next, nl) | Vector.Equals(next, dot)));
                     highBytes |= v;
                 }
 
@@ -76,7 +77,7 @@ internal static class CopyRegionScanner
                 case (byte)'\r':
                     odd = true;
                     break;
-                case (byte)'\\' when i + 1 < length && Unsafe.Add(ref start, i + 1) is (byte)'\t' or (byte)'\n':
+                case (byte)'\\' when i + 1 < length && Unsafe.Add(ref start, i + 1) is (byte)'\t' or (byte)'\n' or (byte)'.':
                     odd = true;
                     break;
             }

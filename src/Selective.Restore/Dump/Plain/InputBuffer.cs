@@ -15,8 +15,12 @@ internal sealed class InputBuffer : IDisposable
 {
     internal const int DefaultSize = 1024 * 1024;
 
+    // Larger arrays are not rented from (nor returned to) the shared pool, which would keep them alive after a huge row.
+    private const int PooledSize = 16 * 1024 * 1024;
+
     private readonly Stream _stream;
     private readonly bool _synchronousIO;
+    private readonly int _maxBuffered;
     private byte[] _buffer;
     private int _end;
     private long _bufferStart; // stream offset of _buffer[0]
@@ -38,11 +42,16 @@ internal sealed class InputBuffer : IDisposable
     /// more than the read from the page cache.
     /// </param>
     /// <param name="startLine">Line number of the stream's first byte (archives start a table's synthesized statements before line 1).</param>
-    public InputBuffer(Stream stream, int size = DefaultSize, long startOffset = 0, bool synchronousIO = false, long startLine = 1)
+    /// <param name="maxBuffered">
+    /// The parser's limit on one row or token (<see cref="DumpReaderOptions.MaxBufferedBytes"/>): the parser refuses anything
+    /// larger, so the buffer grows to about that much (twice that while a statement header is held), not further.
+    /// </param>
+    public InputBuffer(Stream stream, int size = DefaultSize, long startOffset = 0, bool synchronousIO = false, long startLine = 1, int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes)
     {
         _lineAt = startLine;
         _stream = stream;
         _synchronousIO = synchronousIO;
+        _maxBuffered = maxBuffered;
         _bufferStart = startOffset;
         _buffer = ArrayPool<byte>.Shared.Rent(size);
     }
@@ -183,11 +192,7 @@ internal sealed class InputBuffer : IDisposable
 
         if (_end == _buffer.Length)
         {
-            // One token or line is larger than the buffer: grow (bounded by that token, not the dump).
-            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-            _buffer.AsSpan(0, _end).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = bigger;
+            Grow();
         }
 
         var read = async && !_synchronousIO
@@ -203,13 +208,45 @@ internal sealed class InputBuffer : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// One token or line is larger than the buffer: grow, doubling, up to what the parser can need. The parsers refuse a
+    /// row or token larger than the limit before asking for more, so when only a row or token is kept, the limit plus a
+    /// read's worth is enough; a held statement header adds up to the limit again. The last step goes straight to the
+    /// cap, so that a row over the limit is found without first holding twice the limit.
+    /// </summary>
+    private void Grow()
+    {
+        var holdingStatement = Mark >= 0 && Mark < Position;
+        var cap = Math.Min(Array.MaxLength, (holdingStatement ? 2L * _maxBuffered : _maxBuffered) + (2L * DefaultSize));
+        var size = 2L * _buffer.Length;
+        if (2 * size > cap)
+        {
+            size = cap;
+        }
+
+        if (size <= _buffer.Length)
+        {
+            throw new InvalidOperationException($"The input buffer cannot hold more than {_buffer.Length} bytes.");
+        }
+
+        var bigger = size <= PooledSize ? ArrayPool<byte>.Shared.Rent((int)size) : GC.AllocateUninitializedArray<byte>((int)size);
+        _buffer.AsSpan(0, _end).CopyTo(bigger);
+        Release(_buffer);
+        _buffer = bigger;
+    }
+
+    private static void Release(byte[] buffer)
+    {
+        if (buffer.Length > 0 && buffer.Length <= PooledSize)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     public void Dispose()
     {
         var buffer = _buffer;
         _buffer = [];
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        Release(buffer);
     }
 }

@@ -10,24 +10,48 @@ namespace Selective.Restore.Dump.Plain;
 /// yields its rows as COPY text lines, and skips everything else (DDL, comments, psql meta-commands)
 /// while remembering what matters later (SET preamble, sequence values, CREATE TABLE column lists).
 /// </summary>
+/// <remarks>
+/// Nothing is skipped that is not understood: a statement must start with an SQL command word, must not run
+/// into a COPY or INSERT that a missing <c>;</c> made part of it, and psql meta-commands that could bring in,
+/// repeat or hide data are refused. Statements end where psql ends them (not at a <c>;</c> inside parentheses
+/// or inside a <c>BEGIN ATOMIC ... END</c> function body).
+/// </remarks>
 internal sealed class PlainDumpParser : ITableSource, IDumpParser
 {
-    // Statements we classify are kept whole in memory up to this size; longer ones (a huge function body) are skipped unread.
+    // Statements we classify are kept whole in memory up to this size (or the buffering limit, if smaller); longer ones are skipped unread.
     private const int MaxRetainedStatement = 16 * 1024 * 1024;
+
+    // PostgreSQL's MaxHeapAttributeNumber: no table has more columns.
+    private const int MaxColumns = 1600;
 
     private readonly InputBuffer _in;
     private readonly string? _sourceName;
     private readonly TableFilter _filter;
+    private readonly int _maxBuffered;
+    private readonly int _maxRetained;
+    private readonly bool _fragment;
     private readonly Dictionary<TableName, TableDefinition> _definitions = [];
     private readonly List<SequenceValue> _sequences = [];
     private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
     private readonly List<string> _settingOrder = [];
+    private readonly List<string> _notices = [];
+    private readonly HashSet<string> _noticed = new(StringComparer.Ordinal);
     private readonly ByteBuilder _row = new(1024);
     private readonly ByteBuilder _value = new(256);
 
     private bool _standardStrings = true;
     private string _defaultSchema = "public";
     private DumpTable? _current;
+
+    // What makes the input a script (not a README or an empty file): statements read, pg_dump's header comment.
+    private long _statements;
+    private long _largeObjects;
+
+    // pg_dump's (and pg_dumpall's) opening comment seen, and whether its closing one is still missing.
+    private bool _markerSeen;
+    private bool _databaseOpen;
+    private bool _clusterOpen;
+    private bool _atEnd;
 
     // The table named by the COPY or INSERT statement whose header is being read (for error messages).
     private TableName? _headerTable;
@@ -51,11 +75,28 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     /// <param name="startOffset">Offset of the stream's first byte in the file (3 after a skipped byte order mark), so reported offsets are file offsets.</param>
     /// <param name="synchronousIO">Read synchronously on the async path too (local files; see <see cref="InputBuffer"/>).</param>
     /// <param name="startLine">Line number of the stream's first byte.</param>
-    public PlainDumpParser(Stream stream, string? sourceName, TableFilter filter, int bufferSize = InputBuffer.DefaultSize, long startOffset = 0, bool synchronousIO = false, long startLine = 1)
+    /// <param name="maxBuffered">The most bytes held for one row, table header or token (<see cref="DumpReaderOptions.MaxBufferedBytes"/>).</param>
+    /// <param name="fragment">
+    /// The input is part of an archive (a TOC entry's data or settings), not a whole script: it need not look
+    /// like a dump and has no closing comment to check.
+    /// </param>
+    public PlainDumpParser(
+        Stream stream,
+        string? sourceName,
+        TableFilter filter,
+        int bufferSize = InputBuffer.DefaultSize,
+        long startOffset = 0,
+        bool synchronousIO = false,
+        long startLine = 1,
+        int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes,
+        bool fragment = false)
     {
-        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, startLine);
+        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, startLine, maxBuffered);
         _sourceName = sourceName;
         _filter = filter;
+        _maxBuffered = maxBuffered;
+        _maxRetained = Math.Min(MaxRetainedStatement, maxBuffered);
+        _fragment = fragment;
     }
 
     private enum InsertPhase
@@ -71,12 +112,18 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
     public IReadOnlyList<SequenceValue> Sequences => _sequences;
 
-    /// <summary>The session settings (SET ...) in force at this point of the dump, in the order first seen.</summary>
+    /// <summary>The session settings (SET ...) in force at this point of the dump, in the order first seen, rebuilt from their names and values.</summary>
     public IEnumerable<string> SettingStatements => _settingOrder.Select(k => _settings[k]);
 
     public long TablesSkipped { get; private set; }
 
-    public IReadOnlyList<string> Notices => [];
+    public IReadOnlyList<string> Notices => _largeObjects == 0
+        ? _notices
+        : [.. _notices, $"the dump holds {_largeObjects} large object(s) (lo_create); they are not table rows and are not restored"];
+
+    public DumpCompleteness Completeness => !_atEnd || !_markerSeen
+        ? DumpCompleteness.Unknown
+        : _databaseOpen || _clusterOpen ? DumpCompleteness.Incomplete : DumpCompleteness.Complete;
 
     public long BytesRead => _in.CurrentOffset;
 
@@ -106,21 +153,30 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
             if (!await SkipTriviaAsync(async, cancellationToken).ConfigureAwait(false))
             {
+                ReachEnd();
                 return null;
             }
 
+            // A statement starts with a command word or '(': check the first bytes before lexing (and buffering) anything.
+            await CheckStatementStartAsync(async, cancellationToken).ConfigureAwait(false);
             var start = _in.Position;
             _in.Mark = start;
             var first = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
             if (first is not { } word)
             {
                 _in.Mark = -1;
+                ReachEnd();
                 return null;
             }
 
             var span = (ReadOnlySpan<byte>)_in.Buffer;
-            if (word.IsWord(span, "COPY"u8))
+            if (word.IsPunct(span, (byte)';'))
             {
+                _in.Mark = -1; // an empty statement
+            }
+            else if (word.IsWord(span, "COPY"u8))
+            {
+                _statements++;
                 var table = await BeginCopyTableAsync(async, cancellationToken).ConfigureAwait(false);
                 if (table is not null)
                 {
@@ -129,6 +185,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             }
             else if (word.IsWord(span, "INSERT"u8))
             {
+                _statements++;
                 var header = await ReadInsertHeaderAsync(async, cancellationToken).ConfigureAwait(false);
                 var table = await BeginInsertTableAsync(header, async, cancellationToken).ConfigureAwait(false);
                 if (table is not null)
@@ -136,22 +193,42 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                     return table;
                 }
             }
+            else if ((word.Kind == TokenKind.Word && SqlCommands.IsCommand(word.Text(span))) || word.IsPunct(span, (byte)'('))
+            {
+                await SkipStatementAsync(word, async, cancellationToken).ConfigureAwait(false);
+                _statements++;
+            }
             else
             {
-                var keep = word.IsWord(span, "SET"u8) || word.IsWord(span, "SELECT"u8) || word.IsWord(span, "CREATE"u8);
-                if (!keep)
-                {
-                    _in.Mark = -1;
-                }
-
-                var complete = await SkipStatementAsync(keep, async, cancellationToken).ConfigureAwait(false);
-                if (keep && complete)
-                {
-                    HandleStatement(_in.Mark, _in.Position);
-                }
-
-                _in.Mark = -1;
+                throw await NotAStatementAsync(word.Start, async, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>The input is read to its end: decides whether it was a dump at all, and whether it is whole.</summary>
+    private void ReachEnd()
+    {
+        if (_atEnd)
+        {
+            return;
+        }
+
+        if (!_fragment && _statements == 0 && !_markerSeen)
+        {
+            throw Fail(
+                _in.OffsetOf(_in.End) == 0
+                    ? "not a dump: the input is empty"
+                    : "not a dump: the input holds no SQL statements (only white space, comments or psql meta-commands)",
+                _in.End);
+        }
+
+        _atEnd = true;
+        if (_databaseOpen || _clusterOpen)
+        {
+            var kind = _clusterOpen ? "database cluster dump" : "database dump";
+            _notices.Add(
+                $"the dump starts with pg_dump's opening comment ('-- PostgreSQL {kind}') but lacks its closing one " +
+                $"('-- PostgreSQL {kind} complete'): it is probably truncated, and tables after the cut are missing");
         }
     }
 
@@ -186,18 +263,18 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             {
                 // psql meta-commands (\connect, \restrict KEY, \unrestrict KEY) and -- comments run to the end of the line.
                 var nl = span[i..].IndexOf((byte)'\n');
-                if (nl < 0)
+                if (nl < 0 ? span.Length - i > _maxBuffered : nl > _maxBuffered)
                 {
-                    if (!await FillAsync(async, cancellationToken).ConfigureAwait(false))
-                    {
-                        _in.Position = _in.End;
-                        return false;
-                    }
+                    throw Fail($"a {(c == '\\' ? "psql meta-command" : "comment")} line is longer than {Limit}", i);
+                }
 
+                if (nl < 0 && !_in.StreamExhausted)
+                {
+                    await FillAsync(async, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
-                _in.Position = i + nl + 1;
+                TriviaLine(i, nl < 0 ? _in.End : i + nl);
                 continue;
             }
 
@@ -205,6 +282,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             {
                 // A /* comment */ before a statement is not part of it (table sections start at the statement).
                 var end = SqlLexer.SkipBlockComment(span, i);
+                if (end >= 0 ? end - i > _maxBuffered : span.Length - i > _maxBuffered)
+                {
+                    throw Fail($"a /* comment */ is longer than {Limit}", i);
+                }
+
                 if (end >= 0)
                 {
                     _in.Position = end;
@@ -229,15 +311,166 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         }
     }
 
+    /// <summary>A whole meta-command or comment line from <paramref name="start"/> to <paramref name="end"/> (its newline or the end of input).</summary>
+    private void TriviaLine(int start, int end)
+    {
+        var line = _in.Buffer.AsSpan(start, end - start);
+        if (line[0] == '\\')
+        {
+            MetaCommand(line, start);
+        }
+        else
+        {
+            Comment(line);
+        }
+
+        _in.Position = Math.Min(end + 1, _in.End);
+    }
+
+    /// <summary>A psql meta-command line between statements: harmless ones are skipped, <c>\encoding</c> is a setting, the rest refused.</summary>
+    private void MetaCommand(ReadOnlySpan<byte> line, int at)
+    {
+        var text = line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+        switch (SqlCommands.ClassifyMeta(text, out var name, out var argument, out var reason))
+        {
+            case MetaCommandKind.Encoding:
+                if (argument.Length > 0)
+                {
+                    // Like SET client_encoding: the same check, and the same setting for generated scripts.
+                    SetEncoding(argument.Trim('\'', '"'), at);
+                    Remember("client_encoding", $"SET client_encoding = '{Encoding}';");
+                }
+
+                break;
+            case MetaCommandKind.Refused:
+                throw Fail($"the psql meta-command \\{SqlCommands.Excerpt(System.Text.Encoding.UTF8.GetBytes(name), 20)} {reason}; the reader refuses the dump rather than read it differently from psql", at);
+        }
+    }
+
+    /// <summary>A -- comment line between statements: pg_dump's opening and closing comments tell whether the dump is whole.</summary>
+    private void Comment(ReadOnlySpan<byte> line)
+    {
+        var text = line[2..].Trim(" \t\r"u8);
+        if (text.SequenceEqual("PostgreSQL database dump"u8))
+        {
+            _markerSeen = true;
+            _databaseOpen = true;
+        }
+        else if (text.SequenceEqual("PostgreSQL database dump complete"u8))
+        {
+            _databaseOpen = false;
+        }
+        else if (text.SequenceEqual("PostgreSQL database cluster dump"u8))
+        {
+            _markerSeen = true;
+            _clusterOpen = true;
+        }
+        else if (text.SequenceEqual("PostgreSQL database cluster dump complete"u8))
+        {
+            _clusterOpen = false;
+        }
+    }
+
+    /// <summary>
+    /// At a statement start (after trivia): the first byte must start a command word or be '(', and a word must
+    /// not be longer than any command word. Checked on the raw bytes, so that garbage is reported at once
+    /// instead of lexed (and buffered) as one enormous token.
+    /// </summary>
+    private async ValueTask CheckStatementStartAsync(bool async, CancellationToken cancellationToken)
+    {
+        while (_in.End - _in.Position <= SqlCommands.LongestCommand && await FillAsync(async, cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        var head = _in.Available;
+        if (head.IsEmpty || head[0] is (byte)'(' or (byte)';' || head.StartsWith("/*"u8))
+        {
+            return; // (an empty statement; an unterminated /* comment, which the lexer reports)
+        }
+
+        if (head[0] is not (>= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z'))
+        {
+            throw await NotAStatementAsync(_in.Position, async, cancellationToken).ConfigureAwait(false);
+        }
+
+        var length = 1;
+        while (length < head.Length && SqlLexer.IsIdentContinue(head[length]))
+        {
+            length++;
+        }
+
+        if (length > SqlCommands.LongestCommand)
+        {
+            throw await NotAStatementAsync(_in.Position, async, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The error for what stands where a statement should start, quoting the start of its line (read far enough that every read size quotes the same).</summary>
+    private async ValueTask<DumpFormatException> NotAStatementAsync(int at, bool async, CancellationToken cancellationToken)
+    {
+        var offset = _in.OffsetOf(at);
+        while (true)
+        {
+            var available = _in.Buffer.AsSpan(at, _in.End - at);
+            if (available.Length > ExcerptLength || available.IndexOfAny((byte)'\n', (byte)'\r') >= 0 ||
+                !await FillAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                return NotAStatement((int)(offset - _in.OffsetOf(0)));
+            }
+
+            at = (int)(offset - _in.OffsetOf(0));
+        }
+    }
+
+    private const int ExcerptLength = 40;
+
+    private DumpFormatException NotAStatement(int at)
+    {
+        var rest = _in.Buffer.AsSpan(at, _in.End - at);
+        var nl = rest.IndexOfAny((byte)'\n', (byte)'\r');
+        var excerpt = SqlCommands.Excerpt(nl < 0 ? rest : rest[..nl]);
+        return _statements == 0 && !_markerSeen && !_fragment
+            ? Fail($"not a dump: it starts with '{excerpt}', which is not an SQL statement", at)
+            : Fail(
+                $"'{excerpt}' does not start an SQL statement (a stray line, or a statement whose start is missing); " +
+                "the reader stops here rather than skip what it cannot read",
+                at);
+    }
+
+    private string Limit => $"{_maxBuffered} bytes (DumpReaderOptions.MaxBufferedBytes)";
+
+    /// <summary>The next token, reading more input as needed; null at the end. A token (with the white space and comments before it) is held whole, so it must fit the buffering limit.</summary>
     private async ValueTask<Token?> NextTokenAsync(bool async, CancellationToken cancellationToken)
     {
+        var from = _in.CurrentOffset;
         Token? token;
         while (!TryNextToken(out token))
         {
+            if (_in.OffsetOf(_in.End) - from > _maxBuffered)
+            {
+                throw TokenTooLong(from);
+            }
+
             await FillAsync(async, cancellationToken).ConfigureAwait(false);
         }
 
+        if (token is { } t && _in.OffsetOf(t.End) - from > _maxBuffered)
+        {
+            throw TokenTooLong(from);
+        }
+
         return token;
+    }
+
+    private DumpFormatException TokenTooLong(long from)
+    {
+        var at = (int)(from - _in.OffsetOf(0));
+        while (at < _in.End && SqlLexer.IsSpace(_in.Buffer[at]))
+        {
+            at++;
+        }
+
+        return Fail($"a token (a quoted string or name, a dollar-quoted body, or a comment) is longer than {Limit}", at);
     }
 
     /// <summary>Lexes the next token from the buffer: false when it runs past the buffer (refill and try again); a null token at the end of input.</summary>
@@ -266,32 +499,217 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         await NextTokenAsync(async, cancellationToken).ConfigureAwait(false)
         ?? throw Fail($"unexpected end of input: expected {expected}", _in.Position);
 
-    /// <summary>Consumes tokens through the terminating semicolon. Returns false if the input ended first.</summary>
-    private async ValueTask<bool> SkipStatementAsync(bool keep, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// Consumes a statement that holds no table data, through the ';' that ends it for psql: not one inside
+    /// parentheses, nor inside the <c>BEGIN ATOMIC ... END</c> body of a <c>CREATE FUNCTION</c> or
+    /// <c>PROCEDURE</c> (psql's own heuristic: it counts BEGIN, CASE and END there). SET, SELECT and
+    /// CREATE TABLE statements are kept whole (when not huge) to learn settings, sequence values and column lists.
+    /// Data that a missing ';' made part of the statement (a <c>COPY ... FROM stdin</c>, an <c>INSERT INTO</c>)
+    /// is an error naming both lines, as is a psql meta-command inside it.
+    /// </summary>
+    private async ValueTask SkipStatementAsync(Token first, bool async, CancellationToken cancellationToken)
     {
-        var start = _in.Mark;
+        var buffer = (ReadOnlySpan<byte>)_in.Buffer;
+        var startLine = _in.LineOf(first.Start);
+        var what = first.Kind == TokenKind.Word ? SqlCommands.Upper(first.Text(buffer)) : "parenthesised";
+        var keep = what is "SET" or "SELECT" or "CREATE";
+        var createPending = what is "CREATE"; // kept only if it turns out to be CREATE TABLE
+        if (!keep)
+        {
+            _in.Mark = -1;
+        }
+
+        NoticeStatement(what, startLine);
+
+        // psql's heuristic: the first words of the statement, as the initials of create/or/replace/function/procedure.
+        var initials = new char[4];
+        var words = 0;
+        var wordsSeen = new Keyword[4];
+        var parens = 0;
+        var begins = 0;
+        var afterFrom = false;
+        var afterInsert = false;
+        long lastWordLine = startLine;
+        var token = first;
         while (true)
         {
-            var token = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
-            if (token is not { } t)
+            var span = (ReadOnlySpan<byte>)_in.Buffer;
+            if (token.Kind == TokenKind.Word)
             {
-                return false;
+                var upper = KeywordOf(span, token);
+                if (words < 4)
+                {
+                    wordsSeen[words] = upper;
+                    initials[words] = upper switch
+                    {
+                        Keyword.Create => 'c',
+                        Keyword.Or => 'o',
+                        Keyword.Replace => 'r',
+                        Keyword.Function => 'f',
+                        Keyword.Procedure => 'p',
+                        _ => '\0',
+                    };
+                }
+
+                words++;
+                var functionLike = initials[0] == 'c' &&
+                    (initials[1] is 'f' or 'p' || (initials[1] == 'o' && initials[2] == 'r' && initials[3] is 'f' or 'p'));
+                if (functionLike && parens == 0)
+                {
+                    if (upper is Keyword.Begin)
+                    {
+                        begins++;
+                    }
+                    else if (upper is Keyword.Case && begins >= 1)
+                    {
+                        begins++;
+                    }
+                    else if (upper is Keyword.End && begins > 0)
+                    {
+                        begins--;
+                    }
+                }
+
+                if (afterFrom && upper is Keyword.Stdin)
+                {
+                    throw Fail(
+                        $"a COPY ... FROM stdin (line {_in.LineOf(token.Start)}) is inside the {what} statement that starts at line {startLine}: " +
+                        "a ';' is missing before it, and psql would not load that table's data",
+                        token.Start);
+                }
+
+                if (afterInsert && upper is Keyword.Into && !InsertAllowed(wordsSeen))
+                {
+                    throw Fail(
+                        $"an INSERT INTO (line {lastWordLine}) is inside the {what} statement that starts at line {startLine}: " +
+                        "a ';' is missing before it, and psql would not insert those rows",
+                        token.Start);
+                }
+
+                afterFrom = upper is Keyword.From;
+                afterInsert = upper is Keyword.Insert;
+                if (afterInsert)
+                {
+                    lastWordLine = _in.LineOf(token.Start);
+                }
+
+                if (createPending && words > 1 && upper is not (Keyword.Global or Keyword.Local or Keyword.Temp or Keyword.Temporary or Keyword.Unlogged))
+                {
+                    createPending = false;
+                    if (upper is not Keyword.Table)
+                    {
+                        keep = false;
+                        _in.Mark = -1;
+                    }
+                }
+            }
+            else
+            {
+                afterFrom = false;
+                afterInsert = false;
+                if (token.IsPunct(span, (byte)'\\'))
+                {
+                    throw Fail(
+                        $"a psql meta-command (a backslash outside quotes) is inside the {what} statement that starts at line {startLine}; " +
+                        "psql would run it while loading, and the reader refuses the dump rather than ignore it",
+                        token.Start);
+                }
+
+                if (token.IsPunct(span, (byte)'('))
+                {
+                    parens++;
+                }
+                else if (token.IsPunct(span, (byte)')') && parens > 0)
+                {
+                    parens--;
+                }
+                else if (token.IsPunct(span, (byte)';') && parens == 0 && begins == 0)
+                {
+                    if (keep && _in.Mark >= 0)
+                    {
+                        HandleStatement(_in.Mark, _in.Position);
+                    }
+
+                    _in.Mark = -1;
+                    return;
+                }
             }
 
-            if (t.IsPunct(_in.Buffer, (byte)';'))
+            if (keep && _in.Mark >= 0 && _in.Position - _in.Mark > _maxRetained)
             {
-                return true;
-            }
-
-            if (keep && _in.Mark >= 0 && _in.Position - _in.Mark > MaxRetainedStatement)
-            {
+                keep = false;
                 _in.Mark = -1;
             }
 
-            if (keep && start >= 0 && _in.Mark < 0)
-            {
-                keep = false;
-            }
+            token = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false)
+                ?? throw Fail(
+                    $"the dump ends inside the {what} statement that starts at line {startLine}: its ';' is missing (a truncated file?)",
+                    _in.End);
+        }
+    }
+
+    /// <summary>Statements whose text may hold an INSERT INTO that is not data: rules and SQL-standard function bodies.</summary>
+    private static bool InsertAllowed(Keyword[] words) =>
+        words[0] is Keyword.Create &&
+        (words[1] is Keyword.Rule or Keyword.Function or Keyword.Procedure ||
+         (words[1] is Keyword.Or && words[2] is Keyword.Replace && words[3] is Keyword.Rule or Keyword.Function or Keyword.Procedure));
+
+    /// <summary>The words a skipped statement's boundary and contents depend on.</summary>
+    private enum Keyword : byte
+    {
+        None,
+        Create,
+        Or,
+        Replace,
+        Function,
+        Procedure,
+        Rule,
+        Begin,
+        Case,
+        End,
+        From,
+        Stdin,
+        Insert,
+        Into,
+        Table,
+        Global,
+        Local,
+        Temp,
+        Temporary,
+        Unlogged,
+    }
+
+    /// <summary>Which of <see cref="Keyword"/> a word is, comparing bytes (no string per word: DDL has many).</summary>
+    private static Keyword KeywordOf(ReadOnlySpan<byte> span, Token token) => token.Length switch
+    {
+        2 => token.IsWord(span, "OR"u8) ? Keyword.Or : Keyword.None,
+        3 => token.IsWord(span, "END"u8) ? Keyword.End : Keyword.None,
+        4 => token.IsWord(span, "CASE"u8) ? Keyword.Case : token.IsWord(span, "FROM"u8) ? Keyword.From : token.IsWord(span, "INTO"u8) ? Keyword.Into
+            : token.IsWord(span, "RULE"u8) ? Keyword.Rule : token.IsWord(span, "TEMP"u8) ? Keyword.Temp : Keyword.None,
+        5 => token.IsWord(span, "BEGIN"u8) ? Keyword.Begin : token.IsWord(span, "STDIN"u8) ? Keyword.Stdin : token.IsWord(span, "TABLE"u8) ? Keyword.Table
+            : token.IsWord(span, "LOCAL"u8) ? Keyword.Local : Keyword.None,
+        6 => token.IsWord(span, "CREATE"u8) ? Keyword.Create : token.IsWord(span, "INSERT"u8) ? Keyword.Insert : token.IsWord(span, "GLOBAL"u8) ? Keyword.Global : Keyword.None,
+        7 => token.IsWord(span, "REPLACE"u8) ? Keyword.Replace : Keyword.None,
+        8 => token.IsWord(span, "FUNCTION"u8) ? Keyword.Function : token.IsWord(span, "UNLOGGED"u8) ? Keyword.Unlogged : Keyword.None,
+        9 => token.IsWord(span, "PROCEDURE"u8) ? Keyword.Procedure : token.IsWord(span, "TEMPORARY"u8) ? Keyword.Temporary : Keyword.None,
+        _ => Keyword.None,
+    };
+
+    /// <summary>Statements that change rows or run code the reader does not replay are reported (once per kind), not silently passed over.</summary>
+    private void NoticeStatement(string what, long line)
+    {
+        string? notice = what switch
+        {
+            "UPDATE" or "DELETE" or "MERGE" or "TRUNCATE" =>
+                $"the dump runs {what} statements (the first at line {line}); they are not replayed: the rows read are those of its COPY and INSERT ... VALUES statements",
+            "DO" or "CALL" =>
+                $"the dump runs code with {what} (the first at line {line}); rows that code would write are not read",
+            _ => null,
+        };
+
+        if (notice is not null && _noticed.Add(what))
+        {
+            _notices.Add(notice);
         }
     }
 
@@ -356,22 +774,40 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         var i = 1;
         if (tokens[i].IsWord(span, "SESSION"u8) || tokens[i].IsWord(span, "LOCAL"u8))
         {
-            if (tokens[i].IsWord(span, "SESSION"u8) && i + 1 < tokens.Count && tokens[i + 1].IsWord(span, "AUTHORIZATION"u8))
+            if (tokens[i].IsWord(span, "SESSION"u8) && i + 1 < tokens.Count &&
+                (tokens[i + 1].IsWord(span, "AUTHORIZATION"u8) || tokens[i + 1].IsWord(span, "CHARACTERISTICS"u8)))
             {
-                return; // ownership is not ours to replay
+                return; // ownership and transaction defaults are not ours to replay
             }
 
             i++;
         }
 
-        if (i >= tokens.Count || tokens[i].Kind != TokenKind.Word)
+        if (i >= tokens.Count || tokens[i].Kind != TokenKind.Word || tokens[i].IsWord(span, "TRANSACTION"u8) || tokens[i].IsWord(span, "CONSTRAINTS"u8))
         {
-            return;
+            return; // not a session setting
         }
 
         var name = SqlLiteral.Identifier(tokens[i].Text(span), TokenKind.Word);
-        var statement = System.Text.Encoding.UTF8.GetString(span).Trim();
-        Remember(name, statement);
+        if (i + 2 < tokens.Count && tokens[i + 1].IsPunct(span, (byte)'.') && tokens[i + 2].Kind is TokenKind.Word or TokenKind.QuotedIdentifier)
+        {
+            name += "." + SqlLiteral.Identifier(tokens[i + 2].Text(span), tokens[i + 2].Kind); // a custom setting
+        }
+        else if (name is "time" && i + 1 < tokens.Count && tokens[i + 1].IsWord(span, "ZONE"u8))
+        {
+            name = "timezone";
+        }
+
+        var statement = SettingStatement.RenderSet(span, tokens, (s, t) => DecodeToString(s, t, bufferStart), out var reason);
+        if (statement is null)
+        {
+            _notices.Add($"line {_in.LineOf(bufferStart)}: the SET statement for {name} is not replayed in generated scripts: {reason}");
+        }
+        else
+        {
+            Remember(name, statement);
+        }
+
         var valueIndex = i + 2;
         if (valueIndex >= tokens.Count)
         {
@@ -438,13 +874,35 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             return;
         }
 
+        if (tokens[i].IsWord(span, "LO_CREATE"u8) || tokens[i].IsWord(span, "LO_IMPORT"u8))
+        {
+            _largeObjects++;
+            return;
+        }
+
         if (tokens[i].IsWord(span, "SET_CONFIG"u8) && tokens[i + 2].Kind == TokenKind.String)
         {
             var setting = DecodeToString(span, tokens[i + 2], bufferStart);
-            Remember(setting, System.Text.Encoding.UTF8.GetString(span).Trim());
-            if (string.Equals(setting, "search_path", StringComparison.Ordinal) && i + 4 < tokens.Count && tokens[i + 4].Kind == TokenKind.String)
+            var configValue = i + 4 < tokens.Count && tokens[i + 4].Kind == TokenKind.String ? DecodeToString(span, tokens[i + 4], bufferStart) : null;
+
+            // Exactly set_config('name', 'value', true|false) [;] and nothing else.
+            var shape = i + 7 < tokens.Count && tokens[i + 3].IsPunct(span, (byte)',') && tokens[i + 5].IsPunct(span, (byte)',') &&
+                        (tokens[i + 6].IsWord(span, "TRUE"u8) || tokens[i + 6].IsWord(span, "FALSE"u8)) && tokens[i + 7].IsPunct(span, (byte)')') &&
+                        (i + 8 == tokens.Count || (i + 9 == tokens.Count && tokens[i + 8].IsPunct(span, (byte)';')));
+            string? reason = "it is not of the form set_config('name', 'value', false)";
+            var statement = shape ? SettingStatement.RenderSetConfig(setting, configValue, tokens[i + 6].IsWord(span, "TRUE"u8), out reason) : null;
+            if (statement is null)
             {
-                var path = DecodeToString(span, tokens[i + 4], bufferStart).Split(',')[0].Trim();
+                _notices.Add($"line {_in.LineOf(bufferStart)}: the set_config call for {setting} is not replayed in generated scripts: {reason}");
+            }
+            else
+            {
+                Remember(setting, statement);
+            }
+
+            if (string.Equals(setting, "search_path", StringComparison.Ordinal) && configValue is not null)
+            {
+                var path = configValue.Split(',')[0].Trim();
                 _defaultSchema = path.Length > 0 ? path.Trim('"') : "public";
             }
 
@@ -563,6 +1021,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             }
 
             columns.Add(SqlLiteral.Identifier(token.Text(_in.Buffer), token.Kind));
+            CheckHeaderLength();
             var separator = await RequireTokenAsync("',' or ')'", async, cancellationToken).ConfigureAwait(false);
             if (separator.IsPunct(_in.Buffer, (byte)')'))
             {
@@ -573,6 +1032,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             {
                 throw Fail("expected ',' or ')' in the column list", separator.Start);
             }
+        }
+    }
+
+    /// <summary>The statement that starts a table's data is held whole while its header is read: it must fit the buffering limit.</summary>
+    private void CheckHeaderLength()
+    {
+        if (_in.Mark >= 0 && _in.Position - _in.Mark > _maxBuffered)
+        {
+            throw Fail($"the statement is longer than {Limit} before its data starts", _in.Mark);
         }
     }
 
@@ -612,10 +1080,32 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             throw Fail("COPY options other than FROM stdin are not supported (pg_dump writes none)", end.Start, name);
         }
 
-        // The data starts on the line after the statement.
+        if (hasList && columns.Count > MaxColumns)
+        {
+            throw Fail($"the COPY statement lists {columns.Count} columns; a PostgreSQL table has at most {MaxColumns}", _in.Mark, name);
+        }
+
+        // The data starts on the line after the statement. psql would run whatever else is on this line after
+        // the data, so only blanks and a -- comment may follow the ';'.
         while (true)
         {
-            var nl = _in.Available.IndexOf((byte)'\n');
+            var rest = _in.Available;
+            var nl = rest.IndexOf((byte)'\n');
+            var line = nl >= 0 ? rest[..nl] : rest;
+            var other = line.IndexOfAnyExcept(" \t\r\f\v"u8);
+            if (other >= 0 && !line[other..].StartsWith("--"u8) && !(nl < 0 && other == line.Length - 1 && line[other] == '-' && !_in.StreamExhausted))
+            {
+                throw Fail(
+                    "text follows 'COPY ... FROM stdin;' on its line: psql reads the rows from the next line and runs that text after them, which the reader does not do",
+                    _in.Position + other,
+                    name);
+            }
+
+            if (line.Length > _maxBuffered)
+            {
+                throw Fail($"the line of the COPY statement is longer than {Limit}", _in.Position, name);
+            }
+
             if (nl >= 0)
             {
                 _in.Position += nl + 1;
@@ -639,6 +1129,10 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         {
             // Very old pg_dump omitted the list; the CREATE TABLE order is the COPY order then.
             dumpColumns = [.. definition.DataColumns.Select((c, i) => new DumpColumn(c, i + 1))];
+            if (dumpColumns.Length > MaxColumns)
+            {
+                throw Fail($"CREATE TABLE {name} declares {dumpColumns.Length} columns; a PostgreSQL table has at most {MaxColumns}", _in.Position, name);
+            }
         }
 
         _copyColumns = dumpColumns.Length;
@@ -680,6 +1174,12 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                     return true;
                 case CopyLineResult.End:
                     return false;
+            }
+
+            // The position is at the start of a row that runs past the buffer.
+            if (_in.End - _in.Position > _maxBuffered)
+            {
+                throw RowTooLong(table, _in.Position);
             }
 
             if (await FillAsync(async, cancellationToken).ConfigureAwait(false))
@@ -743,6 +1243,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         }
 
         var region = span[..dataEnd];
+        if (region.Length > _maxBuffered)
+        {
+            CheckLineLengths(table, region, start);
+        }
+
         var stats = CopyRegionScanner.Scan(region);
         var rows = stats.Newlines;
         var countsAgree = !stats.HasOddBytes && (_copyColumns == 0
@@ -829,6 +1334,10 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             line = span[..length];
             nl = length + (_copyCrLf ? 1 : 0);
         }
+        else if (line.Length > _maxBuffered)
+        {
+            throw RowTooLong(table, start);
+        }
         else if (line.Count((byte)'\t') != _copyColumns - 1 && !(_copyColumns == 0 && line.Length == 0))
         {
             throw WrongFieldCount(table, start, line.Count((byte)'\t') + 1);
@@ -883,6 +1392,10 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                     {
                         extraLines++;
                     }
+                    else if (span[i + 1] == '.')
+                    {
+                        throw AmbiguousEndOfData(table, start + i);
+                    }
 
                     i += 2;
                     continue;
@@ -903,6 +1416,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                     break;
                 default: // '\n'
                     var length = i - (_copyCrLf ? 1 : 0);
+                    if (length > _maxBuffered)
+                    {
+                        throw RowTooLong(table, start);
+                    }
+
                     if (fields != _copyColumns && !(_copyColumns == 0 && length == 0))
                     {
                         throw WrongFieldCount(table, start, fields);
@@ -918,6 +1436,38 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     }
 
     private static readonly System.Buffers.SearchValues<byte> CopySpecial = System.Buffers.SearchValues.Create("\\\t\r\n"u8);
+
+    /// <summary>Only for a block longer than the buffering limit: no line in it may be longer.</summary>
+    private void CheckLineLengths(DumpTable table, ReadOnlySpan<byte> region, int start)
+    {
+        var at = 0;
+        while (at < region.Length)
+        {
+            var nl = region[at..].IndexOf((byte)'\n');
+            var length = nl < 0 ? region.Length - at : nl;
+            if (length > _maxBuffered)
+            {
+                throw RowTooLong(table, start + at, table.RowsRead + 1 + region[..at].Count((byte)'\n'));
+            }
+
+            at += length + 1;
+        }
+    }
+
+    private DumpFormatException RowTooLong(DumpTable table, int start, long row = 0) =>
+        Fail($"row {(row > 0 ? row : table.RowsRead + 1)} is longer than {Limit}", start, table.Name);
+
+    /// <summary>
+    /// PostgreSQL (up to 17) ends COPY data at an unescaped <c>\.</c> anywhere in a line (the rest of the data is
+    /// discarded, or the marker is rejected as corrupt); pg_dump escapes every backslash in data, so it never writes one
+    /// inside a row. Reading it as a dot would count rows the server never loads: the line is refused as ambiguous.
+    /// </summary>
+    private DumpFormatException AmbiguousEndOfData(DumpTable table, int at) =>
+        Fail(
+            $"row {table.RowsRead + 1} holds an unescaped \\. (backslash-dot), which pg_dump never writes inside a row: " +
+            "PostgreSQL would end the COPY data there and not load the rows after it; the line is ambiguous and refused",
+            at,
+            table.Name);
 
     private DumpFormatException WrongFieldCount(DumpTable table, int start, int fields)
     {
@@ -963,6 +1513,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         if (next.IsPunct(_in.Buffer, (byte)'('))
         {
             columns = await ReadColumnListAsync(async, cancellationToken).ConfigureAwait(false);
+            if (columns.Count > MaxColumns)
+            {
+                throw Fail($"the INSERT lists {columns.Count} columns; a PostgreSQL table has at most {MaxColumns}", _in.Mark, name);
+            }
+
             next = await RequireTokenAsync("VALUES", async, cancellationToken).ConfigureAwait(false);
         }
 
@@ -1122,11 +1677,22 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             {
                 try
                 {
-                    return ReadTuple(table, firstRow);
+                    var count = ReadTuple(table, firstRow);
+                    if (_in.Position - (_in.Mark + fromMark) > _maxBuffered)
+                    {
+                        throw RowTooLong(table, _in.Mark + fromMark);
+                    }
+
+                    return count;
                 }
                 catch (NeedMoreInputException)
                 {
                     _in.Position = _in.Mark + fromMark;
+                    if (_in.End - _in.Position > _maxBuffered)
+                    {
+                        throw RowTooLong(table, _in.Position);
+                    }
+
                     await FillAsync(async, cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -1227,6 +1793,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
         if (firstRow)
         {
+            if (count > MaxColumns)
+            {
+                throw new DumpFormatException($"the first VALUES tuple has {count} values; a PostgreSQL table has at most {MaxColumns} columns", _sourceName, table.Name, rowLine, rowOffset);
+            }
+
             _defaultPositions = defaults!.Contains(true) ? [.. defaults] : null;
         }
         else if (count != (table.Columns.Count + (_defaultPositions?.Count(d => d) ?? 0)))
@@ -1586,7 +2157,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         catch (InvalidDataException ex)
         {
             throw new DumpFormatException(
-                $"corrupt compressed data: {ex.Message}", _sourceName, _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
+                CompressedData.Corrupt("compressed", ex), _sourceName, _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using Selective.Restore.Dump.Plain;
 using Selective.Restore.Filtering;
@@ -19,7 +20,13 @@ namespace Selective.Restore.Dump.SqlServer;
 /// </remarks>
 internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
 {
+    // PostgreSQL's MaxHeapAttributeNumber: the rows are loaded into PostgreSQL, whose tables have at most this many columns.
+    private const int MaxColumns = 1600;
+
     private readonly InputBuffer _in;
+    private readonly int _maxBuffered;
+    private readonly List<string> _notices = [];
+    private readonly HashSet<string> _noticed = new(StringComparer.Ordinal);
     private readonly string? _sourceName;
     private readonly TableFilter _filter;
     private readonly Dictionary<TableName, TableDefinition> _definitions = new(IgnoreCaseNames.Instance);
@@ -51,9 +58,19 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     /// <param name="bufferSize">The initial buffer size (tests use tiny ones).</param>
     /// <param name="startOffset">Offset of the stream's first byte in the file (3 after a skipped UTF-8 byte order mark).</param>
     /// <param name="synchronousIO">Read synchronously on the async path too (local files; see <see cref="InputBuffer"/>).</param>
-    public SqlServerScriptParser(Stream stream, string? sourceName, TableFilter filter, string encoding = "UTF8", int bufferSize = InputBuffer.DefaultSize, long startOffset = 0, bool synchronousIO = false)
+    /// <param name="maxBuffered">The most bytes held for one row, statement or token (<see cref="DumpReaderOptions.MaxBufferedBytes"/>).</param>
+    public SqlServerScriptParser(
+        Stream stream,
+        string? sourceName,
+        TableFilter filter,
+        string encoding = "UTF8",
+        int bufferSize = InputBuffer.DefaultSize,
+        long startOffset = 0,
+        bool synchronousIO = false,
+        int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes)
     {
-        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO);
+        _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, maxBuffered: maxBuffered);
+        _maxBuffered = maxBuffered;
         _sourceName = sourceName;
         _filter = filter;
         Encoding = encoding;
@@ -82,20 +99,20 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     /// <summary>Builds the parser for a script detected by <see cref="SqlServerScriptDetector.Detect"/> over the peeked head and the rest of the stream.</summary>
     /// <returns>The stream the reader owns (and disposes) and the parser.</returns>
     public static (Stream Content, SqlServerScriptParser Parser) Open(
-        SqlServerScriptEncoding encoding, byte[] peek, int peeked, Stream stream, string? sourceName, TableFilter filter, bool leaveOpen, bool localFile)
+        SqlServerScriptEncoding encoding, byte[] peek, int peeked, Stream stream, string? sourceName, TableFilter filter, bool leaveOpen, bool localFile, int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes)
     {
         if (encoding == SqlServerScriptEncoding.Utf8)
         {
             // A UTF-8 byte order mark is not part of the script, but offsets still count it (they are file offsets).
             var skip = peek.AsSpan(0, peeked).StartsWith("\uFEFF"u8) ? 3 : 0;
             var content = new PrefixedStream(peek[skip..peeked], peeked - skip, stream, leaveOpen);
-            return (content, new SqlServerScriptParser(content, sourceName, filter, "UTF8", startOffset: skip, synchronousIO: localFile));
+            return (content, new SqlServerScriptParser(content, sourceName, filter, "UTF8", startOffset: skip, synchronousIO: localFile, maxBuffered: maxBuffered));
         }
 
         var bigEndian = encoding == SqlServerScriptEncoding.Utf16BigEndian;
         var utf16 = new PrefixedStream(peek[2..peeked], peeked - 2, stream, leaveOpen);
         var utf8 = new Utf16ToUtf8Stream(utf16, bigEndian);
-        return (utf8, new SqlServerScriptParser(utf8, sourceName, filter, bigEndian ? "UTF16BE" : "UTF16LE", synchronousIO: localFile));
+        return (utf8, new SqlServerScriptParser(utf8, sourceName, filter, bigEndian ? "UTF16BE" : "UTF16LE", synchronousIO: localFile, maxBuffered: maxBuffered));
     }
 
     public string? Encoding { get; }
@@ -106,7 +123,10 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
 
     public IEnumerable<string> SettingStatements => [];
 
-    public IReadOnlyList<string> Notices => [];
+    public IReadOnlyList<string> Notices => _notices;
+
+    /// <summary>A T-SQL script has no end marker to check.</summary>
+    public DumpCompleteness Completeness => DumpCompleteness.Unknown;
 
     public long BytesRead => _in.CurrentOffset;
 
@@ -174,25 +194,116 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                 {
                     await SkipBatchAsync(async, cancellationToken).ConfigureAwait(false);
                 }
-                else if (kind == CreateKind.Other)
+                else
                 {
-                    await SkipStatementAsync(0, permissions: false, async, cancellationToken).ConfigureAwait(false);
+                    // The rest of the statement (CREATE TABLE's ON [PRIMARY] ..., or all of another CREATE / ALTER).
+                    await SkipStatementAsync(0, permissions: false, _in.LineOf(_in.Position), async, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
             {
+                CheckStatementStart(first);
                 var permissions = first.IsWord(buffer, "GRANT"u8) || first.IsWord(buffer, "DENY"u8) || first.IsWord(buffer, "REVOKE"u8);
-                await SkipStatementAsync(first.IsPunct(buffer, (byte)'(') ? 1 : 0, permissions, async, cancellationToken).ConfigureAwait(false);
+                var depth = first.IsPunct(buffer, (byte)'(') ? 1 : 0;
+                var line = _in.LineOf(first.Start);
+                if (first.IsPunct(buffer, (byte)':') && first.LineStart)
+                {
+                    await CheckSqlcmdAsync(first, async, cancellationToken).ConfigureAwait(false);
+                }
+
+                await SkipStatementAsync(depth, permissions, line, async, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>
+    /// A statement (or batch) starts with a T-SQL statement word, a label, <c>(</c>, or a sqlcmd command: anything else is
+    /// reported rather than skipped with whatever follows it. Statements that change rows are noted, not replayed.
+    /// </summary>
+    private void CheckStatementStart(TSqlToken first)
+    {
+        var buffer = _in.Buffer;
+        if (first.IsPunct(buffer, (byte)'('))
+        {
+            return;
+        }
+
+        if (first.IsPunct(buffer, (byte)':') && first.LineStart)
+        {
+            return; // a sqlcmd command (CheckSqlcmdAsync)
+        }
+
+        if (first.Kind == TSqlTokenKind.Word)
+        {
+            var word = SqlCommands.Upper(first.Text(buffer));
+            if (TSqlCommands.Contains(word))
+            {
+                if (word is "UPDATE" or "DELETE" or "MERGE" or "TRUNCATE" or "WRITETEXT" or "UPDATETEXT" && _noticed.Add(word))
+                {
+                    _notices.Add(
+                        $"the script runs {word} statements (the first at line {_in.LineOf(first.Start)}); they are not replayed: the rows read are those of its INSERT ... VALUES statements");
+                }
+
+                return;
+            }
+
+            // A label (name:) is a statement start too.
+            var after = first.End;
+            if (after < _in.End && _in.Buffer[after] == ':')
+            {
+                return;
+            }
+        }
+
+        throw Fail(
+            $"'{SqlCommands.Excerpt(first.Text(buffer))}' does not start a T-SQL statement (a stray line, or a statement whose start is missing); " +
+            "the reader stops here rather than skip what it cannot read",
+            first.Start);
+    }
+
+    /// <summary>sqlcmd commands at a line start: <c>:setvar</c>, <c>:on error</c>... are harmless; <c>:r</c> reads another file, <c>:exit</c> and <c>:quit</c> stop reading.</summary>
+    private async ValueTask CheckSqlcmdAsync(TSqlToken colon, bool async, CancellationToken cancellationToken)
+    {
+        _in.Mark = colon.Start; // keeps the colon (named by an error) in the buffer through the look-ahead
+        var name = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+        var at = _in.Mark;
+        _in.Mark = -1;
+        if (name is not { } command)
+        {
+            return;
+        }
+
+        var buffer = _in.Buffer;
+        if (command.IsWord(buffer, "R"u8))
+        {
+            throw Fail("the sqlcmd command :r runs the statements of another file, which the reader cannot see", at);
+        }
+
+        if (command.IsWord(buffer, "EXIT"u8) || command.IsWord(buffer, "QUIT"u8))
+        {
+            throw Fail($"the sqlcmd command :{SqlCommands.Upper(command.Text(buffer)).ToLowerInvariant()} stops the script, so what follows would never run", at);
+        }
+
+        Unread(command);
+    }
+
+    // T-SQL's statement words (the Transact-SQL reference's statements, by first word).
+    private static readonly FrozenSet<string> TSqlCommands = new[]
+    {
+        "ADD", "ALTER", "BACKUP", "BEGIN", "BREAK", "BULK", "CHECKPOINT", "CLOSE", "COMMIT", "CONTINUE", "CREATE", "DBCC",
+        "DEALLOCATE", "DECLARE", "DELETE", "DENY", "DISABLE", "DROP", "ELSE", "ENABLE", "END", "EXEC", "EXECUTE", "FETCH",
+        "GET", "GOTO", "GRANT", "IF", "INSERT", "KILL", "MERGE", "MOVE", "OPEN", "PRINT", "RAISERROR", "READTEXT", "RECEIVE",
+        "RECONFIGURE", "RESTORE", "RETURN", "REVERT", "REVOKE", "ROLLBACK", "SAVE", "SELECT", "SEND", "SET", "SETUSER",
+        "SHUTDOWN", "THROW", "TRUNCATE", "UPDATE", "UPDATETEXT", "USE", "WAITFOR", "WHILE", "WITH", "WRITETEXT",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>
     /// Skips the rest of a statement: through <c>;</c> or a <c>GO</c> line, or up to (not including) an <c>INSERT</c>
     /// or <c>CREATE</c> that starts the next one. In GRANT/DENY/REVOKE, <c>INSERT</c> and <c>CREATE</c> are privileges
-    /// until <c>TO</c>/<c>FROM</c>.
+    /// until <c>TO</c>/<c>FROM</c>. An <c>INSERT</c> statement inside parentheses (an unbalanced '(' before it) is an error:
+    /// skipping to the ')' would skip its rows.
     /// </summary>
-    private async ValueTask SkipStatementAsync(int depth, bool permissions, bool async, CancellationToken cancellationToken)
+    private async ValueTask SkipStatementAsync(int depth, bool permissions, long statementLine, bool async, CancellationToken cancellationToken)
     {
         var starters = !permissions;
         var afterSeparator = false;
@@ -223,6 +334,15 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
 
                 afterSeparator = c is (byte)',' or (byte)'.';
                 continue;
+            }
+
+            if (depth > 0 && !permissions && !afterSeparator && token.IsWord(buffer, "INSERT"u8) &&
+                await StartsInsertStatementAsync(token, async, cancellationToken).ConfigureAwait(false))
+            {
+                throw Fail(
+                    $"an INSERT statement (line {_in.LineOf(_in.Position)}) is inside parentheses of the statement that starts at line {statementLine}: " +
+                    "a ')' is missing before it, and its rows would be skipped",
+                    _in.Position);
             }
 
             if (depth == 0 && token.Kind == TSqlTokenKind.Word)
@@ -584,14 +704,21 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             try
             {
                 count = ParseTuple(header.Name, expected, rowNumber: 1, out rowLine, out rowOffset);
+                CheckUnit(IndexOf(retry), "row 1");
                 break;
             }
             catch (NeedMoreInputException)
             {
                 _in.Position = IndexOf(retry);
                 _lineStart = lineStart;
-                await RefillAsync(async, cancellationToken).ConfigureAwait(false);
+                await RefillAsync(_in.Position, "row 1", async, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        if (count > MaxColumns)
+        {
+            throw new DumpFormatException(
+                $"the first VALUES tuple has {count} values; a PostgreSQL table has at most {MaxColumns} columns", _sourceName, header.Name, rowLine, rowOffset);
         }
 
         _headerTable = null;
@@ -670,6 +797,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             try
             {
                 result = Step(table);
+                CheckUnit(_in.Mark, $"row {table.RowsRead + 1}");
                 break;
             }
             catch (NeedMoreInputException)
@@ -678,7 +806,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                 _lineStart = lineStart;
                 _phase = phase;
                 _headerTable = null;
-                await RefillAsync(async, cancellationToken).ConfigureAwait(false);
+                await RefillAsync(_in.Mark, $"row {table.RowsRead + 1}", async, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -901,14 +1029,16 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         {
             try
             {
-                return parse(this);
+                var result = parse(this);
+                CheckUnit(IndexOf(retry), "the statement");
+                return result;
             }
             catch (NeedMoreInputException)
             {
                 _in.Position = IndexOf(retry);
                 _lineStart = lineStart;
                 _headerTable = null;
-                await RefillAsync(async, cancellationToken).ConfigureAwait(false);
+                await RefillAsync(_in.Position, "the statement", async, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -934,18 +1064,29 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         return status;
     }
 
-    /// <summary>The next token, reading more input as needed; null at the end of the script.</summary>
+    /// <summary>The next token, reading more input as needed; null at the end of the script. A token (with the white space and comments before it) must fit the buffering limit.</summary>
     private async ValueTask<TSqlToken?> NextTokenAsync(bool async, CancellationToken cancellationToken)
     {
+        var from = _in.CurrentOffset;
         while (true)
         {
             switch (Lex(out var token))
             {
                 case TSqlLexStatus.Token:
+                    if (_in.OffsetOf(token.End) - from > _maxBuffered)
+                    {
+                        throw Fail($"a token (a string, a quoted name or a comment) is longer than {Limit}", token.Start);
+                    }
+
                     return token;
                 case TSqlLexStatus.End:
                     return null;
                 default:
+                    if (_in.OffsetOf(_in.End) - from > _maxBuffered)
+                    {
+                        throw Fail($"a token (a string, a quoted name or a comment) is longer than {Limit}", _in.Position);
+                    }
+
                     await FillBufferAsync(async, cancellationToken).ConfigureAwait(false);
                     break;
             }
@@ -990,8 +1131,25 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         return shown.Length < text.Length ? s + "..." : s;
     }
 
-    private async ValueTask RefillAsync(bool async, CancellationToken cancellationToken)
+    /// <summary>A row or statement parsed whole from <paramref name="start"/> to the position must fit the buffering limit.</summary>
+    private void CheckUnit(int start, string what)
     {
+        if (_in.Position - start > _maxBuffered)
+        {
+            throw Fail($"{what} is longer than {Limit}", start);
+        }
+    }
+
+    private string Limit => $"{_maxBuffered} bytes (DumpReaderOptions.MaxBufferedBytes)";
+
+    /// <summary>Reads more for a row or statement parsed again from <paramref name="start"/>, which must fit the buffering limit.</summary>
+    private async ValueTask RefillAsync(int start, string what, bool async, CancellationToken cancellationToken)
+    {
+        if (_in.End - start > _maxBuffered)
+        {
+            throw Fail($"{what} is longer than {Limit}", start);
+        }
+
         // A synchronous parse only asks for more while the stream has some; reaching its end makes the next try final.
         if (_in.StreamExhausted)
         {
@@ -1054,7 +1212,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     }
 
     private DumpFormatException CorruptData(InvalidDataException ex) =>
-        new($"corrupt compressed data: {ex.Message}", _sourceName, _headerTable ?? _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
+        new(CompressedData.Corrupt("compressed", ex), _sourceName, _headerTable ?? _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
 
     private DumpFormatException LexFailure(TSqlLexError error, int index)
     {

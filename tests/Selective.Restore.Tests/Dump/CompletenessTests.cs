@@ -1,0 +1,194 @@
+using Selective.Restore.Dump;
+using Selective.Restore.Dump.Archive;
+using Selective.Restore.Inspect;
+using Selective.Restore.Tests.Support;
+
+namespace Selective.Restore.Tests.Dump;
+
+/// <summary>
+/// A dump cut short must not pass as whole (issue 10, point 11): a plain dump with pg_dump's opening comment but not its
+/// closing one is <see cref="DumpCompleteness.Incomplete"/> (with a notice), and an archive missing even its last byte
+/// is an error, as pg_restore finds it.
+/// </summary>
+[NonParallelizable]
+public sealed class CompletenessTests
+{
+    private const string Header = "--\n-- PostgreSQL database dump\n--\n\n\\restrict k\n\nSET client_encoding = 'UTF8';\n";
+    private const string Data = "COPY public.t (id) FROM stdin;\n1\n\\.\n\n";
+    private const string Trailer = "--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict k\n\n";
+
+    private const string Schema = """
+        CREATE TABLE a (id int PRIMARY KEY, v text);
+        CREATE TABLE b (id int PRIMARY KEY, note text);
+        INSERT INTO a SELECT g, 'a ' || g FROM generate_series(1, 300) g;
+        INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 3000) g;
+        SELECT lo_from_bytea(0, 'large object bytes');
+        """;
+
+    private static async Task<DumpReader> ReadToEndAsync(string sql)
+    {
+        var reader = DumpReader.Open(new MemoryStream(DumpHarness.Utf8(sql)), new DumpReaderOptions { SourceName = "test.sql" });
+        await DumpInspector.InspectAsync(reader);
+        return reader;
+    }
+
+    private static async Task<long> CountRowsAsync(DumpReader reader) => (await DumpInspector.InspectAsync(reader)).TotalRows;
+
+    [Test]
+    public async Task A_dump_with_pg_dumps_opening_and_closing_comments_is_complete()
+    {
+        await using var reader = DumpReader.Open(new MemoryStream(DumpHarness.Utf8(Header + Data + Trailer)));
+        (await reader.NextTableAsync()).ShouldNotBeNull();
+        reader.Completeness.ShouldBe(DumpCompleteness.Unknown, "not known before the end");
+        (await reader.NextTableAsync()).ShouldBeNull();
+
+        reader.Completeness.ShouldBe(DumpCompleteness.Complete);
+        reader.IsIncomplete.ShouldBeFalse();
+        reader.Notices.ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_dump_cut_at_a_statement_boundary_is_incomplete_and_says_so()
+    {
+        await using var reader = await ReadToEndAsync(Header + Data);
+
+        reader.Completeness.ShouldBe(DumpCompleteness.Incomplete);
+        reader.IsIncomplete.ShouldBeTrue();
+        reader.Notices.ShouldHaveSingleItem().ShouldBe(
+            "the dump starts with pg_dump's opening comment ('-- PostgreSQL database dump') but lacks its closing one " +
+            "('-- PostgreSQL database dump complete'): it is probably truncated, and tables after the cut are missing");
+    }
+
+    [Test]
+    public async Task A_hand_written_script_has_neither_comment_and_is_not_judged()
+    {
+        await using var reader = await ReadToEndAsync("SET client_encoding = 'UTF8';\n" + Data);
+
+        reader.Completeness.ShouldBe(DumpCompleteness.Unknown);
+        reader.Notices.ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_pg_dumpall_script_needs_the_cluster_dumps_closing_comment()
+    {
+        const string Cluster = "--\n-- PostgreSQL database cluster dump\n--\n\nSET default_transaction_read_only = off;\n";
+        const string ClusterEnd = "--\n-- PostgreSQL database cluster dump complete\n--\n\n";
+
+        await using (var whole = await ReadToEndAsync(Cluster + Header + Data + Trailer + ClusterEnd))
+        {
+            whole.Completeness.ShouldBe(DumpCompleteness.Complete);
+        }
+
+        await using var cut = await ReadToEndAsync(Cluster + Header + Data + Trailer);
+        cut.Completeness.ShouldBe(DumpCompleteness.Incomplete);
+        cut.Notices.ShouldHaveSingleItem().ShouldContain("('-- PostgreSQL database cluster dump complete')");
+    }
+
+    [Test]
+    public async Task A_real_plain_dump_is_complete_and_one_cut_before_its_end_is_reported_by_inspect_and_split()
+    {
+        await using var db = await Scenario.CreateAsync(Schema);
+        var path = await db.DumpAsync(string.Empty, "dump.sql");
+        await using (var reader = DumpReader.Open(path))
+        {
+            (await CountRowsAsync(reader)).ShouldBe(3300);
+            reader.Completeness.ShouldBe(DumpCompleteness.Complete);
+        }
+
+        // Cut after the first table's data, at a statement boundary: every remaining statement parses.
+        var text = await File.ReadAllTextAsync(path);
+        var cut = path + ".cut.sql";
+        var end = text.IndexOf("\\.\n", StringComparison.Ordinal) + 3;
+        await File.WriteAllTextAsync(cut, text[..end]);
+        await using (var reader = DumpReader.Open(cut))
+        {
+            (await CountRowsAsync(reader)).ShouldBe(300);
+            reader.IsIncomplete.ShouldBeTrue();
+        }
+
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("inspect", cut);
+        exit.ShouldBe(0, stderr);
+        stdout.ShouldContain("note: the dump starts with pg_dump's opening comment ('-- PostgreSQL database dump') but lacks its closing one");
+
+        using var dir = new TempDirectory();
+        (exit, stdout, stderr) = await CliRunner.RunAsync("split", cut, "--out", dir.File("parts"));
+        exit.ShouldBe(0, stderr);
+        stdout.ShouldContain("note: the dump starts with pg_dump's opening comment");
+    }
+
+    [TestCase("-Fc")]
+    [TestCase("-Fc -Z0")]
+    public async Task A_custom_archive_missing_its_last_byte_is_an_error(string arguments)
+    {
+        await using var db = await Scenario.CreateAsync(Schema);
+        var path = await db.DumpAsync(arguments, "all.dump");
+        await using (var whole = DumpReader.Open(path))
+        {
+            (await CountRowsAsync(whole)).ShouldBe(3300);
+            whole.Completeness.ShouldBe(DumpCompleteness.Complete);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path);
+        var cut = path + ".cut";
+        await File.WriteAllBytesAsync(cut, bytes[..^1]);
+
+        // By TOC offsets (a file), and scanning (a pipe), as pg_restore reads every block through its end marker.
+        await using (var reader = DumpReader.Open(cut))
+        {
+            var error = await Should.ThrowAsync<DumpFormatException>(() => DumpInspector.InspectAsync(reader));
+            error.Message.ShouldStartWith($"{cut}: byte offset ");
+            error.Message.ShouldContain("(truncated file?)");
+        }
+
+        await using (var reader = DumpReader.Open(new TrickleStream(bytes[..^1], [4096]), new DumpReaderOptions { SourceName = "piped.dump" }))
+        {
+            var error = await Should.ThrowAsync<DumpFormatException>(() => DumpInspector.InspectAsync(reader));
+            error.Message.ShouldContain("(truncated file?)");
+        }
+    }
+
+    [Test]
+    public async Task A_custom_archive_whose_last_table_block_is_cut_is_an_error_also_without_large_objects()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE a (id int PRIMARY KEY, v text); INSERT INTO a SELECT g, 'a ' || g FROM generate_series(1, 300) g;");
+        var path = await db.DumpAsync("-Fc", "one.dump");
+        var bytes = await File.ReadAllBytesAsync(path);
+        var cut = path + ".cut";
+        await File.WriteAllBytesAsync(cut, bytes[..^1]);
+
+        await using var reader = DumpReader.Open(cut);
+        var error = await Should.ThrowAsync<DumpFormatException>(() => DumpInspector.InspectAsync(reader));
+        error.Message.ShouldContain($"byte offset {bytes.Length - 5}: the archive ends inside the data of TOC entry");
+    }
+
+    [Test]
+    public async Task A_directory_archive_with_a_cut_toc_or_data_file_is_an_error()
+    {
+        await using var db = await Scenario.CreateAsync(Schema);
+        var path = await db.DumpAsync("-Fd", "dir");
+        await using (var whole = DumpReader.Open(path))
+        {
+            (await CountRowsAsync(whole)).ShouldBe(3300);
+            whole.Completeness.ShouldBe(DumpCompleteness.Complete);
+        }
+
+        var tocPath = Path.Combine(path, "toc.dat");
+        var toc = await File.ReadAllBytesAsync(tocPath);
+        await File.WriteAllBytesAsync(tocPath, toc[..^1]);
+        Should.Throw<DumpFormatException>(() => DumpReader.Open(path)).Message.ShouldContain("(truncated file?)");
+        await File.WriteAllBytesAsync(tocPath, toc);
+
+        // A .dat.gz missing its gzip trailer or more: .NET's gzip decoder would end quietly.
+        using var input = new ArchiveInput(File.OpenRead(tocPath), 0, leaveOpen: false, tocPath);
+        var entry = ArchiveToc.Read(input).Entries.Single(e => e.Desc == "TABLE DATA" && e.Tag == "b");
+        var data = Path.Combine(path, entry.FileName + ".gz");
+        var compressed = await File.ReadAllBytesAsync(data);
+        foreach (var missing in new[] { 1, 8, 200 })
+        {
+            await File.WriteAllBytesAsync(data, compressed[..^missing]);
+            await using var reader = DumpReader.Open(path);
+            var error = await Should.ThrowAsync<DumpFormatException>(() => DumpInspector.InspectAsync(reader), $"{missing} bytes cut");
+            error.Message.ShouldContain($"{entry.FileName}.gz (TOC entry {entry.DumpId}, data of public.b)");
+        }
+    }
+}
