@@ -18,6 +18,7 @@ namespace Selective.Restore.Split;
 internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? source, bool skipStatement) : Stream
 {
     private const int MaxStatementBytes = 64 << 20;
+    private const string EndedEarly = "the COPY data has a line psql reads as its end (\\.) before the end the reader found, so psql would run the lines after it as commands";
     private static readonly byte[] MarkerLf = "\\.\n"u8.ToArray();
     private static readonly byte[] MarkerCrLf = "\\.\r\n"u8.ToArray();
 
@@ -126,6 +127,10 @@ internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? sourc
         }
     }
 
+    /// <summary>
+    /// Checks a chunk of COPY data. Data lines starting with <c>\.</c> are rare, so the chunk is searched for LF then
+    /// <c>\.</c> (vectorized) instead of walked line by line; a line start cut off by the chunk's end is carried over.
+    /// </summary>
     private void ScanData(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
@@ -135,7 +140,7 @@ internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? sourc
 
         if (_ended)
         {
-            throw Refuse("the COPY data has a line psql reads as its end (\\.) before the end the reader found, so psql would run the lines after it as commands");
+            throw Refuse(EndedEarly);
         }
 
         if (data.Contains((byte)0))
@@ -143,24 +148,11 @@ internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? sourc
             throw Refuse("the COPY data contains a NUL byte");
         }
 
-        var i = 0;
-        while (i < data.Length)
+        var searchFrom = 0;
+        if (_atLineStart)
         {
-            if (!_atLineStart)
-            {
-                var newline = data[i..].IndexOf((byte)'\n');
-                if (newline < 0)
-                {
-                    break;
-                }
-
-                i += newline + 1;
-                _atLineStart = true;
-                _lineHeadLength = 0;
-                continue;
-            }
-
-            // At a line start: collect up to four bytes, enough to tell "\.\n" and "\.\r\n" from data.
+            // A line began at the end of the last chunk (or this is the first): complete its first bytes.
+            var i = 0;
             while (_lineHeadLength < _lineHead.Length && i < data.Length)
             {
                 var b = data[i++];
@@ -172,29 +164,65 @@ internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? sourc
             }
 
             var head = _lineHead.AsSpan(0, _lineHeadLength);
-            if (head.SequenceEqual(MarkerLf) || head.SequenceEqual(MarkerCrLf))
+            if (IsMarker(head))
             {
-                _ended = true;
-                if (i < data.Length)
-                {
-                    throw Refuse("the COPY data has a line psql reads as its end (\\.) before the end the reader found, so psql would run the lines after it as commands");
-                }
-
-                break;
+                End(i, data.Length);
+                return;
             }
 
-            if (head[^1] == '\n')
+            if (IsMarkerStart(head) && i >= data.Length)
             {
-                _lineHeadLength = 0; // a short line; the next one starts right here
-                continue;
-            }
-
-            if ((MarkerLf.AsSpan().StartsWith(head) || MarkerCrLf.AsSpan().StartsWith(head)) && i >= data.Length)
-            {
-                break; // "\", "\." or "\.\r" at the end of the chunk: the next chunk decides
+                return; // "\", "\." or "\.\r" and nothing more yet
             }
 
             _atLineStart = false;
+            _lineHeadLength = 0;
+            searchFrom = head[^1] == '\n' ? i - 1 : i; // a short line: the next one starts right after its LF
+        }
+
+        while (true)
+        {
+            var found = data[searchFrom..].IndexOf("\n\\."u8);
+            if (found < 0)
+            {
+                break;
+            }
+
+            var start = searchFrom + found + 1;
+            var rest = data[start..];
+            if (rest.StartsWith(MarkerLf) || rest.StartsWith(MarkerCrLf))
+            {
+                End(start + (rest.StartsWith(MarkerLf) ? MarkerLf.Length : MarkerCrLf.Length), data.Length);
+                return;
+            }
+
+            searchFrom = start;
+        }
+
+        // Carry a line start in the last few bytes over to the next chunk.
+        var lastNewline = data.LastIndexOf((byte)'\n');
+        var tail = lastNewline >= 0 ? data[(lastNewline + 1)..] : default;
+        if (lastNewline >= 0 && IsMarkerStart(tail))
+        {
+            _atLineStart = true;
+            tail.CopyTo(_lineHead);
+            _lineHeadLength = tail.Length;
+        }
+    }
+
+    private static bool IsMarker(ReadOnlySpan<byte> head) => head.SequenceEqual(MarkerLf) || head.SequenceEqual(MarkerCrLf);
+
+    /// <summary>A strict beginning of an end-of-data line: empty, <c>\</c>, <c>\.</c> or <c>\.\r</c>.</summary>
+    private static bool IsMarkerStart(ReadOnlySpan<byte> head) =>
+        head.Length < MarkerCrLf.Length && !IsMarker(head) && (MarkerLf.AsSpan().StartsWith(head) || MarkerCrLf.AsSpan().StartsWith(head));
+
+    /// <summary>The end-of-data line ends at <paramref name="end"/>: it must be the last thing written.</summary>
+    private void End(int end, int length)
+    {
+        _ended = true;
+        if (end < length)
+        {
+            throw Refuse(EndedEarly);
         }
     }
 
