@@ -340,8 +340,11 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
         var repeated = $"SELECT {string.Join(", ", keys.Select(k => k.Stage + "::text"))} FROM pg_temp.{staged.StageName} WHERE {string.Join(" AND ", keys.Select(k => k.Stage + " IS NOT NULL"))} GROUP BY {keyList} HAVING count(*) > 1";
 
-        // One pass over the keys finds whether any repeats (the common answer: none).
-        if (await ScalarAsync($"SELECT count(*) FROM ({repeated} LIMIT 1) x", cancellationToken).ConfigureAwait(false) == 0)
+        // One pass over the keys finds whether any repeats (the common answer: none). A sorted count(DISTINCT) is used:
+        // measured on 5M bigint keys it takes 1.0 s where a HashAggregate over as many groups took 4.7-8.9 s.
+        var notNull = string.Join(" AND ", keys.Select(k => k.Stage + " IS NOT NULL"));
+        var distinct = keys.Count == 1 ? keyList : $"({keyList})";
+        if (await ScalarAsync($"SELECT count(*) - count(DISTINCT {distinct}) FROM pg_temp.{staged.StageName} WHERE {notNull}", cancellationToken).ConfigureAwait(false) == 0)
         {
             return 0;
         }
