@@ -32,25 +32,9 @@ internal static class ScriptText
     {
         ArgumentNullException.ThrowIfNull(identifier);
         RejectNul(identifier, nameof(identifier));
-        var doubled = identifier.Replace("\"", "\"\"", StringComparison.Ordinal);
-        if (!identifier.Any(IsAsciiControl))
-        {
-            return "\"" + doubled + "\"";
-        }
 
         // U&"..." is valid whatever standard_conforming_strings says (only U&'...' strings depend on it).
-        var builder = new StringBuilder("U&\"", doubled.Length + 16);
-        foreach (var c in doubled)
-        {
-            _ = c switch
-            {
-                '\\' => builder.Append("\\\\"),
-                _ when IsAsciiControl(c) => builder.Append(CultureInfo.InvariantCulture, $"\\{(int)c:X4}"),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.Append('"').ToString();
+        return Quote(identifier, '"', "U&", "\\");
     }
 
     /// <summary>A schema-qualified name, both parts quoted: <c>"schema"."table"</c>.</summary>
@@ -68,24 +52,34 @@ internal static class ScriptText
     {
         ArgumentNullException.ThrowIfNull(value);
         RejectNul(value, nameof(value));
-        var doubled = value.Replace("'", "''", StringComparison.Ordinal);
-        if (!value.Any(IsAsciiControl))
+        return Quote(value, '\'', "E", "\\u");
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> between <paramref name="quote"/>s (doubled inside); with an ASCII control character,
+    /// the escaping form instead: <paramref name="prefix"/>, backslashes doubled, controls as <paramref name="escape"/>
+    /// and four hex digits.
+    /// </summary>
+    private static string Quote(string text, char quote, string prefix, string escape)
+    {
+        var doubled = text.Replace(quote.ToString(), new string(quote, 2), StringComparison.Ordinal);
+        if (!text.Any(IsAsciiControl))
         {
-            return "'" + doubled + "'";
+            return quote + doubled + quote;
         }
 
-        var builder = new StringBuilder("E'", doubled.Length + 16);
+        var builder = new StringBuilder(prefix, doubled.Length + 16).Append(quote);
         foreach (var c in doubled)
         {
             _ = c switch
             {
                 '\\' => builder.Append("\\\\"),
-                _ when IsAsciiControl(c) => builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ when IsAsciiControl(c) => builder.Append(escape).Append(CultureInfo.InvariantCulture, $"{(int)c:X4}"),
                 _ => builder.Append(c),
             };
         }
 
-        return builder.Append('\'').ToString();
+        return builder.Append(quote).ToString();
     }
 
     /// <summary>LF, CR and the other C0 controls, and DEL: the characters that end psql's lines and comments or drive a terminal.</summary>

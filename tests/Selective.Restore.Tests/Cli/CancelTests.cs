@@ -33,9 +33,9 @@ public sealed class CancelTests
         await db.ExecuteAsync(Incident);
         using var dir = new TempDirectory();
         string[] args = ["apply", dump, "--target", db.ConnectionString, "--journal", dir.File("journal"), "--undo", dir.File("undo.sql"), "--json", dir.File("report.json")];
-        using var process = StartCli(args);
-        var stdout = Drain(process.StandardOutput);
-        var stderr = Drain(process.StandardError);
+        using var process = CliRunner.Start(args);
+        var stdout = CliRunner.Drain(process.StandardOutput);
+        var stderr = CliRunner.Drain(process.StandardError);
 
         // Wait until a's commit is confirmed in the journal: the run is then inside b's slow transaction.
         var clock = Stopwatch.StartNew();
@@ -85,9 +85,9 @@ public sealed class CancelTests
         await db.ExecuteAsync(Incident);
         using var dir = new TempDirectory();
 
-        using var process = StartCli(["apply", dump, "--target", db.ConnectionString, "--journal", dir.File("journal")]);
-        var stderr = Drain(process.StandardError);
-        _ = Drain(process.StandardOutput);
+        using var process = CliRunner.Start(["apply", dump, "--target", db.ConnectionString, "--journal", dir.File("journal")]);
+        var stderr = CliRunner.Drain(process.StandardError);
+        _ = CliRunner.Drain(process.StandardOutput);
         var clock = Stopwatch.StartNew();
         while (!(File.Exists(dir.File("journal")) && (await File.ReadAllTextAsync(dir.File("journal"))).Contains("\"confirmed\"", StringComparison.Ordinal)))
         {
@@ -101,24 +101,6 @@ public sealed class CancelTests
         process.ExitCode.ShouldBe(130);
         (await stderr).ShouldContain("stopped at once");
     }
-
-    private static Process StartCli(string[] args)
-    {
-        // env resets SIGINT to its default: a process started in the background of a non-interactive shell inherits it ignored.
-        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--default-signal=INT");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "selective-restore.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(start)!;
-    }
-
-    // On threads of their own: a pipe's reads block, and two blocked pool threads starve this 2-core machine's pool.
-    private static Task<string> Drain(StreamReader reader) => Task.Factory.StartNew(reader.ReadToEnd, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static void Signal(Process process, string signal)
     {

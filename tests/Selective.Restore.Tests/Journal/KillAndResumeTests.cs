@@ -161,16 +161,9 @@ public sealed class KillAndResumeTests
     /// </summary>
     private static async Task<(bool Finished, string Output)> RunCliAsync(string[] args, TimeSpan? killAfter, Func<Task<bool>>? killWhen = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "selective-restore.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
+        using var process = CliRunner.Start(args);
+        var output = CliRunner.Drain(process.StandardOutput);
+        var error = CliRunner.Drain(process.StandardError);
         var exited = process.WaitForExitAsync();
         var deadline = killAfter is { } after ? Task.Delay(after) : Task.Delay(Timeout.Infinite);
         while (killWhen is not null && !exited.IsCompleted && !deadline.IsCompleted)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Selective.Restore.Cli;
 
 namespace Selective.Restore.Tests.Support;
@@ -12,4 +13,27 @@ internal static class CliRunner
         var exit = await CliApp.RunAsync(args, output, error);
         return (exit, output.ToString(), error.ToString());
     }
+
+    /// <summary>
+    /// Starts the CLI as a real process (signals and kills reach it as they would in production), stdout and stderr
+    /// redirected. <c>env</c> resets SIGINT to its default first: a process started in the background of a
+    /// non-interactive shell inherits it ignored.
+    /// </summary>
+    public static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
+        start.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "selective-restore.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Reads a child's stream to its end on a thread of its own: a pipe's reads block, and blocked pool threads starve a 2-core machine's pool.</summary>
+    public static Task<string> Drain(StreamReader reader) =>
+        Task.Factory.StartNew(reader.ReadToEnd, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }
