@@ -119,9 +119,24 @@ public static class DumpSplitter
         var builder = new StringBuilder(ScriptStart);
         builder.Append("\\set ON_ERROR_STOP on\n");
         builder.Append(CultureInfo.InvariantCulture, $"--\n-- Data for {ScriptText.Comment(table.Name.ToString())}, split from {ScriptText.Comment(Path.GetFileName(reader.Source))} (line {table.StartLine}) by selective-restore\n--\n\n");
+        var leftOut = new List<string>();
         foreach (var statement in reader.SessionSettings)
         {
-            builder.Append(CheckedSetting(statement, reader.Source)).Append('\n');
+            // Checked as the dump had it, then kept, guarded by version, or left out (see LoadSettings).
+            var setting = CheckedSetting(statement, reader.Source);
+            if (LoadSettings.ForPart(setting) is { } part)
+            {
+                builder.Append(part).Append('\n');
+            }
+            else
+            {
+                leftOut.Add(LoadSettings.NameOf(setting) ?? setting);
+            }
+        }
+
+        if (leftOut.Count > 0)
+        {
+            builder.Append("-- settings of the dump left out (loading rows does not need them): ").Append(ScriptText.Comment(string.Join(", ", leftOut))).Append('\n');
         }
 
         builder.Append('\n');
