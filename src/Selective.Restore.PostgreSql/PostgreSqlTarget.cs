@@ -878,7 +878,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
             if (index < 0)
             {
-                throw new RestoreTableException($"the dump has no column for key column '{key}'");
+                throw RestoreTableException.Incompatible($"the dump has no column for key column '{key}'");
             }
 
             result.Add(("c" + (index + 1).ToString(CultureInfo.InvariantCulture), key));

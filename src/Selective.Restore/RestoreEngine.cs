@@ -293,10 +293,24 @@ public sealed partial class RestoreEngine
                         Log.Staged(settings.Logger, dump.Name, dump.RowsRead);
                         settings.Progress?.Report(new RestoreProgress("stage", dump.Name, dump.RowsRead, reader.BytesRead, stagedThisPass.Count, -1));
                     }
-                    catch (RestoreTableException ex) when (ex.IsIncompatibility && settings.SkipIncompatibleTables)
+                    catch (RestoreTableException ex) when (ex.IsIncompatibility)
                     {
-                        Skip(state, ex.Message);
-                        state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+                        // Found before any row is read. A table the dump has no rows for has nothing to restore, so
+                        // its shape cannot fail the run: it is noted, and fails only if a later block brings rows.
+                        var rows = await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+                        state.Report.DumpRows += rows;
+                        if (rows == 0 && state.Staged is null)
+                        {
+                            state.NothingToRestore ??= $"nothing to restore: the dump has no rows for it (and {ex.Message})";
+                        }
+                        else if (settings.SkipIncompatibleTables)
+                        {
+                            Skip(state, ex.Message);
+                        }
+                        else
+                        {
+                            Fail(state, ex);
+                        }
                     }
                     catch (Exception ex) when (target.IsTableFailure(ex))
                     {
@@ -308,6 +322,14 @@ public sealed partial class RestoreEngine
                         state.Report.Duration += clock.Elapsed;
                     }
                 }
+            }
+
+            // Tables the dump has no rows for, whose shape the live database cannot take: nothing to do, reported as skipped.
+            foreach (var state in _tables.Where(t => t is { NothingToRestore: not null, Staged: null, Failed: false, Completed: false }))
+            {
+                state.Failed = true; // never staged or applied
+                state.Report.Outcome = TableOutcome.Skipped;
+                state.Report.Notes.Add(state.NothingToRestore!);
             }
 
             // Every block of a table is staged now: rows repeated exactly are kept once, different rows under one key fail it.
@@ -769,6 +791,9 @@ public sealed partial class RestoreEngine
 
         /// <summary>Applied (or planned) and committed: never staged or applied again.</summary>
         public bool Completed { get; set; }
+
+        /// <summary>Why the table, which the dump has no rows for, could not have been staged: it is reported, not failed.</summary>
+        public string? NothingToRestore { get; set; }
 
         /// <summary>A few rows this run wrote, as written, for the journal (see <see cref="RowWitness"/>).</summary>
         public IReadOnlyList<RowWitness> Witnesses { get; set; } = [];

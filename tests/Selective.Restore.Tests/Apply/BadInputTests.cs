@@ -110,4 +110,32 @@ public sealed class BadInputTests
         wide.Outcome.ShouldBe(TableOutcome.Failed);
         wide.Errors.ShouldHaveSingleItem().ShouldContain("public.wide has 1598 columns in the dump; staging it needs 1603, over PostgreSQL's limit of 1600 columns per table");
     }
+
+    [Test]
+    public async Task A_table_the_dump_has_no_rows_for_never_fails_the_run()
+    {
+        // The live tables moved on: geo got a NOT NULL column without default, gone was dropped. The dump has no rows for either.
+        await using var db = await Scenario.CreateAsync(Live + "CREATE TABLE geo (id int PRIMARY KEY, srid int NOT NULL);");
+        using var dir = new TempDirectory();
+        var dump = Dump(dir, "COPY public.geo (id) FROM stdin;\n\\.\n\nCOPY public.gone (id) FROM stdin;\n\\.\n\nCOPY public.a (id, v) FROM stdin;\n1\tone\n2\ttwo\n\\.\n");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var geo = report.Tables.Single(t => t.Name.Name == "geo");
+        geo.Outcome.ShouldBe(TableOutcome.Skipped);
+        geo.Notes.ShouldHaveSingleItem().ShouldBe("nothing to restore: the dump has no rows for it (and live column srid is NOT NULL without a default and the dump has no value for it)");
+        report.Tables.Single(t => t.Name.Name == "gone").Notes.ShouldHaveSingleItem().ShouldContain("the target database has no table public.gone");
+        report.Tables.Single(t => t.Name.Name == "a").Inserted.ShouldBe(1);
+
+        // With rows, the same shape still fails the table.
+        var withRows = Dump(dir, "COPY public.geo (id) FROM stdin;\n1\n\\.\n");
+        var failed = await SelectiveRestore.FromDump(withRows).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+        failed.Tables.ShouldHaveSingleItem().Outcome.ShouldBe(TableOutcome.Failed);
+
+        // A table that appears twice: no rows in its first block, rows in the second: it fails, it is not skipped.
+        var twice = Dump(dir, "COPY public.geo (id) FROM stdin;\n\\.\n\nCOPY public.geo (id) FROM stdin;\n1\n\\.\n");
+        var second = await SelectiveRestore.FromDump(twice).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+        second.Tables.ShouldHaveSingleItem().Outcome.ShouldBe(TableOutcome.Failed);
+    }
 }
