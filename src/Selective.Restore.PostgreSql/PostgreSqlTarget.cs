@@ -364,9 +364,12 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             await using var readerScope = reader.ConfigureAwait(false);
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var values = Enumerable.Range(0, keys.Count).Select(i => $"{keys[i].Live}={reader.GetString(i + 1)}");
-                throw new RestoreTableException(
-                    $"the dump has {reader.GetInt64(0)} keys with more than one different row, e.g. ({string.Join(", ", values)}); cannot tell which to restore");
+                var key = Enumerable.Range(0, keys.Count).Select(i => reader.GetString(i + 1)).ToList();
+                var values = key.Select((v, i) => $"{keys[i].Live}={v}");
+                throw new RepeatedKeyException(
+                    $"the dump has {reader.GetInt64(0)} keys with more than one different row, e.g. ({string.Join(", ", values)}); cannot tell which to restore",
+                    key,
+                    reader.GetInt64(0));
             }
         }
 

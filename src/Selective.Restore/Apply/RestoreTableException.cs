@@ -21,3 +21,13 @@ internal sealed class RestoreTableException : Exception
 
     public static RestoreTableException Incompatible(string message) => new(message) { IsIncompatibility = true };
 }
+
+/// <summary>Different rows under one key in the dump: which to restore cannot be told. Carries the key, so the engine can find its lines.</summary>
+internal sealed class RepeatedKeyException(string message, IReadOnlyList<string> key, long keys) : Exception(message)
+{
+    /// <summary>One repeated key's values as the server prints them, in key column order.</summary>
+    public IReadOnlyList<string> Key { get; } = key;
+
+    /// <summary>How many keys have more than one different row.</summary>
+    public long Keys { get; } = keys;
+}

@@ -49,7 +49,7 @@ public sealed class RowAccountingTests
             report.Succeeded.ShouldBeFalse();
             var t = report.Tables.ShouldHaveSingleItem();
             t.Outcome.ShouldBe(TableOutcome.Failed);
-            t.Errors.ShouldHaveSingleItem().ShouldContain("more than one different row, e.g. (id=2)");
+            t.Errors.ShouldHaveSingleItem().ShouldContain("more than one different row, e.g. (id=2); cannot tell which to restore (dump lines 5 and 6)");
             (await db.ContentAsync("t")).ShouldBe("1\ta\n2\tb\n3\tc\n");
         }
     }
@@ -76,6 +76,23 @@ public sealed class RowAccountingTests
         var again = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithPolicy(MergePolicy.PreferDump).Build().RunAsync();
         var second = again.Tables.ShouldHaveSingleItem();
         (second.Missing, second.Identical, second.LiveOnly, second.Inserted, second.Updated).ShouldBe((0L, 3L, 1L, 0L, 0L));
+    }
+
+    [Test]
+    public async Task Two_dumps_in_one_file_that_disagree_on_a_row_name_both_lines()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text)");
+        using var dir = new TempDirectory();
+
+        // Yesterday's and today's dump concatenated: row 2 changed in between.
+        var dump = dir.Write("two.sql", Preamble + "COPY public.t (id, v) FROM stdin;\n1\ta\n2\tb\n\\.\n" + Preamble + "COPY public.t (id, v) FROM stdin;\n1\ta\n2\tB\n3\tc\n\\.\n");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        var t = report.Tables.ShouldHaveSingleItem();
+        t.Outcome.ShouldBe(TableOutcome.Failed);
+        t.Errors.ShouldHaveSingleItem().ShouldEndWith("e.g. (id=2); cannot tell which to restore (dump lines 5 and 11)");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM t")).ShouldBe(0);
     }
 
     [Test]
