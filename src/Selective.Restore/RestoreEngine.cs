@@ -349,8 +349,7 @@ public sealed partial class RestoreEngine
                     catch (RepeatedKeyException ex)
                     {
                         // The dump's lines of that key: which rows disagree is what the user has to look at.
-                        var lines = await LinesOfKeyAsync(state, ex.Key, cancellationToken).ConfigureAwait(false);
-                        Fail(state, new RestoreTableException(lines.Count < 2 ? ex.Message : $"{ex.Message} (dump lines {string.Join(" and ", lines)})", ex));
+                        Fail(state, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, state.Mapping!, cancellationToken).ConfigureAwait(false), ex));
                     }
                     catch (Exception ex) when (target.IsTableFailure(ex))
                     {
@@ -379,39 +378,6 @@ public sealed partial class RestoreEngine
                     }
                 }
             }
-        }
-
-        /// <summary>
-        /// Reads the table's rows again (only on this error path) for up to three lines whose key prints as
-        /// <paramref name="key"/> does: exact for keys whose dump text is the server's output (pg_dump writes nothing else).
-        /// </summary>
-        private async Task<IReadOnlyList<long>> LinesOfKeyAsync(TableState state, IReadOnlyList<string> key, CancellationToken cancellationToken)
-        {
-            var mapping = state.Mapping!;
-            var positions = mapping.Key.Select(k => mapping.Targets.ToList().FindIndex(t => string.Equals(t?.Name, k, StringComparison.Ordinal))).ToList();
-            var lines = new List<long>();
-            if (positions.Exists(p => p < 0))
-            {
-                return lines;
-            }
-
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = TableFilter.Create([Pattern(state.Name)]) });
-            await using (reader.ConfigureAwait(false))
-            {
-                while (lines.Count < 3 && await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } table)
-                {
-                    while (lines.Count < 3 && await table.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        var row = table.Current;
-                        if (positions.Select((p, i) => string.Equals(row.GetString(p), key[i], StringComparison.Ordinal)).All(same => same))
-                        {
-                            lines.Add(row.Line);
-                        }
-                    }
-                }
-            }
-
-            return lines;
         }
 
         private static string Pattern(TableName name) =>

@@ -218,6 +218,11 @@ public sealed class BackupVerifier
             {
                 var counts = await target.CompareAsync(table.Staged!, cancellationToken).ConfigureAwait(false);
                 var r = table.Report;
+                if (table.Staged!.Repeats > 0)
+                {
+                    r.Warnings.Add($"{table.Staged.Repeats} dump rows repeat an earlier row with the same key exactly (e.g. two dumps in one file); each is counted once");
+                }
+
                 r.Compared = true;
                 r.LiveRows = counts.LiveRows;
                 r.Missing = counts.Missing;
@@ -231,6 +236,10 @@ public sealed class BackupVerifier
                 r.LiveMinKey = counts.LiveMinKey;
                 r.LiveMaxKey = counts.LiveMaxKey;
                 VerifyLog.Compared(settings.Logger, table.Name, r.Missing, r.LiveOnly, r.LiveOnlyInDumpRange, r.Conflicting, r.Identical);
+            }
+            catch (RepeatedKeyException ex)
+            {
+                Fail(table, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, table.Staged!.Mapping, cancellationToken).ConfigureAwait(false), ex));
             }
             catch (Exception ex) when (target.IsTableFailure(ex))
             {

@@ -168,12 +168,28 @@ public sealed class BackupVerifierTests
         var d = Table(report, "d");
         d.Compared.ShouldBeFalse();
         d.DumpRows.ShouldBe(2);
-        d.Errors.ShouldHaveSingleItem().ShouldContain("more than one row with key (id=1)");
+        d.Errors.ShouldHaveSingleItem().ShouldContain("more than one different row, e.g. (id=1); cannot tell which to restore (dump lines 10 and 11)");
         var e = Table(report, "e");
         (e.Compared, e.DumpRows).ShouldBe((false, 4L));
-        e.Errors.ShouldHaveSingleItem().ShouldContain("more than one row with key (id=5)"); // a duplicate among rows missing live
+        e.Errors.ShouldHaveSingleItem().ShouldContain("more than one different row, e.g. (id=5)"); // a duplicate among rows missing live
         Problems(report).ShouldBe([(VerifyProblem.NullKeyRows, "t")]);
         report.Completed.ShouldBeFalse("a table that cannot be compared leaves the check incomplete");
+    }
+
+    [Test]
+    public async Task Two_dumps_in_one_file_count_each_row_once_as_a_restore_does()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b'), (9, 'z')");
+        using var dir = new TempDirectory();
+        var block = "SET client_encoding = 'UTF8';\nCOPY public.t (id, v) FROM stdin;\n1\ta\n2\tb\n2\tb\n3\tc\n\\.\n";
+        var dump = dir.Write("twice.sql", block + block);
+
+        var report = await VerifyAsync(dump, db.ConnectionString);
+
+        var t = Table(report, "t");
+        (t.Compared, t.DumpRows, t.Identical, t.Missing, t.LiveOnly).ShouldBe((true, 8L, 2L, 1L, 1L));
+        t.Warnings.ShouldHaveSingleItem().ShouldContain("5 dump rows repeat an earlier row");
+        report.Completed.ShouldBeTrue();
     }
 
     [Test]
