@@ -161,6 +161,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         var sequenceSql = new StringBuilder();
         var largeObjects = 0;
         var largeObjectGroups = 0;
+        var withOids = new List<string>();
         foreach (var entry in _toc.Entries)
         {
             switch (entry.Desc)
@@ -179,6 +180,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 case "BLOB METADATA":
                     largeObjectGroups++;
                     break;
+                case "TABLE" when entry.WithOids:
+                    withOids.Add(entry.TableName.ToString());
+                    break;
             }
         }
 
@@ -186,6 +190,13 @@ internal sealed class ArchiveDumpParser : IDumpParser
         {
             var count = largeObjects > 0 ? $"{largeObjects} large object(s)" : $"{largeObjectGroups} group(s) of large objects";
             _notices.Add($"the archive holds {count} (pg_largeobject); they are not table rows and are not restored");
+        }
+
+        if (withOids.Count > 0)
+        {
+            // pg_restore 12 and later warn and create the tables without OIDs; their rows restore all the same (data
+            // dumped with its OIDs, pg_dump -o, has a COPY ... WITH OIDS, which the plain parser refuses).
+            _notices.Add($"the archive has {withOids.Count} table(s) created WITH OIDS ({string.Join(", ", withOids.Take(5))}{(withOids.Count > 5 ? ", ..." : string.Empty)}): PostgreSQL 12 and later have no table OIDs, so pg_restore creates them without (and warns); their rows are read all the same");
         }
 
         var text = settingsSql.Append(sequenceSql).ToString();
@@ -263,8 +274,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
     {
         var input = _input!;
         input.Seek(entry.DataOffset);
-        var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
-        var id = await input.ReadIntAsync($"the block header of entry {entry.DumpId}", async, cancellationToken).ConfigureAwait(false);
+        var (type, id) = await ReadBlockHeaderAsync($"the block header of entry {entry.DumpId}", async, cancellationToken).ConfigureAwait(false);
         if (type != BlockData || id != entry.DumpId)
         {
             throw input.Corrupt(
@@ -295,8 +305,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
         var input = _input!;
         input.Seek(last.DataOffset);
-        var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
-        var id = await input.ReadIntAsync($"the block header of entry {last.DumpId}", async, cancellationToken).ConfigureAwait(false);
+        var (type, id) = await ReadBlockHeaderAsync($"the block header of entry {last.DumpId}", async, cancellationToken).ConfigureAwait(false);
         if (id != last.DumpId || type is not (BlockData or BlockLargeObjects))
         {
             throw input.Corrupt($"the TOC offset of entry {last.DumpId} ({last.Desc} {last.TableName}) points to a block of type {type} for entry {id}; the archive is corrupt", last.DataOffset);
@@ -321,7 +330,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         while (true)
         {
             var at = input.Position;
-            var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
+            var (type, blockId) = await ReadBlockHeaderAsync("a data block header", async, cancellationToken).ConfigureAwait(false);
             if (type < 0)
             {
                 var lost = _toc.Entries.FirstOrDefault(e => (IsTableData(e) || (e.HadDumper && IsLargeObjectData(e))) && e.OffsetFlag != OffsetNoData && !_seen.Contains(e.DumpId));
@@ -333,7 +342,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 return null;
             }
 
-            var id = (int)await input.ReadIntAsync("a data block header", async, cancellationToken).ConfigureAwait(false);
+            var id = (int)blockId;
             if (!_byId.TryGetValue(id, out var entry))
             {
                 throw input.Corrupt($"a data block names entry {id}, which the TOC does not have; the archive is corrupt", at);
@@ -367,6 +376,35 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 throw input.Corrupt($"unknown data block type {type}; the archive is corrupt", at);
             }
         }
+    }
+
+    /// <summary>
+    /// A data block's type and entry id, or type -1 at the end of the archive. Before archive version 1.3 a block has
+    /// no type byte: every block is table data.
+    /// </summary>
+    private async ValueTask<(int Type, long Id)> ReadBlockHeaderAsync(string what, bool async, CancellationToken cancellationToken)
+    {
+        var input = _input!;
+        int type;
+        if (_toc.BlockTypes)
+        {
+            type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
+            if (type < 0)
+            {
+                return (-1, 0);
+            }
+        }
+        else
+        {
+            if (await input.AtEndAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                return (-1, 0);
+            }
+
+            type = BlockData;
+        }
+
+        return (type, await input.ReadIntAsync(what, async, cancellationToken).ConfigureAwait(false));
     }
 
     private static bool IsTableData(TocEntry entry) => string.Equals(entry.Desc, "TABLE DATA", StringComparison.Ordinal);
