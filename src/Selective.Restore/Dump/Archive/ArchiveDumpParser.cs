@@ -33,6 +33,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
     private readonly List<string> _settings = [];
     private readonly List<string> _notices = [];
     private readonly bool _randomAccess;
+    private readonly bool _searchPathEntry;
     private readonly HashSet<int> _drained = [];
     private int _next;
     private Current? _current;
@@ -48,6 +49,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         _filter = filter;
         _synchronousIO = synchronousIO;
         _maxBuffered = maxBuffered;
+        _searchPathEntry = toc.Entries.Any(e => string.Equals(e.Desc, "SEARCHPATH", StringComparison.Ordinal));
         foreach (var entry in toc.Entries)
         {
             _byId.TryAdd(entry.DumpId, entry);
@@ -154,30 +156,42 @@ internal sealed class ArchiveDumpParser : IDumpParser
     /// <summary>
     /// ENCODING, STDSTRINGS and SEARCHPATH become the session settings, SEQUENCE SET entries the sequence values: all read
     /// by the plain parser, so settings are rebuilt from their values (never copied) and a meta-command in one is refused.
+    /// Settings come in the order pg_restore sets them; an archive without an ENCODING or STDSTRINGS entry (pg_dump
+    /// before 8.1 and 8.2) gets pg_restore's defaults, SQL_ASCII and standard_conforming_strings off.
     /// </summary>
     private void ReadSpecialEntries()
     {
-        var settingsSql = new StringBuilder();
+        var encodings = new StringBuilder();
+        var standardStrings = new StringBuilder();
+        var searchPaths = new StringBuilder();
         var sequenceSql = new StringBuilder();
         var largeObjects = 0;
         var largeObjectGroups = 0;
+        var withOids = new List<string>();
         foreach (var entry in _toc.Entries)
         {
             switch (entry.Desc)
             {
                 case "ENCODING":
+                    encodings.Append(Statement(entry.Definition)).Append('\n');
+                    break;
                 case "STDSTRINGS":
+                    standardStrings.Append(Statement(entry.Definition)).Append('\n');
+                    break;
                 case "SEARCHPATH":
-                    settingsSql.Append(Statement(entry.Definition)).Append('\n');
+                    searchPaths.Append(Statement(entry.Definition)).Append('\n');
                     break;
                 case "SEQUENCE SET":
-                    sequenceSql.Append(entry.Definition).Append('\n');
+                    sequenceSql.Append(SelectSchema(entry)).Append(entry.Definition).Append('\n');
                     break;
                 case "BLOB":
                     largeObjects++;
                     break;
                 case "BLOB METADATA":
                     largeObjectGroups++;
+                    break;
+                case "TABLE" when entry.WithOids:
+                    withOids.Add(entry.TableName.ToString());
                     break;
             }
         }
@@ -188,24 +202,62 @@ internal sealed class ArchiveDumpParser : IDumpParser
             _notices.Add($"the archive holds {count} (pg_largeobject); they are not table rows and are not restored");
         }
 
-        var text = settingsSql.Append(sequenceSql).ToString();
-        if (text.Length == 0)
+        if (withOids.Count > 0)
+        {
+            // pg_restore 12 and later warn and create the tables without OIDs; their rows restore all the same (data
+            // dumped with its OIDs, pg_dump -o, has a COPY ... WITH OIDS, which the plain parser refuses).
+            _notices.Add($"the archive has {withOids.Count} table(s) created WITH OIDS ({string.Join(", ", withOids.Take(5))}{(withOids.Count > 5 ? ", ..." : string.Empty)}): PostgreSQL 12 and later have no table OIDs, so pg_restore creates them without (and warns); their rows are read all the same");
+        }
+
+        var settingsSql = new StringBuilder()
+            .Append(encodings.Length > 0 ? encodings : "SET client_encoding = 'SQL_ASCII';\n")
+            .Append(standardStrings.Length > 0 ? standardStrings : "SET standard_conforming_strings = off;\n")
+            .Append(searchPaths)
+            .ToString();
+        var settings = ParseSpecial(settingsSql, "ENCODING, STDSTRINGS and SEARCHPATH entries");
+        Encoding = settings.Encoding;
+        StandardConformingStrings = settings.StandardConformingStrings;
+        _settings.AddRange(settings.SettingStatements);
+        _notices.AddRange(settings.Notices);
+        if (sequenceSql.Length == 0)
         {
             return;
         }
 
+        // Sequences are read under the settings (rebuilt, so they add no notices) and, in archives without a SEARCHPATH
+        // entry, each under its entry's search_path, which must not become a session setting.
+        var sequences = ParseSpecial(string.Join('\n', _settings) + "\n" + sequenceSql, "SEQUENCE SET entries");
+        _sequences.AddRange(sequences.Sequences);
+        _notices.AddRange(sequences.Notices.Except(_notices, StringComparer.Ordinal));
+    }
+
+    private SpecialEntries ParseSpecial(string sql, string what)
+    {
         using var parser = new PlainDumpParser(
-            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), $"{_source} (ENCODING, STDSTRINGS, SEARCHPATH and SEQUENCE SET entries)", TableFilter.All, maxBuffered: _maxBuffered, fragment: true);
+            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(sql)), $"{_source} ({what})", TableFilter.All, maxBuffered: _maxBuffered, fragment: true);
         if (SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None)) is { } table)
         {
-            throw new DumpFormatException($"{_source}: the TOC's setting and sequence entries hold data for {table.Name}; the archive is corrupt");
+            throw new DumpFormatException($"{_source}: the TOC's {what} hold data for {table.Name}; the archive is corrupt");
         }
 
-        Encoding = parser.Encoding;
-        StandardConformingStrings = parser.StandardConformingStrings;
-        _settings.AddRange(parser.SettingStatements);
-        _sequences.AddRange(parser.Sequences);
-        _notices.AddRange(parser.Notices);
+        return new SpecialEntries(parser.Encoding, parser.StandardConformingStrings, [.. parser.SettingStatements], [.. parser.Sequences], [.. parser.Notices]);
+    }
+
+    /// <summary>
+    /// What pg_restore runs before an entry of an archive without a SEARCHPATH entry (archive versions before 1.13):
+    /// <c>SET search_path = schema, pg_catalog</c>, where the entry's statements name their objects without a schema.
+    /// </summary>
+    private string SelectSchema(TocEntry entry)
+    {
+        if (_searchPathEntry || string.IsNullOrEmpty(entry.Namespace))
+        {
+            return string.Empty;
+        }
+
+        var schema = "\"" + entry.Namespace.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        return string.Equals(entry.Namespace, "pg_catalog", StringComparison.Ordinal)
+            ? $"SET search_path = {schema};\n"
+            : $"SET search_path = {schema}, pg_catalog;\n";
     }
 
     private static string Statement(string? definition) => (definition ?? string.Empty).TrimEnd('\n', ' ');
@@ -263,8 +315,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
     {
         var input = _input!;
         input.Seek(entry.DataOffset);
-        var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
-        var id = await input.ReadIntAsync($"the block header of entry {entry.DumpId}", async, cancellationToken).ConfigureAwait(false);
+        var (type, id) = await ReadBlockHeaderAsync($"the block header of entry {entry.DumpId}", async, cancellationToken).ConfigureAwait(false);
         if (type != BlockData || id != entry.DumpId)
         {
             throw input.Corrupt(
@@ -295,8 +346,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
         var input = _input!;
         input.Seek(last.DataOffset);
-        var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
-        var id = await input.ReadIntAsync($"the block header of entry {last.DumpId}", async, cancellationToken).ConfigureAwait(false);
+        var (type, id) = await ReadBlockHeaderAsync($"the block header of entry {last.DumpId}", async, cancellationToken).ConfigureAwait(false);
         if (id != last.DumpId || type is not (BlockData or BlockLargeObjects))
         {
             throw input.Corrupt($"the TOC offset of entry {last.DumpId} ({last.Desc} {last.TableName}) points to a block of type {type} for entry {id}; the archive is corrupt", last.DataOffset);
@@ -321,7 +371,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         while (true)
         {
             var at = input.Position;
-            var type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
+            var (type, blockId) = await ReadBlockHeaderAsync("a data block header", async, cancellationToken).ConfigureAwait(false);
             if (type < 0)
             {
                 var lost = _toc.Entries.FirstOrDefault(e => (IsTableData(e) || (e.HadDumper && IsLargeObjectData(e))) && e.OffsetFlag != OffsetNoData && !_seen.Contains(e.DumpId));
@@ -333,7 +383,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 return null;
             }
 
-            var id = (int)await input.ReadIntAsync("a data block header", async, cancellationToken).ConfigureAwait(false);
+            var id = (int)blockId;
             if (!_byId.TryGetValue(id, out var entry))
             {
                 throw input.Corrupt($"a data block names entry {id}, which the TOC does not have; the archive is corrupt", at);
@@ -367,6 +417,35 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 throw input.Corrupt($"unknown data block type {type}; the archive is corrupt", at);
             }
         }
+    }
+
+    /// <summary>
+    /// A data block's type and entry id, or type -1 at the end of the archive. Before archive version 1.3 a block has
+    /// no type byte: every block is table data.
+    /// </summary>
+    private async ValueTask<(int Type, long Id)> ReadBlockHeaderAsync(string what, bool async, CancellationToken cancellationToken)
+    {
+        var input = _input!;
+        int type;
+        if (_toc.BlockTypes)
+        {
+            type = await input.ReadByteOrEndAsync(async, cancellationToken).ConfigureAwait(false);
+            if (type < 0)
+            {
+                return (-1, 0);
+            }
+        }
+        else
+        {
+            if (await input.AtEndAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                return (-1, 0);
+            }
+
+            type = BlockData;
+        }
+
+        return (type, await input.ReadIntAsync(what, async, cancellationToken).ConfigureAwait(false));
     }
 
     private static bool IsTableData(TocEntry entry) => string.Equals(entry.Desc, "TABLE DATA", StringComparison.Ordinal);
@@ -410,6 +489,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
             AppendDefinitions(create, prefix, []);
         }
 
+        // In archives without a SEARCHPATH entry (pg_dump before 9.3.22, 9.4.17, 9.5.12, 9.6.8 and 10.3) the COPY or
+        // INSERT names the table without its schema: pg_restore sets the entry's schema as search_path first.
+        prefix.Append(SelectSchema(entry));
         if (isCopy)
         {
             prefix.Append(entry.CopyStatement!.TrimEnd('\n')).Append('\n');
@@ -470,7 +552,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
         if (!string.IsNullOrWhiteSpace(table.Definition))
         {
-            prefix.Append(table.Definition.TrimEnd('\n')).Append('\n');
+            prefix.Append(SelectSchema(table)).Append(table.Definition.TrimEnd('\n')).Append('\n');
         }
     }
 
@@ -576,6 +658,8 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
         public DumpTable? Table { get; set; }
     }
+
+    private sealed record SpecialEntries(string? Encoding, bool StandardConformingStrings, List<string> SettingStatements, List<SequenceValue> Sequences, List<string> Notices);
 
     /// <summary>The source of a table that has no rows.</summary>
     private sealed class EmptySource : ITableSource

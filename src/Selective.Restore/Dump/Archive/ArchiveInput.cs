@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 
 namespace Selective.Restore.Dump.Archive;
@@ -42,6 +41,12 @@ internal sealed class ArchiveInput : IDisposable
 
     /// <summary>Size of a data offset in the archive (pg_dump writes 8).</summary>
     public int OffSize { get; set; } = 8;
+
+    /// <summary>Whether integers start with a sign byte: every archive version but 1.0.</summary>
+    public bool SignedIntegers { get; set; } = true;
+
+    /// <summary>Whether data offsets are written as integers (archive versions before 1.7) rather than a flag byte and <see cref="OffSize"/> bytes.</summary>
+    public bool OffsetsAsIntegers { get; set; }
 
     /// <summary>Archive offset of the next byte.</summary>
     public long Position => _bufferStart + _position;
@@ -93,6 +98,10 @@ internal sealed class ArchiveInput : IDisposable
         return _buffer[_position++];
     }
 
+    /// <summary>Whether the archive ends here.</summary>
+    public async ValueTask<bool> AtEndAsync(bool async, CancellationToken cancellationToken) =>
+        _position == _end && !await FillAsync(async, cancellationToken).ConfigureAwait(false);
+
     public byte ReadByte(string what)
     {
         SyncPath.Complete(AsTrue(EnsureAsync(1, what, async: false, CancellationToken.None)));
@@ -105,16 +114,17 @@ internal sealed class ArchiveInput : IDisposable
         return true;
     }
 
-    /// <summary>An integer as pg_dump writes it: a sign byte, then <see cref="IntSize"/> bytes, least significant first.</summary>
+    /// <summary>An integer as pg_dump writes it: a sign byte (from archive version 1.1 on), then <see cref="IntSize"/> bytes, least significant first.</summary>
     public async ValueTask<long> ReadIntAsync(string what, bool async, CancellationToken cancellationToken)
     {
         var at = Position;
-        await EnsureAsync(1 + IntSize, what, async, cancellationToken).ConfigureAwait(false);
-        var negative = _buffer[_position] != 0;
+        var sign = SignedIntegers ? 1 : 0;
+        await EnsureAsync(sign + IntSize, what, async, cancellationToken).ConfigureAwait(false);
+        var negative = SignedIntegers && _buffer[_position] != 0;
         long value = 0;
         for (var i = 0; i < IntSize; i++)
         {
-            var b = _buffer[_position + 1 + i];
+            var b = _buffer[_position + sign + i];
             if (i >= 8)
             {
                 if (b != 0)
@@ -128,7 +138,7 @@ internal sealed class ArchiveInput : IDisposable
             value |= (long)b << (8 * i);
         }
 
-        _position += 1 + IntSize;
+        _position += sign + IntSize;
         return negative ? -value : value;
     }
 
@@ -195,23 +205,44 @@ internal sealed class ArchiveInput : IDisposable
         }
     }
 
-    /// <summary>A TOC data offset: a flag byte (1 not set, 2 set, 3 no data), then <see cref="OffSize"/> bytes.</summary>
+    /// <summary>
+    /// A TOC data offset: a flag byte (1 not set, 2 set, 3 no data), then <see cref="OffSize"/> bytes, least significant
+    /// first; before archive version 1.7 an integer (negative: not set, 0: no data), as pg_restore reads them.
+    /// </summary>
     public (int Flag, long Offset) ReadOffset(string what)
     {
         var at = Position;
+        if (OffsetsAsIntegers)
+        {
+            var value = ReadInt(what);
+            return value < 0 ? (1, 0) : value == 0 ? (3, 0) : (2, value);
+        }
+
         SyncPath.Complete(AsTrue(EnsureAsync(1 + OffSize, what, async: false, CancellationToken.None)));
         int flag = _buffer[_position];
-        var bytes = _buffer.AsSpan(_position + 1, OffSize);
-        long offset = OffSize switch
+        long offset = 0;
+        for (var i = 0; i < OffSize; i++)
         {
-            8 => BinaryPrimitives.ReadInt64LittleEndian(bytes),
-            4 => BinaryPrimitives.ReadUInt32LittleEndian(bytes),
-            _ => throw Corrupt($"unsupported offset size {OffSize}", at),
-        };
+            var b = _buffer[_position + 1 + i];
+            if (i < 8)
+            {
+                offset |= (long)b << (8 * i);
+            }
+            else if (b != 0)
+            {
+                throw Corrupt($"{what} has a data offset that does not fit in 64 bits", at);
+            }
+        }
+
         _position += 1 + OffSize;
         if (flag is < 1 or > 3)
         {
             throw Corrupt($"{what} has an unknown flag {flag} (corrupt TOC?)", at);
+        }
+
+        if (offset < 0)
+        {
+            throw Corrupt($"{what} has a negative data offset {offset} (corrupt TOC?)", at);
         }
 
         return (flag, offset);

@@ -127,7 +127,7 @@ public sealed class ArchiveReadingRulesTests
 
         var error = Should.Throw<DumpFormatException>(() => DumpReader.Open(new MemoryStream(bytes), new DumpReaderOptions { SourceName = "evil.dump" }));
 
-        error.Message.ShouldStartWith("evil.dump (ENCODING, STDSTRINGS, SEARCHPATH and SEQUENCE SET entries): line 2");
+        error.Message.ShouldStartWith("evil.dump (ENCODING, STDSTRINGS and SEARCHPATH entries): line 2");
         error.Message.ShouldContain("a psql meta-command (a backslash outside quotes) is inside the SET statement");
     }
 

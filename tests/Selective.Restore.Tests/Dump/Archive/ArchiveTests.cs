@@ -136,7 +136,7 @@ public sealed class ArchiveTests
         var future = dir.File("future.dump");
         File.WriteAllBytes(future, SyntheticHeader(minor: 99, compression: 0));
         Should.Throw<DumpFormatException>(() => DumpReader.Open(future)).Message
-            .ShouldBe($"{future}: byte offset 5: archive format version 1.99 is not supported (supported: 1.12 to 1.16, written by pg_dump 9.5 to 17 and later)");
+            .ShouldStartWith($"{future}: byte offset 5: archive format version 1.99 is not supported (supported: 1.0 to 1.16, written by pg_dump 7.1 to 18)");
 
         var lz4 = dir.File("lz4.dump");
         File.WriteAllBytes(lz4, SyntheticHeader(minor: 15, compression: 2));
