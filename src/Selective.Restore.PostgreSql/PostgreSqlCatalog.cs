@@ -53,6 +53,19 @@ internal static class PostgreSqlCatalog
         ORDER BY con.contype, con.conname
         """;
 
+    // Unique indexes that back no constraint (CREATE UNIQUE INDEX, as older Rails made for schema_migrations) can key the
+    // rows too, when ON CONFLICT can use them as its arbiter: valid, immediate, on plain columns, not partial.
+    private const string UniqueIndexesSql = """
+        SELECT ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(num, ord)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.ord)
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = $1 AND i.indisunique AND NOT i.indisprimary AND i.indisvalid AND i.indimmediate
+          AND i.indpred IS NULL AND i.indexprs IS NULL AND NOT (0 = ANY (i.indkey::int2[]))
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid)
+        ORDER BY i.indnkeyatts, ic.relname
+        """;
+
     public static async Task<LiveTable?> ReadAsync(NpgsqlConnection connection, TableName name, CancellationToken cancellationToken)
     {
         uint oid;
@@ -91,6 +104,7 @@ internal static class PostgreSqlCatalog
 
         var primaryKey = new List<string>();
         var uniqueKeys = new List<IReadOnlyList<string>>();
+        var deferrableKeys = new List<IReadOnlyList<string>>();
         var foreignKeys = new List<LiveForeignKey>();
         var constraintsCommand = new NpgsqlCommand(ConstraintsSql, connection);
         await using (constraintsCommand.ConfigureAwait(false))
@@ -102,6 +116,11 @@ internal static class PostgreSqlCatalog
             {
                 var kind = reader.GetChar(0);
                 var keyColumns = reader.GetFieldValue<string[]>(3);
+                if (kind is 'p' or 'u' && reader.GetBoolean(2))
+                {
+                    deferrableKeys.Add(keyColumns);
+                }
+
                 switch (kind)
                 {
                     case 'p':
@@ -122,6 +141,26 @@ internal static class PostgreSqlCatalog
             }
         }
 
-        return new LiveTable(name, columns, primaryKey, uniqueKeys, foreignKeys, partitioned);
+        var indexesCommand = new NpgsqlCommand(UniqueIndexesSql, connection);
+        await using (indexesCommand.ConfigureAwait(false))
+        {
+            indexesCommand.Parameters.Add(new NpgsqlParameter { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+            var reader = await indexesCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                uniqueKeys.Add(reader.GetFieldValue<string[]>(0));
+            }
+        }
+
+        var rulesCommand = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite WHERE ev_class = $1 AND ev_type IN ('2', '3'))", connection);
+        bool hasWriteRules;
+        await using (rulesCommand.ConfigureAwait(false))
+        {
+            rulesCommand.Parameters.Add(new NpgsqlParameter { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+            hasWriteRules = (bool)(await rulesCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        return new LiveTable(name, columns, primaryKey, uniqueKeys, foreignKeys, partitioned) { HasWriteRules = hasWriteRules, DeferrableKeys = deferrableKeys };
     }
 }

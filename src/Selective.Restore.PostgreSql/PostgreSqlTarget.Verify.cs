@@ -241,6 +241,9 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         return new LiveSequence(sequence, increment, readable, lastValue, isCalled, columns);
     }
 
+    public Task<long> CountRowsAsync(Schema.LiveTable live, CancellationToken cancellationToken) =>
+        GuardedAsync(() => ScalarAsync($"SELECT count(*) FROM {Live(live)}", cancellationToken), cancellationToken);
+
     public Task<long?> MaxValueAsync(TableName table, string column, CancellationToken cancellationToken) =>
         GuardedAsync(
             async () =>

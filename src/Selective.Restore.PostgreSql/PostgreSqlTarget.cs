@@ -758,7 +758,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 SELECT {string.Join(", ", values)} FROM pg_temp.{staged.DeltaName} d
                 LEFT JOIN pg_temp.{staged.KeyMap} km ON d.sr_class = 'r' AND {KeyMapJoin(staged, "km", "d")}
                 WHERE d.sr_class = 'r' OR (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')})
-                ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING
+                {(OnConflictUsable(mapping) ? $"ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING" : string.Empty)}
                 """;
             // Remapped rows always have key map entries: without any, the delta (all missing rows when restoring into an
             // empty table) need not be counted again.
@@ -860,6 +860,13 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     }
 
     // ------------------------------------------------------------ SQL pieces
+
+    /// <summary>
+    /// Whether the insert can skip rows inserted concurrently (<c>ON CONFLICT DO NOTHING</c>): not on a table with write
+    /// rules, nor on a DEFERRABLE key. Without it, a row inserted concurrently under the same key fails the table.
+    /// </summary>
+    private static bool OnConflictUsable(TableMapping mapping) =>
+        !mapping.Live.HasWriteRules && !mapping.Live.DeferrableKeys.Any(k => k.SequenceEqual(mapping.Key, StringComparer.Ordinal));
 
     /// <summary>The live table as read and written: ONLY for plain tables (inheritance children have their own dump data), whole for partitioned ones.</summary>
     private static string Live(LiveTable live) => (live.IsPartitioned ? string.Empty : "ONLY ") + PgSql.Quote(live.Name);

@@ -668,7 +668,10 @@ public sealed partial class RestoreEngine
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
             }
 
-            var instructions = new ApplyInstructions(InsertMissing: true, UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump);
+            // Nothing to insert: no INSERT statement at all (a table with write rules cannot even run an empty one with ON CONFLICT).
+            var instructions = new ApplyInstructions(
+                InsertMissing: classification.Missing + classification.Collisions + remapDecisions > 0,
+                UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump);
             var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
             table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
                 ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)
@@ -683,7 +686,11 @@ public sealed partial class RestoreEngine
             }
 
             var expected = tableReport.Missing - counts.Excluded + counts.Remapped;
-            if (counts.Inserted < expected)
+            if (table.Live!.HasWriteRules && counts.Inserted + counts.Updated + expected > 0)
+            {
+                Warn(table, "the table has INSERT or UPDATE rules: rows may have been written elsewhere (where its rules send them), and the counts are what the server reported");
+            }
+            else if (counts.Inserted < expected)
             {
                 Warn(table, $"{expected - counts.Inserted} missing rows were inserted concurrently by someone else and left as they are");
             }

@@ -36,6 +36,15 @@ public sealed record LiveTable(
     IReadOnlyList<LiveForeignKey> ForeignKeys,
     bool IsPartitioned)
 {
+    /// <summary>
+    /// The table has INSERT or UPDATE rules (e.g. rows routed to inheritance children): <c>INSERT ... ON CONFLICT</c>
+    /// cannot be used on it, and the counts the server reports for writes may not be the rows written.
+    /// </summary>
+    public bool HasWriteRules { get; init; }
+
+    /// <summary>Primary or unique keys whose checking is DEFERRABLE: <c>ON CONFLICT</c> cannot use them.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> DeferrableKeys { get; init; } = [];
+
     /// <summary>The column called <paramref name="name"/>, or null.</summary>
     public LiveColumn? Find(string name) => Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
 }

@@ -66,6 +66,9 @@ internal interface IVerifyTarget : IRestoreTarget
     /// <summary>The live sequence and the columns it feeds, or null when there is no such sequence.</summary>
     Task<LiveSequence?> ReadSequenceAsync(TableName sequence, CancellationToken cancellationToken);
 
+    /// <summary>How many rows the live table has (for a table the dump has no rows for, which needs no key).</summary>
+    Task<long> CountRowsAsync(Schema.LiveTable live, CancellationToken cancellationToken);
+
     /// <summary>The largest value of a column (as bigint), or null when the table is empty.</summary>
     Task<long?> MaxValueAsync(TableName table, string column, CancellationToken cancellationToken);
 }

@@ -138,4 +138,43 @@ public sealed class BadInputTests
         var second = await SelectiveRestore.FromDump(twice).ToPostgreSql(db.ConnectionString).Build().RunAsync();
         second.Tables.ShouldHaveSingleItem().Outcome.ShouldBe(TableOutcome.Failed);
     }
+
+    [Test]
+    public async Task A_unique_index_that_is_no_constraint_keys_the_rows()
+    {
+        // Older Rails made schema_migrations this way: a plain unique index, no constraint.
+        await using var db = await Scenario.CreateAsync("CREATE TABLE schema_migrations (version varchar NOT NULL); CREATE UNIQUE INDEX unique_schema_migrations ON schema_migrations (version); INSERT INTO schema_migrations VALUES ('1'), ('2'), ('3')");
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM schema_migrations WHERE version = '2'");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var t = report.Tables.ShouldHaveSingleItem();
+        (t.Inserted, t.Identical, t.KeyColumns.Single()).ShouldBe((1L, 2L, "version"));
+        (await db.ScalarAsync<long>("SELECT count(*) FROM schema_migrations")).ShouldBe(3);
+    }
+
+    [Test]
+    public async Task A_table_with_insert_rules_is_restored_without_on_conflict()
+    {
+        // pagila 0.10's payment: an inheritance parent whose rules send rows to a child.
+        await using var db = await Scenario.CreateAsync("""
+            CREATE TABLE p (id int PRIMARY KEY, v text); CREATE TABLE p1 () INHERITS (p);
+            CREATE RULE p_ins AS ON INSERT TO p WHERE (new.id > 100) DO INSTEAD INSERT INTO p1 VALUES (new.*);
+            INSERT INTO p VALUES (1, 'a'), (2, 'b');
+            CREATE TABLE empty_ruled (id int PRIMARY KEY); CREATE RULE r AS ON INSERT TO empty_ruled DO INSTEAD NOTHING;
+            """);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM ONLY p WHERE id = 2");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var p = report.Tables.Single(t => t.Name.Name == "p");
+        p.Inserted.ShouldBe(1);
+        p.Warnings.ShouldHaveSingleItem().ShouldContain("has INSERT or UPDATE rules");
+        report.Tables.Single(t => t.Name.Name == "empty_ruled").Outcome.ShouldBe(TableOutcome.Applied); // nothing to insert: no INSERT at all
+        (await db.ScalarAsync<long>("SELECT count(*) FROM ONLY p")).ShouldBe(2);
+    }
 }

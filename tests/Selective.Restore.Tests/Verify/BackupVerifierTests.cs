@@ -177,6 +177,22 @@ public sealed class BackupVerifierTests
     }
 
     [Test]
+    public async Task A_table_the_dump_has_no_rows_for_needs_no_key()
+    {
+        // pgbench_history: no key, and no rows in the dump; live rows are simply live-only.
+        await using var db = await Scenario.CreateAsync("CREATE TABLE h (x int); CREATE TABLE k (id int PRIMARY KEY); INSERT INTO k VALUES (1)");
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("INSERT INTO h VALUES (1), (2)");
+
+        var report = await VerifyAsync(dump, db.ConnectionString);
+
+        var h = Table(report, "h");
+        (h.Compared, h.DumpRows, h.LiveRows, h.LiveOnly).ShouldBe((true, 0L, 2L, 2L));
+        h.Errors.ShouldBeEmpty();
+        report.Completed.ShouldBeTrue();
+    }
+
+    [Test]
     public async Task Two_dumps_in_one_file_count_each_row_once_as_a_restore_does()
     {
         await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b'), (9, 'z')");
