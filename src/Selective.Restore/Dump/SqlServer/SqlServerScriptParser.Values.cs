@@ -33,8 +33,15 @@ internal sealed partial class SqlServerScriptParser
         line = _in.LineOf(open.Start);
         offset = _in.OffsetOf(open.Start);
         var count = 0;
+        if (_anyBinary)
+        {
+            Array.Clear(_binaryFields);
+            _anyBinary = false;
+        }
+
         while (true)
         {
+            _field = count;
             var token = Require("a value");
             if (count > 0)
             {
@@ -384,6 +391,18 @@ internal sealed partial class SqlServerScriptParser
         CopyText.Escape(value, _row);
     }
 
+    /// <summary>Marks the current field as a binary constant (<see cref="DumpRow.BinaryFields"/>).</summary>
+    private void MarkBinary()
+    {
+        if (_field >> 6 >= _binaryFields.Length)
+        {
+            Array.Resize(ref _binaryFields, Math.Max(_binaryFields.Length * 2, (_field >> 6) + 1));
+        }
+
+        _binaryFields[_field >> 6] |= 1UL << _field;
+        _anyBinary = true;
+    }
+
     /// <summary>Hex digits of a binary constant as bytea hex text <c>\x0aff</c>, escaped for COPY (<c>\\x0aff</c>); an odd count gets a leading 0 as in T-SQL.</summary>
     private void WriteHex(ReadOnlySpan<byte> digits, TSqlToken token, TableName table)
     {
@@ -392,6 +411,7 @@ internal sealed partial class SqlServerScriptParser
             throw Fail("invalid hex digit in a binary constant", token.Start, table);
         }
 
+        MarkBinary();
         var odd = digits.Length % 2;
         var span = _row.GetSpan(3 + odd + digits.Length);
         span[0] = (byte)'\\';

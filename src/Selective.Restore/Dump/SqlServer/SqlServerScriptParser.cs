@@ -34,6 +34,11 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     private readonly ByteBuilder _row = new(1024);
     private readonly ByteBuilder _value = new(256);
 
+    // Which fields of the current row were binary constants (DumpRow.BinaryFields), and the field being read.
+    private ulong[] _binaryFields = new ulong[1];
+    private bool _anyBinary;
+    private int _field;
+
     private DumpTable? _current;
     private TableName? _headerTable;
 
@@ -803,6 +808,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             InsertableColumnsOnly = header.Columns is null,
         };
         table.Current.Set(_row.Array, 0, _row.Count, rowLine, rowOffset);
+        table.Current.BinaryFields = _binaryFields;
         _current = table;
         _pendingRow = true;
         _phase = Phase.AfterTuple;
@@ -1038,6 +1044,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     {
         ParseTuple(table.Name, table.Columns.Count, table.RowsRead + 1, out var line, out var offset);
         table.Current.Set(_row.Array, 0, _row.Count, line, offset);
+        table.Current.BinaryFields = _binaryFields;
     }
 
     /// <summary>Index just past the line end that follows a statement (so a section keeps its newline).</summary>
