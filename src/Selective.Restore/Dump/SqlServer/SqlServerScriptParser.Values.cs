@@ -53,7 +53,15 @@ internal sealed partial class SqlServerScriptParser
                 throw Fail("empty VALUES tuple '()'", token.Start, table);
             }
 
-            ReadValue(token, table, 0);
+            if (_skipValues)
+            {
+                SkipValue(token, table);
+            }
+            else
+            {
+                ReadValue(token, table, 0);
+            }
+
             count++;
             var separator = Require("',' or ')' after a value");
             if (separator.IsPunct(_in.Buffer, (byte)')'))
@@ -82,6 +90,46 @@ internal sealed partial class SqlServerScriptParser
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Steps over one value expression of a table the filter leaves out, up to the ',' or ')' that ends it: its tokens
+    /// are lexed (strings, brackets, comments) but not interpreted, so a value the reader does not read (a function call,
+    /// DEFAULT) does not stop a read that does not need it. The row holds nothing.
+    /// </summary>
+    private void SkipValue(TSqlToken token, TableName table)
+    {
+        var depth = 0;
+        while (true)
+        {
+            if (token.Kind == TSqlTokenKind.GoLine)
+            {
+                throw Fail("a GO line inside a VALUES tuple: the INSERT statement is incomplete", token.Start, table);
+            }
+
+            if (token.IsPunct(_in.Buffer, (byte)'('))
+            {
+                depth++;
+            }
+            else if (token.IsPunct(_in.Buffer, (byte)')'))
+            {
+                if (depth == 0)
+                {
+                    throw Fail("unexpected ')' where a value was expected", token.Start, table);
+                }
+
+                depth--;
+            }
+
+            var next = Require("',' or ')' after a value");
+            if (depth == 0 && (next.IsPunct(_in.Buffer, (byte)',') || next.IsPunct(_in.Buffer, (byte)')')))
+            {
+                Unread(next);
+                return;
+            }
+
+            token = next;
+        }
     }
 
     /// <summary>Writes one value expression, starting with <paramref name="token"/>, as an escaped COPY field.</summary>

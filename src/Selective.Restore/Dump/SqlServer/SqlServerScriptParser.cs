@@ -34,6 +34,9 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     private readonly ByteBuilder _row = new(1024);
     private readonly ByteBuilder _value = new(256);
 
+    // The current section's table is one the filter leaves out: its values are stepped over, not read.
+    private bool _skipValues;
+
     // Which fields of the current row were binary constants (DumpRow.BinaryFields), and the field being read.
     private ulong[] _binaryFields = new ulong[1];
     private bool _anyBinary;
@@ -206,6 +209,10 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                     await SkipStatementAsync(0, permissions: false, _in.LineOf(_in.Position), async, cancellationToken).ConfigureAwait(false);
                 }
             }
+            else if (first.IsWord(buffer, "BULK"u8))
+            {
+                await SkipBulkInsertAsync(first, async, cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 CheckStatementStart(first);
@@ -220,6 +227,30 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                 await SkipStatementAsync(depth, permissions, line, async, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>BULK INSERT table FROM 'file' ...</c>: its rows come from a file the reader cannot see, so it is noted (as pg_dump's
+    /// large objects are) and skipped; its INSERT does not start an INSERT statement.
+    /// </summary>
+    private async ValueTask SkipBulkInsertAsync(TSqlToken bulk, bool async, CancellationToken cancellationToken)
+    {
+        var line = _in.LineOf(bulk.Start);
+        var next = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+        if (next is { } insert && insert.IsWord(_in.Buffer, "INSERT"u8))
+        {
+            if (_noticed.Add("BULK INSERT"))
+            {
+                _notices.Add(
+                    $"the script runs BULK INSERT statements (the first at line {line}); their rows come from files outside the script, which the reader cannot see, and are not read");
+            }
+        }
+        else if (next is { } other)
+        {
+            Unread(other);
+        }
+
+        await SkipStatementAsync(0, permissions: false, line, async, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -752,6 +783,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         // A table the filter leaves out is read and validated, but needs no column mapping: its values are not matched
         // against the CREATE TABLE (whose columns the reader may not account for as SQL Server does).
         var selected = _filter.Matches(header.Name);
+        _skipValues = !selected;
         var definition = selected && header.Columns is null ? _definitions.GetValueOrDefault(header.Name) : null;
         var expected = header.Columns?.Length ?? definition?.Columns.Length ?? -1;
         _columnNames = header.Columns ?? definition?.Columns ?? [];

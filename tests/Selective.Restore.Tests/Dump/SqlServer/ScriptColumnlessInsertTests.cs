@@ -160,6 +160,25 @@ public sealed class ScriptColumnlessInsertTests
     }
 
     [Test]
+    public async Task A_table_the_filter_leaves_out_may_hold_values_the_reader_does_not_read()
+    {
+        // Microsoft's AdventureWorks install scripts record their build with SERVERPROPERTY(...): a table nobody asked for.
+        const string Script =
+            "GO\nINSERT INTO [dbo].[AWBuildVersion]\nVALUES\n( CONVERT(nvarchar(50), SERVERPROPERTY('ProductVersion')), CONVERT(datetime, SERVERPROPERTY('ResourceLastUpdateDateTime')));\n" +
+            "INSERT [dbo].[Log] VALUES (DEFAULT, GETDATE(), N'a '')'' b', (SELECT 1))\nGO\n" +
+            "INSERT [dbo].[Kept] ([x]) VALUES (1)\n";
+        var kept = TableFilter.Create(["*.\"Kept\""]);
+
+        var result = await ScriptHarness.ReadAsync(Script, filter: kept);
+
+        result.Single().Values.ShouldBe([["1"]]);
+        result.TablesSkipped.ShouldBe(2);
+        (await ScriptHarness.FailAsync(Script)).Reason.ShouldBe("unsupported function SERVERPROPERTY(...) in a VALUES tuple (only literals, NULL, CAST and CONVERT are read)");
+        (await ScriptHarness.FailAsync(Script.Replace("GETDATE(), N", "GETDATE(, N", StringComparison.Ordinal), filter: kept)).Reason
+            .ShouldBe("a GO line inside a VALUES tuple: the INSERT statement is incomplete", "the tuples' structure is still checked");
+    }
+
+    [Test]
     public async Task A_trailing_comma_before_the_closing_parenthesis_of_create_table_is_accepted()
     {
         // Microsoft's AdventureWorks install script ends a CREATE TABLE's list with "...,\n) ON [PRIMARY];", which SQL Server accepts.
