@@ -52,12 +52,13 @@ internal static class SplitCommand
                 common.CheckPatterns(parse, seen);
                 var rows = result.Tables.Sum(t => t.Rows);
                 var bytes = result.Tables.Sum(t => t.Bytes);
+                // One line: what was written, and in which language (how to load it).
+                var load = result.Dialect == SplitDialect.TSql
+                    ? "The files are T-SQL (UTF-16, as SSMS writes): load each with sqlcmd -i FILE -d DATABASE into a database that has the tables."
+                    : "The files are PostgreSQL: load each with psql -X -f FILE into a database that has the tables.";
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {DisplayText.Escape(result.OutputDirectory)}")).ConfigureAwait(false);
-                await output.WriteLineAsync(result.Dialect == SplitDialect.TSql
-                    ? "The files are T-SQL (UTF-16, as SSMS writes): load each with sqlcmd -i FILE -d DATABASE into a database that has the tables."
-                    : "The files are PostgreSQL: load each with psql -X -f FILE into a database that has the tables.").ConfigureAwait(false);
+                    $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {DisplayText.Escape(result.OutputDirectory)}. {load}")).ConfigureAwait(false);
 
                 // What the reader reports but does not split (a dump that lacks pg_dump's closing comment, large objects...), as inspect does.
                 foreach (var notice in reader.Notices)
