@@ -6,7 +6,7 @@ using Selective.Restore.Split;
 
 namespace Selective.Restore.Cli.Commands;
 
-/// <summary><c>selective-restore split DUMP --out DIR</c>: one psql-loadable file per table plus manifest.json.</summary>
+/// <summary><c>selective-restore split DUMP --out DIR [--dialect postgresql|tsql]</c>: one loadable file per table plus manifest.json.</summary>
 internal static class SplitCommand
 {
     public static Command Create(TextWriter output)
@@ -14,10 +14,21 @@ internal static class SplitCommand
         var common = new CommonOptions();
         var outDir = new Option<string>("--out", "-o") { Description = "Directory to write the table files and manifest.json into (must be empty unless --force).", Required = true, HelpName = "DIR" };
         var force = new Option<bool>("--force") { Description = "Write into a directory that already has files." };
-        var command = new Command("split", "Write one self-contained SQL file per table (loadable with psql -f into a database that has the schema) and a manifest.json.");
+        var dialect = new Option<string?>("--dialect")
+        {
+            Description = "The files' language: postgresql (COPY, load with psql -X -f FILE) or tsql (INSERT batches, load with sqlcmd -i FILE). " +
+                          "Default: the dump's own (postgresql for pg_dump files, tsql for SQL Server scripts).",
+            HelpName = "postgresql|tsql",
+        };
+        dialect.AcceptOnlyFromAmong("postgresql", "tsql");
+        var command = new Command(
+            "split",
+            "Write one self-contained SQL file per table and a manifest.json: PostgreSQL files (psql -X -f FILE) for a pg_dump, " +
+            "T-SQL files (sqlcmd -i FILE) for a SQL Server script; either loads into a database that has the schema.");
         common.AddTo(command);
         command.Add(outDir);
         command.Add(force);
+        command.Add(dialect);
         command.SetAction(async (parse, cancellationToken) =>
         {
             OutputPath.CheckDirectory(parse.GetRequiredValue(outDir), "split output directory"); // before the dump is opened
@@ -25,14 +36,29 @@ internal static class SplitCommand
             var reader = common.OpenReader(parse, seen);
             await using (reader.ConfigureAwait(false))
             {
-                var result = await DumpSplitter.SplitAsync(reader, parse.GetRequiredValue(outDir), new SplitOptions { Overwrite = parse.GetValue(force) }, cancellationToken)
+                var asked = parse.GetValue(dialect) switch
+                {
+                    "tsql" => SplitDialect.TSql,
+                    "postgresql" => SplitDialect.PostgreSql,
+                    _ => (SplitDialect?)null,
+                };
+                if (asked == SplitDialect.TSql && reader.Format != Dump.DumpFormat.SqlServerScript)
+                {
+                    throw new CliUsageException("--dialect tsql: T-SQL files are written only for SQL Server scripts; this dump is a PostgreSQL one");
+                }
+
+                var result = await DumpSplitter.SplitAsync(reader, parse.GetRequiredValue(outDir), new SplitOptions { Overwrite = parse.GetValue(force), Dialect = asked }, cancellationToken)
                     .ConfigureAwait(false);
                 common.CheckPatterns(parse, seen);
                 var rows = result.Tables.Sum(t => t.Rows);
                 var bytes = result.Tables.Sum(t => t.Bytes);
+                // One line: what was written, and in which language (how to load it).
+                var load = result.Dialect == SplitDialect.TSql
+                    ? "The files are T-SQL (UTF-16, as SSMS writes): load each with sqlcmd -i FILE -d DATABASE into a database that has the tables."
+                    : "The files are PostgreSQL: load each with psql -X -f FILE into a database that has the tables.";
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {DisplayText.Escape(result.OutputDirectory)}")).ConfigureAwait(false);
+                    $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {DisplayText.Escape(result.OutputDirectory)}. {load}")).ConfigureAwait(false);
 
                 // What the reader reports but does not split (a dump that lacks pg_dump's closing comment, large objects...), as inspect does.
                 foreach (var notice in reader.Notices)

@@ -95,6 +95,17 @@ public sealed class DumpRow
         return values;
     }
 
+    /// <summary>
+    /// SQL Server scripts: a bit per field, set when the field was a binary constant (<c>0x0AFF</c>), whose COPY text
+    /// (<c>\\x0aff</c>) is also that of the string <c>N'\x0aff'</c>. Owned by the parser and valid for the current row;
+    /// null for other dumps. A T-SQL split part writes such a field back as a binary constant.
+    /// </summary>
+    internal ulong[]? BinaryFields { get; set; }
+
+    /// <summary>True when field <paramref name="ordinal"/> was a T-SQL binary constant (see <see cref="BinaryFields"/>).</summary>
+    internal bool IsBinary(int ordinal) =>
+        BinaryFields is { } mask && (uint)(ordinal >> 6) < (uint)mask.Length && (mask[ordinal >> 6] & (1UL << ordinal)) != 0;
+
     internal void Set(byte[] line, int offset, int length, long lineNumber, long byteOffset)
     {
         _line = line;

@@ -29,6 +29,45 @@ public sealed class DumpTable
     /// <summary>Whether the dump wrote COPY data or INSERT statements.</summary>
     public DumpDataForm Form { get; }
 
+    /// <summary>
+    /// The source table's columns that the rows have no values for because the source database fills them in, in the
+    /// table's order. Only SQL Server scripts have them: an <c>INSERT</c> without a column list supplies every column
+    /// except the IDENTITY, computed, rowversion/timestamp and hidden period columns, which the script's
+    /// <c>CREATE TABLE</c> names. Empty otherwise (pg_dump rows, and INSERTs with a column list, have a value for every
+    /// column they name).
+    /// </summary>
+    public IReadOnlyList<DumpOmittedColumn> OmittedColumns { get; internal init; } = [];
+
+    /// <summary>
+    /// The IDENTITY column that the rows have no value for (see <see cref="OmittedColumns"/>), or null. Such rows have
+    /// no key value of their own: they can be matched to live rows only on their other columns (the whole row, or a
+    /// declared identity key), and a row restored from them gets a new IDENTITY value.
+    /// </summary>
+    public string? OmittedIdentityColumn
+    {
+        get
+        {
+            foreach (var column in OmittedColumns)
+            {
+                if (column.Kind == DumpOmittedColumnKind.Identity)
+                {
+                    return column.Name;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// True when the rows come from SQL Server INSERTs without a column list: their values fill the table's columns in
+    /// order, leaving out its IDENTITY, computed, rowversion/timestamp and hidden period columns. With the script's
+    /// <c>CREATE TABLE</c>, the columns have names and <see cref="OmittedColumns"/> lists those left out. Without it, the
+    /// columns have no names and nothing says which columns were left out, so their positions match those of a table
+    /// only when it has no such columns.
+    /// </summary>
+    public bool InsertableColumnsOnly { get; internal init; }
+
     /// <summary>Byte offset (in the decompressed dump) of the statement that starts this table's data.</summary>
     public long StartOffset { get; internal set; }
 

@@ -20,6 +20,7 @@ internal static class ColumnMapper
     /// </summary>
     public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn, bool forWriting = true)
     {
+        CheckPositions(live, dump);
         var targets = new LiveColumn?[dump.Columns.Count];
         var used = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < dump.Columns.Count; i++)
@@ -61,6 +62,11 @@ internal static class ColumnMapper
             }
             else if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null })
             {
+                if (string.Equals(column.Name, dump.OmittedIdentityColumn, StringComparison.Ordinal))
+                {
+                    throw RestoreTableException.Incompatible(OmittedIdentity(dump, column.Name));
+                }
+
                 throw RestoreTableException.Incompatible($"live column {column.Name} is NOT NULL without a default and the dump has no value for it");
             }
         }
@@ -80,10 +86,39 @@ internal static class ColumnMapper
         {
             if (!used.Contains(column))
             {
-                throw RestoreTableException.Incompatible($"the dump has no values for key column {column}");
+                throw RestoreTableException.Incompatible(
+                    string.Equals(column, dump.OmittedIdentityColumn, StringComparison.Ordinal) ? OmittedIdentity(dump, column) : $"the dump has no values for key column {column}");
             }
         }
 
         return new TableMapping(live, dump.Columns, targets, key);
+    }
+
+    /// <summary>SQL Server INSERTs without a column list leave the table's IDENTITY column out: the rows have no key value.</summary>
+    private static string OmittedIdentity(DumpTable dump, string column) =>
+        $"the dump's rows have no value for key column {column}: the script's INSERTs into {dump.Name} have no column list, and SQL Server " +
+        $"leaves the IDENTITY column {column} out of them, so the rows cannot be matched to live rows by key " +
+        "(matching such rows on the whole row without the IDENTITY column is not supported yet)";
+
+    /// <summary>
+    /// Unnamed columns of SQL Server INSERTs without a column list fill the source table's insertable columns, which leave
+    /// out IDENTITY, computed and rowversion columns: by position they match only a live table without such columns
+    /// (a serial column counts: it is what an IDENTITY column usually becomes).
+    /// </summary>
+    private static void CheckPositions(LiveTable live, DumpTable dump)
+    {
+        if (!dump.InsertableColumnsOnly || dump.Columns.All(c => c.Name is not null))
+        {
+            return;
+        }
+
+        if (live.Columns.FirstOrDefault(c => c.Identity is not null || c.IsGenerated || c.Sequence is not null) is { } generated)
+        {
+            var kind = generated.Identity is not null ? "identity" : generated.IsGenerated ? "generated" : "fed by a sequence";
+            throw RestoreTableException.Incompatible(
+                $"the script's INSERTs into {dump.Name} have no column list and the script has no CREATE TABLE for it: SQL Server leaves IDENTITY, " +
+                $"computed and rowversion columns out of such INSERTs, and the live table has column {generated.Name} ({kind}), so the values cannot " +
+                "be matched to live columns by position (script the data with column names, or with the CREATE TABLE)");
+        }
     }
 }

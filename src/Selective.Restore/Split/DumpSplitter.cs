@@ -13,6 +13,8 @@ namespace Selective.Restore.Split;
 /// (encoding, <c>standard_conforming_strings</c>, <c>search_path</c>...) followed by the table's rows as a COPY block,
 /// so <c>psql -f FILE</c> loads it into a database that has the schema. A COPY table's data lines are copied byte for
 /// byte; an INSERT table's rows become COPY lines (the same values, as the server's COPY TO writes them).
+/// A SQL Server script is split into T-SQL files by default instead, loaded with <c>sqlcmd -i FILE</c>
+/// (<see cref="SplitDialect.TSql"/>, <see cref="TSqlPart"/>).
 /// Streams in constant memory; a table whose data turns out malformed leaves no file behind.
 /// </summary>
 /// <remarks>
@@ -30,11 +32,13 @@ public static class DumpSplitter
     /// <summary>Splits the remaining tables of <paramref name="reader"/> into <paramref name="outputDirectory"/>.</summary>
     /// <exception cref="DumpFormatException">The dump is malformed, or holds something that would not stay data in a psql script (files of the tables before it are kept; the manifest is not written).</exception>
     /// <exception cref="IOException">The output directory is not empty and <see cref="SplitOptions.Overwrite"/> is false, or it is a link or not a directory.</exception>
+    /// <exception cref="ArgumentException"><see cref="SplitDialect.TSql"/> was asked for a dump that is not a SQL Server script.</exception>
     public static async Task<SplitResult> SplitAsync(DumpReader reader, string outputDirectory, SplitOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
         options ??= new SplitOptions();
+        var dialect = DialectFor(reader.Format, options.Dialect);
         OutputPath.CheckDirectory(outputDirectory, "split output directory");
         if (Directory.Exists(outputDirectory) && !options.Overwrite && Directory.EnumerateFileSystemEntries(outputDirectory).Any())
         {
@@ -51,26 +55,26 @@ public static class DumpSplitter
             var path = Path.Combine(outputDirectory, fileName);
             var partial = path + ".partial";
             long bytes;
+            if (dialect == SplitDialect.TSql)
+            {
+                TSqlPart.CheckNames(table, reader.Source); // before a file is made
+            }
+
             // Unbuffered: the reader hands over whole blocks, so a FileStream buffer would only add a copy and a lock.
             var stream = OutputPath.CreateNew(partial, bufferSize: 0);
             try
             {
                 await using (stream.ConfigureAwait(false))
                 {
-                    await WriteAsync(stream, Preamble(reader, table) + CopyStatement(table), cancellationToken).ConfigureAwait(false);
-                    var guard = new CopyDataGuard(stream, table, reader.Source, skipStatement: table.Form == DumpDataForm.Copy);
-                    if (table.Form == DumpDataForm.Copy)
+                    if (dialect == SplitDialect.TSql)
                     {
-                        await table.CopyRawToAsync(guard, cancellationToken).ConfigureAwait(false);
+                        await TSqlPart.WriteAsync(stream, table, reader.Source, cancellationToken).ConfigureAwait(false);
+                        bytes = stream.Length;
                     }
                     else
                     {
-                        await WriteRowsAsync(table, guard, cancellationToken).ConfigureAwait(false);
+                        bytes = await WriteCopyPartAsync(stream, reader, table, cancellationToken).ConfigureAwait(false);
                     }
-
-                    guard.Complete();
-                    await WriteAsync(stream, "\n", cancellationToken).ConfigureAwait(false);
-                    bytes = stream.Length;
                 }
 
                 File.Move(partial, path, overwrite: true); // a rename: replaces whatever entry had the name, follows no link
@@ -91,10 +95,42 @@ public static class DumpSplitter
             await OutputPath.ReplaceAsync(Path.Combine(outputDirectory, sequencesFile), SequencesScript(reader), cancellationToken).ConfigureAwait(false);
         }
 
-        var result = new SplitResult(outputDirectory, reader.Source, files, [.. reader.Sequences], sequencesFile);
+        var result = new SplitResult(outputDirectory, reader.Source, dialect, files, [.. reader.Sequences], sequencesFile);
         await OutputPath.ReplaceAsync(Path.Combine(outputDirectory, SplitResult.ManifestFileName), JsonText.Render(result.WriteJson), cancellationToken)
             .ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>The dialect to write: the one asked for, or the dump's own. T-SQL parts are made from SQL Server scripts only.</summary>
+    internal static SplitDialect DialectFor(DumpFormat format, SplitDialect? asked)
+    {
+        var source = format == DumpFormat.SqlServerScript ? SplitDialect.TSql : SplitDialect.PostgreSql;
+        return asked switch
+        {
+            null => source,
+            SplitDialect.TSql when source != SplitDialect.TSql =>
+                throw new ArgumentException("T-SQL split files are written only for SQL Server scripts: the values of a PostgreSQL dump are in PostgreSQL's text forms", nameof(asked)),
+            { } dialect => dialect,
+        };
+    }
+
+    /// <summary>A PostgreSQL part: preamble, a COPY statement written by the tool, the rows as COPY data; returns the file size.</summary>
+    private static async Task<long> WriteCopyPartAsync(FileStream stream, DumpReader reader, DumpTable table, CancellationToken cancellationToken)
+    {
+        await WriteAsync(stream, Preamble(reader, table) + CopyStatement(table), cancellationToken).ConfigureAwait(false);
+        var guard = new CopyDataGuard(stream, table, reader.Source, skipStatement: table.Form == DumpDataForm.Copy);
+        if (table.Form == DumpDataForm.Copy)
+        {
+            await table.CopyRawToAsync(guard, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteRowsAsync(table, guard, cancellationToken).ConfigureAwait(false);
+        }
+
+        guard.Complete();
+        await WriteAsync(stream, "\n", cancellationToken).ConfigureAwait(false);
+        return stream.Length;
     }
 
     /// <summary>A file name that sorts in dump order and is safe on every file system; the manifest has the real name.</summary>
@@ -118,7 +154,8 @@ public static class DumpSplitter
     {
         var builder = new StringBuilder(ScriptStart);
         builder.Append("\\set ON_ERROR_STOP on\n");
-        builder.Append(CultureInfo.InvariantCulture, $"--\n-- Data for {ScriptText.Comment(table.Name.ToString())}, split from {ScriptText.Comment(Path.GetFileName(reader.Source))} (line {table.StartLine}) by selective-restore\n--\n\n");
+        builder.Append(CultureInfo.InvariantCulture, $"--\n-- Data for {ScriptText.Comment(table.Name.ToString())}, split from {ScriptText.Comment(Path.GetFileName(reader.Source))} (line {table.StartLine}) by selective-restore\n");
+        builder.Append("-- PostgreSQL: load with psql -X -f FILE into a database that has the table; it stops at its first error\n--\n\n");
         var leftOut = new List<string>();
         foreach (var statement in reader.SessionSettings)
         {

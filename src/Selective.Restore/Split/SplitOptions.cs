@@ -1,5 +1,15 @@
 namespace Selective.Restore.Split;
 
+/// <summary>The language of the files <see cref="DumpSplitter"/> writes.</summary>
+public enum SplitDialect
+{
+    /// <summary>PostgreSQL: a COPY block per table (UTF-8), loaded with <c>psql -X -f FILE</c>.</summary>
+    PostgreSql,
+
+    /// <summary>T-SQL: INSERT batches per table (UTF-16 with a byte order mark, as SSMS writes), loaded with <c>sqlcmd -i FILE</c>. SQL Server scripts only.</summary>
+    TSql,
+}
+
 /// <summary>Options for <see cref="DumpSplitter"/>.</summary>
 public sealed class SplitOptions
 {
@@ -8,4 +18,10 @@ public sealed class SplitOptions
     /// Default: false, so an old split's files are never mixed with a new one's.
     /// </summary>
     public bool Overwrite { get; set; }
+
+    /// <summary>
+    /// The language of the files. Default (null): the dump's own, that is PostgreSQL for pg_dump files and T-SQL for SQL
+    /// Server scripts. A SQL Server script can also be split into PostgreSQL files; a pg_dump file only into PostgreSQL ones.
+    /// </summary>
+    public SplitDialect? Dialect { get; set; }
 }

@@ -16,10 +16,11 @@ public sealed record SplitTableFile(TableName Name, long Rows, long Bytes, strin
 /// <summary>The outcome of a split: the files written and the manifest describing them.</summary>
 public sealed class SplitResult
 {
-    internal SplitResult(string outputDirectory, string? source, IReadOnlyList<SplitTableFile> tables, IReadOnlyList<SequenceValue> sequences, string? sequencesFile)
+    internal SplitResult(string outputDirectory, string? source, SplitDialect dialect, IReadOnlyList<SplitTableFile> tables, IReadOnlyList<SequenceValue> sequences, string? sequencesFile)
     {
         OutputDirectory = outputDirectory;
         Source = source;
+        Dialect = dialect;
         Tables = tables;
         Sequences = sequences;
         SequencesFile = sequencesFile;
@@ -30,6 +31,18 @@ public sealed class SplitResult
 
     /// <summary>The dump the files came from.</summary>
     public string? Source { get; }
+
+    /// <summary>The language of the files: PostgreSQL (load with <c>psql -X -f FILE</c>) or T-SQL (load with <c>sqlcmd -i FILE</c>).</summary>
+    public SplitDialect Dialect { get; }
+
+    /// <summary>The language of the files as the manifest names it: <c>postgresql</c> or <c>tsql</c>.</summary>
+    public string DialectName => Dialect == SplitDialect.TSql ? "tsql" : "postgresql";
+
+    /// <summary>How to load one file: <c>psql -X -f FILE</c> or <c>sqlcmd -i FILE</c> (with connection options added).</summary>
+    public string LoadCommand => Dialect == SplitDialect.TSql ? "sqlcmd -i FILE" : "psql -X -f FILE";
+
+    /// <summary>The files' text encoding: <c>UTF-8</c> (PostgreSQL) or <c>UTF-16LE</c> with a byte order mark (T-SQL, as SSMS writes).</summary>
+    public string FileEncoding => Dialect == SplitDialect.TSql ? "UTF-16LE" : "UTF-8";
 
     /// <summary>One entry per table file, in dump order.</summary>
     public IReadOnlyList<SplitTableFile> Tables { get; }
@@ -43,12 +56,15 @@ public sealed class SplitResult
     /// <summary>The manifest's file name inside <see cref="OutputDirectory"/>.</summary>
     public const string ManifestFileName = "manifest.json";
 
-    /// <summary>Writes <c>manifest.json</c>: <c>{"source", "tables": [{"schema", "table", "rows", "bytes", "file", "form"}], "sequences": [...], "sequencesFile"}</c>.</summary>
+    /// <summary>Writes <c>manifest.json</c>: <c>{"source", "dialect", "load", "fileEncoding", "tables": [{"schema", "table", "rows", "bytes", "file", "form"}], "sequences": [...], "sequencesFile"}</c>.</summary>
     public void WriteJson(Utf8JsonWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
         writer.WriteString("source", Source);
+        writer.WriteString("dialect", DialectName);
+        writer.WriteString("load", LoadCommand);
+        writer.WriteString("fileEncoding", FileEncoding);
         writer.WriteStartArray("tables");
         foreach (var table in Tables)
         {

@@ -197,7 +197,9 @@ public sealed class InertScriptTests
             "COPY public.t (id) FROM stdin;\n1\n\\.\nSELECT pg_catalog.setval('public.t_id_seq', 2, true);\nSELECT pg_catalog.setval('public.\"q'' s\"', 3, false);\n");
 
         var table = File.ReadAllText(Path.Combine(output, "0001-public.t.sql"));
-        table.ShouldStartWith("SET client_encoding = 'UTF8';\n\\set ON_ERROR_STOP on\n--\n-- Data for public.t, split from dump.sql (line 4) by selective-restore\n--\n\n");
+        table.ShouldStartWith(
+            "SET client_encoding = 'UTF8';\n\\set ON_ERROR_STOP on\n--\n-- Data for public.t, split from dump.sql (line 4) by selective-restore\n" +
+            "-- PostgreSQL: load with psql -X -f FILE into a database that has the table; it stops at its first error\n--\n\n");
         table.ShouldContain("SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSELECT pg_catalog.set_config('search_path', '', false);\n\nCOPY \"public\".\"t\" (\"id\") FROM stdin;\n1\n\\.\n");
         var sequences = File.ReadAllText(Path.Combine(output, "sequences.sql"));
         sequences.ShouldContain("SET standard_conforming_strings = on;");

@@ -33,8 +33,15 @@ internal sealed partial class SqlServerScriptParser
         line = _in.LineOf(open.Start);
         offset = _in.OffsetOf(open.Start);
         var count = 0;
+        if (_anyBinary)
+        {
+            Array.Clear(_binaryFields);
+            _anyBinary = false;
+        }
+
         while (true)
         {
+            _field = count;
             var token = Require("a value");
             if (count > 0)
             {
@@ -46,7 +53,15 @@ internal sealed partial class SqlServerScriptParser
                 throw Fail("empty VALUES tuple '()'", token.Start, table);
             }
 
-            ReadValue(token, table, 0);
+            if (_skipValues)
+            {
+                SkipValue(token, table);
+            }
+            else
+            {
+                ReadValue(token, table, 0);
+            }
+
             count++;
             var separator = Require("',' or ')' after a value");
             if (separator.IsPunct(_in.Buffer, (byte)')'))
@@ -75,6 +90,46 @@ internal sealed partial class SqlServerScriptParser
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Steps over one value expression of a table the filter leaves out, up to the ',' or ')' that ends it: its tokens
+    /// are lexed (strings, brackets, comments) but not interpreted, so a value the reader does not read (a function call,
+    /// DEFAULT) does not stop a read that does not need it. The row holds nothing.
+    /// </summary>
+    private void SkipValue(TSqlToken token, TableName table)
+    {
+        var depth = 0;
+        while (true)
+        {
+            if (token.Kind == TSqlTokenKind.GoLine)
+            {
+                throw Fail("a GO line inside a VALUES tuple: the INSERT statement is incomplete", token.Start, table);
+            }
+
+            if (token.IsPunct(_in.Buffer, (byte)'('))
+            {
+                depth++;
+            }
+            else if (token.IsPunct(_in.Buffer, (byte)')'))
+            {
+                if (depth == 0)
+                {
+                    throw Fail("unexpected ')' where a value was expected", token.Start, table);
+                }
+
+                depth--;
+            }
+
+            var next = Require("',' or ')' after a value");
+            if (depth == 0 && (next.IsPunct(_in.Buffer, (byte)',') || next.IsPunct(_in.Buffer, (byte)')')))
+            {
+                Unread(next);
+                return;
+            }
+
+            token = next;
+        }
     }
 
     /// <summary>Writes one value expression, starting with <paramref name="token"/>, as an escaped COPY field.</summary>
@@ -384,6 +439,18 @@ internal sealed partial class SqlServerScriptParser
         CopyText.Escape(value, _row);
     }
 
+    /// <summary>Marks the current field as a binary constant (<see cref="DumpRow.BinaryFields"/>).</summary>
+    private void MarkBinary()
+    {
+        if (_field >> 6 >= _binaryFields.Length)
+        {
+            Array.Resize(ref _binaryFields, Math.Max(_binaryFields.Length * 2, (_field >> 6) + 1));
+        }
+
+        _binaryFields[_field >> 6] |= 1UL << _field;
+        _anyBinary = true;
+    }
+
     /// <summary>Hex digits of a binary constant as bytea hex text <c>\x0aff</c>, escaped for COPY (<c>\\x0aff</c>); an odd count gets a leading 0 as in T-SQL.</summary>
     private void WriteHex(ReadOnlySpan<byte> digits, TSqlToken token, TableName table)
     {
@@ -392,6 +459,7 @@ internal sealed partial class SqlServerScriptParser
             throw Fail("invalid hex digit in a binary constant", token.Start, table);
         }
 
+        MarkBinary();
         var odd = digits.Length % 2;
         var span = _row.GetSpan(3 + odd + digits.Length);
         span[0] = (byte)'\\';

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using System.Text;
 using Selective.Restore.Dump.Plain;
 using Selective.Restore.Filtering;
 
@@ -32,6 +33,14 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     private readonly Dictionary<TableName, TableDefinition> _definitions = new(IgnoreCaseNames.Instance);
     private readonly ByteBuilder _row = new(1024);
     private readonly ByteBuilder _value = new(256);
+
+    // The current section's table is one the filter leaves out: its values are stepped over, not read.
+    private bool _skipValues;
+
+    // Which fields of the current row were binary constants (DumpRow.BinaryFields), and the field being read.
+    private ulong[] _binaryFields = new ulong[1];
+    private bool _anyBinary;
+    private int _field;
 
     private DumpTable? _current;
     private TableName? _headerTable;
@@ -200,6 +209,10 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                     await SkipStatementAsync(0, permissions: false, _in.LineOf(_in.Position), async, cancellationToken).ConfigureAwait(false);
                 }
             }
+            else if (first.IsWord(buffer, "BULK"u8))
+            {
+                await SkipBulkInsertAsync(first, async, cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 CheckStatementStart(first);
@@ -214,6 +227,30 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                 await SkipStatementAsync(depth, permissions, line, async, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>BULK INSERT table FROM 'file' ...</c>: its rows come from a file the reader cannot see, so it is noted (as pg_dump's
+    /// large objects are) and skipped; its INSERT does not start an INSERT statement.
+    /// </summary>
+    private async ValueTask SkipBulkInsertAsync(TSqlToken bulk, bool async, CancellationToken cancellationToken)
+    {
+        var line = _in.LineOf(bulk.Start);
+        var next = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+        if (next is { } insert && insert.IsWord(_in.Buffer, "INSERT"u8))
+        {
+            if (_noticed.Add("BULK INSERT"))
+            {
+                _notices.Add(
+                    $"the script runs BULK INSERT statements (the first at line {line}); their rows come from files outside the script, which the reader cannot see, and are not read");
+            }
+        }
+        else if (next is { } other)
+        {
+            Unread(other);
+        }
+
+        await SkipStatementAsync(0, permissions: false, line, async, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -448,8 +485,10 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
 
     /// <summary>
     /// <c>CREATE TABLE name ( column definitions and table constraints ) ...</c>: remembers the columns an INSERT
-    /// without a column list supplies, in order. Table constraints, computed columns (<c>X AS (...)</c>) and hidden
-    /// period columns are left out. The options after the list are skipped as the rest of the statement.
+    /// without a column list supplies, in order, as SQL Server fills them: IDENTITY columns, computed columns
+    /// (<c>X AS (...)</c>), rowversion/timestamp columns and hidden period columns are left out (and remembered as such),
+    /// and so are table constraints. A comma before the closing parenthesis is accepted, as SQL Server accepts it. The
+    /// options after the list are skipped as the rest of the statement.
     /// </summary>
     private void ParseCreateTable(TSqlToken verb)
     {
@@ -466,10 +505,17 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         }
 
         var columns = new List<string>();
+        var omitted = new List<DumpOmittedColumn>();
+        var afterComma = false;
         while (true)
         {
             var first = Require("a column definition");
             var buffer = _in.Buffer;
+            if (afterComma && first.IsPunct(buffer, (byte)')'))
+            {
+                break; // "..., [ModifiedDate] [datetime] NOT NULL,\n)": SQL Server takes the trailing comma
+            }
+
             var isConstraint = first.Kind == TSqlTokenKind.Word && IsTableConstraint(first, buffer);
             string? column = null;
             if (!isConstraint)
@@ -483,7 +529,18 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             }
 
             var token = Require("the rest of the column definition");
-            var include = !(column is not null && token.IsWord(_in.Buffer, "AS"u8)); // a computed column: never inserted
+            buffer = _in.Buffer;
+            DumpOmittedColumnKind? kind = null;
+            if (column is not null && token.IsWord(buffer, "AS"u8))
+            {
+                kind = DumpOmittedColumnKind.Computed;
+            }
+            else if (column is not null && (IsRowVersionType(token, buffer) ||
+                     (string.Equals(column, "timestamp", StringComparison.OrdinalIgnoreCase) && (token.IsPunct(buffer, (byte)',') || token.IsPunct(buffer, (byte)')')))))
+            {
+                kind = DumpOmittedColumnKind.RowVersion; // "[Stamp] [timestamp]", "[V] rowversion", or a bare "timestamp" column
+            }
+
             var depth = 0;
             while (true)
             {
@@ -510,33 +567,71 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                 {
                     break;
                 }
-                else if (depth == 0 && token.IsWord(buffer, "HIDDEN"u8))
+                else if (depth == 0 && column is not null && kind is null && token.IsWord(buffer, "IDENTITY"u8))
                 {
-                    include = false; // GENERATED ALWAYS AS ROW START HIDDEN: not part of the column-less INSERT order
+                    kind = DumpOmittedColumnKind.Identity; // IDENTITY[(seed, increment)]: SQL Server generates the value
+                }
+                else if (depth == 0 && column is not null && token.IsWord(buffer, "HIDDEN"u8))
+                {
+                    kind = DumpOmittedColumnKind.HiddenPeriod; // GENERATED ALWAYS AS ROW START HIDDEN: not in the column-less INSERT order
                 }
 
                 token = Require("the rest of the column definition");
             }
 
-            if (include && column is not null)
+            if (column is not null)
             {
-                columns.Add(column);
+                if (kind is { } k)
+                {
+                    omitted.Add(new DumpOmittedColumn(column, k));
+                }
+                else
+                {
+                    columns.Add(column);
+                }
             }
 
             if (token.IsPunct(_in.Buffer, (byte)')'))
             {
                 break;
             }
+
+            afterComma = true;
         }
 
-        _definitions[name] = new TableDefinition([.. columns], _in.LineOf(verb.Start));
+        _definitions[name] = new TableDefinition([.. columns], [.. omitted], _in.LineOf(verb.Start));
     }
+
+    /// <summary>The data type right after a column name is <c>timestamp</c> or <c>rowversion</c> (bare or bracketed): SQL Server fills it in.</summary>
+    private static bool IsRowVersionType(TSqlToken type, ReadOnlySpan<byte> buffer)
+    {
+        if (type.Kind == TSqlTokenKind.Word)
+        {
+            return type.IsWord(buffer, "TIMESTAMP"u8) || type.IsWord(buffer, "ROWVERSION"u8);
+        }
+
+        if (type.Kind != TSqlTokenKind.BracketIdentifier)
+        {
+            return false;
+        }
+
+        var text = type.Text(buffer);
+        return text.Length > 2 && (Ascii.EqualsIgnoreCase(text[1..^1], "timestamp"u8) || Ascii.EqualsIgnoreCase(text[1..^1], "rowversion"u8));
+    }
+
+    private static string KindName(DumpOmittedColumnKind kind) => kind switch
+    {
+        DumpOmittedColumnKind.Identity => "IDENTITY",
+        DumpOmittedColumnKind.Computed => "computed",
+        DumpOmittedColumnKind.RowVersion => "rowversion",
+        _ => "hidden period column",
+    };
 
     private static bool IsTableConstraint(TSqlToken word, ReadOnlySpan<byte> buffer) =>
         word.IsWord(buffer, "CONSTRAINT"u8) || word.IsWord(buffer, "PRIMARY"u8) || word.IsWord(buffer, "UNIQUE"u8) ||
         word.IsWord(buffer, "CHECK"u8) || word.IsWord(buffer, "FOREIGN"u8) || word.IsWord(buffer, "INDEX"u8) || word.IsWord(buffer, "PERIOD"u8);
 
-    private sealed record TableDefinition(string[] Columns, long Line);
+    private sealed record TableDefinition(string[] Columns, DumpOmittedColumn[] Omitted, long Line);
 
     /// <summary>A <c>GO</c> line with a count runs its batch that many times: rows would be inserted more than once.</summary>
     private void CheckGo(TSqlToken go)
@@ -684,13 +779,19 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     {
         // The position is just past VALUES; the mark holds the statement's start (for CopyRaw).
         _header = header;
-        _definitions.TryGetValue(header.Name, out var definition);
+
+        // A table the filter leaves out is read and validated, but needs no column mapping: its values are not matched
+        // against the CREATE TABLE (whose columns the reader may not account for as SQL Server does).
+        var selected = _filter.Matches(header.Name);
+        _skipValues = !selected;
+        var definition = selected && header.Columns is null ? _definitions.GetValueOrDefault(header.Name) : null;
         var expected = header.Columns?.Length ?? definition?.Columns.Length ?? -1;
         _columnNames = header.Columns ?? definition?.Columns ?? [];
         _arityNote = header.Columns is { } listed
             ? $"the INSERT lists {listed.Length} columns ({string.Join(", ", listed)})"
             : definition is { } d
-                ? $"the INSERT has no column list and CREATE TABLE {header.Name} at line {d.Line} declares {d.Columns.Length} insertable columns ({string.Join(", ", d.Columns)})"
+                ? $"the INSERT has no column list and CREATE TABLE {header.Name} at line {d.Line} declares {d.Columns.Length} insertable columns ({string.Join(", ", d.Columns)})" +
+                  (d.Omitted.Length > 0 ? $"; left out as SQL Server does: {string.Join(", ", d.Omitted.Select(c => $"{c.Name} ({KindName(c.Kind)})"))}" : string.Empty)
                 : string.Empty;
 
         _headerTable = header.Name;
@@ -733,13 +834,18 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             columns[i] = new DumpColumn(expected < 0 ? null : _columnNames[i], i + 1);
         }
 
-        var table = new DumpTable(this, header.Name, columns, DumpDataForm.Insert, header.Offset, header.Line);
+        var table = new DumpTable(this, header.Name, columns, DumpDataForm.Insert, header.Offset, header.Line)
+        {
+            OmittedColumns = definition?.Omitted ?? [],
+            InsertableColumnsOnly = header.Columns is null,
+        };
         table.Current.Set(_row.Array, 0, _row.Count, rowLine, rowOffset);
+        table.Current.BinaryFields = _binaryFields;
         _current = table;
         _pendingRow = true;
         _phase = Phase.AfterTuple;
 
-        if (!_filter.Matches(header.Name))
+        if (!selected)
         {
             _in.Mark = -1;
             TablesSkipped++;
@@ -970,6 +1076,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     {
         ParseTuple(table.Name, table.Columns.Count, table.RowsRead + 1, out var line, out var offset);
         table.Current.Set(_row.Array, 0, _row.Count, line, offset);
+        table.Current.BinaryFields = _binaryFields;
     }
 
     /// <summary>Index just past the line end that follows a statement (so a section keeps its newline).</summary>
