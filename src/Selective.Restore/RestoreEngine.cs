@@ -119,7 +119,7 @@ public sealed partial class RestoreEngine
             // table filter against the dump's tables, a policy or identity key against the tables of this restore.
             var some = $"{string.Join(", ", _tables.Select(t => t.Name).Take(10))}{(_tables.Count > 10 ? ", ..." : string.Empty)}";
             var unmatched = settings.Filter.PatternsMatchingNone(_dumpTables)
-                .Select(p => $"the table pattern '{p}' matches no table in the dump")
+                .Select(p => $"the table pattern '{p}' matches no table in the dump{TableFilter.Hint(p, _dumpTables)}")
                 .Concat(settings.TablePolicies.Where(p => !_tables.Exists(t => p.Pattern.Matches(t.Name)))
                     .Select(p => $"the policy for '{p.PatternText}' matches none of the tables of this restore ({some}); check the table name"))
                 .Concat(settings.IdentityKeys.Where(k => !_tables.Exists(t => k.Pattern.Matches(t.Name)))

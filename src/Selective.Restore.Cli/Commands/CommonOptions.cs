@@ -52,7 +52,7 @@ internal sealed class CommonOptions
         var unmatched = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []).PatternsMatchingNone(seen);
         if (unmatched.Count > 0)
         {
-            throw new CliUsageException(string.Join("; ", unmatched.Select(p => $"the table pattern '{p}' matches no table in the dump")));
+            throw new CliUsageException(string.Join("; ", unmatched.Select(p => $"the table pattern '{p}' matches no table in the dump{TableFilter.Hint(p, seen)}")));
         }
     }
 }

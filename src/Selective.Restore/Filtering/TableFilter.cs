@@ -59,6 +59,31 @@ public sealed class TableFilter
         return [.. _include.Concat(_exclude).Where(p => !names.Any(p.Matches)).Select(p => p.Text)];
     }
 
+    /// <summary>
+    /// For a pattern that matched nothing: the tables it would match if case did not matter (unquoted names fold to lower
+    /// case, so <c>dbo.Employees</c> misses <c>dbo."Employees"</c>), as a hint ending the error, or empty.
+    /// </summary>
+    public static string Hint(string pattern, IEnumerable<TableName> tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        TablePattern parsed;
+        try
+        {
+            parsed = TablePattern.Parse(pattern);
+        }
+        catch (ArgumentException)
+        {
+            return string.Empty;
+        }
+
+        var near = tables.Where(parsed.MatchesIgnoringCase).Distinct().Take(3).ToList();
+        return near.Count == 0
+            ? string.Empty
+            : $"; did you mean {string.Join(", ", near.Select(t => Quoted(t.Schema) + "." + Quoted(t.Name)))}? (unquoted names fold to lower case: quote them for exact case)";
+
+        static string Quoted(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
     /// <summary>This filter, also leaving out the given patterns.</summary>
     internal TableFilter Except(IEnumerable<string> patterns) => new(_include, [.. _exclude, .. patterns.Select(TablePattern.Parse)], _observe);
 
@@ -92,6 +117,13 @@ public sealed class TableFilter
         public string Text { get; }
 
         public bool Matches(TableName table) => (_schema is null || _schema.IsMatch(table.Schema)) && _name.IsMatch(table.Name);
+
+        /// <summary>As <see cref="Matches"/>, with every letter of the pattern taken in either case.</summary>
+        public bool MatchesIgnoringCase(TableName table) =>
+            (_schema is null || IgnoringCase(_schema).IsMatch(table.Schema)) && IgnoringCase(_name).IsMatch(table.Name);
+
+        private static Regex IgnoringCase(Regex regex) =>
+            new(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking | RegexOptions.IgnoreCase);
 
         public static TablePattern Parse(string text)
         {

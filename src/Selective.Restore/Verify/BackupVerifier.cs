@@ -95,7 +95,7 @@ public sealed class BackupVerifier
                 foreach (var pattern in settings.Filter.PatternsMatchingNone(_seen))
                 {
                     report.InvalidOptions = true;
-                    report.Errors.Add($"the table pattern '{pattern}' matches no table in the dump or the live database");
+                    report.Errors.Add($"the table pattern '{pattern}' matches no table in the dump or the live database{Filtering.TableFilter.Hint(pattern, _seen)}");
                 }
 
                 await CompareSequencesAsync(sequences, cancellationToken).ConfigureAwait(false);

@@ -30,6 +30,19 @@ public sealed class PatternTypoTests
         TableFilter.All.PatternsMatchingNone([]).ShouldBeEmpty();
     }
 
+    [Test]
+    public async Task A_pattern_that_misses_only_by_case_names_the_table_it_would_have_matched()
+    {
+        using var dir = new TempDirectory();
+        var dump = dir.Write("dump.sql", "SET client_encoding = 'UTF8';\nCOPY dbo.\"Employees\" (id) FROM stdin;\n1\n\\.\n");
+
+        var (exit, _, err) = await CliRunner.RunAsync("inspect", dump, "-t", "dbo.Employees");
+
+        exit.ShouldBe(2);
+        err.ShouldContain("the table pattern 'dbo.Employees' matches no table in the dump; did you mean \"dbo\".\"Employees\"? (unquoted names fold to lower case: quote them for exact case)");
+        (await CliRunner.RunAsync("inspect", dump, "-t", "dbo.\"Employees\"")).Exit.ShouldBe(0);
+    }
+
     [TestCase("inspect")]
     [TestCase("split")]
     public async Task Inspect_and_split_exit_2_naming_a_pattern_that_matches_nothing(string command)
