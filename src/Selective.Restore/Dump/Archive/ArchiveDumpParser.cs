@@ -592,13 +592,29 @@ internal sealed class ArchiveDumpParser : IDumpParser
         }
         else
         {
-            var expected = _toc.Compression == ArchiveCompression.Gzip ? entry.FileName + ".gz" : entry.FileName;
-            throw new DumpFormatException($"{_source}: the data file {expected} of TOC entry {entry.DumpId} ({entry.TableName}) is missing");
+            // Name every missing file of the tables still to read at once: one run per file is no way to learn them.
+            var missing = _toc.Entries
+                .Where(e => e.DumpId == entry.DumpId || (IsTableData(e) && !_seen.Contains(e.DumpId) && !string.IsNullOrEmpty(e.FileName) && _filter.Matches(e.TableName) && !DataFileExists(e)))
+                .DistinctBy(e => e.DumpId)
+                .ToList();
+            var expected = string.Join(", ", missing.Take(10).Select(e => $"{ExpectedFile(e)} ({e.TableName})"));
+            throw new DumpFormatException(missing.Count == 1
+                ? $"{_source}: the data file {ExpectedFile(entry)} of TOC entry {entry.DumpId} ({entry.TableName}) is missing"
+                : $"{_source}: the data files of {missing.Count} tables are missing: {expected}{(missing.Count > 10 ? ", ..." : string.Empty)}; " +
+                  "leave those tables out (--exclude-table) to read the others");
         }
 
         var file = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
         return (ReferenceEquals(path, gzip) ? new GzipMemberStream(file, $"{_source}: {Path.GetFileName(path)} (TOC entry {entry.DumpId}, data of {entry.TableName})") : file, file);
     }
+
+    private bool DataFileExists(TocEntry entry)
+    {
+        var plain = Path.Combine(_directory!, entry.FileName!);
+        return File.Exists(plain) || File.Exists(plain + ".gz") || File.Exists(plain + ".lz4") || File.Exists(plain + ".zst");
+    }
+
+    private string ExpectedFile(TocEntry entry) => _toc.Compression == ArchiveCompression.Gzip ? entry.FileName + ".gz" : entry.FileName!;
 
     private async ValueTask FinishCurrentAsync(bool async, CancellationToken cancellationToken)
     {

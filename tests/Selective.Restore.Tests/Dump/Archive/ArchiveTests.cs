@@ -229,6 +229,20 @@ public sealed class ArchiveTests
         var error = await Should.ThrowAsync<DumpFormatException>(() => ReadAllAsync(reader));
         error.Message.ShouldBe($"{path}: the data file {b.FileName}.gz of TOC entry {b.DumpId} (public.b) is missing");
 
+        // Several missing files are named in one error, so one run says what to leave out.
+        var a = DataOf(toc, "a");
+        File.Delete(Path.Combine(path, a.FileName + ".gz"));
+        await using (var again = DumpReader.Open(path))
+        {
+            var both = await Should.ThrowAsync<DumpFormatException>(() => ReadAllAsync(again));
+            both.Message.ShouldBe($"{path}: the data files of 2 tables are missing: {a.FileName}.gz (public.a), {b.FileName}.gz (public.b); leave those tables out (--exclude-table) to read the others");
+        }
+
+        await using (var filtered = DumpReader.Open(path, new DumpReaderOptions { Tables = TableFilter.Create([], ["public.a", "public.b"]) }))
+        {
+            await ReadAllAsync(filtered); // the others read
+        }
+
         // Passing toc.dat instead of its directory is pointed out.
         Should.Throw<DumpFormatException>(() => DumpReader.Open(Path.Combine(path, "toc.dat"))).Message.ShouldContain("pass the directory instead");
     }
