@@ -58,7 +58,11 @@ internal static class ColumnMapper
         {
             if (!forWriting)
             {
-                warn($"live column {column.Name} is not in the dump; it is not compared");
+                // A generated column is never in a dump (pg_dump leaves it out): its absence is nothing to report.
+                if (!column.IsGenerated)
+                {
+                    warn($"live column {column.Name} is not in the dump; it is not compared");
+                }
             }
             else if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null })
             {
