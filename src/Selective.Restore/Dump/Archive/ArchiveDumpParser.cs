@@ -31,6 +31,8 @@ internal sealed class ArchiveDumpParser : IDumpParser
     private readonly HashSet<int> _seen = [];
     private readonly List<SequenceValue> _sequences = [];
     private readonly List<string> _settings = [];
+    private readonly List<string> _sourceSettings = [];
+    private readonly ClientEncoding? _textEncoding;
     private readonly List<string> _notices = [];
     private readonly bool _randomAccess;
     private readonly HashSet<int> _drained = [];
@@ -65,6 +67,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         }
 
         CheckCompression();
+        _textEncoding = ClientEncoding.FromEncodingEntry(toc.Entries.FirstOrDefault(e => string.Equals(e.Desc, "ENCODING", StringComparison.Ordinal))?.Definition) is { Refusal: null } encoding ? encoding : null;
         ReadSpecialEntries();
         if (input is not null)
         {
@@ -195,7 +198,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         }
 
         using var parser = new PlainDumpParser(
-            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), $"{_source} (ENCODING, STDSTRINGS, SEARCHPATH and SEQUENCE SET entries)", TableFilter.All, maxBuffered: _maxBuffered, fragment: true);
+            new MemoryStream(Bytes(text)), $"{_source} (ENCODING, STDSTRINGS, SEARCHPATH and SEQUENCE SET entries)", TableFilter.All, maxBuffered: _maxBuffered, fragment: true);
         if (SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None)) is { } table)
         {
             throw new DumpFormatException($"{_source}: the TOC's setting and sequence entries hold data for {table.Name}; the archive is corrupt");
@@ -204,11 +207,15 @@ internal sealed class ArchiveDumpParser : IDumpParser
         Encoding = parser.Encoding;
         StandardConformingStrings = parser.StandardConformingStrings;
         _settings.AddRange(parser.SettingStatements);
+        _sourceSettings.AddRange(parser.SourceSettingStatements);
         _sequences.AddRange(parser.Sequences);
         _notices.AddRange(parser.Notices);
     }
 
     private static string Statement(string? definition) => (definition ?? string.Empty).TrimEnd('\n', ' ');
+
+    /// <summary>TOC text as the archive's bytes (its encoding, which the plain parser decodes after the ENCODING entry's SET).</summary>
+    private byte[] Bytes(string text) => _textEncoding?.GetBytes(text) ?? System.Text.Encoding.UTF8.GetBytes(text);
 
     public async ValueTask<DumpTable?> NextTableAsync(bool async, CancellationToken cancellationToken)
     {
@@ -400,7 +407,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
         // Statements the table's data relies on, as a plain dump would have them before it.
         var prefix = new StringBuilder();
-        foreach (var setting in _settings)
+        foreach (var setting in _sourceSettings)
         {
             prefix.Append(setting).Append('\n');
         }
@@ -415,7 +422,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
             prefix.Append(entry.CopyStatement!.TrimEnd('\n')).Append('\n');
         }
 
-        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix.ToString());
+        var prefixBytes = Bytes(prefix.ToString());
         var newlines = prefixBytes.AsSpan().Count((byte)'\n');
         var stream = new PrefixedStream(prefixBytes, prefixBytes.Length, body, leaveOpen: false);
 

@@ -178,6 +178,12 @@ internal sealed class ArchiveToc
         var desc = input.ReadString(what) ?? string.Empty;
         input.ReadInt(what); // section
         var definition = input.ReadString(what);
+        if (string.Equals(desc, "ENCODING", StringComparison.Ordinal))
+        {
+            // pg_dump writes it first: the TOC strings after it are in the archive's encoding.
+            input.TextEncoding = Plain.ClientEncoding.FromEncodingEntry(definition);
+        }
+
         input.ReadString(what); // drop statement
         var copyStatement = input.ReadString(what);
         var nameSpace = input.ReadString(what);

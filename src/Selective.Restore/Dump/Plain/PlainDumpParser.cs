@@ -112,8 +112,14 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
     public IReadOnlyList<SequenceValue> Sequences => _sequences;
 
-    /// <summary>The session settings (SET ...) in force at this point of the dump, in the order first seen, rebuilt from their names and values.</summary>
-    public IEnumerable<string> SettingStatements => _settingOrder.Select(k => _settings[k]);
+    /// <summary>
+    /// The session settings (SET ...) in force at this point of the dump, in the order first seen, rebuilt from their names
+    /// and values, for the rows as the reader hands them out: while the dump is being transcoded, its client_encoding is UTF8.
+    /// </summary>
+    public IEnumerable<string> SettingStatements => _settingOrder.Select(k => string.Equals(k, "client_encoding", StringComparison.Ordinal) && _in.Decoder is not null ? Utf8Setting : _settings[k]);
+
+    /// <summary>The same settings as the dump states them (its own client_encoding): to put in front of more of the same dump's bytes.</summary>
+    public IEnumerable<string> SourceSettingStatements => _settingOrder.Select(k => _settings[k]);
 
     public long TablesSkipped { get; private set; }
 
@@ -315,20 +321,24 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private void TriviaLine(int start, int end)
     {
         var line = _in.Buffer.AsSpan(start, end - start);
+        var next = Math.Min(end + 1, _in.End);
         if (line[0] == '\\')
         {
-            MetaCommand(line, start);
+            MetaCommand(line, start, next);
         }
         else
         {
             Comment(line);
         }
 
-        _in.Position = Math.Min(end + 1, _in.End);
+        _in.Position = next;
     }
 
-    /// <summary>A psql meta-command line between statements: harmless ones are skipped, <c>\encoding</c> is a setting, the rest refused.</summary>
-    private void MetaCommand(ReadOnlySpan<byte> line, int at)
+    /// <summary>
+    /// A psql meta-command line between statements: harmless ones are skipped, <c>\encoding</c> is a setting, the rest
+    /// refused. <paramref name="next"/> is where the following line starts, where a change of encoding takes effect.
+    /// </summary>
+    private void MetaCommand(ReadOnlySpan<byte> line, int at, int next)
     {
         var text = line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
         switch (SqlCommands.ClassifyMeta(text, out var name, out var argument, out var reason))
@@ -337,10 +347,16 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 if (argument.Length > 0)
                 {
                     // Like SET client_encoding: the same check, and the same setting for generated scripts.
-                    SetEncoding(argument.Trim('\'', '"'), at);
-                    Remember("client_encoding", $"SET client_encoding = '{Encoding}';");
+                    var encoding = SetEncoding(argument.Trim('\'', '"'), at, next);
+                    Remember("client_encoding", $"SET client_encoding = '{encoding.Name}';");
                 }
 
+                break;
+            case MetaCommandKind.Harmless when name is "connect" or "c" && _in.Decoder is not null:
+                // A new connection starts in the client's own encoding (PGCLIENTENCODING, or the locale's), not the
+                // dump's last SET: the reader takes it as UTF-8, as at the start of a dump. pg_dump sets it again anyway.
+                _in.SetEncoding(null, next);
+                Remember("client_encoding", Utf8Setting);
                 break;
             case MetaCommandKind.Refused:
                 throw Fail($"the psql meta-command \\{SqlCommands.Excerpt(System.Text.Encoding.UTF8.GetBytes(name), 20)} {reason}; the reader refuses the dump rather than read it differently from psql", at);
@@ -408,17 +424,17 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     /// <summary>The error for what stands where a statement should start, quoting the start of its line (read far enough that every read size quotes the same).</summary>
     private async ValueTask<DumpFormatException> NotAStatementAsync(int at, bool async, CancellationToken cancellationToken)
     {
-        var offset = _in.OffsetOf(at);
+        var offset = _in.TextOffsetOf(at);
         while (true)
         {
             var available = _in.Buffer.AsSpan(at, _in.End - at);
             if (available.Length > ExcerptLength || available.IndexOfAny((byte)'\n', (byte)'\r') >= 0 ||
                 !await FillAsync(async, cancellationToken).ConfigureAwait(false))
             {
-                return NotAStatement((int)(offset - _in.OffsetOf(0)));
+                return NotAStatement((int)(offset - _in.TextOffsetOf(0)));
             }
 
-            at = (int)(offset - _in.OffsetOf(0));
+            at = (int)(offset - _in.TextOffsetOf(0));
         }
     }
 
@@ -442,11 +458,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     /// <summary>The next token, reading more input as needed; null at the end. A token (with the white space and comments before it) is held whole, so it must fit the buffering limit.</summary>
     private async ValueTask<Token?> NextTokenAsync(bool async, CancellationToken cancellationToken)
     {
-        var from = _in.CurrentOffset;
+        var from = _in.TextOffsetOf(_in.Position);
         Token? token;
         while (!TryNextToken(out token))
         {
-            if (_in.OffsetOf(_in.End) - from > _maxBuffered)
+            if (_in.TextOffsetOf(_in.End) - from > _maxBuffered)
             {
                 throw TokenTooLong(from);
             }
@@ -454,7 +470,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             await FillAsync(async, cancellationToken).ConfigureAwait(false);
         }
 
-        if (token is { } t && _in.OffsetOf(t.End) - from > _maxBuffered)
+        if (token is { } t && _in.TextOffsetOf(t.End) - from > _maxBuffered)
         {
             throw TokenTooLong(from);
         }
@@ -464,7 +480,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
     private DumpFormatException TokenTooLong(long from)
     {
-        var at = (int)(from - _in.OffsetOf(0));
+        var at = (int)(from - _in.TextOffsetOf(0));
         while (at < _in.End && SqlLexer.IsSpace(_in.Buffer[at]))
         {
             at++;
@@ -798,6 +814,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             name = "timezone";
         }
 
+        var local = tokens[1].IsWord(span, "LOCAL"u8);
         var statement = SettingStatement.RenderSet(span, tokens, (s, t) => DecodeToString(s, t, bufferStart), out var reason);
         if (statement is null)
         {
@@ -819,7 +836,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         switch (name)
         {
             case "client_encoding":
-                SetEncoding(valueText, bufferStart + tokens[0].Start);
+                SetEncoding(valueText, bufferStart + tokens[0].Start, _in.Position, local);
                 break;
             case "standard_conforming_strings":
                 _standardStrings = valueText.ToLowerInvariant() is "on" or "true" or "1" or "yes"; // a quoted value keeps its case
@@ -841,18 +858,35 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         _settings[name] = statement;
     }
 
-    private void SetEncoding(string encoding, int at)
+    private const string Utf8Setting = "SET client_encoding = 'UTF8';";
+
+    /// <summary>
+    /// A <c>SET client_encoding</c> (or <c>\encoding</c>, or <c>set_config</c>) at <paramref name="at"/>: from
+    /// <paramref name="switchAt"/> on (just after it, where the server starts converting) the input is read in that
+    /// encoding, transcoded to UTF-8. Encodings the reader cannot convert exactly are refused, naming them.
+    /// </summary>
+    private ClientEncoding SetEncoding(string name, int at, int switchAt, bool local = false)
     {
-        var normalized = encoding.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
-        if (normalized is "UTF8" or "UNICODE" or "SQLASCII")
+        var encoding = ClientEncoding.Find(name)
+            ?? throw Fail($"the dump's client_encoding is '{name}', which is not an encoding PostgreSQL knows; the reader cannot tell how the rest of the dump is encoded", at);
+        var named = string.Equals(name, encoding.Name, StringComparison.Ordinal) ? $"'{name}'" : $"'{name}' ({encoding.Name})";
+        if (encoding.Refusal is { } refusal)
         {
-            Encoding = string.Equals(normalized, "SQLASCII", StringComparison.Ordinal) ? "SQL_ASCII" : "UTF8";
-            return;
+            throw Fail(
+                $"the dump's client_encoding is {named}, which the reader cannot convert to UTF-8 exactly: {refusal}. " +
+                "Re-create the dump with pg_dump --encoding=UTF8 (or convert it with iconv and change the SET client_encoding line)",
+                at);
         }
 
-        throw Fail(
-            $"the dump's client_encoding is '{encoding}'; only UTF8 dumps are supported. Re-create the dump with pg_dump --encoding=UTF8 (or convert it with iconv and change the SET client_encoding line)",
-            at);
+        var decoder = encoding.IsPassThrough ? null : encoding;
+        if (local && !ReferenceEquals(decoder, _in.Decoder))
+        {
+            throw Fail($"the dump sets client_encoding to {named} for the current transaction only (SET LOCAL); the reader does not follow transactions, so it cannot tell where the encoding changes back", at);
+        }
+
+        Encoding = encoding.Name;
+        _in.SetEncoding(decoder, switchAt);
+        return encoding;
     }
 
     private void HandleSelect(ReadOnlySpan<byte> span, List<Token> tokens, int bufferStart)
@@ -898,6 +932,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             else
             {
                 Remember(setting, statement);
+            }
+
+            if (string.Equals(setting, "client_encoding", StringComparison.Ordinal) && configValue is not null)
+            {
+                SetEncoding(configValue, bufferStart + tokens[0].Start, _in.Position, local: !shape || tokens[i + 6].IsWord(span, "TRUE"u8));
             }
 
             if (string.Equals(setting, "search_path", StringComparison.Ordinal) && configValue is not null)
@@ -2158,6 +2197,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         {
             throw new DumpFormatException(
                 CompressedData.Corrupt("compressed", ex), _sourceName, _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
+        }
+        catch (UndecodableInputException ex)
+        {
+            // The bad bytes stand right after the decoded text: the window's end is where they are in the file.
+            throw Fail(ex.Message + " (the dump's client_encoding; PostgreSQL would refuse it too)", _in.End);
         }
     }
 
