@@ -61,6 +61,13 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private bool _copyCrLf;
     private bool _copyFirstLine;
 
+    // A COPY with options (CSV, another delimiter or NULL, a header): its rows are converted to the neutral form.
+    private CopyFormat? _copyFormat;
+    private bool _copyHeaderPending;
+    private bool? _copyLineEnds;
+    private bool _copyEncodingSwitched;
+    private ClientEncoding? _copySessionDecoder;
+
     // INSERT state.
     private InsertHeader? _header;
     private InsertHeader? _pendingHeader;
@@ -1104,6 +1111,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
         if (!next.IsWord(_in.Buffer, "FROM"u8))
         {
+            if (name == new TableName(_defaultSchema, "binary") && nameToken.Kind == TokenKind.Word)
+            {
+                throw Fail("COPY BINARY: binary COPY data cannot be part of a psql script (psql sends the lines after the statement as text)", nameToken.Start);
+            }
+
             throw Fail("only 'COPY table (columns) FROM stdin;' is supported in a dump (found COPY with other options)", next.Start, name);
         }
 
@@ -1113,16 +1125,14 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             throw Fail("COPY in a dump must read FROM stdin", stdin.Start, name);
         }
 
-        var end = await RequireTokenAsync("';'", async, cancellationToken).ConfigureAwait(false);
-        if (!end.IsPunct(_in.Buffer, (byte)';'))
-        {
-            throw Fail("COPY options other than FROM stdin are not supported (pg_dump writes none)", end.Start, name);
-        }
-
         if (hasList && columns.Count > MaxColumns)
         {
             throw Fail($"the COPY statement lists {columns.Count} columns; a PostgreSQL table has at most {MaxColumns}", _in.Mark, name);
         }
+
+        // Very old pg_dump omitted the column list; the CREATE TABLE order is the COPY order then.
+        var definition = hasList ? null : _definitions.GetValueOrDefault(name);
+        var format = await ReadCopyOptionsAsync(name, hasList ? columns : definition?.DataColumns.ToList(), async, cancellationToken).ConfigureAwait(false);
 
         // The data starts on the line after the statement. psql would run whatever else is on this line after
         // the data, so only blanks and a -- comment may follow the ';'.
@@ -1164,9 +1174,8 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             dumpColumns[i] = new DumpColumn(columns[i], i + 1);
         }
 
-        if (!hasList && _definitions.TryGetValue(name, out var definition))
+        if (definition is not null)
         {
-            // Very old pg_dump omitted the list; the CREATE TABLE order is the COPY order then.
             dumpColumns = [.. definition.DataColumns.Select((c, i) => new DumpColumn(c, i + 1))];
             if (dumpColumns.Length > MaxColumns)
             {
@@ -1177,6 +1186,16 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         _copyColumns = dumpColumns.Length;
         _copyFirstLine = true;
         _copyCrLf = false;
+        _copyLineEnds = null;
+        _copyFormat = format is { IsDefaultText: false } ? format : null;
+        _copyHeaderPending = _copyFormat is { Header: not CopyHeader.None };
+        if (format?.Encoding is { } dataEncoding)
+        {
+            // COPY ... ENCODING: the rows are in that encoding whatever client_encoding says, up to the end of the data.
+            _copySessionDecoder = _in.Decoder;
+            _copyEncodingSwitched = true;
+            _in.SetEncoding(dataEncoding.IsPassThrough ? null : dataEncoding, _in.Position);
+        }
         _in.LineOf(_in.Position);
         var table = new DumpTable(this, name, dumpColumns, DumpDataForm.Copy, statementOffset, statementLine);
         if (!_filter.Matches(name))
@@ -1207,7 +1226,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     {
         while (true)
         {
-            switch (materialize ? TryReadCopyLine(table, materialize: true) : TrySkipCopyLines(table))
+            switch (_copyFormat is not null ? TryReadConvertedRow(table, materialize) : materialize ? TryReadCopyLine(table, materialize: true) : TrySkipCopyLines(table))
             {
                 case CopyLineResult.Row:
                     return true;
@@ -1226,6 +1245,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 continue;
             }
 
+            if (_in.Available.SequenceEqual("\\."u8) && _copyFormat is { Csv: true })
+            {
+                throw Fail(
+                    "the CSV data ends with \\. without a newline: psql sends that line to the server, which reads it as a row holding \\. " +
+                    "(not as the end of the data); the reader refuses it as ambiguous",
+                    _in.Position,
+                    table.Name);
+            }
+
             if (_in.Available.SequenceEqual("\\."u8))
             {
                 // Terminator on the last line without a newline: psql accepts it too.
@@ -1238,6 +1266,199 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 $"the dump ends inside the COPY data after {table.RowsRead} rows (no \\. terminator): the file is truncated",
                 _in.End,
                 table.Name);
+        }
+    }
+
+    /// <summary>
+    /// The options after <c>FROM stdin</c> up to the <c>;</c> (the statement is held whole while they are read): null when
+    /// there are none, else the format they give (<see cref="CopyFormat"/>; refused options are errors naming them).
+    /// </summary>
+    private async ValueTask<CopyFormat?> ReadCopyOptionsAsync(TableName name, IReadOnlyList<string>? columns, bool async, CancellationToken cancellationToken)
+    {
+        var token = await RequireTokenAsync("';'", async, cancellationToken).ConfigureAwait(false);
+        if (token.IsPunct(_in.Buffer, (byte)';'))
+        {
+            return null;
+        }
+
+        var fromMark = token.Start - _in.Mark;
+        while (!token.IsPunct(_in.Buffer, (byte)';'))
+        {
+            CheckHeaderLength();
+            token = await RequireTokenAsync("';' after the COPY options", async, cancellationToken).ConfigureAwait(false);
+        }
+
+        var from = _in.Mark + fromMark;
+        var length = _in.Position - from;
+        var tokens = Tokenize(_in.Buffer.AsSpan(from, length), from);
+        try
+        {
+            return CopyFormat.Parse(_in.Buffer.AsSpan(from, length), tokens, t => DecodeToString(_in.Buffer.AsSpan(from, length), t, from), columns);
+        }
+        catch (CopyFormat.OptionException ex)
+        {
+            throw Fail(ex.Message, from + tokens[ex.Token].Start, name);
+        }
+    }
+
+    /// <summary>
+    /// Reads one row of a COPY with options (CSV, another delimiter or NULL marker, a header) and converts it to the neutral
+    /// COPY text line, as the server would store it; never reads the stream (the caller refills on <see cref="CopyLineResult.NeedMore"/>).
+    /// </summary>
+    private CopyLineResult TryReadConvertedRow(DumpTable table, bool materialize)
+    {
+        var format = _copyFormat!;
+        while (true)
+        {
+            var start = _in.Position;
+            var span = _in.Buffer.AsSpan(start, _in.End - start);
+            CopyFormat.RecordStatus status;
+            int length, consumed, lines;
+            try
+            {
+                status = format.FindRecord(span, _in.StreamExhausted, ref _copyLineEnds, out length, out consumed, out lines);
+            }
+            catch (CopyFormat.RecordException ex)
+            {
+                throw Fail($"row {table.RowsRead + 1} {ex.Message}", start + ex.At, table.Name);
+            }
+
+            if (status == CopyFormat.RecordStatus.NeedMore)
+            {
+                return CopyLineResult.NeedMore;
+            }
+
+            _in.LineOf(start);
+            if (status == CopyFormat.RecordStatus.End)
+            {
+                if (_copyHeaderPending && format.Header == CopyHeader.Match)
+                {
+                    throw Fail("the COPY data ends where its header line should be (HEADER MATCH: the server would compare it with the columns and fail)", start, table.Name);
+                }
+
+                _in.Position = start + consumed;
+                _in.AdvanceLines(_in.Position, lines);
+                FinishTable(table);
+                return CopyLineResult.End;
+            }
+
+            if (length > _maxBuffered)
+            {
+                throw RowTooLong(table, start);
+            }
+
+            var record = span[..length];
+            if (!Utf8.IsValid(record))
+            {
+                throw InvalidUtf8(table, start, record);
+            }
+
+            var lineNumber = _in.LineOf(start);
+            if (_copyHeaderPending)
+            {
+                _copyHeaderPending = false;
+                if (format.Header == CopyHeader.Match)
+                {
+                    CheckHeader(format, record, table, start);
+                }
+
+                _in.Position = start + consumed;
+                _in.AdvanceLines(_in.Position, lines);
+                continue;
+            }
+
+            int fields;
+            try
+            {
+                fields = format.Convert(record, _copyColumns, _row, _value);
+            }
+            catch (CopyFormat.RecordException ex)
+            {
+                throw Fail($"row {table.RowsRead + 1} {ex.Message}", start + ex.At, table.Name);
+            }
+
+            if (fields != _copyColumns)
+            {
+                throw WrongFieldCount(table, start, fields);
+            }
+
+            _in.Position = start + consumed;
+            _in.AdvanceLines(_in.Position, lines);
+            table.RowsRead++;
+            if (materialize)
+            {
+                table.Current.Set(_row.Array, 0, _row.Count, lineNumber, _in.OffsetOf(start));
+            }
+
+            return CopyLineResult.Row;
+        }
+    }
+
+    /// <summary>HEADER MATCH: the header line's fields must be the COPY's column names, in order (as the server checks them).</summary>
+    private void CheckHeader(CopyFormat format, ReadOnlySpan<byte> record, DumpTable table, int start)
+    {
+        var names = new List<string?>();
+        try
+        {
+            format.Convert(record, Math.Max(1, _copyColumns), new ByteBuilder(record.Length + 16), new ByteBuilder(record.Length + 16), names);
+        }
+        catch (CopyFormat.RecordException ex)
+        {
+            throw Fail($"the header line {ex.Message}", start + ex.At, table.Name);
+        }
+
+        if (names.Count != table.Columns.Count)
+        {
+            throw Fail($"the header line has {names.Count} fields but the COPY has {table.Columns.Count} columns (HEADER MATCH: the server would refuse the data)", start, table.Name);
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!string.Equals(names[i], table.Columns[i].Name, StringComparison.Ordinal))
+            {
+                throw Fail(
+                    $"header field {i + 1} is {(names[i] is null ? "NULL" : $"\"{names[i]}\"")}, not the column name \"{table.Columns[i].Name}\" (HEADER MATCH: the server would refuse the data)",
+                    start,
+                    table.Name);
+            }
+        }
+    }
+
+    /// <summary>CopyRawTo for a COPY with options: a plain COPY statement, then the converted rows (its own lines are not COPY text).</summary>
+    private async ValueTask<long> CopyConvertedAsync(DumpTable table, Stream destination, bool async, CancellationToken cancellationToken)
+    {
+        _in.Mark = -1;
+        table.Started = true;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
+        var columns = table.Columns.All(c => c.Name is not null) && table.Columns.Count > 0
+            ? " (" + string.Join(", ", table.Columns.Select(c => Scripts.ScriptText.QuoteIdentifier(c.Name!))) + ")"
+            : string.Empty;
+        buffer.Write(System.Text.Encoding.UTF8.GetBytes($"COPY {Scripts.ScriptText.QuoteName(table.Name)}{columns} FROM stdin;\n"));
+        while (await ReadCopyRowAsync(table, materialize: true, async, cancellationToken).ConfigureAwait(false))
+        {
+            buffer.Write(table.Current.CopyLine);
+            buffer.Write("\n"u8);
+            if (buffer.WrittenCount >= 1 << 16)
+            {
+                await WriteAsync(destination, buffer.WrittenMemory, async, cancellationToken).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+            }
+        }
+
+        buffer.Write("\\.\n"u8);
+        await WriteAsync(destination, buffer.WrittenMemory, async, cancellationToken).ConfigureAwait(false);
+        return table.RowsRead;
+    }
+
+    private static async ValueTask WriteAsync(Stream destination, ReadOnlyMemory<byte> bytes, bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            destination.Write(bytes.Span);
         }
     }
 
@@ -2165,6 +2386,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             throw new InvalidOperationException($"CopyRawTo must be called on the current table before any of its rows are read ({table.Name}).");
         }
 
+        if (_copyFormat is not null)
+        {
+            return await CopyConvertedAsync(table, destination, async, cancellationToken).ConfigureAwait(false);
+        }
+
         _in.BeginCapture(destination, _in.Mark);
         _in.Mark = -1;
         table.Started = true;
@@ -2184,6 +2410,13 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     {
         table.IsCompleted = true;
         table.EndOffset = _in.OffsetOf(_in.Position);
+        _copyFormat = null;
+        if (_copyEncodingSwitched)
+        {
+            // After the data, the session's client_encoding again.
+            _copyEncodingSwitched = false;
+            _in.SetEncoding(_copySessionDecoder, _in.Position);
+        }
     }
 
     /// <summary>Reads more input; a decompressor's complaint about corrupt data becomes a located <see cref="DumpFormatException"/>.</summary>
