@@ -309,4 +309,33 @@ public sealed class EncodingRoundTripTests
             await PostgresServer.DropDatabaseAsync(source);
         }
     }
+
+    [Test]
+    public async Task An_archive_of_a_database_in_a_refused_encoding_is_refused_naming_it()
+    {
+        var source = await CreateDatabaseAsync("EUC_JP");
+        using var directory = new TempDirectory();
+        try
+        {
+            await PostgresServer.ExecuteAsync(source, "CREATE TABLE public.\"表\" (id integer PRIMARY KEY, \"名前\" text); INSERT INTO public.\"表\" VALUES (1, 'ソ表');");
+            var dump = directory.File("dump");
+            await PostgresServer.RunToolAsync("pg_dump", source, "-Fc", dump);
+
+            var error = Should.Throw<DumpFormatException>(() =>
+            {
+                using var reader = DumpReader.Open(dump);
+                while (reader.NextTable() is { } table)
+                {
+                    table.Skip();
+                }
+            });
+            error.Message.ShouldContain("EUC_JP");
+            error.Message.ShouldContain("cannot convert to UTF-8 exactly");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await PostgresServer.DropDatabaseAsync(source);
+        }
+    }
 }

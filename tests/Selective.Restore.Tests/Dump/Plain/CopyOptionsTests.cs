@@ -124,4 +124,18 @@ public sealed class CopyOptionsTests
         Encoding.UTF8.GetString(output.ToArray()).ShouldBe("COPY \"public\".\"t\" (\"a\", \"B\") FROM stdin;\nx,y\t\\N\n\\.\n");
         reader.NextTable().ShouldNotBeNull().Name.ShouldBe(new TableName("public", "u"));
     }
+
+    [Test]
+    public void Copy_raw_of_a_text_table_in_another_encoding_is_its_utf8()
+    {
+        var bytes = Encoding.UTF8.GetBytes(P + "COPY public.t (a) FROM stdin WITH (ENCODING 'WIN1252');\n")
+            .Concat(CodePagesEncodingProvider.Instance.GetEncoding(1252)!.GetBytes("€\n\\.\n")).ToArray();
+        using var reader = DumpReader.Open(new MemoryStream(bytes));
+        var table = reader.NextTable().ShouldNotBeNull();
+        using var output = new MemoryStream();
+
+        table.CopyRawTo(output).ShouldBe(1);
+
+        Encoding.UTF8.GetString(output.ToArray()).ShouldEndWith("\n€\n\\.\n");
+    }
 }
