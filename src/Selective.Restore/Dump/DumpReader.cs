@@ -45,7 +45,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// <summary>The detected whole-file compression.</summary>
     public DumpCompression Compression { get; }
 
-    /// <summary>The dump's character encoding from its <c>SET client_encoding</c>, or null until one has been read.</summary>
+    /// <summary>
+    /// The dump's character encoding from its <c>SET client_encoding</c> (PostgreSQL's name: <c>UTF8</c>, <c>LATIN1</c>...), or null
+    /// until one has been read. Rows, names and settings are UTF-8 whatever it is: other encodings are transcoded as they are read.
+    /// </summary>
     public string? Encoding => _parser.Encoding;
 
     /// <summary>Whether string literals in INSERT statements follow <c>standard_conforming_strings</c> at this point of the dump.</summary>

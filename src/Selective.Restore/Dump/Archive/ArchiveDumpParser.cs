@@ -31,6 +31,8 @@ internal sealed class ArchiveDumpParser : IDumpParser
     private readonly HashSet<int> _seen = [];
     private readonly List<SequenceValue> _sequences = [];
     private readonly List<string> _settings = [];
+    private readonly List<string> _sourceSettings = [];
+    private readonly ClientEncoding? _textEncoding;
     private readonly List<string> _notices = [];
     private readonly bool _randomAccess;
     private readonly bool _searchPathEntry;
@@ -67,6 +69,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         }
 
         CheckCompression();
+        _textEncoding = ClientEncoding.FromEncodingEntry(toc.Entries.FirstOrDefault(e => string.Equals(e.Desc, "ENCODING", StringComparison.Ordinal))?.Definition) is { Refusal: null } encoding ? encoding : null;
         ReadSpecialEntries();
         if (input is not null)
         {
@@ -218,15 +221,17 @@ internal sealed class ArchiveDumpParser : IDumpParser
         Encoding = settings.Encoding;
         StandardConformingStrings = settings.StandardConformingStrings;
         _settings.AddRange(settings.SettingStatements);
+        _sourceSettings.AddRange(settings.SourceSettingStatements);
         _notices.AddRange(settings.Notices);
         if (sequenceSql.Length == 0)
         {
             return;
         }
 
-        // Sequences are read under the settings (rebuilt, so they add no notices) and, in archives without a SEARCHPATH
-        // entry, each under its entry's search_path, which must not become a session setting.
-        var sequences = ParseSpecial(string.Join('\n', _settings) + "\n" + sequenceSql, "SEQUENCE SET entries");
+        // Sequences are read under the dump's own settings (rebuilt, so they add no notices; its own encoding, as the
+        // text is given back in it) and, in archives without a SEARCHPATH entry, each under its entry's search_path,
+        // which must not become a session setting.
+        var sequences = ParseSpecial(string.Join('\n', _sourceSettings) + "\n" + sequenceSql, "SEQUENCE SET entries");
         _sequences.AddRange(sequences.Sequences);
         _notices.AddRange(sequences.Notices.Except(_notices, StringComparer.Ordinal));
     }
@@ -234,13 +239,13 @@ internal sealed class ArchiveDumpParser : IDumpParser
     private SpecialEntries ParseSpecial(string sql, string what)
     {
         using var parser = new PlainDumpParser(
-            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(sql)), $"{_source} ({what})", TableFilter.All, maxBuffered: _maxBuffered, fragment: true);
+            new MemoryStream(Bytes(sql)), $"{_source} ({what})", TableFilter.All, maxBuffered: _maxBuffered, fragment: true);
         if (SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None)) is { } table)
         {
             throw new DumpFormatException($"{_source}: the TOC's {what} hold data for {table.Name}; the archive is corrupt");
         }
 
-        return new SpecialEntries(parser.Encoding, parser.StandardConformingStrings, [.. parser.SettingStatements], [.. parser.Sequences], [.. parser.Notices]);
+        return new SpecialEntries(parser.Encoding, parser.StandardConformingStrings, [.. parser.SettingStatements], [.. parser.SourceSettingStatements], [.. parser.Sequences], [.. parser.Notices]);
     }
 
     /// <summary>
@@ -261,6 +266,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
     }
 
     private static string Statement(string? definition) => (definition ?? string.Empty).TrimEnd('\n', ' ');
+
+    /// <summary>TOC text as the archive's bytes (its encoding, which the plain parser decodes after the ENCODING entry's SET).</summary>
+    private byte[] Bytes(string text) => _textEncoding?.GetBytes(text) ?? System.Text.Encoding.UTF8.GetBytes(text);
 
     public async ValueTask<DumpTable?> NextTableAsync(bool async, CancellationToken cancellationToken)
     {
@@ -479,7 +487,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
         // Statements the table's data relies on, as a plain dump would have them before it.
         var prefix = new StringBuilder();
-        foreach (var setting in _settings)
+        foreach (var setting in _sourceSettings)
         {
             prefix.Append(setting).Append('\n');
         }
@@ -497,7 +505,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
             prefix.Append(entry.CopyStatement!.TrimEnd('\n')).Append('\n');
         }
 
-        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix.ToString());
+        var prefixBytes = Bytes(prefix.ToString());
         var newlines = prefixBytes.AsSpan().Count((byte)'\n');
         var stream = new PrefixedStream(prefixBytes, prefixBytes.Length, body, leaveOpen: false);
 
@@ -675,7 +683,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         public DumpTable? Table { get; set; }
     }
 
-    private sealed record SpecialEntries(string? Encoding, bool StandardConformingStrings, List<string> SettingStatements, List<SequenceValue> Sequences, List<string> Notices);
+    private sealed record SpecialEntries(string? Encoding, bool StandardConformingStrings, List<string> SettingStatements, List<string> SourceSettingStatements, List<SequenceValue> Sequences, List<string> Notices);
 
     /// <summary>The source of a table that has no rows.</summary>
     private sealed class EmptySource : ITableSource

@@ -36,6 +36,9 @@ internal sealed class ArchiveInput : IDisposable
     /// <summary>A string longer than this in a TOC is refused (<see cref="DumpReaderOptions.MaxBufferedBytes"/>): pg_dump's largest are function bodies.</summary>
     public int MaxString { get; init; } = DumpReaderOptions.DefaultMaxBufferedBytes;
 
+    /// <summary>The archive's encoding once its ENCODING entry is read, when not UTF-8: TOC strings are decoded from it.</summary>
+    public Plain.ClientEncoding? TextEncoding { get; set; }
+
     /// <summary>Size of an integer in the archive (pg_dump writes 4), set once the header is read.</summary>
     public int IntSize { get; set; } = 4;
 
@@ -195,13 +198,23 @@ internal sealed class ArchiveInput : IDisposable
 
     private string Decode(ReadOnlySpan<byte> bytes, string what, long at)
     {
+        if (TextEncoding is { Refusal: null } encoding)
+        {
+            return encoding.GetString(bytes) ?? throw Corrupt($"{what} is not valid {encoding.Name} (the archive's encoding)", at);
+        }
+
+        if (TextEncoding is { Refusal: { } refusal } refused && !System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw Corrupt($"{what} is in the archive's encoding {refused.Name}, which the reader cannot convert to UTF-8 exactly: {refusal}", at);
+        }
+
         try
         {
             return CopyText.Utf8Strict.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
-            throw Corrupt($"{what} is not valid UTF-8 (archives of non-UTF8 databases are not supported)", at);
+            throw Corrupt($"{what} is not valid UTF-8 (and the archive's ENCODING entry names no other encoding)", at);
         }
     }
 

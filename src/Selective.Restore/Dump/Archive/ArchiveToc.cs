@@ -270,6 +270,12 @@ internal sealed class ArchiveToc
         var desc = input.ReadString(what) ?? string.Empty;
         var section = version >= ArchiveVersions.V1_11 ? (int)input.ReadInt(what) : 0;
         var definition = input.ReadString(what);
+        if (string.Equals(desc, "ENCODING", StringComparison.Ordinal))
+        {
+            // pg_dump writes it first: the TOC strings after it are in the archive's encoding.
+            input.TextEncoding = Plain.ClientEncoding.FromEncodingEntry(definition);
+        }
+
         var dropStatement = input.ReadString(what);
         var copyStatement = version >= ArchiveVersions.V1_3 ? input.ReadString(what) : null;
         var nameSpace = version >= ArchiveVersions.V1_6 ? input.ReadString(what) : null;

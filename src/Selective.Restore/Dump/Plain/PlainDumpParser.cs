@@ -61,6 +61,13 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private bool _copyCrLf;
     private bool _copyFirstLine;
 
+    // A COPY with options (CSV, another delimiter or NULL, a header): its rows are converted to the neutral form.
+    private CopyFormat? _copyFormat;
+    private bool _copyHeaderPending;
+    private bool? _copyLineEnds;
+    private bool _copyEncodingSwitched;
+    private ClientEncoding? _copySessionDecoder;
+
     // INSERT state.
     private InsertHeader? _header;
     private InsertHeader? _pendingHeader;
@@ -112,8 +119,14 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
     public IReadOnlyList<SequenceValue> Sequences => _sequences;
 
-    /// <summary>The session settings (SET ...) in force at this point of the dump, in the order first seen, rebuilt from their names and values.</summary>
-    public IEnumerable<string> SettingStatements => _settingOrder.Select(k => _settings[k]);
+    /// <summary>
+    /// The session settings (SET ...) in force at this point of the dump, in the order first seen, rebuilt from their names
+    /// and values, for the rows as the reader hands them out: while the dump is being transcoded, its client_encoding is UTF8.
+    /// </summary>
+    public IEnumerable<string> SettingStatements => _settingOrder.Select(k => string.Equals(k, "client_encoding", StringComparison.Ordinal) && _in.Decoder is not null ? Utf8Setting : _settings[k]);
+
+    /// <summary>The same settings as the dump states them (its own client_encoding): to put in front of more of the same dump's bytes.</summary>
+    public IEnumerable<string> SourceSettingStatements => _settingOrder.Select(k => _settings[k]);
 
     public long TablesSkipped { get; private set; }
 
@@ -315,20 +328,24 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private void TriviaLine(int start, int end)
     {
         var line = _in.Buffer.AsSpan(start, end - start);
+        var next = Math.Min(end + 1, _in.End);
         if (line[0] == '\\')
         {
-            MetaCommand(line, start);
+            MetaCommand(line, start, next);
         }
         else
         {
             Comment(line);
         }
 
-        _in.Position = Math.Min(end + 1, _in.End);
+        _in.Position = next;
     }
 
-    /// <summary>A psql meta-command line between statements: harmless ones are skipped, <c>\encoding</c> is a setting, the rest refused.</summary>
-    private void MetaCommand(ReadOnlySpan<byte> line, int at)
+    /// <summary>
+    /// A psql meta-command line between statements: harmless ones are skipped, <c>\encoding</c> is a setting, the rest
+    /// refused. <paramref name="next"/> is where the following line starts, where a change of encoding takes effect.
+    /// </summary>
+    private void MetaCommand(ReadOnlySpan<byte> line, int at, int next)
     {
         var text = line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
         switch (SqlCommands.ClassifyMeta(text, out var name, out var argument, out var reason))
@@ -337,10 +354,16 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 if (argument.Length > 0)
                 {
                     // Like SET client_encoding: the same check, and the same setting for generated scripts.
-                    SetEncoding(argument.Trim('\'', '"'), at);
-                    Remember("client_encoding", $"SET client_encoding = '{Encoding}';");
+                    var encoding = SetEncoding(argument.Trim('\'', '"'), at, next);
+                    Remember("client_encoding", $"SET client_encoding = '{encoding.Name}';");
                 }
 
+                break;
+            case MetaCommandKind.Harmless when name is "connect" or "c" && _in.Decoder is not null:
+                // A new connection starts in the client's own encoding (PGCLIENTENCODING, or the locale's), not the
+                // dump's last SET: the reader takes it as UTF-8, as at the start of a dump. pg_dump sets it again anyway.
+                _in.SetEncoding(null, next);
+                Remember("client_encoding", Utf8Setting);
                 break;
             case MetaCommandKind.Refused:
                 throw Fail($"the psql meta-command \\{SqlCommands.Excerpt(System.Text.Encoding.UTF8.GetBytes(name), 20)} {reason}; the reader refuses the dump rather than read it differently from psql", at);
@@ -408,17 +431,17 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     /// <summary>The error for what stands where a statement should start, quoting the start of its line (read far enough that every read size quotes the same).</summary>
     private async ValueTask<DumpFormatException> NotAStatementAsync(int at, bool async, CancellationToken cancellationToken)
     {
-        var offset = _in.OffsetOf(at);
+        var offset = _in.TextOffsetOf(at);
         while (true)
         {
             var available = _in.Buffer.AsSpan(at, _in.End - at);
             if (available.Length > ExcerptLength || available.IndexOfAny((byte)'\n', (byte)'\r') >= 0 ||
                 !await FillAsync(async, cancellationToken).ConfigureAwait(false))
             {
-                return NotAStatement((int)(offset - _in.OffsetOf(0)));
+                return NotAStatement((int)(offset - _in.TextOffsetOf(0)));
             }
 
-            at = (int)(offset - _in.OffsetOf(0));
+            at = (int)(offset - _in.TextOffsetOf(0));
         }
     }
 
@@ -442,11 +465,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     /// <summary>The next token, reading more input as needed; null at the end. A token (with the white space and comments before it) is held whole, so it must fit the buffering limit.</summary>
     private async ValueTask<Token?> NextTokenAsync(bool async, CancellationToken cancellationToken)
     {
-        var from = _in.CurrentOffset;
+        var from = _in.TextOffsetOf(_in.Position);
         Token? token;
         while (!TryNextToken(out token))
         {
-            if (_in.OffsetOf(_in.End) - from > _maxBuffered)
+            if (_in.TextOffsetOf(_in.End) - from > _maxBuffered)
             {
                 throw TokenTooLong(from);
             }
@@ -454,7 +477,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             await FillAsync(async, cancellationToken).ConfigureAwait(false);
         }
 
-        if (token is { } t && _in.OffsetOf(t.End) - from > _maxBuffered)
+        if (token is { } t && _in.TextOffsetOf(t.End) - from > _maxBuffered)
         {
             throw TokenTooLong(from);
         }
@@ -464,7 +487,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
     private DumpFormatException TokenTooLong(long from)
     {
-        var at = (int)(from - _in.OffsetOf(0));
+        var at = (int)(from - _in.TextOffsetOf(0));
         while (at < _in.End && SqlLexer.IsSpace(_in.Buffer[at]))
         {
             at++;
@@ -798,6 +821,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             name = "timezone";
         }
 
+        var local = tokens[1].IsWord(span, "LOCAL"u8);
         var statement = SettingStatement.RenderSet(span, tokens, (s, t) => DecodeToString(s, t, bufferStart), out var reason);
         if (statement is null)
         {
@@ -819,7 +843,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         switch (name)
         {
             case "client_encoding":
-                SetEncoding(valueText, bufferStart + tokens[0].Start);
+                SetEncoding(valueText, bufferStart + tokens[0].Start, _in.Position, local);
                 break;
             case "standard_conforming_strings":
                 _standardStrings = valueText.ToLowerInvariant() is "on" or "true" or "1" or "yes"; // a quoted value keeps its case
@@ -841,18 +865,35 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         _settings[name] = statement;
     }
 
-    private void SetEncoding(string encoding, int at)
+    private const string Utf8Setting = "SET client_encoding = 'UTF8';";
+
+    /// <summary>
+    /// A <c>SET client_encoding</c> (or <c>\encoding</c>, or <c>set_config</c>) at <paramref name="at"/>: from
+    /// <paramref name="switchAt"/> on (just after it, where the server starts converting) the input is read in that
+    /// encoding, transcoded to UTF-8. Encodings the reader cannot convert exactly are refused, naming them.
+    /// </summary>
+    private ClientEncoding SetEncoding(string name, int at, int switchAt, bool local = false)
     {
-        var normalized = encoding.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
-        if (normalized is "UTF8" or "UNICODE" or "SQLASCII")
+        var encoding = ClientEncoding.Find(name)
+            ?? throw Fail($"the dump's client_encoding is '{name}', which is not an encoding PostgreSQL knows; the reader cannot tell how the rest of the dump is encoded", at);
+        var named = string.Equals(name, encoding.Name, StringComparison.Ordinal) ? $"'{name}'" : $"'{name}' ({encoding.Name})";
+        if (encoding.Refusal is { } refusal)
         {
-            Encoding = string.Equals(normalized, "SQLASCII", StringComparison.Ordinal) ? "SQL_ASCII" : "UTF8";
-            return;
+            throw Fail(
+                $"the dump's client_encoding is {named}, which the reader cannot convert to UTF-8 exactly: {refusal}. " +
+                "Re-create the dump with pg_dump --encoding=UTF8 (or convert it with iconv and change the SET client_encoding line)",
+                at);
         }
 
-        throw Fail(
-            $"the dump's client_encoding is '{encoding}'; only UTF8 dumps are supported. Re-create the dump with pg_dump --encoding=UTF8 (or convert it with iconv and change the SET client_encoding line)",
-            at);
+        var decoder = encoding.IsPassThrough ? null : encoding;
+        if (local && !ReferenceEquals(decoder, _in.Decoder))
+        {
+            throw Fail($"the dump sets client_encoding to {named} for the current transaction only (SET LOCAL); the reader does not follow transactions, so it cannot tell where the encoding changes back", at);
+        }
+
+        Encoding = encoding.Name;
+        _in.SetEncoding(decoder, switchAt);
+        return encoding;
     }
 
     private void HandleSelect(ReadOnlySpan<byte> span, List<Token> tokens, int bufferStart)
@@ -898,6 +939,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             else
             {
                 Remember(setting, statement);
+            }
+
+            if (string.Equals(setting, "client_encoding", StringComparison.Ordinal) && configValue is not null)
+            {
+                SetEncoding(configValue, bufferStart + tokens[0].Start, _in.Position, local: !shape || tokens[i + 6].IsWord(span, "TRUE"u8));
             }
 
             if (string.Equals(setting, "search_path", StringComparison.Ordinal) && configValue is not null)
@@ -1065,6 +1111,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
         if (!next.IsWord(_in.Buffer, "FROM"u8))
         {
+            if (name == new TableName(_defaultSchema, "binary") && nameToken.Kind == TokenKind.Word)
+            {
+                throw Fail("COPY BINARY: binary COPY data cannot be part of a psql script (psql sends the lines after the statement as text)", nameToken.Start);
+            }
+
             throw Fail("only 'COPY table (columns) FROM stdin;' is supported in a dump (found COPY with other options)", next.Start, name);
         }
 
@@ -1074,16 +1125,14 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             throw Fail("COPY in a dump must read FROM stdin", stdin.Start, name);
         }
 
-        var end = await RequireTokenAsync("';'", async, cancellationToken).ConfigureAwait(false);
-        if (!end.IsPunct(_in.Buffer, (byte)';'))
-        {
-            throw Fail("COPY options other than FROM stdin are not supported (pg_dump writes none)", end.Start, name);
-        }
-
         if (hasList && columns.Count > MaxColumns)
         {
             throw Fail($"the COPY statement lists {columns.Count} columns; a PostgreSQL table has at most {MaxColumns}", _in.Mark, name);
         }
+
+        // Very old pg_dump omitted the column list; the CREATE TABLE order is the COPY order then.
+        var definition = hasList ? null : _definitions.GetValueOrDefault(name);
+        var format = await ReadCopyOptionsAsync(name, hasList ? columns : definition?.DataColumns.ToList(), async, cancellationToken).ConfigureAwait(false);
 
         // The data starts on the line after the statement. psql would run whatever else is on this line after
         // the data, so only blanks and a -- comment may follow the ';'.
@@ -1125,9 +1174,8 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             dumpColumns[i] = new DumpColumn(columns[i], i + 1);
         }
 
-        if (!hasList && _definitions.TryGetValue(name, out var definition))
+        if (definition is not null)
         {
-            // Very old pg_dump omitted the list; the CREATE TABLE order is the COPY order then.
             dumpColumns = [.. definition.DataColumns.Select((c, i) => new DumpColumn(c, i + 1))];
             if (dumpColumns.Length > MaxColumns)
             {
@@ -1138,6 +1186,16 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         _copyColumns = dumpColumns.Length;
         _copyFirstLine = true;
         _copyCrLf = false;
+        _copyLineEnds = null;
+        _copyFormat = format is { IsDefaultText: false } ? format : null;
+        _copyHeaderPending = _copyFormat is { Header: not CopyHeader.None };
+        if (format?.Encoding is { } dataEncoding)
+        {
+            // COPY ... ENCODING: the rows are in that encoding whatever client_encoding says, up to the end of the data.
+            _copySessionDecoder = _in.Decoder;
+            _copyEncodingSwitched = true;
+            _in.SetEncoding(dataEncoding.IsPassThrough ? null : dataEncoding, _in.Position);
+        }
         _in.LineOf(_in.Position);
         var table = new DumpTable(this, name, dumpColumns, DumpDataForm.Copy, statementOffset, statementLine);
         if (!_filter.Matches(name))
@@ -1168,7 +1226,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     {
         while (true)
         {
-            switch (materialize ? TryReadCopyLine(table, materialize: true) : TrySkipCopyLines(table))
+            switch (_copyFormat is not null ? TryReadConvertedRow(table, materialize) : materialize ? TryReadCopyLine(table, materialize: true) : TrySkipCopyLines(table))
             {
                 case CopyLineResult.Row:
                     return true;
@@ -1187,6 +1245,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 continue;
             }
 
+            if (_in.Available.SequenceEqual("\\."u8) && _copyFormat is { Csv: true })
+            {
+                throw Fail(
+                    "the CSV data ends with \\. without a newline: psql sends that line to the server, which reads it as a row holding \\. " +
+                    "(not as the end of the data); the reader refuses it as ambiguous",
+                    _in.Position,
+                    table.Name);
+            }
+
             if (_in.Available.SequenceEqual("\\."u8))
             {
                 // Terminator on the last line without a newline: psql accepts it too.
@@ -1199,6 +1266,199 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 $"the dump ends inside the COPY data after {table.RowsRead} rows (no \\. terminator): the file is truncated",
                 _in.End,
                 table.Name);
+        }
+    }
+
+    /// <summary>
+    /// The options after <c>FROM stdin</c> up to the <c>;</c> (the statement is held whole while they are read): null when
+    /// there are none, else the format they give (<see cref="CopyFormat"/>; refused options are errors naming them).
+    /// </summary>
+    private async ValueTask<CopyFormat?> ReadCopyOptionsAsync(TableName name, IReadOnlyList<string>? columns, bool async, CancellationToken cancellationToken)
+    {
+        var token = await RequireTokenAsync("';'", async, cancellationToken).ConfigureAwait(false);
+        if (token.IsPunct(_in.Buffer, (byte)';'))
+        {
+            return null;
+        }
+
+        var fromMark = token.Start - _in.Mark;
+        while (!token.IsPunct(_in.Buffer, (byte)';'))
+        {
+            CheckHeaderLength();
+            token = await RequireTokenAsync("';' after the COPY options", async, cancellationToken).ConfigureAwait(false);
+        }
+
+        var from = _in.Mark + fromMark;
+        var length = _in.Position - from;
+        var tokens = Tokenize(_in.Buffer.AsSpan(from, length), from);
+        try
+        {
+            return CopyFormat.Parse(_in.Buffer.AsSpan(from, length), tokens, t => DecodeToString(_in.Buffer.AsSpan(from, length), t, from), columns);
+        }
+        catch (CopyFormat.OptionException ex)
+        {
+            throw Fail(ex.Message, from + tokens[ex.Token].Start, name);
+        }
+    }
+
+    /// <summary>
+    /// Reads one row of a COPY with options (CSV, another delimiter or NULL marker, a header) and converts it to the neutral
+    /// COPY text line, as the server would store it; never reads the stream (the caller refills on <see cref="CopyLineResult.NeedMore"/>).
+    /// </summary>
+    private CopyLineResult TryReadConvertedRow(DumpTable table, bool materialize)
+    {
+        var format = _copyFormat!;
+        while (true)
+        {
+            var start = _in.Position;
+            var span = _in.Buffer.AsSpan(start, _in.End - start);
+            CopyFormat.RecordStatus status;
+            int length, consumed, lines;
+            try
+            {
+                status = format.FindRecord(span, _in.StreamExhausted, ref _copyLineEnds, out length, out consumed, out lines);
+            }
+            catch (CopyFormat.RecordException ex)
+            {
+                throw Fail($"row {table.RowsRead + 1} {ex.Message}", start + ex.At, table.Name);
+            }
+
+            if (status == CopyFormat.RecordStatus.NeedMore)
+            {
+                return CopyLineResult.NeedMore;
+            }
+
+            _in.LineOf(start);
+            if (status == CopyFormat.RecordStatus.End)
+            {
+                if (_copyHeaderPending && format.Header == CopyHeader.Match)
+                {
+                    throw Fail("the COPY data ends where its header line should be (HEADER MATCH: the server would compare it with the columns and fail)", start, table.Name);
+                }
+
+                _in.Position = start + consumed;
+                _in.AdvanceLines(_in.Position, lines);
+                FinishTable(table);
+                return CopyLineResult.End;
+            }
+
+            if (length > _maxBuffered)
+            {
+                throw RowTooLong(table, start);
+            }
+
+            var record = span[..length];
+            if (!Utf8.IsValid(record))
+            {
+                throw InvalidUtf8(table, start, record);
+            }
+
+            var lineNumber = _in.LineOf(start);
+            if (_copyHeaderPending)
+            {
+                _copyHeaderPending = false;
+                if (format.Header == CopyHeader.Match)
+                {
+                    CheckHeader(format, record, table, start);
+                }
+
+                _in.Position = start + consumed;
+                _in.AdvanceLines(_in.Position, lines);
+                continue;
+            }
+
+            int fields;
+            try
+            {
+                fields = format.Convert(record, _copyColumns, _row, _value);
+            }
+            catch (CopyFormat.RecordException ex)
+            {
+                throw Fail($"row {table.RowsRead + 1} {ex.Message}", start + ex.At, table.Name);
+            }
+
+            if (fields != _copyColumns)
+            {
+                throw WrongFieldCount(table, start, fields);
+            }
+
+            _in.Position = start + consumed;
+            _in.AdvanceLines(_in.Position, lines);
+            table.RowsRead++;
+            if (materialize)
+            {
+                table.Current.Set(_row.Array, 0, _row.Count, lineNumber, _in.OffsetOf(start));
+            }
+
+            return CopyLineResult.Row;
+        }
+    }
+
+    /// <summary>HEADER MATCH: the header line's fields must be the COPY's column names, in order (as the server checks them).</summary>
+    private void CheckHeader(CopyFormat format, ReadOnlySpan<byte> record, DumpTable table, int start)
+    {
+        var names = new List<string?>();
+        try
+        {
+            format.Convert(record, Math.Max(1, _copyColumns), new ByteBuilder(record.Length + 16), new ByteBuilder(record.Length + 16), names);
+        }
+        catch (CopyFormat.RecordException ex)
+        {
+            throw Fail($"the header line {ex.Message}", start + ex.At, table.Name);
+        }
+
+        if (names.Count != table.Columns.Count)
+        {
+            throw Fail($"the header line has {names.Count} fields but the COPY has {table.Columns.Count} columns (HEADER MATCH: the server would refuse the data)", start, table.Name);
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!string.Equals(names[i], table.Columns[i].Name, StringComparison.Ordinal))
+            {
+                throw Fail(
+                    $"header field {i + 1} is {(names[i] is null ? "NULL" : $"\"{names[i]}\"")}, not the column name \"{table.Columns[i].Name}\" (HEADER MATCH: the server would refuse the data)",
+                    start,
+                    table.Name);
+            }
+        }
+    }
+
+    /// <summary>CopyRawTo for a COPY with options: a plain COPY statement, then the converted rows (its own lines are not COPY text).</summary>
+    private async ValueTask<long> CopyConvertedAsync(DumpTable table, Stream destination, bool async, CancellationToken cancellationToken)
+    {
+        _in.Mark = -1;
+        table.Started = true;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
+        var columns = table.Columns.All(c => c.Name is not null) && table.Columns.Count > 0
+            ? " (" + string.Join(", ", table.Columns.Select(c => Scripts.ScriptText.QuoteIdentifier(c.Name!))) + ")"
+            : string.Empty;
+        buffer.Write(System.Text.Encoding.UTF8.GetBytes($"COPY {Scripts.ScriptText.QuoteName(table.Name)}{columns} FROM stdin;\n"));
+        while (await ReadCopyRowAsync(table, materialize: true, async, cancellationToken).ConfigureAwait(false))
+        {
+            buffer.Write(table.Current.CopyLine);
+            buffer.Write("\n"u8);
+            if (buffer.WrittenCount >= 1 << 16)
+            {
+                await WriteAsync(destination, buffer.WrittenMemory, async, cancellationToken).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+            }
+        }
+
+        buffer.Write("\\.\n"u8);
+        await WriteAsync(destination, buffer.WrittenMemory, async, cancellationToken).ConfigureAwait(false);
+        return table.RowsRead;
+    }
+
+    private static async ValueTask WriteAsync(Stream destination, ReadOnlyMemory<byte> bytes, bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            destination.Write(bytes.Span);
         }
     }
 
@@ -2126,6 +2386,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             throw new InvalidOperationException($"CopyRawTo must be called on the current table before any of its rows are read ({table.Name}).");
         }
 
+        if (_copyFormat is not null)
+        {
+            return await CopyConvertedAsync(table, destination, async, cancellationToken).ConfigureAwait(false);
+        }
+
         _in.BeginCapture(destination, _in.Mark);
         _in.Mark = -1;
         table.Started = true;
@@ -2145,6 +2410,13 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     {
         table.IsCompleted = true;
         table.EndOffset = _in.OffsetOf(_in.Position);
+        _copyFormat = null;
+        if (_copyEncodingSwitched)
+        {
+            // After the data, the session's client_encoding again.
+            _copyEncodingSwitched = false;
+            _in.SetEncoding(_copySessionDecoder, _in.Position);
+        }
     }
 
     /// <summary>Reads more input; a decompressor's complaint about corrupt data becomes a located <see cref="DumpFormatException"/>.</summary>
@@ -2158,6 +2430,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         {
             throw new DumpFormatException(
                 CompressedData.Corrupt("compressed", ex), _sourceName, _current?.Name, _in.LineOf(_in.End), _in.OffsetOf(_in.End), ex);
+        }
+        catch (UndecodableInputException ex)
+        {
+            // The bad bytes stand right after the decoded text: the window's end is where they are in the file.
+            throw Fail(ex.Message + " (the dump's client_encoding; PostgreSQL would refuse it too)", _in.End);
         }
     }
 
