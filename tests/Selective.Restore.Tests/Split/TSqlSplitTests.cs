@@ -109,7 +109,7 @@ public sealed class TSqlSplitTests
         }
 
         rows.ShouldBe(await ExpectedRowsAsync(path));
-        rows[0].ShouldBe([new("1", false), new("Zoë", false), new("1.50", false), new("2026-07-20T18:30:28.3330000", false), new("0AFF", true), new("1", false)]);
+        rows[0].ShouldBe([new("1", false), new("Zoë", false), new("1.50", false), new("2026-07-20 18:30:28.3330000", false), new("0AFF", true), new("1", false)]);
 
         var customers = TSqlPartChecker.Read(Path.Combine(dir.File("out"), result.Tables[0].File));
         customers.ShouldContain(

@@ -139,6 +139,13 @@ internal sealed partial class SqlServerScriptParser
         switch (token.Kind)
         {
             case TSqlTokenKind.String:
+                if (depth == 0 && _field < _dateTypes.Length && _dateTypes[_field] is { } columnType)
+                {
+                    // SQL Server converts the string to the column's type under the session's DATEFORMAT.
+                    WriteDate(token, columnType, _dateOrder, lenient: false, table, $"column {ColumnLabel()} ({columnType})");
+                    return;
+                }
+
                 WriteString(token, table);
                 return;
 
@@ -183,7 +190,7 @@ internal sealed partial class SqlServerScriptParser
 
                 if (opens && isCast)
                 {
-                    ReadCast(table, depth);
+                    ReadCast(token, table, depth);
                     return;
                 }
 
@@ -242,17 +249,70 @@ internal sealed partial class SqlServerScriptParser
         _row.Write(token.Text(_in.Buffer));
     }
 
-    /// <summary><c>CAST(value AS type)</c>: the inner value, unconverted (after the '(').</summary>
-    private void ReadCast(TableName table, int depth)
+    /// <summary>
+    /// <c>CAST(value AS type)</c> (after the '('): a string or binary constant cast to a date/time type is converted as SQL
+    /// Server converts it; a binary constant cast to another type than a binary one is refused; anything else is the inner
+    /// value, unconverted.
+    /// </summary>
+    private void ReadCast(TSqlToken functionToken, TableName table, int depth)
     {
-        ReadValue(Require("a value in CAST"), table, depth + 1);
+        var function = functionToken.IsWord(_in.Buffer, "CAST"u8) ? "CAST" : "TRY_CAST";
+        var value = Require("a value in CAST");
+        var literal = value.Kind is TSqlTokenKind.String or TSqlTokenKind.Binary;
+        if (!literal)
+        {
+            ReadValue(value, table, depth + 1);
+        }
+
         var keyword = Require("AS in CAST");
         if (!keyword.IsWord(_in.Buffer, "AS"u8))
         {
             throw Fail($"expected AS in CAST(value AS type), found '{Excerpt(keyword)}'", keyword.Start, table);
         }
 
-        SkipType(table, ')', "CAST");
+        var target = ReadType(table, ')', function);
+        if (literal)
+        {
+            WriteConverted(value, target, _dateOrder, function, table);
+        }
+    }
+
+    /// <summary>A string or binary constant converted to <paramref name="target"/> by CAST or CONVERT.</summary>
+    private void WriteConverted(TSqlToken value, CastTarget target, TSqlDateOrder order, string function, TableName table)
+    {
+        var lenient = function.StartsWith("TRY_", StringComparison.Ordinal);
+        if (target.Date is { } dateType)
+        {
+            if (value.Kind == TSqlTokenKind.String)
+            {
+                WriteDate(value, dateType, order, lenient, table, $"{function}(... AS {dateType})");
+            }
+            else
+            {
+                WriteBinaryDate(value, dateType, lenient, table, function);
+            }
+
+            return;
+        }
+
+        if (value.Kind == TSqlTokenKind.String)
+        {
+            WriteString(value, table);
+            return;
+        }
+
+        if (!target.KeepsBytes)
+        {
+            // SQL Server reads the bytes as the type's internal form (a number, characters in a code page...): not a guess to make.
+            throw Fail(
+                $"{function}(0x... AS {target.Name}) is not supported: SQL Server reinterprets the bytes as {target.Name}, which the reader does not do " +
+                "(it reads binary constants cast to binary, varbinary, image, rowversion, hierarchyid, geometry, geography, sql_variant " +
+                "and to date, time, datetime, smalldatetime, datetime2 and datetimeoffset)",
+                value.Start,
+                table);
+        }
+
+        WriteHex(value.Text(_in.Buffer)[2..], value, table);
     }
 
     /// <summary>
@@ -262,17 +322,18 @@ internal sealed partial class SqlServerScriptParser
     private void ReadConvert(TSqlToken functionToken, TableName table, int depth)
     {
         var function = functionToken.IsWord(_in.Buffer, "CONVERT"u8) ? "CONVERT" : "TRY_CONVERT";
-        var typeName = Require("a type in CONVERT");
-        var binary = typeName.IsIdentifier && IsBinaryType(typeName);
-        _in.Position = typeName.Start;
-        _lineStart = typeName.LineStart;
-        SkipType(table, ',', function);
+        var target = ReadType(table, ',', function);
+        var binary = target.Name is "binary" or "varbinary";
 
         var value = Require("a value in CONVERT");
         TSqlToken? deferred = null;
-        if (binary && value.Kind == TSqlTokenKind.String)
+        if ((binary && value.Kind == TSqlTokenKind.String) || (target.Date is not null && value.Kind == TSqlTokenKind.String))
         {
-            deferred = value; // the style decides: text, or hex digits
+            deferred = value; // the style decides: text or hex digits, or the order of a date's parts
+        }
+        else if (value.Kind == TSqlTokenKind.Binary)
+        {
+            WriteConverted(value, target, _dateOrder, function, table);
         }
         else
         {
@@ -303,7 +364,11 @@ internal sealed partial class SqlServerScriptParser
             return;
         }
 
-        if (style is 1 or 2)
+        if (target.Date is not null)
+        {
+            WriteConverted(text, target, StyleOrder(style, function, text, table), function, table);
+        }
+        else if (style is 1 or 2)
         {
             var inner = StringBody(text);
             if (style == 1)
@@ -329,22 +394,135 @@ internal sealed partial class SqlServerScriptParser
         }
     }
 
-    private bool IsBinaryType(TSqlToken typeName)
+    /// <summary>
+    /// The order of a date's parts that a CONVERT style gives a string (CAST and CONVERT's date and time styles): none, 0 and
+    /// 100 follow DATEFORMAT; 1/101 and 10/110 are mdy; 3/103, 4/104 and 5/105 dmy; 2/102, 11/111, 12/112, 20/120, 21/121,
+    /// 23, 126 and 127 year first (ymd). Other styles are refused rather than guessed.
+    /// </summary>
+    private TSqlDateOrder StyleOrder(int style, string function, TSqlToken text, TableName table) => style switch
     {
-        var text = typeName.Text(_in.Buffer);
-        if (typeName.Kind != TSqlTokenKind.Word)
+        -1 or 0 or 100 => _dateOrder,
+        1 or 101 or 10 or 110 => TSqlDateOrder.Mdy,
+        3 or 103 or 4 or 104 or 5 or 105 => TSqlDateOrder.Dmy,
+        2 or 102 or 11 or 111 or 12 or 112 or 20 or 120 or 21 or 121 or 23 or 126 or 127 => TSqlDateOrder.Ymd,
+        _ => throw Fail(string.Create(CultureInfo.InvariantCulture, $"{function} of a string to a date/time type with style {style} is not supported"), text.Start, table),
+    };
+
+    /// <summary>
+    /// Writes a date/time string converted to <paramref name="type"/> under <paramref name="order"/>, in the neutral form
+    /// (<see cref="TSqlDates.Format"/>). <paramref name="lenient"/> (TRY_CAST, TRY_CONVERT): a value SQL Server rejects is NULL.
+    /// </summary>
+    private void WriteDate(TSqlToken token, TSqlDateType type, TSqlDateOrder order, bool lenient, TableName table, string what)
+    {
+        var text = StringValue(token, table);
+        TSqlDateStatus status;
+        TSqlDateValue value;
+        string problem;
+        if (_dateOrderUnknown is { } unknown && DependsOnOrder(text))
         {
-            text = text[1..^1];
+            status = TSqlDateStatus.Unsupported;
+            value = default;
+            problem = unknown;
+        }
+        else
+        {
+            status = TSqlDates.Parse(text, type, order, _englishMonths, out value, out problem);
         }
 
-        return Ascii.EqualsIgnoreCase(text, "varbinary"u8) || Ascii.EqualsIgnoreCase(text, "binary"u8);
+        if (status == TSqlDateStatus.Ok)
+        {
+            var span = _row.GetSpan(TSqlDates.MaxFormattedLength);
+            _row.Advance(TSqlDates.Format(value, type, span));
+            return;
+        }
+
+        if (status == TSqlDateStatus.Invalid && lenient)
+        {
+            _row.Write(CopyText.Null);
+            return;
+        }
+
+        var shown = System.Text.Encoding.UTF8.GetString(text[..Math.Min(text.Length, 60)]);
+        throw Fail(
+            status == TSqlDateStatus.Invalid
+                ? $"{what}: '{shown}' is not a valid {type} under DATEFORMAT {TSqlDates.Name(order)}: {problem}"
+                : $"{what}: the reader does not convert '{shown}' to {type}: {problem}",
+            token.Start,
+            table);
     }
 
-    /// <summary>Skips a type name (<c>Decimal(18, 2)</c>, <c>[varbinary](max)</c>, <c>[dbo].[MyType]</c>) and the <paramref name="close"/> that ends it.</summary>
-    private void SkipType(TableName table, char close, string function)
+    /// <summary>Whether a date string's reading could depend on DATEFORMAT or the language: anything but ISO 8601 with a T, unseparated digits, or a time alone.</summary>
+    private static bool DependsOnOrder(ReadOnlySpan<byte> text)
+    {
+        text = text.Trim((byte)' ');
+        var isoT = text.Length >= 11 && text[10] is (byte)'T' or (byte)'t';
+        var unseparated = text.IndexOfAnyExceptInRange((byte)'0', (byte)'9') is var k && (k < 0 || text[k] == ' ');
+        var timeOnly = text.IndexOf((byte)':') is var colon && colon > 0 && colon <= 2 && text[..colon].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
+        return !(isoT || unseparated || timeOnly);
+    }
+
+    /// <summary>Writes <c>CAST(0x... AS date/time type)</c>: the bytes decoded as SQL Server's binary form of the type (<see cref="TSqlDates.Decode"/>).</summary>
+    private void WriteBinaryDate(TSqlToken token, TSqlDateType type, bool lenient, TableName table, string function)
+    {
+        var digits = token.Text(_in.Buffer)[2..];
+        if (digits.IndexOfAnyExcept(HexDigits) >= 0)
+        {
+            throw Fail("invalid hex digit in a binary constant", token.Start, table);
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        if (digits.Length > 2 * bytes.Length || digits.Length % 2 != 0)
+        {
+            throw Fail($"{function}(0x... AS {type}): the binary constant has {digits.Length} hex digits, which is not {type}'s binary form", token.Start, table);
+        }
+
+        var length = digits.Length / 2;
+        for (var i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)((HexValue(digits[2 * i]) << 4) | HexValue(digits[(2 * i) + 1]));
+        }
+
+        var status = TSqlDates.Decode(bytes[..length], type, out var value, out var problem);
+        if (status == TSqlDateStatus.Ok)
+        {
+            var span = _row.GetSpan(TSqlDates.MaxFormattedLength);
+            _row.Advance(TSqlDates.Format(value, type, span));
+            return;
+        }
+
+        if (status == TSqlDateStatus.Invalid && lenient)
+        {
+            _row.Write(CopyText.Null);
+            return;
+        }
+
+        throw Fail($"{function}(0x... AS {type}): {problem}", token.Start, table);
+    }
+
+    private static int HexValue(byte c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+    /// <summary>The current field's column name, or its position when the script does not name the columns.</summary>
+    private string ColumnLabel() => _field < _columnNames.Length ? _columnNames[_field] : string.Create(CultureInfo.InvariantCulture, $"{_field + 1}");
+
+    /// <summary>The type named in CAST/CONVERT, as far as the reader needs it.</summary>
+    /// <param name="Name">The type's name in lower case (the last part of a qualified name, for messages).</param>
+    /// <param name="Date">The date/time type it is, with its scale, when it is one of SQL Server's (an unqualified name).</param>
+    /// <param name="KeepsBytes">A type a binary constant converts to without reinterpreting its bytes.</param>
+    private readonly record struct CastTarget(string Name, TSqlDateType? Date, bool KeepsBytes);
+
+    /// <summary>
+    /// Reads a type name (<c>Decimal(18, 2)</c>, <c>[varbinary](max)</c>, <c>[dbo].[MyType]</c>) and the <paramref name="close"/>
+    /// that ends it: its name, and its date/time type and scale (<c>DateTime2(3)</c>) when it is one.
+    /// </summary>
+    private CastTarget ReadType(TableName table, char close, string function)
     {
         var depth = 0;
         var any = false;
+        var parts = 0;
+        var name = string.Empty;
+        var qualified = false;
+        var firstArgument = -1;
+        TSqlToken? argumentToken = null;
         while (true)
         {
             var token = Require($"a type in {function}");
@@ -356,7 +534,7 @@ internal sealed partial class SqlServerScriptParser
                     throw Fail($"expected a type name in {function}", token.Start, table);
                 }
 
-                return;
+                break;
             }
 
             if (token.IsPunct(buffer, (byte)'('))
@@ -372,6 +550,20 @@ internal sealed partial class SqlServerScriptParser
 
                 depth--;
             }
+            else if (depth == 0 && token.IsIdentifier)
+            {
+                name = Ident(token).ToLowerInvariant();
+                parts++;
+            }
+            else if (depth == 0 && token.IsPunct(buffer, (byte)'.'))
+            {
+                qualified = true;
+            }
+            else if (depth == 1 && token.Kind == TSqlTokenKind.Number && argumentToken is null)
+            {
+                argumentToken = token;
+                firstArgument = int.TryParse(token.Text(buffer), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;
+            }
             else if (!(token.IsIdentifier || token.Kind == TSqlTokenKind.Number || token.IsPunct(buffer, (byte)',') || token.IsPunct(buffer, (byte)'.')))
             {
                 throw Fail($"unexpected '{Excerpt(token)}' in the type of {function}", token.Start, table);
@@ -379,6 +571,26 @@ internal sealed partial class SqlServerScriptParser
 
             any = true;
         }
+
+        TSqlDateType? date = null;
+        if (!qualified && parts == 1 && TSqlDateType.TryKind(name, out var kind))
+        {
+            var type = TSqlDateType.Of(kind);
+            if (argumentToken is { } argument)
+            {
+                if (!type.HasScale || firstArgument > 7)
+                {
+                    throw Fail($"{function}(... AS {name}({Excerpt(argument)})): {(type.HasScale ? "the scale is 0 to 7" : $"{name} takes no scale")}", argument.Start, table);
+                }
+
+                type = type with { Scale = (byte)firstArgument };
+            }
+
+            date = type;
+        }
+
+        var keepsBytes = !qualified && parts == 1 && name is "binary" or "varbinary" or "image" or "rowversion" or "timestamp" or "hierarchyid" or "geometry" or "geography" or "sql_variant";
+        return new CastTarget(name, date, keepsBytes);
     }
 
     /// <summary>The characters between a string token's quotes, still with doubled quotes.</summary>
@@ -392,7 +604,10 @@ internal sealed partial class SqlServerScriptParser
     /// <c>'...'</c> / <c>N'...'</c>: the string's characters, <c>''</c> read as one quote, and a backslash right
     /// before a line end removed with the line end (T-SQL's line continuation in string constants).
     /// </summary>
-    private void WriteString(TSqlToken token, TableName table)
+    private void WriteString(TSqlToken token, TableName table) => CopyText.Escape(StringValue(token, table), _row);
+
+    /// <summary>A string token's value (see <see cref="WriteString"/>), checked for valid UTF-8 and no U+0000; it may live in <see cref="_value"/>.</summary>
+    private ReadOnlySpan<byte> StringValue(TSqlToken token, TableName table)
     {
         var inner = StringBody(token);
         var value = inner;
@@ -436,7 +651,7 @@ internal sealed partial class SqlServerScriptParser
             throw Fail("a string literal contains a zero character (U+0000), which PostgreSQL text cannot hold", token.Start, table);
         }
 
-        CopyText.Escape(value, _row);
+        return value;
     }
 
     /// <summary>Marks the current field as a binary constant (<see cref="DumpRow.BinaryFields"/>).</summary>

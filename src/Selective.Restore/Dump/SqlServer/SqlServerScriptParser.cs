@@ -48,9 +48,19 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
     // Whether the input position is at the start of a line (only blanks before it on its line): GO counts only there.
     private bool _lineStart = true;
 
+    // The session's SET DATEFORMAT (SET LANGUAGE sets it too): mdy, SQL Server's us_english default, until the script sets it.
+    // When the script sets it to something the reader cannot know (a variable, an unknown language), why, for the error a
+    // date string that depends on it raises.
+    private TSqlDateOrder _dateOrder = TSqlDateOrder.Mdy;
+    private string? _dateOrderUnknown;
+    private bool _englishMonths = true;
+
     // The current section.
     private InsertHeader? _header;
     private string[] _columnNames = [];
+
+    // The date/time type of each column of the current section, from the script's CREATE TABLE (null: not a date/time type, or unknown).
+    private TSqlDateType?[] _dateTypes = [];
     private string _arityNote = string.Empty;
     private Phase _phase = Phase.Done;
     private bool _pendingRow;
@@ -223,6 +233,10 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                 {
                     await CheckSqlcmdAsync(first, async, cancellationToken).ConfigureAwait(false);
                 }
+                else if (first.IsWord(buffer, "SET"u8) && await ReadDateSettingAsync(line, async, cancellationToken).ConfigureAwait(false))
+                {
+                    continue; // SET DATEFORMAT / SET LANGUAGE take one argument: the next token starts the next statement
+                }
 
                 await SkipStatementAsync(depth, permissions, line, async, cancellationToken).ConfigureAwait(false);
             }
@@ -252,6 +266,93 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
 
         await SkipStatementAsync(0, permissions: false, line, async, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// After SET: <c>SET DATEFORMAT mdy|dmy|ymd|ydm|myd|dym</c> and <c>SET LANGUAGE name</c> (which sets the language's
+    /// DATEFORMAT) change how later date strings read; they are taken when the statement starts a batch or follows
+    /// another (not inside IF/BEGIN blocks, which are skipped whole). Returns false, with the position back after SET,
+    /// for any other SET.
+    /// </summary>
+    private async ValueTask<bool> ReadDateSettingAsync(long line, bool async, CancellationToken cancellationToken)
+    {
+        if (await NextTokenAsync(async, cancellationToken).ConfigureAwait(false) is not { } option)
+        {
+            return false;
+        }
+
+        var dateFormat = option.IsWord(_in.Buffer, "DATEFORMAT"u8);
+        if (!dateFormat && !option.IsWord(_in.Buffer, "LANGUAGE"u8))
+        {
+            Unread(option);
+            return false;
+        }
+
+        var at = string.Create(CultureInfo.InvariantCulture, $"line {line}");
+        if (await NextTokenAsync(async, cancellationToken).ConfigureAwait(false) is not { } argument)
+        {
+            return true;
+        }
+
+        string? name = argument.Kind switch
+        {
+            TSqlTokenKind.String => System.Text.Encoding.UTF8.GetString(StringBody(argument)).Replace("''", "'", StringComparison.Ordinal),
+            TSqlTokenKind.Word when _in.Buffer[argument.Start] != '@' => Ident(argument),
+            TSqlTokenKind.BracketIdentifier or TSqlTokenKind.QuotedIdentifier => Ident(argument),
+            _ => null,
+        };
+        if (name is null)
+        {
+            _dateOrderUnknown = $"the script sets {(dateFormat ? "DATEFORMAT" : "LANGUAGE")} from '{Excerpt(argument)}' at {at}, which the reader cannot know";
+            return true;
+        }
+
+        if (dateFormat)
+        {
+            if (!TSqlDates.TryOrder(name, out var order))
+            {
+                throw Fail($"SET DATEFORMAT {name}: not a date format (mdy, dmy, ymd, ydm, myd or dym)", argument.Start);
+            }
+
+            _dateOrder = order;
+            _dateOrderUnknown = null;
+            return true;
+        }
+
+        if (Languages.TryGetValue(name, out var language))
+        {
+            _dateOrder = language.Order;
+            _englishMonths = language.English;
+            _dateOrderUnknown = null;
+        }
+        else
+        {
+            _englishMonths = false;
+            _dateOrderUnknown = $"the script runs SET LANGUAGE {name} at {at}, a language whose date format the reader does not know";
+        }
+
+        return true;
+    }
+
+    // SET LANGUAGE names (sys.syslanguages name and alias) and their DATEFORMAT, for the languages the reader knows.
+    private static readonly FrozenDictionary<string, (TSqlDateOrder Order, bool English)> Languages = new Dictionary<string, (TSqlDateOrder, bool)>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["us_english"] = (TSqlDateOrder.Mdy, true),
+        ["English"] = (TSqlDateOrder.Mdy, true),
+        ["British"] = (TSqlDateOrder.Dmy, true),
+        ["British English"] = (TSqlDateOrder.Dmy, true),
+        ["Deutsch"] = (TSqlDateOrder.Dmy, false),
+        ["German"] = (TSqlDateOrder.Dmy, false),
+        ["Français"] = (TSqlDateOrder.Dmy, false),
+        ["French"] = (TSqlDateOrder.Dmy, false),
+        ["Español"] = (TSqlDateOrder.Dmy, false),
+        ["Spanish"] = (TSqlDateOrder.Dmy, false),
+        ["Italiano"] = (TSqlDateOrder.Dmy, false),
+        ["Italian"] = (TSqlDateOrder.Dmy, false),
+        ["Nederlands"] = (TSqlDateOrder.Dmy, false),
+        ["Dutch"] = (TSqlDateOrder.Dmy, false),
+        ["日本語"] = (TSqlDateOrder.Ymd, false),
+        ["Japanese"] = (TSqlDateOrder.Ymd, false),
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// A statement (or batch) starts with a T-SQL statement word, a label, <c>(</c>, or a sqlcmd command: anything else is
@@ -397,6 +498,10 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                 {
                     return;
                 }
+                else if (starters && !afterSeparator && token.IsWord(buffer, "SET"u8) && await StartsDateSettingAsync(token, async, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
 
             afterSeparator = false;
@@ -425,6 +530,28 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             Unread(notStarting);
         }
 
+        _in.Mark = -1;
+        return starts;
+    }
+
+    /// <summary>
+    /// Whether a SET met while skipping starts <c>SET DATEFORMAT x</c> or <c>SET LANGUAGE x</c> (not <c>UPDATE t SET Language = ...</c>),
+    /// which must not be skipped with the statement before it. When it does, the position is put back before it.
+    /// </summary>
+    private async ValueTask<bool> StartsDateSettingAsync(TSqlToken set, bool async, CancellationToken cancellationToken)
+    {
+        _in.Mark = set.Start; // keeps the SET in the buffer through the look-ahead
+        var option = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+        var starts = false;
+        if (option is { } o && (o.IsWord(_in.Buffer, "DATEFORMAT"u8) || o.IsWord(_in.Buffer, "LANGUAGE"u8)))
+        {
+            var argument = await NextTokenAsync(async, cancellationToken).ConfigureAwait(false);
+            starts = argument is { } a && (a.IsIdentifier || a.Kind == TSqlTokenKind.String);
+        }
+
+        // Back before the SET when it starts a setting, else just after it (the skipping goes on from there).
+        _in.Position = starts ? _in.Mark : _in.Mark + set.Length;
+        _lineStart = starts && set.LineStart;
         _in.Mark = -1;
         return starts;
     }
@@ -506,6 +633,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
 
         var columns = new List<string>();
         var omitted = new List<DumpOmittedColumn>();
+        var dateColumns = new Dictionary<string, TSqlDateType>(StringComparer.OrdinalIgnoreCase);
         var afterComma = false;
         while (true)
         {
@@ -539,6 +667,11 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
                      (string.Equals(column, "timestamp", StringComparison.OrdinalIgnoreCase) && (token.IsPunct(buffer, (byte)',') || token.IsPunct(buffer, (byte)')')))))
             {
                 kind = DumpOmittedColumnKind.RowVersion; // "[Stamp] [timestamp]", "[V] rowversion", or a bare "timestamp" column
+            }
+            else if (column is not null && ColumnDateType(token, name) is { } dateType)
+            {
+                dateColumns[column] = dateType;
+                token = Require("the rest of the column definition");
             }
 
             var depth = 0;
@@ -599,7 +732,47 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
             afterComma = true;
         }
 
-        _definitions[name] = new TableDefinition([.. columns], [.. omitted], _in.LineOf(verb.Start));
+        _definitions[name] = new TableDefinition([.. columns], [.. omitted], _in.LineOf(verb.Start), dateColumns);
+    }
+
+    /// <summary>
+    /// A column's data type, right after its name, when it is one of SQL Server's date/time types (<c>[datetime]</c>,
+    /// <c>"date"</c>, <c>datetime2(3)</c>): the scale is read and the position left after the type. An alias type
+    /// (<c>[dbo].[MyDate]</c>) or any other type gives null, and nothing is read.
+    /// </summary>
+    private TSqlDateType? ColumnDateType(TSqlToken type, TableName table)
+    {
+        if (!type.IsIdentifier || !TSqlDateType.TryKind(Ident(type), out var kind))
+        {
+            return null;
+        }
+
+        var result = TSqlDateType.Of(kind);
+        var start = _in.Position;
+        var lineStart = _lineStart;
+        var next = Require("the rest of the column definition");
+        if (next.IsPunct(_in.Buffer, (byte)'.'))
+        {
+            Unread(next); // [date].[x]: not the built-in type
+            return null;
+        }
+
+        if (!next.IsPunct(_in.Buffer, (byte)'('))
+        {
+            _in.Position = start;
+            _lineStart = lineStart;
+            return result;
+        }
+
+        var scale = Require("a scale");
+        var close = Require("')' after the scale");
+        if (!result.HasScale || scale.Kind != TSqlTokenKind.Number || !close.IsPunct(_in.Buffer, (byte)')') ||
+            !byte.TryParse(scale.Text(_in.Buffer), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > 7)
+        {
+            throw Fail($"CREATE TABLE {table}: '{Excerpt(type)}({Excerpt(scale)}' is not a {Excerpt(type)} type with a scale from 0 to 7", scale.Start, table);
+        }
+
+        return result with { Scale = n };
     }
 
     /// <summary>The data type right after a column name is <c>timestamp</c> or <c>rowversion</c> (bare or bracketed): SQL Server fills it in.</summary>
@@ -631,7 +804,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         word.IsWord(buffer, "CONSTRAINT"u8) || word.IsWord(buffer, "PRIMARY"u8) || word.IsWord(buffer, "UNIQUE"u8) ||
         word.IsWord(buffer, "CHECK"u8) || word.IsWord(buffer, "FOREIGN"u8) || word.IsWord(buffer, "INDEX"u8) || word.IsWord(buffer, "PERIOD"u8);
 
-    private sealed record TableDefinition(string[] Columns, DumpOmittedColumn[] Omitted, long Line);
+    private sealed record TableDefinition(string[] Columns, DumpOmittedColumn[] Omitted, long Line, Dictionary<string, TSqlDateType> DateColumns);
 
     /// <summary>A <c>GO</c> line with a count runs its batch that many times: rows would be inserted more than once.</summary>
     private void CheckGo(TSqlToken go)
@@ -787,6 +960,7 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         var definition = selected && header.Columns is null ? _definitions.GetValueOrDefault(header.Name) : null;
         var expected = header.Columns?.Length ?? definition?.Columns.Length ?? -1;
         _columnNames = header.Columns ?? definition?.Columns ?? [];
+        _dateTypes = DateTypes(selected ? _definitions.GetValueOrDefault(header.Name) : null, _columnNames);
         _arityNote = header.Columns is { } listed
             ? $"the INSERT lists {listed.Length} columns ({string.Join(", ", listed)})"
             : definition is { } d
@@ -858,6 +1032,23 @@ internal sealed partial class SqlServerScriptParser : IDumpParser, ITableSource
         }
 
         return table;
+    }
+
+    /// <summary>The date/time type of each named column, from the table's CREATE TABLE; empty when the script has none.</summary>
+    private static TSqlDateType?[] DateTypes(TableDefinition? definition, string[] columns)
+    {
+        if (definition is null || definition.DateColumns.Count == 0)
+        {
+            return [];
+        }
+
+        var types = new TSqlDateType?[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            types[i] = definition.DateColumns.TryGetValue(columns[i], out var type) ? type : null;
+        }
+
+        return types;
     }
 
     // ---------------------------------------------------------------- ITableSource

@@ -196,7 +196,8 @@ public sealed class ScriptColumnlessInsertTests
         var result = await ScriptHarness.ReadAsync(Script);
 
         result.Tables[0].ColumnNames.ShouldBe(["BusinessEntityID", "StartDate", "ModifiedDate"]);
-        result.Tables[0].Values.ShouldBe([["1", "2009-01-14", "2014-06-30T00:00:00"]]);
+        // The strings are converted to the CREATE TABLE's date and datetime columns (docs/sqlserver-scripts.md, "Dates and times").
+        result.Tables[0].Values.ShouldBe([["1", "2009-01-14", "2014-06-30 00:00:00.000"]]);
         result.Tables[1].ColumnNames.ShouldBe(["a", "b"]);
     }
 

@@ -35,9 +35,9 @@ public sealed class ScriptReadingTests
         customers.EndOffset.ShouldBe(Offset(Shop, "GO\nSET IDENTITY_INSERT [dbo].[Customers] OFF"), "the section ends after the last INSERT's line");
         customers.Rows.Select(r => r.Line).ShouldBe([.. Enumerable.Range(1, 5).Select(i => Line(Shop, CustomersInsert, i))]);
         customers.Rows[0].ByteOffset.ShouldBe(Offset(Shop, "(1, N'Zoë'"));
-        customers.Lines[0].ShouldBe("1\tZoë\t1.50\t2026-07-20T18:30:28.3330000\t\\\\x0aff\t1");
-        customers.Lines[1].ShouldBe("2\tДмитрий\t\\N\t2026-01-02T03:04:05.0000000\t\\N\t0");
-        customers.Lines[4].ShouldBe("5\tmulti\\nline\\ttab \\\\ C:\\\\temp\\\\\t\\N\t2026-07-20T18:30:28.3330000\t\\N\t1");
+        customers.Lines[0].ShouldBe("1\tZoë\t1.50\t2026-07-20 18:30:28.3330000\t\\\\x0aff\t1");
+        customers.Lines[1].ShouldBe("2\tДмитрий\t\\N\t2026-01-02 03:04:05.0000000\t\\N\t0");
+        customers.Lines[4].ShouldBe("5\tmulti\\nline\\ttab \\\\ C:\\\\temp\\\\\t\\N\t2026-07-20 18:30:28.3330000\t\\N\t1");
 
         var lines = result.Tables[1];
         lines.ColumnNames.ShouldBe(["OrderId", "Line", "Note", "Price", "At"]);
