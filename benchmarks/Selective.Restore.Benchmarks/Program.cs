@@ -14,9 +14,16 @@ if (args is ["--write-dumps", var directory])
         Console.WriteLine($"{path}: {Corpus.Get(style).Length:N0} bytes");
     }
 
-    return;
+    return 0;
+}
+
+// dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION SCHEMA.TABLE KEY [BUDGET_MB]
+if (args is ["--live-diff", var dumpPath, var connection, var table, var keyColumn, .. var rest])
+{
+    return await LiveDiffProbe.RunAsync(dumpPath, connection, table, keyColumn, rest is [var mb] ? long.Parse(mb, System.Globalization.CultureInfo.InvariantCulture) : 64).ConfigureAwait(false);
 }
 
 var config = DefaultConfig.Instance
     .AddColumn(ThroughputColumn.DumpSize, ThroughputColumn.Throughput);
 BenchmarkSwitcher.FromAssembly(typeof(Corpus).Assembly).Run(args, config);
+return 0;

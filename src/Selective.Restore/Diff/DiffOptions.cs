@@ -1,0 +1,34 @@
+namespace Selective.Restore.Diff;
+
+/// <summary>How the engine-side diff may use memory and disk.</summary>
+internal sealed class DiffOptions
+{
+    /// <summary>
+    /// Bytes of dump rows (with their index) a table may hold in memory before it spills to hash partitions on disk.
+    /// Default 64 MiB: with the live side's buffers the process stays under 200 MB whatever the table's size.
+    /// </summary>
+    public long MemoryBudget { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Partitions a spilled table is split into (more when one still exceeds the budget). Default 64.</summary>
+    public int Partitions { get; init; } = 64;
+
+    /// <summary>Where spill files go (deleted when the table is done). Default: the system's temp directory.</summary>
+    public string? TempDirectory { get; init; }
+
+    /// <summary>Checks the options, as Polly's options do in <c>Build()</c>.</summary>
+    /// <exception cref="InvalidOperationException">A value is out of range.</exception>
+    public DiffOptions Validate()
+    {
+        if (MemoryBudget < 64 * 1024)
+        {
+            throw new InvalidOperationException($"{nameof(MemoryBudget)} must be at least 64 KiB (was {MemoryBudget} bytes).");
+        }
+
+        if (Partitions is < 2 or > 4096)
+        {
+            throw new InvalidOperationException($"{nameof(Partitions)} must be between 2 and 4096 (was {Partitions}).");
+        }
+
+        return this;
+    }
+}

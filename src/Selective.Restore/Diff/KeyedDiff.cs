@@ -1,0 +1,275 @@
+namespace Selective.Restore.Diff;
+
+/// <summary>Where the diff sends the rows that differ: only these travel on (to the database, or to a policy).</summary>
+internal interface IDiffSink
+{
+    /// <summary>A dump row whose key is not live.</summary>
+    void Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset);
+
+    /// <summary>
+    /// A dump row whose key is live with other text: a conflict, or the same values printed differently; the database's
+    /// typed comparison decides.
+    /// </summary>
+    void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine);
+}
+
+/// <summary>Which fields of a dump row and of a live row hold the same columns (key and compared values).</summary>
+/// <param name="DumpKey">Key fields in dump rows.</param>
+/// <param name="LiveKey">The same key fields in live rows.</param>
+/// <param name="DumpCompared">Fields compared, in dump rows; null: the whole line (the live rows have the dump's columns in the dump's order).</param>
+/// <param name="LiveCompared">The same fields in live rows; null with <paramref name="DumpCompared"/>.</param>
+internal sealed record RowLayout(IReadOnlyList<int> DumpKey, IReadOnlyList<int> LiveKey, IReadOnlyList<int>? DumpCompared = null, IReadOnlyList<int>? LiveCompared = null);
+
+/// <summary>What the diff counted.</summary>
+/// <param name="DumpRows">Distinct dump rows with a key (repeats and NULL keys not counted).</param>
+/// <param name="Identical">Dump rows whose key is live with the same text.</param>
+/// <param name="Candidates">Dump rows whose key is live with other text (sent to <see cref="IDiffSink.Candidate"/>).</param>
+/// <param name="Missing">Dump rows whose key is not live (sent to <see cref="IDiffSink.Missing"/>).</param>
+/// <param name="LiveRows">Live rows read.</param>
+/// <param name="LiveOnly">Live rows whose key is not in the dump (a NULL key field included: it matches nothing).</param>
+/// <param name="Spilled">Whether the table went through partitions on disk.</param>
+/// <param name="SpillBytes">Bytes written to spill files, both sides.</param>
+internal readonly record struct DiffCounts(long DumpRows, long Identical, long Candidates, long Missing, long LiveRows, long LiveOnly, bool Spilled, long SpillBytes);
+
+/// <summary>
+/// The diff of one table, in the engine: the dump's rows (held by a <see cref="DumpRowStore"/>) against the live rows the
+/// database streams out, matched by key text, compared byte by byte. A hash join: the dump side is the build side, in
+/// memory while it fits, otherwise both sides go through the same hash partitions on disk and are joined partition by
+/// partition (again split when a partition alone exceeds the budget). Rows need no order on either side. The hash
+/// only routes rows; every match and every comparison is on the bytes.
+/// </summary>
+internal static class KeyedDiff
+{
+    // Partitions of a partition that is still too large, and how deep that may go (64 × 16³ parts: far past any table).
+    private const int SubPartitions = 16;
+    private const int MaxLevel = 4;
+
+    public static async ValueTask<DiffCounts> RunAsync(DumpRowStore dump, CopyLineReader live, RowLayout layout, IDiffSink sink, bool async, CancellationToken cancellationToken)
+    {
+        var state = new State(dump, layout, sink);
+        if (dump.Arena is { } arena)
+        {
+            while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                state.Probe(arena, live.Line, live.LineNumber);
+            }
+
+            state.EmitMissing(arena);
+            return state.Counts(spilled: false, spillBytes: 0);
+        }
+
+        // Spilled: route the live rows to the dump's partitions, then join each pair.
+        var directory = dump.Options.TempDirectory ?? Path.GetTempPath();
+        var dumpParts = dump.Partitions!;
+        var liveParts = Create(dumpParts.Length, directory);
+        try
+        {
+            var keys = new KeyBuffer();
+            while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
+            {
+                state.LiveRows++;
+                var key = keys.Of(live.Line, state.LiveKey, live.LineNumber, out var isNull);
+                if (isNull)
+                {
+                    state.LiveOnly++;
+                    continue;
+                }
+
+                liveParts[DumpRowStore.Partition(RowArena.Hash(key, dump.Salt), liveParts.Length)].Write(live.Line, live.LineNumber, 0);
+            }
+
+            long spillBytes = dump.SpillBytes + liveParts.Sum(p => p.Length);
+            for (var i = 0; i < dumpParts.Length; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                spillBytes += Join(state, dumpParts[i], liveParts[i], level: 1, directory, cancellationToken);
+                dumpParts[i].Dispose();
+                liveParts[i].Dispose();
+            }
+
+            return state.Counts(spilled: true, spillBytes);
+        }
+        finally
+        {
+            foreach (var part in liveParts)
+            {
+                part.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Joins one partition pair; returns bytes spilled again when it had to be split.</summary>
+    private static long Join(State state, SpillFile dumpPart, SpillFile livePart, int level, string directory, CancellationToken cancellationToken)
+    {
+        // Each level hashes with its own salt: rows of one partition share their partition hash's low bits, which would
+        // crowd an index or a split using the same hash.
+        var salt = state.Dump.Salt + level;
+        var arena = new RowArena(salt, state.Dump.Options.MemoryBudget);
+        var keys = new KeyBuffer();
+        dumpPart.Rewind();
+        while (dumpPart.TryRead(out var line, out var lineNumber, out var byteOffset))
+        {
+            var key = keys.Of(line, state.Dump.KeyOrdinals, lineNumber, out _);
+            state.Dump.AddTo(arena, line, key, arena.HashOf(key), lineNumber, byteOffset);
+            if (arena.Bytes > state.Dump.Options.MemoryBudget && level < MaxLevel)
+            {
+                return Split(state, arena, dumpPart, livePart, level, directory, cancellationToken);
+            }
+        }
+
+        livePart.Rewind();
+        while (livePart.TryRead(out var line, out var lineNumber, out _))
+        {
+            state.Probe(arena, line, lineNumber, counted: true);
+        }
+
+        state.EmitMissing(arena);
+        return 0;
+    }
+
+    /// <summary>A partition too large for memory: the rows read so far and the rest go to sub-partitions, joined in turn.</summary>
+    private static long Split(State state, RowArena arena, SpillFile dumpPart, SpillFile livePart, int level, string directory, CancellationToken cancellationToken)
+    {
+        var salt = state.Dump.Salt + level;
+        var dumpSubs = Create(SubPartitions, directory);
+        var liveSubs = Create(SubPartitions, directory);
+        try
+        {
+            // Repeats and duplicate keys found so far stay counted: their second rows were dropped and are not met again.
+            for (var i = 0; i < arena.Count; i++)
+            {
+                dumpSubs[DumpRowStore.Partition(arena.HashAt(i), SubPartitions)].Write(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
+            }
+
+            var keys = new KeyBuffer();
+            while (dumpPart.TryRead(out var line, out var lineNumber, out var byteOffset))
+            {
+                var key = keys.Of(line, state.Dump.KeyOrdinals, lineNumber, out _);
+                dumpSubs[DumpRowStore.Partition(RowArena.Hash(key, salt), SubPartitions)].Write(line, lineNumber, byteOffset);
+            }
+
+            livePart.Rewind();
+            while (livePart.TryRead(out var line, out var lineNumber, out _))
+            {
+                var key = keys.Of(line, state.LiveKey, lineNumber, out _);
+                liveSubs[DumpRowStore.Partition(RowArena.Hash(key, salt), SubPartitions)].Write(line, lineNumber, 0);
+            }
+
+            long spilled = dumpSubs.Sum(p => p.Length) + liveSubs.Sum(p => p.Length);
+            for (var i = 0; i < SubPartitions; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                spilled += Join(state, dumpSubs[i], liveSubs[i], level + 1, directory, cancellationToken);
+                dumpSubs[i].Dispose();
+                liveSubs[i].Dispose();
+            }
+
+            return spilled;
+        }
+        finally
+        {
+            foreach (var part in dumpSubs.Concat(liveSubs))
+            {
+                part.Dispose();
+            }
+        }
+    }
+
+    private static SpillFile[] Create(int count, string directory)
+    {
+        var files = new SpillFile[count];
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                files[i] = new SpillFile(directory);
+            }
+
+            return files;
+        }
+        catch
+        {
+            foreach (var file in files)
+            {
+                file?.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private sealed class State(DumpRowStore dump, RowLayout layout, IDiffSink sink)
+    {
+        private readonly KeyBuffer _keys = new();
+        private readonly int[] _liveKey = [.. layout.LiveKey];
+        private readonly int[]? _dumpCompared = layout.DumpCompared?.ToArray();
+        private readonly int[]? _liveCompared = layout.LiveCompared?.ToArray();
+
+        public DumpRowStore Dump { get; } = dump;
+
+        public ReadOnlySpan<int> LiveKey => _liveKey;
+
+        public long DumpRows { get; set; }
+
+        public long Identical { get; set; }
+
+        public long Candidates { get; set; }
+
+        public long Missing { get; set; }
+
+        public long LiveRows { get; set; }
+
+        public long LiveOnly { get; set; }
+
+        /// <summary>Matches one live row. <paramref name="counted"/>: the row was counted when it was routed to a partition.</summary>
+        public void Probe(RowArena arena, ReadOnlySpan<byte> line, long lineNumber, bool counted = false)
+        {
+            if (!counted)
+            {
+                LiveRows++;
+            }
+
+            var key = _keys.Of(line, _liveKey, lineNumber, out var isNull);
+            var index = isNull ? -1 : arena.Find(key, arena.HashOf(key));
+
+            // A second live row under a key already matched can only come from a key that is not unique live: it is
+            // not the dump row's counterpart.
+            if (index < 0 || arena.IsMatched(index))
+            {
+                LiveOnly++;
+                return;
+            }
+
+            arena.SetMatched(index);
+            var dumpLine = arena.Line(index);
+            var same = _dumpCompared is null
+                ? dumpLine.SequenceEqual(line)
+                : CopyFields.SameFields(dumpLine, _dumpCompared, line, _liveCompared);
+            if (same)
+            {
+                Identical++;
+            }
+            else
+            {
+                Candidates++;
+                sink.Candidate(dumpLine, arena.LineNumber(index), arena.ByteOffset(index), line);
+            }
+        }
+
+        public void EmitMissing(RowArena arena)
+        {
+            DumpRows += arena.Count;
+            for (var i = 0; i < arena.Count; i++)
+            {
+                if (!arena.IsMatched(i))
+                {
+                    Missing++;
+                    sink.Missing(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
+                }
+            }
+        }
+
+        public DiffCounts Counts(bool spilled, long spillBytes) =>
+            new(DumpRows, Identical, Candidates, Missing, LiveRows, LiveOnly, spilled, spillBytes);
+    }
+}

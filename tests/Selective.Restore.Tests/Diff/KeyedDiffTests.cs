@@ -1,0 +1,195 @@
+using System.Text;
+using Selective.Restore.Diff;
+
+namespace Selective.Restore.Tests.Diff;
+
+/// <summary>
+/// The engine-side diff against a plain dictionary reference, in memory and through spill partitions (a budget small
+/// enough to force them, and partitions that must split again): same classes, same rows, whatever the path.
+/// </summary>
+public sealed class KeyedDiffTests
+{
+    private static readonly DiffOptions InMemory = new();
+
+    // 64 KiB (the least) and 2 partitions: a few thousand rows spill, and each partition still exceeds the budget.
+    private static readonly DiffOptions Tiny = new() { MemoryBudget = 64 * 1024, Partitions = 2 };
+
+    private sealed class Sink : IDiffSink
+    {
+        public List<(string Line, long LineNumber)> Missing { get; } = [];
+
+        public List<(string Dump, string Live, long LineNumber)> Candidates { get; } = [];
+
+        void IDiffSink.Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) =>
+            Missing.Add((Encoding.UTF8.GetString(dumpLine), lineNumber));
+
+        void IDiffSink.Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) =>
+            Candidates.Add((Encoding.UTF8.GetString(dumpLine), Encoding.UTF8.GetString(liveLine), lineNumber));
+    }
+
+    private sealed record Outcome(DiffCounts Counts, Sink Sink, DumpRowStore Store);
+
+    private static async Task<Outcome> RunAsync(IReadOnlyList<string> dump, IReadOnlyList<string> live, DiffOptions options, RowLayout? layout = null, bool async = true)
+    {
+        layout ??= new RowLayout([0], [0]);
+        var store = new DumpRowStore(layout.DumpKey, options);
+        for (var i = 0; i < dump.Count; i++)
+        {
+            store.Add(Encoding.UTF8.GetBytes(dump[i]), i + 1, i * 100);
+        }
+
+        var liveText = string.Concat(live.Select(l => l + "\n"));
+        var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(liveText)));
+        var sink = new Sink();
+        var counts = async
+            ? await KeyedDiff.RunAsync(store, reader, layout, sink, async: true, CancellationToken.None)
+            : SyncPath.Complete(KeyedDiff.RunAsync(store, reader, layout, sink, async: false, CancellationToken.None));
+        return new Outcome(counts, sink, store);
+    }
+
+    [Test]
+    public async Task Classifies_missing_identical_candidate_and_live_only()
+    {
+        var outcome = await RunAsync(
+            ["1\talice", "2\tbob", "3\tcarol", "4\t\\N"],
+            ["2\tbob", "3\tCAROL", "4\t", "5\teve"],
+            InMemory);
+
+        outcome.Counts.ShouldBe(new DiffCounts(DumpRows: 4, Identical: 1, Candidates: 2, Missing: 1, LiveRows: 4, LiveOnly: 1, Spilled: false, SpillBytes: 0));
+        outcome.Sink.Missing.ShouldBe([("1\talice", 1L)]);
+        outcome.Sink.Candidates.ShouldBe([("3\tcarol", "3\tCAROL", 3L), ("4\t\\N", "4\t", 4L)], ignoreOrder: true);
+    }
+
+    [Test]
+    public async Task A_null_key_matches_nothing_on_either_side()
+    {
+        var layout = new RowLayout([0, 1], [0, 1]);
+        var outcome = await RunAsync(["\\N\tx\tdump", "1\ty\tdump"], ["\\N\tx\tlive", "1\ty\tdump"], InMemory, layout);
+
+        outcome.Store.NullKeyRows.ShouldBe(1);
+        outcome.Store.NullKeyLines.ShouldBe([1L]);
+        outcome.Counts.Identical.ShouldBe(1);
+        outcome.Counts.LiveOnly.ShouldBe(1, "the live row with a NULL key field is not the dump row's counterpart");
+        outcome.Counts.Missing.ShouldBe(0);
+    }
+
+    [Test]
+    public async Task Composite_keys_match_field_by_field()
+    {
+        // ("ab","c") and ("a","bc") would be one key if fields were joined without a separator.
+        var layout = new RowLayout([0, 1], [0, 1]);
+        var outcome = await RunAsync(["ab\tc\t1", "a\tbc\t2"], ["a\tbc\t2", "ab\tc\t9"], InMemory, layout);
+
+        outcome.Counts.Identical.ShouldBe(1);
+        outcome.Counts.Candidates.ShouldBe(1);
+        outcome.Sink.Candidates.ShouldHaveSingleItem().Dump.ShouldBe("ab\tc\t1");
+    }
+
+    [Test]
+    public async Task Keys_compare_as_raw_text_escapes_included()
+    {
+        var outcome = await RunAsync(["a\\tb\t1", "a\\\\tb\t2"], ["a\\tb\t1", "a\tb\t2"], InMemory);
+
+        outcome.Counts.Identical.ShouldBe(1);
+        outcome.Counts.Missing.ShouldBe(1);
+        outcome.Sink.Missing.ShouldHaveSingleItem().Line.ShouldBe("a\\\\tb\t2");
+    }
+
+    [Test]
+    public async Task Compares_only_the_columns_both_sides_have()
+    {
+        // Dump: id, name, extra (not live). Live: name, id, created (not in the dump).
+        var layout = new RowLayout([0], [1], DumpCompared: [0, 1], LiveCompared: [1, 0]);
+        var outcome = await RunAsync(["1\tann\tx", "2\tbo\ty"], ["ann\t1\t2026-01-01", "BO\t2\t2026-01-01"], InMemory, layout);
+
+        outcome.Counts.Identical.ShouldBe(1);
+        outcome.Counts.Candidates.ShouldBe(1);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_repeated_row_is_kept_once_and_a_different_one_is_a_duplicate_key(bool spill)
+    {
+        var dump = new List<string> { "1\ta", "2\tb", "1\ta", "2\tB" };
+        dump.AddRange(Enumerable.Range(10, spill ? 5000 : 0).Select(i => $"{i}\tfiller {i}"));
+        var outcome = await RunAsync(dump, ["1\ta"], spill ? Tiny : InMemory);
+
+        outcome.Counts.Spilled.ShouldBe(spill);
+        outcome.Store.Repeats.ShouldBe(1);
+        outcome.Store.DuplicateCount.ShouldBe(1);
+        outcome.Store.Duplicates.ShouldBe([new DuplicateKey("2", 2, 4)]);
+    }
+
+    [TestCase(500, 0)]
+    [TestCase(20_000, 1)]
+    [TestCase(20_000, 2)]
+    [TestCase(60_000, 3)]
+    public async Task Spilled_and_in_memory_diffs_agree_with_a_reference(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var dump = new List<string>();
+        var live = new List<string>();
+        for (var i = 0; i < rows; i++)
+        {
+            var line = $"{i}\tname {i} {new string('x', random.Next(0, 40))}\t{(random.Next(10) == 0 ? "\\N" : "v")}";
+            var roll = random.Next(100);
+            if (roll < 90)
+            {
+                dump.Add(line);
+            }
+
+            if (roll is < 80 or >= 95)
+            {
+                live.Add(roll < 5 ? line + "edited" : line);
+            }
+        }
+
+        // Neither side is ordered.
+        dump = [.. dump.OrderBy(_ => random.Next())];
+        live = [.. live.OrderBy(_ => random.Next())];
+
+        var expected = Reference(dump, live);
+        foreach (var (options, async) in new[] { (InMemory, true), (Tiny, true), (Tiny, false) })
+        {
+            var outcome = await RunAsync(dump, live, options, async: async);
+            if (rows >= 20_000)
+            {
+                outcome.Counts.Spilled.ShouldBe(options == Tiny);
+            }
+
+            (outcome.Counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(expected.Counts);
+            outcome.Sink.Missing.Select(m => m.Line).Order(StringComparer.Ordinal).ShouldBe(expected.Missing);
+            outcome.Sink.Candidates.Select(c => c.Dump + "|" + c.Live).Order(StringComparer.Ordinal).ShouldBe(expected.Candidates);
+        }
+    }
+
+    private static (DiffCounts Counts, List<string> Missing, List<string> Candidates) Reference(List<string> dump, List<string> live)
+    {
+        static string Key(string line) => line[..line.IndexOf('\t', StringComparison.Ordinal)];
+        var byKey = dump.ToDictionary(Key, StringComparer.Ordinal);
+        long identical = 0, liveOnly = 0;
+        var candidates = new List<string>();
+        var matched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in live)
+        {
+            if (!byKey.TryGetValue(Key(line), out var dumpLine))
+            {
+                liveOnly++;
+                continue;
+            }
+
+            matched.Add(Key(line));
+            if (string.Equals(dumpLine, line, StringComparison.Ordinal))
+            {
+                identical++;
+            }
+            else
+            {
+                candidates.Add(dumpLine + "|" + line);
+            }
+        }
+
+        var missing = dump.Where(l => !matched.Contains(Key(l))).Order(StringComparer.Ordinal).ToList();
+        return (new DiffCounts(dump.Count, identical, candidates.Count, missing.Count, live.Count, liveOnly, false, 0), missing, [.. candidates.Order(StringComparer.Ordinal)]);
+    }
+}
