@@ -75,6 +75,9 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// </summary>
     public DumpCompleteness Completeness => _parser.Completeness;
 
+    /// <summary>Why <see cref="Completeness"/> is <see cref="DumpCompleteness.Incomplete"/> (which opening comment lacks its closing one, and where), or null.</summary>
+    internal string? IncompleteReason => _parser.IncompleteReason;
+
     /// <summary>True when <see cref="Completeness"/> is <see cref="DumpCompleteness.Incomplete"/>: the dump was read to its end and is missing its end.</summary>
     public bool IsIncomplete => _parser.Completeness == DumpCompleteness.Incomplete;
 
