@@ -70,7 +70,7 @@ public sealed partial class RestoreEngine
         private UndoLog? _undo;
         private TableState? _current; // the table being staged or processed, for errors that do not name one
         private readonly HashSet<TableName> _dumpTables = []; // every table the dump has, selected or not
-        private bool _incomplete; // pg_dump's header without its closing comment: cut short
+        private string? _incomplete; // pg_dump's header without its closing comment (cut short): why, and where
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
@@ -109,9 +109,9 @@ public sealed partial class RestoreEngine
             }
 
             // A pg_dump file cut short at a statement boundary reads cleanly, minus the tables after the cut.
-            if (_incomplete && !settings.AllowIncomplete)
+            if (_incomplete is not null && !settings.AllowIncomplete)
             {
-                FailRun($"{settings.DumpPath} is incomplete: it starts with pg_dump's header but lacks its closing '-- PostgreSQL database dump complete', so it was probably cut short and tables after the cut are missing; nothing is applied. Restore from it anyway with --allow-incomplete (AllowIncompleteDump)");
+                FailRun($"{settings.DumpPath} is incomplete: {_incomplete}; nothing is applied. Restore from it anyway with --allow-incomplete (AllowIncompleteDump)");
                 return;
             }
 
@@ -360,7 +360,7 @@ public sealed partial class RestoreEngine
 
             if (only is null)
             {
-                _incomplete = reader.IsIncomplete;
+                _incomplete = reader.IsIncomplete ? reader.IncompleteReason ?? "pg_dump's opening comment lacks its closing one" : null;
                 foreach (var notice in reader.Notices)
                 {
                     report.Warnings.Add(notice);

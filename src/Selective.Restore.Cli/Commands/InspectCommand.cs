@@ -13,7 +13,10 @@ internal static class InspectCommand
     {
         var common = new CommonOptions();
         var json = new Option<bool>("--json") { Description = "Print the inventory as JSON on stdout: {\"format\", \"tables\": [{\"schema\", \"table\", \"rows\", ...}]}." };
-        var command = new Command("inspect", "Read the whole dump once (validating every row) and list its tables with row counts and byte ranges.");
+        var command = new Command(
+            "inspect",
+            "Read the whole dump once (checking every row's structure: field count, escapes, UTF-8) and list its tables with row counts and byte ranges " +
+            "(archives: TOC entries). Values are not type-checked: a value the server would reject is found by verify or apply.");
         common.AddTo(command);
         command.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
@@ -39,17 +42,30 @@ internal static class InspectCommand
         return command;
     }
 
+    /// <summary>An archive table's data: the directory archive's file, or the custom archive's block offset ("-" for an entry without data).</summary>
+    private static string DataLocation(TableInventory table) =>
+        table.ArchiveDataFile is { } file ? DisplayText.Escape(file)
+        : table.ArchiveDataOffset is { } offset ? offset.ToString(CultureInfo.InvariantCulture)
+        : "-";
+
     internal static string Summary(DumpInventory inventory)
     {
         var builder = new StringBuilder();
         var compression = inventory.Compression == Dump.DumpCompression.None ? string.Empty : ", " + DumpInventory.CompressionName(inventory.Compression);
         builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Escape(inventory.Source)}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}\n");
         var nameWidth = Math.Max(5, inventory.Tables.Count == 0 ? 0 : inventory.Tables.Max(t => DisplayText.Name(t.Name).Length));
-        builder.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(nameWidth)}  {"rows",12}  {"form",-6}  {"bytes",14}  {"offset",14}  line\n");
+        // A script's tables are located by byte offset and line; an archive's by TOC entry (as pg_restore -l lists it)
+        // and where its data is: offsets and lines within an entry's data would all read 0.
+        var archive = inventory.Format is Dump.DumpFormat.CustomArchive or Dump.DumpFormat.DirectoryArchive;
+        var where = !archive ? $"{"offset",14}  line" : inventory.Format == Dump.DumpFormat.DirectoryArchive ? $"{"toc entry",10}  data file" : $"{"toc entry",10}  archive offset";
+        builder.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(nameWidth)}  {"rows",12}  {"form",-6}  {"bytes",14}  {where}\n");
         foreach (var table in inventory.Tables)
         {
             var bytes = table.EndOffset - table.StartOffset;
-            builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(table.Name).PadRight(nameWidth)}  {table.Rows,12:N0}  {(table.Form == Dump.DumpDataForm.Copy ? "copy" : "insert"),-6}  {bytes,14:N0}  {table.StartOffset,14}  {table.StartLine}\n");
+            var location = !archive
+                ? string.Create(CultureInfo.InvariantCulture, $"{table.StartOffset,14}  {table.StartLine}")
+                : string.Create(CultureInfo.InvariantCulture, $"{table.ArchiveEntryId?.ToString(CultureInfo.InvariantCulture) ?? "-",10}  {DataLocation(table)}");
+            builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(table.Name).PadRight(nameWidth)}  {table.Rows,12:N0}  {(table.Form == Dump.DumpDataForm.Copy ? "copy" : "insert"),-6}  {bytes,14:N0}  {location}\n");
         }
 
         builder.Append(CultureInfo.InvariantCulture, $"{inventory.Tables.Count} tables, {inventory.TotalRows:N0} rows, {inventory.Sequences.Count} sequence values\n");

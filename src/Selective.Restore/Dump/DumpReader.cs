@@ -75,6 +75,9 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// </summary>
     public DumpCompleteness Completeness => _parser.Completeness;
 
+    /// <summary>Why <see cref="Completeness"/> is <see cref="DumpCompleteness.Incomplete"/> (which opening comment lacks its closing one, and where), or null.</summary>
+    internal string? IncompleteReason => _parser.IncompleteReason;
+
     /// <summary>True when <see cref="Completeness"/> is <see cref="DumpCompleteness.Incomplete"/>: the dump was read to its end and is missing its end.</summary>
     public bool IsIncomplete => _parser.Completeness == DumpCompleteness.Incomplete;
 
@@ -170,7 +173,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
 
         if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
         {
-            unsupported = "is a tar archive (pg_dump -Ft?), which is not supported; convert it with: pg_restore -f dump.sql ARCHIVE";
+            unsupported = DescribeTar(stream, origin, peek, n, compression, source);
         }
         else if (SqlServer.SqlServerScriptDetector.Detect(head) is { } scriptEncoding)
         {
@@ -178,9 +181,23 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
             var (script, scriptParser) = SqlServer.SqlServerScriptParser.Open(scriptEncoding, peek, n, stream, options.SourceName, options.Tables, leaveOpen, localFile, options.MaxBufferedBytes);
             return new DumpReader(script, scriptParser, DumpFormat.SqlServerScript, compression, options.SourceName);
         }
+        else if (head.StartsWith(SqliteScriptDetector.DatabaseFileMagic))
+        {
+            unsupported = $"is a SQLite database file, not a dump; {SqliteScriptDetector.NotSupported}";
+        }
         else if (head.IndexOf((byte)0) >= 0)
         {
             unsupported = "is binary data, not a SQL dump";
+        }
+        else if (SqliteScriptDetector.Detect(head.StartsWith("\uFEFF"u8) ? head[3..] : head) is { } sqlite)
+        {
+            if (!leaveOpen)
+            {
+                stream.Dispose();
+            }
+
+            var bom = head.StartsWith("\uFEFF"u8) ? 3 : 0;
+            throw new DumpFormatException(sqlite.Reason, source, null, sqlite.Line, sqlite.Offset + bom);
         }
 
         if (unsupported is not null)
@@ -198,6 +215,19 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
         var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile, maxBuffered: options.MaxBufferedBytes);
         return new DumpReader(content, parser, DumpFormat.PlainSql, compression, options.SourceName);
+    }
+
+    /// <summary>What a tar holds and what to do with it, read from its start (seeking back to it when the stream can).</summary>
+    private static string DescribeTar(Stream stream, long origin, byte[] peek, int n, DumpCompression compression, string source)
+    {
+        if (compression == DumpCompression.None && stream.CanSeek)
+        {
+            stream.Seek(origin, SeekOrigin.Begin);
+            return TarContents.Describe(stream, source);
+        }
+
+        using var replay = new PrefixedStream(peek, n, stream, leaveOpen: true);
+        return TarContents.Describe(replay, source);
     }
 
     private static DumpReader OpenCustomArchive(Stream stream, long origin, byte[] peek, int n, DumpCompression compression, string source, DumpReaderOptions options, bool leaveOpen, bool localFile)

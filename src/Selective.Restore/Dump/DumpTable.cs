@@ -77,6 +77,18 @@ public sealed class DumpTable
     /// <summary>Byte offset just past this table's data (after <c>\.</c> or the last INSERT), or -1 until the table has been read to the end.</summary>
     public long EndOffset { get; internal set; } = -1;
 
+    /// <summary>
+    /// Archives: the TOC entry (dump id) that holds the table's data, as <c>pg_restore -l</c> lists it; null for scripts.
+    /// (In an archive, <see cref="StartOffset"/>, <see cref="EndOffset"/> and <see cref="StartLine"/> count within this entry's data.)
+    /// </summary>
+    public int? ArchiveEntryId { get; internal set; }
+
+    /// <summary>Custom archives: byte offset in the archive (decompressed, for a gzip-compressed file) of the entry's data block; otherwise null.</summary>
+    public long? ArchiveDataOffset { get; internal set; }
+
+    /// <summary>Directory archives: the name of the data file read (<c>N.dat</c> or <c>N.dat.gz</c>); otherwise null.</summary>
+    public string? ArchiveDataFile { get; internal set; }
+
     /// <summary>Rows read so far; the table's row count once <see cref="IsCompleted"/>.</summary>
     public long RowsRead { get; internal set; }
 

@@ -24,6 +24,9 @@ internal interface IDumpParser : IDisposable
     /// <summary>Whether the dump is known to be whole; <see cref="DumpCompleteness.Unknown"/> until the end has been reached.</summary>
     DumpCompleteness Completeness { get; }
 
+    /// <summary>Why <see cref="Completeness"/> is <see cref="DumpCompleteness.Incomplete"/>, as a sentence; null otherwise.</summary>
+    string? IncompleteReason => null;
+
     /// <summary>Bytes of input consumed so far, for progress.</summary>
     long BytesRead { get; }
 

@@ -14,7 +14,12 @@ public static class DumpInspector
         while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } table)
         {
             var rows = await table.SkipAsync(cancellationToken).ConfigureAwait(false);
-            tables.Add(new TableInventory(table.Name, rows, table.Form, table.Columns, table.StartOffset, table.EndOffset, table.StartLine));
+            tables.Add(new TableInventory(table.Name, rows, table.Form, table.Columns, table.StartOffset, table.EndOffset, table.StartLine)
+            {
+                ArchiveEntryId = table.ArchiveEntryId,
+                ArchiveDataOffset = table.ArchiveDataOffset,
+                ArchiveDataFile = table.ArchiveDataFile,
+            });
         }
 
         return new DumpInventory(reader.Source, reader.Format, reader.Compression, reader.Encoding, tables, [.. reader.Sequences], [.. reader.Notices]);

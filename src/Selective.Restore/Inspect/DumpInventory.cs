@@ -45,7 +45,9 @@ public sealed class DumpInventory
     /// <summary>
     /// Writes the inventory as JSON: <c>{"source", "format", "compression", "encoding", "tables": [{"schema", "table",
     /// "rows", "form", "columns", "startOffset", "endOffset", "startLine"}], "sequences": [{"schema", "sequence", "value", "isCalled"}], "notices": [...]}</c>.
-    /// For archives, offsets and lines count within each table's (decompressed) data entry.
+    /// For archives, offsets and lines count within each table's (decompressed) data entry, and a table also has
+    /// <c>"tocEntry"</c> (its data's TOC entry) and <c>"archiveOffset"</c> (custom: the data block's offset in the archive,
+    /// when known) or <c>"dataFile"</c> (directory: the file read).
     /// This shape is a contract scripts rely on: fields may be added, never renamed.
     /// </summary>
     public void WriteJson(Utf8JsonWriter writer)
@@ -67,6 +69,21 @@ public sealed class DumpInventory
             writer.WriteNumber("startOffset", table.StartOffset);
             writer.WriteNumber("endOffset", table.EndOffset);
             writer.WriteNumber("startLine", table.StartLine);
+            if (table.ArchiveEntryId is { } entry)
+            {
+                writer.WriteNumber("tocEntry", entry);
+            }
+
+            if (table.ArchiveDataOffset is { } dataOffset)
+            {
+                writer.WriteNumber("archiveOffset", dataOffset);
+            }
+
+            if (table.ArchiveDataFile is { } dataFile)
+            {
+                writer.WriteString("dataFile", dataFile);
+            }
+
             writer.WriteEndObject();
         }
 
@@ -124,4 +141,14 @@ public sealed class DumpInventory
 /// <param name="StartOffset">Byte offset of the first statement of the table's data.</param>
 /// <param name="EndOffset">Byte offset just past the table's data.</param>
 /// <param name="StartLine">1-based line of the first statement.</param>
-public sealed record TableInventory(TableName Name, long Rows, DumpDataForm Form, IReadOnlyList<DumpColumn> Columns, long StartOffset, long EndOffset, long StartLine);
+public sealed record TableInventory(TableName Name, long Rows, DumpDataForm Form, IReadOnlyList<DumpColumn> Columns, long StartOffset, long EndOffset, long StartLine)
+{
+    /// <summary>Archives: the TOC entry (dump id) holding the data, as <c>pg_restore -l</c> lists it; null for scripts.</summary>
+    public int? ArchiveEntryId { get; init; }
+
+    /// <summary>Custom archives: byte offset of the entry's data block in the archive; otherwise null.</summary>
+    public long? ArchiveDataOffset { get; init; }
+
+    /// <summary>Directory archives: the data file read (<c>N.dat</c> or <c>N.dat.gz</c>); otherwise null.</summary>
+    public string? ArchiveDataFile { get; init; }
+}

@@ -147,7 +147,7 @@ public sealed class RowAccountingTests
 
         var (exit, output, _) = await CliRunner.RunAsync("apply", dump, "--target", db.ConnectionString);
         exit.ShouldBe(1);
-        output.ShouldContain("is incomplete: it starts with pg_dump's header but lacks its closing '-- PostgreSQL database dump complete'");
+        output.ShouldContain("is incomplete: the dump starts with pg_dump's opening comment ('-- PostgreSQL database dump') but lacks its closing one ('-- PostgreSQL database dump complete')");
         (await db.ScalarAsync<long>("SELECT count(*) FROM a")).ShouldBe(1);
 
         var (verify, verifyOut, _) = await CliRunner.RunAsync("verify", dump, "--target", db.ConnectionString);

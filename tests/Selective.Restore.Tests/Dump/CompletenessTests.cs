@@ -60,6 +60,54 @@ public sealed class CompletenessTests
     }
 
     [Test]
+    public async Task A_dump_pasted_after_other_statements_is_judged_and_the_notice_says_where_it_starts()
+    {
+        // A hand-written script with a pg_dump output pasted in at line 6 (as french-towns.sql has one at line 46).
+        const string Script = "-- French towns\n\nBEGIN;\nCREATE TABLE t (id int);\n\n";
+        await using (var whole = await ReadToEndAsync(Script + Header + Data + Trailer + "COMMIT;\n"))
+        {
+            whole.Completeness.ShouldBe(DumpCompleteness.Complete);
+            whole.Notices.ShouldBeEmpty();
+        }
+
+        await using var cut = await ReadToEndAsync(Script + Header + Data + "COMMIT;\n");
+        cut.Completeness.ShouldBe(DumpCompleteness.Incomplete, "nothing tells a dump whose closing comment was left out from one cut short");
+        cut.Notices.ShouldHaveSingleItem().ShouldBe(
+            "pg_dump's opening comment ('-- PostgreSQL database dump') is at line 7, after other statements, and its closing one " +
+            "('-- PostgreSQL database dump complete') never follows: the pg_dump output from line 7 on is probably truncated, and tables after the cut are missing");
+    }
+
+    [Test]
+    public async Task A_comment_banner_before_the_opening_comment_changes_nothing()
+    {
+        const string Banner = "-- nightly backup of db1\n-- taken by cron\n\n";
+        await using (var whole = await ReadToEndAsync(Banner + Header + Data + Trailer))
+        {
+            whole.Completeness.ShouldBe(DumpCompleteness.Complete);
+        }
+
+        await using var cut = await ReadToEndAsync(Banner + Header + Data);
+        cut.Completeness.ShouldBe(DumpCompleteness.Incomplete);
+        cut.Notices.ShouldHaveSingleItem().ShouldStartWith("the dump starts with pg_dump's opening comment ('-- PostgreSQL database dump') but lacks its closing one");
+    }
+
+    [Test]
+    public void Text_before_the_opening_comment_is_refused_saying_where_the_dump_starts()
+    {
+        // pg_dump ... > dump.sql 2>&1 with --verbose: 46 lines of progress before the dump.
+        var shell = string.Concat(Enumerable.Range(1, 46).Select(i => $"pg_dump: reading table {i}\n"));
+        var error = Should.Throw<DumpFormatException>(() => DumpReader.Open(new MemoryStream(DumpHarness.Utf8(shell + Header + Data + Trailer)), new DumpReaderOptions { SourceName = "dump.sql" }).NextTable());
+
+        error.Message.ShouldBe(
+            "dump.sql: line 1, byte offset 0: not a dump: it starts with 'pg_dump: reading table 1', which is not an SQL statement; " +
+            "pg_dump's opening comment is at line 48: the text before it is not part of the dump (cut it off, e.g. tail -n +48 FILE > dump.sql)");
+
+        // Without a pg_dump comment later on, the message is what it was.
+        Should.Throw<DumpFormatException>(() => DumpReader.Open(new MemoryStream(DumpHarness.Utf8(shell + Data))).NextTable())
+            .Message.ShouldEndWith("not a dump: it starts with 'pg_dump: reading table 1', which is not an SQL statement");
+    }
+
+    [Test]
     public async Task A_hand_written_script_has_neither_comment_and_is_not_judged()
     {
         await using var reader = await ReadToEndAsync("SET client_encoding = 'UTF8';\n" + Data);

@@ -87,6 +87,21 @@ public sealed class HumanOutputTests
     }
 
     [Test]
+    public void Inspect_summary_of_an_archive_shows_toc_entries_and_where_the_data_is_not_zero_offsets()
+    {
+        var custom = new DumpInventory("d.dump", DumpFormat.CustomArchive, DumpCompression.Zlib, "UTF8", [new TableInventory(Name, 1, DumpDataForm.Copy, [], 0, 10, 0) { ArchiveEntryId = 3824, ArchiveDataOffset = 36180 }], []);
+        var lines = InspectCommand.Summary(custom).Split('\n');
+        lines[1].ShouldEndWith("toc entry  archive offset");
+        lines[2].ShouldEndWith("10        3824  36180");
+
+        var directory = new DumpInventory("d", DumpFormat.DirectoryArchive, DumpCompression.Gzip, "UTF8", [new TableInventory(Name, 1, DumpDataForm.Copy, [], 0, 10, 0) { ArchiveEntryId = 3412, ArchiveDataFile = "3412.dat\u001b.gz" }], []);
+        lines = InspectCommand.Summary(directory).Split('\n');
+        lines[1].ShouldEndWith("toc entry  data file");
+        lines[2].ShouldEndWith("3412  3412.dat\\x1B.gz", Case.Sensitive, "the file name is escaped like any name");
+        ShouldBeCleanLines(InspectCommand.Summary(directory), 4);
+    }
+
+    [Test]
     public void Log_lines_and_error_lines_are_one_line_each()
     {
         using var writer = new StringWriter();

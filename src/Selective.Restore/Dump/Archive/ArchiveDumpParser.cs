@@ -277,6 +277,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
         {
             TocEntry entry;
             ChunkedDataStream? chunks = null;
+            long? blockOffset = null;
             if (_input is not null && !_randomAccess)
             {
                 var block = await NextBlockAsync(async, cancellationToken).ConfigureAwait(false);
@@ -286,7 +287,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
                     return null;
                 }
 
-                (entry, chunks) = block.Value;
+                (entry, chunks, blockOffset) = block.Value;
             }
             else
             {
@@ -311,10 +312,11 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 if (_input is not null && entry.OffsetFlag == OffsetSet)
                 {
                     chunks = await SeekBlockAsync(entry, async, cancellationToken).ConfigureAwait(false);
+                    blockOffset = entry.DataOffset;
                 }
             }
 
-            return await BeginTableAsync(entry, chunks, async, cancellationToken).ConfigureAwait(false);
+            return await BeginTableAsync(entry, chunks, blockOffset, async, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -373,7 +375,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
     }
 
     /// <summary>Sequential scan (no offsets): the next block holding a selected table's data; others are skipped unread.</summary>
-    private async ValueTask<(TocEntry, ChunkedDataStream)?> NextBlockAsync(bool async, CancellationToken cancellationToken)
+    private async ValueTask<(TocEntry, ChunkedDataStream, long)?> NextBlockAsync(bool async, CancellationToken cancellationToken)
     {
         var input = _input!;
         while (true)
@@ -403,7 +405,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
                 var chunks = new ChunkedDataStream(input, Describe(entry));
                 if (IsTableData(entry) && _filter.Matches(entry.TableName))
                 {
-                    return (entry, chunks);
+                    return (entry, chunks, at);
                 }
 
                 if (IsTableData(entry))
@@ -462,7 +464,7 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
     private static string Describe(TocEntry entry) => $"TOC entry {entry.DumpId} ({entry.Desc} {entry.TableName})";
 
-    private async ValueTask<DumpTable?> BeginTableAsync(TocEntry entry, ChunkedDataStream? chunks, bool async, CancellationToken cancellationToken)
+    private async ValueTask<DumpTable?> BeginTableAsync(TocEntry entry, ChunkedDataStream? chunks, long? blockOffset, bool async, CancellationToken cancellationToken)
     {
         var where = $"{_source} (TOC entry {entry.DumpId}, data of {entry.TableName})";
         Stream data;
@@ -516,7 +518,14 @@ internal sealed class ArchiveDumpParser : IDumpParser
         if (table is null)
         {
             // An INSERT-form entry without rows.
-            return new DumpTable(EmptySource.Instance, entry.TableName, [], DumpDataForm.Insert, 0, 0) { IsCompleted = true, EndOffset = 0 };
+            return new DumpTable(EmptySource.Instance, entry.TableName, [], DumpDataForm.Insert, 0, 0)
+            {
+                IsCompleted = true,
+                EndOffset = 0,
+                ArchiveEntryId = entry.DumpId,
+                ArchiveDataOffset = blockOffset,
+                ArchiveDataFile = file is null ? null : Path.GetFileName(file.Name),
+            };
         }
 
         if (table.Name != entry.TableName)
@@ -526,6 +535,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
         _current.Table = table;
         table.StartOffset = Math.Max(0, table.StartOffset);
+        table.ArchiveEntryId = entry.DumpId;
+        table.ArchiveDataOffset = blockOffset;
+        table.ArchiveDataFile = file is null ? null : Path.GetFileName(file.Name);
         return table;
     }
 

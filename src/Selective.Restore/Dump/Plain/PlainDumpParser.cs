@@ -53,6 +53,9 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private bool _clusterOpen;
     private bool _atEnd;
 
+    // Where the opening comment still waiting for its closing one is, when statements came before it (a script with a dump pasted in).
+    private long _openedAfterStatementsAt;
+
     // The table named by the COPY or INSERT statement whose header is being read (for error messages).
     private TableName? _headerTable;
 
@@ -133,6 +136,9 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     public IReadOnlyList<string> Notices => _largeObjects == 0
         ? _notices
         : [.. _notices, $"the dump holds {_largeObjects} large object(s) (lo_create); they are not table rows and are not restored"];
+
+    /// <summary>Why the dump is <see cref="DumpCompleteness.Incomplete"/> (where its opening comment is), or null.</summary>
+    public string? IncompleteReason { get; private set; }
 
     public DumpCompleteness Completeness => !_atEnd || !_markerSeen
         ? DumpCompleteness.Unknown
@@ -239,9 +245,12 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         if (_databaseOpen || _clusterOpen)
         {
             var kind = _clusterOpen ? "database cluster dump" : "database dump";
-            _notices.Add(
-                $"the dump starts with pg_dump's opening comment ('-- PostgreSQL {kind}') but lacks its closing one " +
-                $"('-- PostgreSQL {kind} complete'): it is probably truncated, and tables after the cut are missing");
+            IncompleteReason = _openedAfterStatementsAt > 0
+                ? $"pg_dump's opening comment ('-- PostgreSQL {kind}') is at line {_openedAfterStatementsAt}, after other statements, and its closing one " +
+                  $"('-- PostgreSQL {kind} complete') never follows: the pg_dump output from line {_openedAfterStatementsAt} on is probably truncated, and tables after the cut are missing"
+                : $"the dump starts with pg_dump's opening comment ('-- PostgreSQL {kind}') but lacks its closing one " +
+                  $"('-- PostgreSQL {kind} complete'): it is probably truncated, and tables after the cut are missing";
+            _notices.Add(IncompleteReason);
         }
     }
 
@@ -335,7 +344,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         }
         else
         {
-            Comment(line);
+            Comment(line, start);
         }
 
         _in.Position = next;
@@ -371,12 +380,17 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     }
 
     /// <summary>A -- comment line between statements: pg_dump's opening and closing comments tell whether the dump is whole.</summary>
-    private void Comment(ReadOnlySpan<byte> line)
+    private void Comment(ReadOnlySpan<byte> line, int start)
     {
         var text = line[2..].Trim(" \t\r"u8);
         if (text.SequenceEqual("PostgreSQL database dump"u8))
         {
             _markerSeen = true;
+            if (!_databaseOpen && !_clusterOpen)
+            {
+                _openedAfterStatementsAt = _statements > 0 ? _in.LineOf(start) : 0;
+            }
+
             _databaseOpen = true;
         }
         else if (text.SequenceEqual("PostgreSQL database dump complete"u8))
@@ -386,6 +400,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         else if (text.SequenceEqual("PostgreSQL database cluster dump"u8))
         {
             _markerSeen = true;
+            _openedAfterStatementsAt = _statements > 0 ? _in.LineOf(start) : 0;
             _clusterOpen = true;
         }
         else if (text.SequenceEqual("PostgreSQL database cluster dump complete"u8))
@@ -453,11 +468,28 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         var nl = rest.IndexOfAny((byte)'\n', (byte)'\r');
         var excerpt = SqlCommands.Excerpt(nl < 0 ? rest : rest[..nl]);
         return _statements == 0 && !_markerSeen && !_fragment
-            ? Fail($"not a dump: it starts with '{excerpt}', which is not an SQL statement", at)
+            ? Fail($"not a dump: it starts with '{excerpt}', which is not an SQL statement{LaterOpeningComment(at)}", at)
             : Fail(
                 $"'{excerpt}' does not start an SQL statement (a stray line, or a statement whose start is missing); " +
                 "the reader stops here rather than skip what it cannot read",
                 at);
+    }
+
+    /// <summary>
+    /// Text before a dump (shell output, a banner): when pg_dump's opening comment comes later in what is buffered, say
+    /// where. The text is still refused (anything that is not a statement is), but the message tells how to cut it off.
+    /// </summary>
+    private string LaterOpeningComment(int at)
+    {
+        var rest = _in.Buffer.AsSpan(at, _in.End - at);
+        var hit = rest.IndexOf("\n-- PostgreSQL database "u8);
+        if (hit < 0)
+        {
+            return string.Empty;
+        }
+
+        var line = _in.LineOf(at + hit + 1);
+        return $"; pg_dump's opening comment is at line {line}: the text before it is not part of the dump (cut it off, e.g. tail -n +{line} FILE > dump.sql)";
     }
 
     private string Limit => $"{_maxBuffered} bytes (DumpReaderOptions.MaxBufferedBytes)";
