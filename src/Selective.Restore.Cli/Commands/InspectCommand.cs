@@ -43,7 +43,7 @@ internal static class InspectCommand
     {
         var builder = new StringBuilder();
         var compression = inventory.Compression == Dump.DumpCompression.None ? string.Empty : ", " + DumpInventory.CompressionName(inventory.Compression);
-        builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Escape(inventory.Source)}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}\n");
+        builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Escape(inventory.Source)}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}{(inventory.Database is { } database ? ", database " + DisplayText.Escape(database) : string.Empty)}\n");
         var nameWidth = Math.Max(5, inventory.Tables.Count == 0 ? 0 : inventory.Tables.Max(t => DisplayText.Name(t.Name).Length));
         builder.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(nameWidth)}  {"rows",12}  {"form",-6}  {"bytes",14}  {"offset",14}  line\n");
         foreach (var table in inventory.Tables)

@@ -17,6 +17,9 @@ public static class DumpInspector
             tables.Add(new TableInventory(table.Name, rows, table.Form, table.Columns, table.StartOffset, table.EndOffset, table.StartLine));
         }
 
-        return new DumpInventory(reader.Source, reader.Format, reader.Compression, reader.Encoding, tables, [.. reader.Sequences], [.. reader.Notices]);
+        return new DumpInventory(reader.Source, reader.Format, reader.Compression, reader.Encoding, tables, [.. reader.Sequences], [.. reader.Notices])
+        {
+            Database = reader.Database,
+        };
     }
 }
