@@ -73,6 +73,7 @@ public sealed class RestoreBuilder
     private Func<IRestoreTarget>? _target;
     private TimeSpan _lockTimeout = RestoreTimeouts.DefaultLockTimeout;
     private bool _allowIncomplete;
+    private string? _database;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
 
@@ -292,6 +293,16 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Restore from this database's section of a dump that holds several (pg_dumpall); see <see cref="DumpReaderOptions.Database"/>.
+    /// Without it, a dump with the data of two databases stops the run before anything is applied.
+    /// </summary>
+    public RestoreBuilder FromDatabase(string? database)
+    {
+        _database = string.IsNullOrEmpty(database) ? null : database;
+        return this;
+    }
+
     /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
     internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
@@ -364,6 +375,7 @@ public sealed class RestoreBuilder
             _journalTable,
             _lockTimeout,
             _allowIncomplete,
+            _database,
             _target));
     }
 
@@ -405,6 +417,7 @@ internal sealed record RestoreSettings(
     TableName? JournalTable,
     TimeSpan LockTimeout,
     bool AllowIncomplete,
+    string? DumpDatabase,
     Func<IRestoreTarget> TargetFactory)
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));

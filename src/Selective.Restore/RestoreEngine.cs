@@ -255,7 +255,7 @@ public sealed partial class RestoreEngine
             var filter = only is null
                 ? settings.Filter.Except(_tables.Where(t => t is { Completed: true, NeedsRebuild: false }).Select(t => Pattern(t.Name)))
                 : TableFilter.Create(only.Select(Pattern));
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)) });
+            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)), Database = settings.DumpDatabase });
             var stagedThisPass = new HashSet<TableName>();
             await using (reader.ConfigureAwait(false))
             {
@@ -349,7 +349,7 @@ public sealed partial class RestoreEngine
                     catch (RepeatedKeyException ex)
                     {
                         // The dump's lines of that key: which rows disagree is what the user has to look at.
-                        Fail(state, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, state.Mapping!, cancellationToken).ConfigureAwait(false), ex));
+                        Fail(state, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, settings.DumpDatabase, state.Mapping!, cancellationToken).ConfigureAwait(false), ex));
                     }
                     catch (Exception ex) when (target.IsTableFailure(ex))
                     {

@@ -25,11 +25,18 @@ internal sealed class CommonOptions
         HelpName = "PATTERN",
     };
 
+    public Option<string?> Database { get; } = new("--database")
+    {
+        Description = "For a dump of several databases (pg_dumpall): read only this database's section (after its \\connect). Without it, such a dump is refused when more than one of its databases holds table data.",
+        HelpName = "NAME",
+    };
+
     public void AddTo(Command command)
     {
         command.Add(Dump);
         command.Add(Tables);
         command.Add(ExcludeTables);
+        command.Add(Database);
     }
 
     /// <summary>Opens the dump with the table filter; <paramref name="seen"/> collects every table the dump has, for <see cref="CheckPatterns"/>.</summary>
@@ -42,8 +49,11 @@ internal sealed class CommonOptions
         }
 
         var filter = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []);
-        return DumpReader.Open(path, new DumpReaderOptions { Tables = filter.Observing(name => seen.Add(name)) });
+        return DumpReader.Open(path, new DumpReaderOptions { Tables = filter.Observing(name => seen.Add(name)), Database = NonEmpty(parse.GetValue(Database)) });
     }
+
+    /// <summary>An empty --database is no selection (as an unset one), not a database named ''.</summary>
+    public static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>After reading the whole dump: a --table or --exclude-table pattern that matched none of its tables is a usage error.</summary>
     /// <exception cref="CliUsageException">A pattern matched nothing.</exception>

@@ -52,7 +52,7 @@ internal static class InspectCommand
     {
         var builder = new StringBuilder();
         var compression = inventory.Compression == Dump.DumpCompression.None ? string.Empty : ", " + DumpInventory.CompressionName(inventory.Compression);
-        builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Escape(inventory.Source)}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}\n");
+        builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Escape(inventory.Source)}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}{(inventory.Database is { } database ? ", database " + DisplayText.Escape(database) : string.Empty)}\n");
         var nameWidth = Math.Max(5, inventory.Tables.Count == 0 ? 0 : inventory.Tables.Max(t => DisplayText.Name(t.Name).Length));
         // A script's tables are located by byte offset and line; an archive's by TOC entry (as pg_restore -l lists it)
         // and where its data is: offsets and lines within an entry's data would all read 0.

@@ -121,6 +121,7 @@ internal static class RestoreCommands
                 .WithLogger(logger)
                 .WithLockTimeout(ParseDuration(parse.GetValue(lockTimeout)!)!.Value)
                 .AllowIncompleteDump(parse.GetValue(allowIncomplete))
+                .FromDatabase(CommonOptions.NonEmpty(parse.GetValue(common.Database)))
                 .OnCollision(parse.GetValue(onCollision) switch { "fail" => CollisionHandling.Fail, "remap" => CollisionHandling.Remap, _ => CollisionHandling.Skip });
             foreach (var declaration in parse.GetValue(identityKeys) ?? [])
             {

@@ -61,6 +61,7 @@ internal static class VerifyCommand
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
+                .FromDatabase(CommonOptions.NonEmpty(parse.GetValue(common.Database)))
                 .FailOn([.. ParseKinds(parse.GetValue(failOn) ?? [])])
                 .WithLogger(logger);
             var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);

@@ -7,9 +7,9 @@ namespace Selective.Restore.Apply;
 internal static class DumpKeyLines
 {
     /// <summary>The exception's message with the dump lines of its key, when at least two are found.</summary>
-    public static async Task<string> DescribeAsync(RepeatedKeyException exception, string dumpPath, TableMapping mapping, CancellationToken cancellationToken)
+    public static async Task<string> DescribeAsync(RepeatedKeyException exception, string dumpPath, string? database, TableMapping mapping, CancellationToken cancellationToken)
     {
-        var lines = await FindAsync(dumpPath, mapping, exception.Key, cancellationToken).ConfigureAwait(false);
+        var lines = await FindAsync(dumpPath, database, mapping, exception.Key, cancellationToken).ConfigureAwait(false);
         return lines.Count < 2 ? exception.Message : $"{exception.Message} (dump lines {string.Join(" and ", lines)})";
     }
 
@@ -18,7 +18,7 @@ internal static class DumpKeyLines
     /// <paramref name="key"/> does: exact for keys whose dump text is the server's output (pg_dump writes nothing else).
     /// Lines of an archive count within the table's data.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> FindAsync(string dumpPath, TableMapping mapping, IReadOnlyList<string> key, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<long>> FindAsync(string dumpPath, string? database, TableMapping mapping, IReadOnlyList<string> key, CancellationToken cancellationToken)
     {
         var targets = mapping.Targets.ToList();
         var positions = mapping.Key.Select(k => targets.FindIndex(t => string.Equals(t?.Name, k, StringComparison.Ordinal))).ToList();
@@ -30,7 +30,7 @@ internal static class DumpKeyLines
 
         var name = mapping.Live.Name;
         var only = $"\"{name.Schema.Replace("\"", "\"\"", StringComparison.Ordinal)}\".\"{name.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
-        var reader = DumpReader.Open(dumpPath, new DumpReaderOptions { Tables = TableFilter.Create([only]) });
+        var reader = DumpReader.Open(dumpPath, new DumpReaderOptions { Tables = TableFilter.Create([only]), Database = database });
         await using (reader.ConfigureAwait(false))
         {
             while (lines.Count < 3 && await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } table)

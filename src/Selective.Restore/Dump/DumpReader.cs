@@ -51,6 +51,13 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// </summary>
     public string? Encoding => _parser.Encoding;
 
+    /// <summary>
+    /// The database the tables come from, when the dump names it: the selected <see cref="DumpReaderOptions.Database"/>, or for a
+    /// plain script the database whose <c>\connect</c> section held the data read so far (pg_dumpall, <c>pg_dump -C</c>), or an
+    /// archive's database. Null when the dump does not say (a plain <c>pg_dump</c> without <c>-C</c>, a SQL Server script).
+    /// </summary>
+    public string? Database => _parser.Database;
+
     /// <summary>Whether string literals in INSERT statements follow <c>standard_conforming_strings</c> at this point of the dump.</summary>
     public bool StandardConformingStrings => _parser.StandardConformingStrings;
 
@@ -102,6 +109,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
             options.Validate();
             var source = options.SourceName ?? path;
             var archive = ArchiveDumpParser.OpenDirectory(path, source, options.Tables, options.MaxBufferedBytes);
+            CheckArchiveDatabase(archive, options, source);
             var compression = archive.Toc.Compression == ArchiveCompression.Gzip ? DumpCompression.Gzip : DumpCompression.None;
             return new DumpReader(Stream.Null, archive, DumpFormat.DirectoryArchive, compression, source);
         }
@@ -178,6 +186,16 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         else if (SqlServer.SqlServerScriptDetector.Detect(head) is { } scriptEncoding)
         {
             // UTF-16 text (SSMS's "Unicode" output) or UTF-8 with T-SQL markers: a SQL Server data script.
+            if (options.Database is not null)
+            {
+                if (!leaveOpen)
+                {
+                    stream.Dispose();
+                }
+
+                throw new DumpFormatException($"{source}: is a SQL Server script; selecting a database (DumpReaderOptions.Database, --database) is for PostgreSQL dumps");
+            }
+
             var (script, scriptParser) = SqlServer.SqlServerScriptParser.Open(scriptEncoding, peek, n, stream, options.SourceName, options.Tables, leaveOpen, localFile, options.MaxBufferedBytes);
             return new DumpReader(script, scriptParser, DumpFormat.SqlServerScript, compression, options.SourceName);
         }
@@ -213,7 +231,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         // A UTF-8 byte order mark is not part of the SQL, but offsets still count it (they are file offsets).
         var skip = head.StartsWith("\uFEFF"u8) ? 3 : 0;
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
-        var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile, maxBuffered: options.MaxBufferedBytes);
+        var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile, maxBuffered: options.MaxBufferedBytes, database: options.Database);
         return new DumpReader(content, parser, DumpFormat.PlainSql, compression, options.SourceName);
     }
 
@@ -243,6 +261,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
             }
 
             var archive = ArchiveDumpParser.OpenCustom(input, ReferenceEquals(input, stream) ? origin : 0, source, options.Tables, localFile, options.MaxBufferedBytes);
+            CheckArchiveDatabase(archive, options, source);
             if (archive.Toc.Compression == ArchiveCompression.Gzip && compression == DumpCompression.None)
             {
                 compression = DumpCompression.Zlib;
@@ -258,6 +277,16 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>An archive holds one database: a selected database must be the one its header names.</summary>
+    private static void CheckArchiveDatabase(ArchiveDumpParser archive, DumpReaderOptions options, string source)
+    {
+        if (options.Database is { } wanted && !string.Equals(archive.Toc.DatabaseName, wanted, StringComparison.Ordinal))
+        {
+            archive.Dispose();
+            throw new DumpFormatException($"{source}: the archive holds database '{archive.Toc.DatabaseName}', not '{wanted}' (DumpReaderOptions.Database, --database)");
         }
     }
 

@@ -35,11 +35,25 @@ public sealed class DumpReaderOptions
     /// </summary>
     public int MaxBufferedBytes { get; set; } = DefaultMaxBufferedBytes;
 
+    /// <summary>
+    /// For a plain script that holds several databases (<c>pg_dumpall</c>, whose <c>\connect NAME</c> lines start each database's
+    /// section): read only the tables and sequence values of this database's section. Without it, such a script is read whole when
+    /// only one of its databases holds table data (the usual <c>template1</c> and <c>postgres</c> sections hold none), and refused
+    /// when two do, since a table's name carries no database. An archive holds one database: its header must name this one. A name
+    /// the dump has no section for is an error once the dump is read. Null (the default): no selection.
+    /// </summary>
+    public string? Database { get; set; }
+
     internal void Validate()
     {
         if (Tables is null)
         {
             throw new InvalidOperationException("DumpReaderOptions.Tables must not be null; use TableFilter.All.");
+        }
+
+        if (Database is { Length: 0 })
+        {
+            throw new InvalidOperationException("DumpReaderOptions.Database must not be empty; use null to read every database.");
         }
 
         if (MaxBufferedBytes is < MinMaxBufferedBytes or > MaxMaxBufferedBytes)
@@ -55,5 +69,6 @@ public sealed class DumpReaderOptions
         Tables = Tables,
         SourceName = sourceName,
         MaxBufferedBytes = MaxBufferedBytes,
+        Database = Database,
     };
 }

@@ -12,6 +12,9 @@ internal interface IDumpParser : IDisposable
     /// <summary>Whether string literals follow <c>standard_conforming_strings</c> (PostgreSQL sources only).</summary>
     bool StandardConformingStrings { get; }
 
+    /// <summary>The database the tables come from, when the dump names it (a pg_dumpall's or <c>pg_dump -C</c>'s <c>\connect</c>, an archive's header); otherwise null.</summary>
+    string? Database => null;
+
     /// <summary>Sequence positions read so far.</summary>
     IReadOnlyList<SequenceValue> Sequences { get; }
 

@@ -22,6 +22,9 @@ public static class DumpInspector
             });
         }
 
-        return new DumpInventory(reader.Source, reader.Format, reader.Compression, reader.Encoding, tables, [.. reader.Sequences], [.. reader.Notices]);
+        return new DumpInventory(reader.Source, reader.Format, reader.Compression, reader.Encoding, tables, [.. reader.Sequences], [.. reader.Notices])
+        {
+            Database = reader.Database,
+        };
     }
 }

@@ -30,6 +30,9 @@ public sealed class DumpInventory
     /// <summary>The dump's encoding (<c>SET client_encoding</c>), or null if it did not say.</summary>
     public string? Encoding { get; }
 
+    /// <summary>The database the tables come from when the dump names it (<see cref="DumpReader.Database"/>), or null.</summary>
+    public string? Database { get; internal init; }
+
     /// <summary>The tables in dump order.</summary>
     public IReadOnlyList<TableInventory> Tables { get; }
 
@@ -43,7 +46,7 @@ public sealed class DumpInventory
     public long TotalRows => Tables.Sum(t => t.Rows);
 
     /// <summary>
-    /// Writes the inventory as JSON: <c>{"source", "format", "compression", "encoding", "tables": [{"schema", "table",
+    /// Writes the inventory as JSON: <c>{"source", "format", "compression", "encoding", "database", "tables": [{"schema", "table",
     /// "rows", "form", "columns", "startOffset", "endOffset", "startLine"}], "sequences": [{"schema", "sequence", "value", "isCalled"}], "notices": [...]}</c>.
     /// For archives, offsets and lines count within each table's (decompressed) data entry, and a table also has
     /// <c>"tocEntry"</c> (its data's TOC entry) and <c>"archiveOffset"</c> (custom: the data block's offset in the archive,
@@ -58,6 +61,7 @@ public sealed class DumpInventory
         writer.WriteString("format", FormatName(Format));
         writer.WriteString("compression", CompressionName(Compression));
         writer.WriteString("encoding", Encoding);
+        writer.WriteString("database", Database);
         writer.WriteStartArray("tables");
         foreach (var table in Tables)
         {

@@ -136,7 +136,7 @@ public sealed class BackupVerifier
 
         private async Task<IReadOnlyList<SequenceValue>> StageAsync(CancellationToken cancellationToken)
         {
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = Filter });
+            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = Filter, Database = settings.Database });
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
@@ -262,7 +262,7 @@ public sealed class BackupVerifier
             }
             catch (RepeatedKeyException ex)
             {
-                Fail(table, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, table.Staged!.Mapping, cancellationToken).ConfigureAwait(false), ex));
+                Fail(table, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, settings.Database, table.Staged!.Mapping, cancellationToken).ConfigureAwait(false), ex));
             }
             catch (Exception ex) when (target.IsTableFailure(ex))
             {

@@ -29,6 +29,7 @@ public sealed class VerifyBuilder
     private readonly HashSet<VerifyProblem> _failOn = [];
     private ILogger _logger = NullLogger.Instance;
     private bool _skipUnknownColumns;
+    private string? _database;
     private Func<IVerifyTarget>? _target;
 
     internal VerifyBuilder(string dumpPath) => DumpPath = dumpPath;
@@ -55,6 +56,16 @@ public sealed class VerifyBuilder
     public VerifyBuilder SkipUnknownColumns(bool skip = true)
     {
         _skipUnknownColumns = skip;
+        return this;
+    }
+
+    /// <summary>
+    /// Check only this database's section of a dump that holds several (pg_dumpall); see <see cref="Dump.DumpReaderOptions.Database"/>.
+    /// Without it, a dump with the data of two databases stops the check.
+    /// </summary>
+    public VerifyBuilder FromDatabase(string? database)
+    {
+        _database = string.IsNullOrEmpty(database) ? null : database;
         return this;
     }
 
@@ -113,6 +124,7 @@ public sealed class VerifyBuilder
             [.. VerifyProblems.All.Where(_failOn.Contains)],
             _logger,
             _skipUnknownColumns,
+            _database,
             _target));
     }
 }
@@ -124,4 +136,5 @@ internal sealed record VerifySettings(
     IReadOnlyList<VerifyProblem> FailOn,
     ILogger Logger,
     bool SkipUnknownColumns,
+    string? Database,
     Func<IVerifyTarget> TargetFactory);

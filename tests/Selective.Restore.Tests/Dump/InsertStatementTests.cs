@@ -229,12 +229,14 @@ public sealed class InsertStatementTests
     }
 
     [Test]
-    public async Task A_new_column_list_starts_a_new_table_section()
+    public async Task A_new_column_list_of_the_same_table_is_refused_as_its_defaults_are_unknown()
     {
+        // The other column lists, and the same columns in another order: InsertColumnListTests.
         var sql = Preamble + "INSERT INTO public.t (a) VALUES (1);\nINSERT INTO public.t (b) VALUES (2);\n";
-        var dump = await DumpHarness.ReadAsync(sql);
+        var error = await DumpHarness.FailAsync(sql);
 
-        dump.Tables.Select(t => t.ColumnNames.Single()).ShouldBe(["a", "b"]);
+        error.Line.ShouldBe(4);
+        error.Reason!.ShouldContain("\"b\" only in this one; \"a\" only in the first");
     }
 
     [Test]

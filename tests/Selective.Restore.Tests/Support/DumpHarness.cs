@@ -183,7 +183,10 @@ internal static class DumpHarness
         return first!;
     }
 
-    public static async Task<DumpResult> RunAsync(byte[] dump, ReadMode mode, TableFilter filter)
+    public static Task<DumpResult> RunAsync(byte[] dump, ReadMode mode, TableFilter filter) => RunWithDatabaseAsync(dump, mode, filter, database: null);
+
+    /// <summary>Reads one mode with <see cref="DumpReaderOptions.Database"/> set to <paramref name="database"/>.</summary>
+    public static async Task<DumpResult> RunWithDatabaseAsync(byte[] dump, ReadMode mode, TableFilter filter, string? database)
     {
         Stream stream = mode.Chunks is null ? new MemoryStream(dump, writable: false) : new TrickleStream(dump, mode.Chunks);
         var result = new DumpResult();
@@ -192,7 +195,7 @@ internal static class DumpHarness
             DumpReader reader;
             try
             {
-                reader = DumpReader.Open(stream, new DumpReaderOptions { Tables = filter, SourceName = SourceName });
+                reader = DumpReader.Open(stream, new DumpReaderOptions { Tables = filter, SourceName = SourceName, Database = database });
             }
             catch (DumpFormatException ex)
             {
@@ -207,7 +210,7 @@ internal static class DumpHarness
         }
         else
         {
-            using var parser = new PlainDumpParser(stream, SourceName, filter, mode.BufferSize);
+            using var parser = new PlainDumpParser(stream, SourceName, filter, mode.BufferSize, database: database);
             await ReadTablesAsync(result, mode, () => mode.Async
                 ? parser.NextTableAsync(async: true, CancellationToken.None)
                 : new ValueTask<DumpTable?>(SyncPath.Complete(parser.NextTableAsync(async: false, CancellationToken.None))));

@@ -91,6 +91,9 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
     public ArchiveToc Toc => _toc;
 
+    /// <summary>The database the archive was dumped from, as its header names it.</summary>
+    public string? Database => _toc.DatabaseName;
+
     public string? Encoding { get; private set; }
 
     public bool StandardConformingStrings { get; private set; } = true;

@@ -30,6 +30,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private readonly int _maxBuffered;
     private readonly int _maxRetained;
     private readonly bool _fragment;
+    private readonly string? _selectedDatabase;
     private readonly Dictionary<TableName, TableDefinition> _definitions = [];
     private readonly List<SequenceValue> _sequences = [];
     private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
@@ -55,6 +56,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
     // Where the opening comment still waiting for its closing one is, when statements came before it (a script with a dump pasted in).
     private long _openedAfterStatementsAt;
+    // The database psql is connected to (the last \connect's), null before any: the one psql was started with.
+    private string? _database;
+    private bool _connected;
+
+    // Databases the dump connects to or creates, in order (for messages), and where the first data read came from.
+    private readonly List<string> _databases = [];
+    private bool _dataSeen;
+    private string? _dataDatabase;
+    private long _dataLine;
 
     // The table named by the COPY or INSERT statement whose header is being read (for error messages).
     private TableName? _headerTable;
@@ -78,6 +88,14 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private bool[]? _defaultPositions;
     private InsertPhase _phase;
 
+    // The INSERT that started the current table (its column order is the table's) and, while a later INSERT of the table lists the
+    // same columns in another order, where each of its values goes among the table's columns (null: the same order).
+    private InsertHeader? _tableHeader;
+    private bool[]? _tableDefaults;
+    private int[]? _fieldOrder;
+    private int[] _fieldStarts = [];
+    private readonly ByteBuilder _reordered = new(1024);
+
     /// <param name="stream">The dump's bytes (decompressed).</param>
     /// <param name="sourceName">The input's name for error messages.</param>
     /// <param name="filter">Which tables to yield.</param>
@@ -90,6 +108,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     /// The input is part of an archive (a TOC entry's data or settings), not a whole script: it need not look
     /// like a dump and has no closing comment to check.
     /// </param>
+    /// <param name="database">Read only the section of this database (after its <c>\connect</c>); null for the whole script (<see cref="DumpReaderOptions.Database"/>).</param>
     public PlainDumpParser(
         Stream stream,
         string? sourceName,
@@ -99,7 +118,8 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         bool synchronousIO = false,
         long startLine = 1,
         int maxBuffered = DumpReaderOptions.DefaultMaxBufferedBytes,
-        bool fragment = false)
+        bool fragment = false,
+        string? database = null)
     {
         _in = new InputBuffer(stream, bufferSize, startOffset, synchronousIO, startLine, maxBuffered);
         _sourceName = sourceName;
@@ -107,6 +127,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         _maxBuffered = maxBuffered;
         _maxRetained = Math.Min(MaxRetainedStatement, maxBuffered);
         _fragment = fragment;
+        _selectedDatabase = database;
     }
 
     private enum InsertPhase
@@ -121,6 +142,9 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     public bool StandardConformingStrings => _standardStrings;
 
     public IReadOnlyList<SequenceValue> Sequences => _sequences;
+
+    /// <summary>The database the tables come from: the selected one, or the one whose section held the data read so far (null when the dump names none).</summary>
+    public string? Database => _selectedDatabase ?? _dataDatabase;
 
     /// <summary>
     /// The session settings (SET ...) in force at this point of the dump, in the order first seen, rebuilt from their names
@@ -238,6 +262,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 _in.OffsetOf(_in.End) == 0
                     ? "not a dump: the input is empty"
                     : "not a dump: the input holds no SQL statements (only white space, comments or psql meta-commands)",
+                _in.End);
+        }
+
+        if (_selectedDatabase is not null && !_connectedTo.Contains(_selectedDatabase))
+        {
+            throw Fail(
+                _databases.Count == 0
+                    ? $"the dump has no section for database '{_selectedDatabase}': it names no database (no \\connect line), so read it without a database"
+                    : $"the dump has no section for database '{_selectedDatabase}' (no \\connect to it); the databases in the dump: {DatabaseList()}",
                 _in.End);
         }
 
@@ -368,15 +401,93 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 }
 
                 break;
-            case MetaCommandKind.Harmless when name is "connect" or "c" && _in.Decoder is not null:
-                // A new connection starts in the client's own encoding (PGCLIENTENCODING, or the locale's), not the
-                // dump's last SET: the reader takes it as UTF-8, as at the start of a dump. pg_dump sets it again anyway.
-                _in.SetEncoding(null, next);
-                Remember("client_encoding", Utf8Setting);
+            case MetaCommandKind.Harmless when name is "connect" or "c":
+                Connect(argument, at);
+                if (_in.Decoder is not null)
+                {
+                    // A new connection starts in the client's own encoding (PGCLIENTENCODING, or the locale's), not the
+                    // dump's last SET: the reader takes it as UTF-8, as at the start of a dump. pg_dump sets it again anyway.
+                    _in.SetEncoding(null, next);
+                    Remember("client_encoding", Utf8Setting);
+                }
+
                 break;
             case MetaCommandKind.Refused:
                 throw Fail($"the psql meta-command \\{SqlCommands.Excerpt(System.Text.Encoding.UTF8.GetBytes(name), 20)} {reason}; the reader refuses the dump rather than read it differently from psql", at);
         }
+    }
+
+    /// <summary>
+    /// A <c>\connect</c> line: from here the statements run in that database (pg_dumpall writes one per database, <c>pg_dump -C</c>
+    /// one). A new database has its own tables and a new session's search_path, so column lists learnt before are dropped.
+    /// </summary>
+    private void Connect(string argument, int at)
+    {
+        switch (ConnectCommand.Read(argument, out var target))
+        {
+            case ConnectCommand.Outcome.Database:
+                _connects++;
+                _database = target;
+                _connected = true;
+                _connectedTo.Add(target);
+                if (!_databases.Contains(target))
+                {
+                    _databases.Add(target);
+                }
+
+                _definitions.Clear();
+                _defaultSchema = "public";
+                break;
+            case ConnectCommand.Outcome.Unknown:
+                throw Fail($"the psql meta-command \\connect {SqlCommands.Excerpt(System.Text.Encoding.UTF8.GetBytes(argument), 60)} connects to a database the reader cannot name: {target}", at);
+        }
+    }
+
+    private readonly HashSet<string> _connectedTo = new(StringComparer.Ordinal);
+
+    // \connect lines to a named database read so far.
+    private int _connects;
+
+    /// <summary>The databases the dump names so far (\connect and CREATE DATABASE), quoted, for messages.</summary>
+    private string DatabaseList() => string.Join(", ", _databases.Select(d => $"'{d}'"));
+
+    /// <summary>How a message names the database of <paramref name="database"/>'s section (null: before any \connect).</summary>
+    private static string DatabaseLabel(string? database) =>
+        database is null ? "the database psql starts in (before the first \\connect)" : $"'{database}'";
+
+    /// <summary>Whether the statement at hand runs in the selected database (always, when none is selected).</summary>
+    private bool InSelectedDatabase => _selectedDatabase is null || (_connected && string.Equals(_database, _selectedDatabase, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Table data or a sequence value at <paramref name="at"/>: whether it is to be read (it is in the selected database). Without a
+    /// selected database, data of a second database is an error: a table's name carries no database, so the tables of two databases
+    /// with the same names would be read as one.
+    /// </summary>
+    private bool DataInScope(int at)
+    {
+        if (_selectedDatabase is not null)
+        {
+            return InSelectedDatabase;
+        }
+
+        if (!_dataSeen)
+        {
+            _dataSeen = true;
+            _dataDatabase = _database;
+            _dataLine = _in.LineOf(at);
+            return true;
+        }
+
+        if (string.Equals(_dataDatabase, _database, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        throw Fail(
+            $"the dump holds the data of more than one database: {DatabaseLabel(_dataDatabase)} (from line {_dataLine}) and {DatabaseLabel(_database)} (here). " +
+            $"A table's name carries no database, so tables of the same name would be read as one; read one database at a time with " +
+            $"--database NAME (DumpReaderOptions.Database). The databases in the dump so far: {DatabaseList()}",
+            at);
     }
 
     /// <summary>A -- comment line between statements: pg_dump's opening and closing comments tell whether the dump is whole.</summary>
@@ -633,7 +744,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                         token.Start);
                 }
 
-                if (afterInsert && upper is Keyword.Into && !InsertAllowed(wordsSeen))
+                if (afterInsert && upper is Keyword.Into && !InsertAllowed(wordsSeen) && !(words == 2 && what is "INSERT"))
                 {
                     throw Fail(
                         $"an INSERT INTO (line {lastWordLine}) is inside the {what} statement that starts at line {startLine}: " +
@@ -651,7 +762,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 if (createPending && words > 1 && upper is not (Keyword.Global or Keyword.Local or Keyword.Temp or Keyword.Temporary or Keyword.Unlogged))
                 {
                     createPending = false;
-                    if (upper is not Keyword.Table)
+                    if (upper is not (Keyword.Table or Keyword.Database))
                     {
                         keep = false;
                         _in.Mark = -1;
@@ -732,6 +843,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         Temp,
         Temporary,
         Unlogged,
+        Database,
     }
 
     /// <summary>Which of <see cref="Keyword"/> a word is, comparing bytes (no string per word: DDL has many).</summary>
@@ -745,7 +857,8 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             : token.IsWord(span, "LOCAL"u8) ? Keyword.Local : Keyword.None,
         6 => token.IsWord(span, "CREATE"u8) ? Keyword.Create : token.IsWord(span, "INSERT"u8) ? Keyword.Insert : token.IsWord(span, "GLOBAL"u8) ? Keyword.Global : Keyword.None,
         7 => token.IsWord(span, "REPLACE"u8) ? Keyword.Replace : Keyword.None,
-        8 => token.IsWord(span, "FUNCTION"u8) ? Keyword.Function : token.IsWord(span, "UNLOGGED"u8) ? Keyword.Unlogged : Keyword.None,
+        8 => token.IsWord(span, "FUNCTION"u8) ? Keyword.Function : token.IsWord(span, "UNLOGGED"u8) ? Keyword.Unlogged
+            : token.IsWord(span, "DATABASE"u8) ? Keyword.Database : Keyword.None,
         9 => token.IsWord(span, "PROCEDURE"u8) ? Keyword.Procedure : token.IsWord(span, "TEMPORARY"u8) ? Keyword.Temporary : Keyword.None,
         _ => Keyword.None,
     };
@@ -757,6 +870,9 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         {
             "UPDATE" or "DELETE" or "MERGE" or "TRUNCATE" =>
                 $"the dump runs {what} statements (the first at line {line}); they are not replayed: the rows read are those of its COPY and INSERT ... VALUES statements",
+            "INSERT" =>
+                $"the dump runs INSERT ... SELECT statements (the first at line {line}); they are not replayed: the server computes their rows from other tables, " +
+                "which the reader cannot do, and the rows read are those of its COPY and INSERT ... VALUES statements",
             "DO" or "CALL" =>
                 $"the dump runs code with {what} (the first at line {line}); rows that code would write are not read",
             _ => null,
@@ -790,6 +906,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         else if (tokens[0].IsWord(span, "SELECT"u8))
         {
             HandleSelect(span, tokens, start);
+        }
+        else if (tokens[0].IsWord(span, "CREATE"u8) && tokens[1].IsWord(span, "DATABASE"u8))
+        {
+            // pg_dumpall (and pg_dump -C) create each database before connecting to it: named in messages about databases.
+            if (tokens.Count > 2 && tokens[2].Kind is TokenKind.Word or TokenKind.QuotedIdentifier &&
+                SqlLiteral.Identifier(tokens[2].Text(span), tokens[2].Kind) is var created && !_databases.Contains(created))
+            {
+                _databases.Add(created);
+            }
         }
         else if (tokens[0].IsWord(span, "CREATE"u8))
         {
@@ -949,7 +1074,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
         if (tokens[i].IsWord(span, "LO_CREATE"u8) || tokens[i].IsWord(span, "LO_IMPORT"u8))
         {
-            _largeObjects++;
+            _largeObjects += InSelectedDatabase ? 1 : 0;
             return;
         }
 
@@ -1021,7 +1146,10 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         }
 
         var name = ParseQualifiedNameText(sequenceText);
-        _sequences.Add(new SequenceValue(name, value, isCalled, _in.LineOf(bufferStart)));
+        if (DataInScope(bufferStart))
+        {
+            _sequences.Add(new SequenceValue(name, value, isCalled, _in.LineOf(bufferStart)));
+        }
     }
 
     /// <summary>Parses a regclass literal such as <c>public."My_seq"</c>.</summary>
@@ -1230,7 +1358,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         }
         _in.LineOf(_in.Position);
         var table = new DumpTable(this, name, dumpColumns, DumpDataForm.Copy, statementOffset, statementLine);
-        if (!_filter.Matches(name))
+        if (!DataInScope(_in.Mark >= 0 ? _in.Mark : _in.Position) || !_filter.Matches(name))
         {
             _in.Mark = -1;
             _current = table;
@@ -1785,7 +1913,8 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     // ---------------------------------------------------------------- INSERT
 
     // Raw: the statement's bytes from INSERT through VALUES, to recognise the next statement of the same table without lexing it.
-    private sealed record InsertHeader(TableName Name, List<string>? Columns, bool Overriding, byte[] Raw, long Offset, long Line, bool DefaultValues);
+    // Query: INSERT ... SELECT (or WITH, TABLE, a parenthesised query), whose rows the server computes: not data.
+    private sealed record InsertHeader(TableName Name, List<string>? Columns, bool Overriding, byte[] Raw, long Offset, long Line, bool DefaultValues, bool Query = false);
 
     private async ValueTask<InsertHeader> ReadInsertHeaderAsync(bool async, CancellationToken cancellationToken)
     {
@@ -1804,6 +1933,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         List<string>? columns = null;
         if (next.IsPunct(_in.Buffer, (byte)'('))
         {
+            // A column list, or a parenthesised query: INSERT INTO t (SELECT ...).
+            var inside = await RequireTokenAsync("a column name", async, cancellationToken).ConfigureAwait(false);
+            if (StartsQuery(inside))
+            {
+                _headerTable = null;
+                return new InsertHeader(name, null, false, [], statementOffset, statementLine, DefaultValues: false, Query: true);
+            }
+
+            _in.Position = inside.Start; // un-read it (lexed after any refill, so its start is valid)
             columns = await ReadColumnListAsync(async, cancellationToken).ConfigureAwait(false);
             if (columns.Count > MaxColumns)
             {
@@ -1835,6 +1973,12 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             return new InsertHeader(name, columns, overriding, RawHeader(), statementOffset, statementLine, DefaultValues: true);
         }
 
+        if (StartsQuery(next))
+        {
+            _headerTable = null;
+            return new InsertHeader(name, columns, overriding, [], statementOffset, statementLine, DefaultValues: false, Query: true);
+        }
+
         if (!next.IsWord(_in.Buffer, "VALUES"u8))
         {
             throw Fail("only INSERT ... VALUES (...) is supported in a dump (found INSERT with a query or other clause)", next.Start, name);
@@ -1844,11 +1988,34 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         return new InsertHeader(name, columns, overriding, RawHeader(), statementOffset, statementLine, DefaultValues: false);
     }
 
+    /// <summary>Whether the token after an INSERT's table name (and column list) starts a query: SELECT, WITH, TABLE or a parenthesis.</summary>
+    private bool StartsQuery(Token token) =>
+        token.IsWord(_in.Buffer, "SELECT"u8) || token.IsWord(_in.Buffer, "WITH"u8) || token.IsWord(_in.Buffer, "TABLE"u8) || token.IsPunct(_in.Buffer, (byte)'(');
+
+    /// <summary>
+    /// An INSERT ... SELECT (pg_dump 7's trigger bookkeeping, <c>INSERT INTO "tr" SELECT ...</c>, or a script's own): the server
+    /// computes its rows from other tables, which the reader cannot do. Read past it like an UPDATE, with a notice.
+    /// </summary>
+    private async ValueTask SkipInsertQueryAsync(bool async, CancellationToken cancellationToken)
+    {
+        _in.Position = _in.Mark; // the statement's start: skipped from its first word, as any other statement
+        var first = await RequireTokenAsync("INSERT", async, cancellationToken).ConfigureAwait(false);
+        await SkipStatementAsync(first, async, cancellationToken).ConfigureAwait(false);
+    }
+
     private byte[] RawHeader() => _in.Mark >= 0 ? _in.Buffer.AsSpan(_in.Mark, _in.Position - _in.Mark).ToArray() : [];
 
     private async ValueTask<DumpTable?> BeginInsertTableAsync(InsertHeader header, bool async, CancellationToken cancellationToken)
     {
+        if (header.Query)
+        {
+            await SkipInsertQueryAsync(async, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         _header = header;
+        _tableHeader = header;
+        _fieldOrder = null;
         _phase = InsertPhase.ExpectTuple;
         _defaultPositions = null;
 
@@ -1857,12 +2024,13 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         _current = placeholder;
         var fields = await ReadTupleAsync(placeholder, firstRow: true, async, cancellationToken).ConfigureAwait(false);
         var columns = BuildInsertColumns(header, fields, placeholder.Current);
+        _tableDefaults = _defaultPositions;
         var table = new DumpTable(this, header.Name, columns, DumpDataForm.Insert, header.Offset, header.Line);
         _current = table;
         _pendingRow = true;
         table.Current.Set(_row.Array, 0, _row.Count, placeholder.Current.Line, placeholder.Current.ByteOffset);
 
-        if (!_filter.Matches(header.Name))
+        if (!DataInScope(_in.Mark >= 0 ? _in.Mark : _in.Position) || !_filter.Matches(header.Name))
         {
             _in.Mark = -1;
             TablesSkipped++;
@@ -2066,6 +2234,11 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                     _row.Advance(1);
                 }
 
+                if (_fieldOrder is not null && written < _fieldStarts.Length)
+                {
+                    _fieldStarts[written] = _row.Count;
+                }
+
                 ReadValue(token, table);
                 written++;
             }
@@ -2097,15 +2270,48 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
             throw new DumpFormatException(
                 $"a VALUES tuple has {count} values but the table's first tuple had {table.Columns.Count + (_defaultPositions?.Count(d => d) ?? 0)}", _sourceName, table.Name, rowLine, rowOffset);
         }
+        else if (_fieldOrder is { } order)
+        {
+            Reorder(order, written);
+        }
 
         table.Current.Set(_row.Array, 0, _row.Count, rowLine, rowOffset);
         return count;
+    }
+
+    /// <summary>Puts the <paramref name="fields"/> fields of <see cref="_row"/> (in the statement's column order) in the table's order.</summary>
+    private void Reorder(int[] order, int fields)
+    {
+        var byTarget = new int[fields];
+        for (var j = 0; j < fields; j++)
+        {
+            byTarget[order[j]] = j;
+        }
+
+        _reordered.Reset();
+        var line = _row.WrittenSpan;
+        for (var target = 0; target < fields; target++)
+        {
+            var j = byTarget[target];
+            var start = _fieldStarts[j];
+            var end = j + 1 < fields ? _fieldStarts[j + 1] - 1 : line.Length;
+            if (target > 0)
+            {
+                _reordered.Write("\t"u8);
+            }
+
+            _reordered.Write(line[start..end]);
+        }
+
+        _row.Reset();
+        _row.Write(_reordered.WrittenSpan);
     }
 
     /// <summary>Writes one literal (NULL, number, boolean, string with optional ::cast) as an escaped COPY field.</summary>
     private void ReadValue(Token token, DumpTable table)
     {
         var buffer = _in.Buffer;
+        var droppedSpaces = false;
         if (token.IsWord(buffer, "NULL"u8))
         {
             _row.Write(CopyText.Null);
@@ -2160,7 +2366,18 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                 throw Fail("a string literal contains a zero byte, which PostgreSQL text cannot hold", token.Start, table.Name);
             }
 
-            CopyText.Escape(_value.WrittenSpan, _row);
+            var value = _value.WrittenSpan;
+            if ((buffer[token.Start] | 0x20) == 'n')
+            {
+                // N'...' is a national character literal, of type character (bpchar): stored into a text, varchar, name or citext
+                // column it goes through the cast from bpchar, which drops trailing spaces (a char(n) column pads them back, so
+                // the value is the same there). Only a column of type bpchar without a length keeps them (docs/reading.md).
+                var trimmed = value.TrimEnd((byte)' ');
+                droppedSpaces = trimmed.Length != value.Length;
+                value = trimmed;
+            }
+
+            CopyText.Escape(value, _row);
         }
         else
         {
@@ -2172,6 +2389,15 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         while (true)
         {
             var next = NextTokenOrNeedMore();
+            if (next is { } castToken && castToken.Kind == TokenKind.Punct && castToken.Length == 2 && droppedSpaces)
+            {
+                throw Fail(
+                    "an N'...' literal with trailing spaces is cast with '::': it is of type character, and whether the cast keeps the spaces " +
+                    "depends on the type (a cast to text drops them, one to json keeps them); the reader refuses rather than guess",
+                    castToken.Start,
+                    table.Name);
+            }
+
             if (next is not { } cast || !(cast.Kind == TokenKind.Punct && cast.Length == 2))
             {
                 // Un-read the token (at the end of input the position is already there; an index saved
@@ -2289,8 +2515,10 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                         }
 
                         var endOffset = _in.OffsetOf(LineEndAfter(statementEnd));
-                        if (!await SkipTriviaAsync(async, cancellationToken).ConfigureAwait(false))
+                        var connects = _connects;
+                        if (!await SkipTriviaAsync(async, cancellationToken).ConfigureAwait(false) || _connects != connects)
                         {
+                            // The end of the input, or a \connect: an INSERT after it is into another database's table.
                             table.EndOffset = endOffset;
                             await EndInsertTableAsync(table, async, cancellationToken).ConfigureAwait(false);
                             return false;
@@ -2318,6 +2546,12 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
                             var header = await ReadInsertHeaderAsync(async, cancellationToken).ConfigureAwait(false);
                             if (SameTable(header, _header!))
                             {
+                                return await ContinueInsertTableAsync(table, async, cancellationToken).ConfigureAwait(false);
+                            }
+
+                            if (ReorderedColumns(header, table))
+                            {
+                                _header = header; // its bytes recognise the INSERTs that repeat it
                                 return await ContinueInsertTableAsync(table, async, cancellationToken).ConfigureAwait(false);
                             }
 
@@ -2354,8 +2588,78 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
 
     private static readonly string[] OnConflictWords = ["CONFLICT", "DO", "NOTHING"];
 
+    /// <summary>
+    /// The next INSERT is into the current table with another column list (a hand-written script, or rows added after an ALTER
+    /// TABLE). The same columns in another order continue the table: true, and its values are put in the table's order. Other
+    /// columns are an error naming them: an INSERT leaves the columns it does not list to their DEFAULT, which the reader cannot
+    /// compute, so its rows and the table's have no common column list (as the rule for DEFAULT in a VALUES tuple: the same in
+    /// every row, or refused). False when the INSERT is not comparable (another table, no column list, OVERRIDING, DEFAULT VALUES):
+    /// it starts a table of its own, as before.
+    /// </summary>
+    private bool ReorderedColumns(InsertHeader header, DumpTable table)
+    {
+        var first = _tableHeader!;
+        if (header.Query || header.Name != first.Name || header.Overriding != first.Overriding || header.DefaultValues || first.DefaultValues ||
+            header.Columns is not { } columns || first.Columns is not { } tableColumns)
+        {
+            return false;
+        }
+
+        var missing = tableColumns.Where(c => !columns.Contains(c, StringComparer.Ordinal)).ToList();
+        var extra = columns.Where(c => !tableColumns.Contains(c, StringComparer.Ordinal)).ToList();
+        if (missing.Count > 0 || extra.Count > 0 || columns.Count != tableColumns.Count || columns.Distinct(StringComparer.Ordinal).Count() != columns.Count)
+        {
+            static string List(IEnumerable<string> names) => string.Join(", ", names.Select(n => Scripts.ScriptText.QuoteIdentifier(n)));
+            var differences = new List<string>();
+            if (extra.Count > 0)
+            {
+                differences.Add($"{List(extra)} only in this one");
+            }
+
+            if (missing.Count > 0)
+            {
+                differences.Add($"{List(missing)} only in the first");
+            }
+
+            throw Fail(
+                $"this INSERT into {table.Name} lists the columns ({List(columns)}), but the table's first INSERT (line {first.Line}) lists ({List(tableColumns)})" +
+                $"{(differences.Count > 0 ? ": " + string.Join("; ", differences) : string.Empty)}. An INSERT leaves the columns it does not list to their " +
+                "DEFAULT, which the reader cannot compute, so these rows and the table's earlier ones have no common column list; the reader refuses " +
+                "rather than invent the missing values (list every column in every INSERT, as pg_dump --column-inserts does)",
+                _in.Mark >= 0 ? _in.Mark : _in.Position,
+                table.Name);
+        }
+
+        // Where each value of this INSERT goes among the table's columns (DEFAULT ones, left out of the rows, are not counted).
+        var defaults = _tableDefaults;
+        var order = new int[columns.Count];
+        var statementDefaults = defaults is null ? null : new bool[columns.Count];
+        var identity = true;
+        for (var j = 0; j < columns.Count; j++)
+        {
+            var k = tableColumns.FindIndex(c => string.Equals(c, columns[j], StringComparison.Ordinal));
+            var skippedBefore = defaults is null ? 0 : defaults.Take(k).Count(d => d);
+            if (statementDefaults is not null)
+            {
+                statementDefaults[j] = defaults![k];
+            }
+
+            order[j] = k - skippedBefore;
+            identity &= k == j;
+        }
+
+        _defaultPositions = statementDefaults;
+        _fieldOrder = identity ? null : [.. order.Where((_, j) => statementDefaults is null || !statementDefaults[j])];
+        if (_fieldOrder is not null && _fieldStarts.Length < _fieldOrder.Length)
+        {
+            _fieldStarts = new int[_fieldOrder.Length];
+        }
+
+        return true;
+    }
+
     private static bool SameTable(InsertHeader a, InsertHeader b) =>
-        a.Name == b.Name && a.Overriding == b.Overriding && a.DefaultValues == b.DefaultValues &&
+        a.Name == b.Name && a.Overriding == b.Overriding && a.DefaultValues == b.DefaultValues && !a.Query && !b.Query &&
         ((a.Columns is null && b.Columns is null) || (a.Columns is not null && b.Columns is not null && a.Columns.SequenceEqual(b.Columns, StringComparer.Ordinal)));
 
     /// <summary>Index just past the line end that follows a statement (so a split file keeps its newline).</summary>

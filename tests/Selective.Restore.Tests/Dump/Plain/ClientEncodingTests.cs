@@ -68,10 +68,11 @@ public sealed class ClientEncodingTests
     public async Task The_encoding_changes_exactly_where_each_setting_takes_effect()
     {
         // pg_dumpall and concatenated dumps switch encodings; each region is read in its own. The bytes of "é" differ
-        // (LATIN1 E9, UTF-8 C3 A9), and after the \connect the connection's own encoding (taken as UTF-8) is back.
+        // (LATIN1 E9, UTF-8 C3 A9), and after the \connect the connection's own encoding (taken as UTF-8) is back. (The script
+        // connects to the same database twice: the data of two databases would be refused, MultiDatabaseTests.)
         var parts = new List<byte[]>
         {
-            Encoding.UTF8.GetBytes("SET client_encoding = 'UTF8';\nCOPY public.a (v) FROM stdin;\né utf8\n\\.\n"),
+            Encoding.UTF8.GetBytes("\\connect other\nSET client_encoding = 'UTF8';\nCOPY public.a (v) FROM stdin;\né utf8\n\\.\n"),
             Encoding.Latin1.GetBytes("SET client_encoding = 'LATIN1';\nCOPY public.b (v) FROM stdin;\né latin1\n\\.\n"),
             Win1252.GetBytes("\\encoding WIN1252\nCOPY public.c (v) FROM stdin;\n€ win1252\n\\.\n"),
             Encoding.UTF8.GetBytes("\\connect other\nCOPY public.d (v) FROM stdin;\né after connect\n\\.\n"),
