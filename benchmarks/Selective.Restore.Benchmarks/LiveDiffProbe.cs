@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Npgsql;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
+using Selective.Restore.PostgreSql;
 
 namespace Selective.Restore.Benchmarks;
 
@@ -48,17 +48,17 @@ internal static class LiveDiffProbe
         var stored = clock.Elapsed;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync().ConfigureAwait(false);
-        await using (var set = new NpgsqlCommand("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3; SET IntervalStyle = 'postgres'", connection))
+        await using (var set = new NpgsqlCommand(PostgreSqlLiveRows.OutputSettings, connection))
         {
             await set.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
-        var quoted = string.Join(", ", columns.Select(c => "\"" + c.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
         var sink = new CountingSink();
         DiffCounts counts;
-        using (var export = await connection.BeginTextExportAsync($"COPY {dump.Name} ({quoted}) TO STDOUT").ConfigureAwait(false))
+        var export = await PostgreSqlLiveRows.OpenAsync(connection, dump.Name, columns).ConfigureAwait(false);
+        await using (export.ConfigureAwait(false))
         {
-            counts = await KeyedDiff.RunAsync(store, new CopyLineReader(new TextReaderStream(export)), new RowLayout([key], [key]), sink, async: true, CancellationToken.None).ConfigureAwait(false);
+            counts = await KeyedDiff.RunAsync(store, new CopyLineReader(export), new RowLayout([key], [key]), sink, async: true, CancellationToken.None).ConfigureAwait(false);
         }
 
         var total = clock.Elapsed;
@@ -77,39 +77,5 @@ internal static class LiveDiffProbe
         public void Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) => Bytes += dumpLine.Length;
 
         public void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) => Bytes += dumpLine.Length;
-    }
-
-    /// <summary>Npgsql gives a text COPY only as a TextReader: this turns it back into UTF-8 bytes, a buffer at a time.</summary>
-    private sealed class TextReaderStream(TextReader reader) : Stream
-    {
-        private readonly char[] _chars = new char[32 * 1024];
-        private readonly Encoder _encoder = new UTF8Encoding(false, true).GetEncoder();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            // At most a quarter of the buffer in chars: each char is at most 3 UTF-8 bytes (a surrogate pair 4 for 2).
-            var read = await reader.ReadAsync(_chars.AsMemory(0, Math.Min(_chars.Length, buffer.Length / 4)), cancellationToken).ConfigureAwait(false);
-            return read == 0 ? _encoder.GetBytes([], buffer.Span, flush: true) : _encoder.GetBytes(_chars.AsSpan(0, read), buffer.Span, flush: false);
-        }
-
-        public override void Flush() => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

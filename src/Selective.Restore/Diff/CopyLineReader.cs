@@ -41,7 +41,8 @@ internal sealed class CopyLineReader(Stream stream)
                 _start = 0;
             }
 
-            if (_end == _buffer.Length)
+            // Reads get room for a whole UTF-8 character at least (a decoding stream needs it), and long lines grow the buffer.
+            if (_buffer.Length - _end < 4096)
             {
                 Array.Resize(ref _buffer, _buffer.Length * 2);
             }
