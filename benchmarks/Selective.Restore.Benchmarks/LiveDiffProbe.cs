@@ -65,7 +65,7 @@ internal static class LiveDiffProbe
         using var process = Process.GetCurrentProcess();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{table}: dump {counts.DumpRows:N0}, live {counts.LiveRows:N0}; identical {counts.Identical:N0}, candidates {counts.Candidates:N0}, missing {counts.Missing:N0}, live-only {counts.LiveOnly:N0}; " +
-            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); store {stored.TotalSeconds:N2} s, live diff {(total - stored).TotalSeconds:N2} s, total {total.TotalSeconds:N2} s; " +
+            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); store {stored.TotalSeconds:N2} s, live diff {(total - stored).TotalSeconds:N2} s (live {counts.LiveTime.TotalSeconds:N2} s, join {counts.JoinTime.TotalSeconds:N2} s), total {total.TotalSeconds:N2} s; " +
             $"CPU {process.TotalProcessorTime.TotalSeconds:N2} s; peak RSS {process.PeakWorkingSet64 / 1048576.0:N0} MB"));
         return 0;
     }

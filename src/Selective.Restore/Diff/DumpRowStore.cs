@@ -112,15 +112,23 @@ internal sealed class DumpRowStore : IDisposable
         }
         else if (arena.Line(existing).SequenceEqual(line))
         {
-            Repeats++;
+            // Partitions may be joined on several threads; repeats are rare, so a lock costs nothing.
+            lock (_duplicates)
+            {
+                Repeats++;
+            }
         }
         else
         {
-            DuplicateCount++;
-            if (_duplicates.Count < MaxDuplicatesKept)
+            var first = arena.LineNumber(existing);
+            var duplicate = new DuplicateKey(System.Text.Encoding.UTF8.GetString(key), Math.Min(first, lineNumber), Math.Max(first, lineNumber));
+            lock (_duplicates)
             {
-                var first = arena.LineNumber(existing);
-                _duplicates.Add(new DuplicateKey(System.Text.Encoding.UTF8.GetString(key), Math.Min(first, lineNumber), Math.Max(first, lineNumber)));
+                DuplicateCount++;
+                if (_duplicates.Count < MaxDuplicatesKept)
+                {
+                    _duplicates.Add(duplicate);
+                }
             }
         }
     }

@@ -29,7 +29,14 @@ internal sealed record RowLayout(IReadOnlyList<int> DumpKey, IReadOnlyList<int> 
 /// <param name="LiveOnly">Live rows whose key is not in the dump (a NULL key field included: it matches nothing).</param>
 /// <param name="Spilled">Whether the table went through partitions on disk.</param>
 /// <param name="SpillBytes">Bytes written to spill files, both sides.</param>
-internal readonly record struct DiffCounts(long DumpRows, long Identical, long Candidates, long Missing, long LiveRows, long LiveOnly, bool Spilled, long SpillBytes);
+internal readonly record struct DiffCounts(long DumpRows, long Identical, long Candidates, long Missing, long LiveRows, long LiveOnly, bool Spilled, long SpillBytes)
+{
+    /// <summary>Time spent reading the live rows (and routing them to partitions when spilled).</summary>
+    public TimeSpan LiveTime { get; init; }
+
+    /// <summary>Time spent joining spilled partitions (zero in memory).</summary>
+    public TimeSpan JoinTime { get; init; }
+}
 
 /// <summary>
 /// The diff of one table, in the engine: the dump's rows (held by a <see cref="DumpRowStore"/>) against the live rows the
@@ -47,6 +54,7 @@ internal static class KeyedDiff
     public static async ValueTask<DiffCounts> RunAsync(DumpRowStore dump, CopyLineReader live, RowLayout layout, IDiffSink sink, bool async, CancellationToken cancellationToken)
     {
         var state = new State(dump, layout, sink);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         if (dump.Arena is { } arena)
         {
             while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
@@ -55,7 +63,7 @@ internal static class KeyedDiff
             }
 
             state.EmitMissing(arena);
-            return state.Counts(spilled: false, spillBytes: 0);
+            return state.Counts(spilled: false, spillBytes: 0) with { LiveTime = clock.Elapsed };
         }
 
         // Spilled: route the live rows to the dump's partitions, then join each pair.
@@ -78,16 +86,35 @@ internal static class KeyedDiff
                 liveParts[DumpRowStore.Partition(RowArena.Hash(key, dump.Salt), liveParts.Length)].Write(live.Line, live.LineNumber, 0);
             }
 
+            var liveTime = clock.Elapsed;
             long spillBytes = dump.SpillBytes + liveParts.Sum(p => p.Length);
-            for (var i = 0; i < dumpParts.Length; i++)
+
+            // Partitions are independent: joined on every core, each thread with its own index and counters (memory: one
+            // partition per thread, a few MB each). The sink is shared, under a lock: it sees only the rows that differ.
+            var workers = Math.Clamp(Environment.ProcessorCount, 1, dumpParts.Length);
+            var forks = new State[workers];
+            var sharedSink = workers > 1 ? new LockedSink(sink) : sink;
+            var next = -1;
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                spillBytes += Join(state, dumpParts[i], liveParts[i], level: 1, directory, cancellationToken);
-                dumpParts[i].Dispose();
-                liveParts[i].Dispose();
+                var fork = forks[worker] = state.Fork(sharedSink);
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < dumpParts.Length)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var resplit = Join(fork, dumpParts[i], liveParts[i], level: 1, directory, cancellationToken);
+                    Interlocked.Add(ref spillBytes, resplit);
+                    dumpParts[i].Dispose();
+                    liveParts[i].Dispose();
+                }
+            });
+
+            foreach (var fork in forks)
+            {
+                state.Add(fork);
             }
 
-            return state.Counts(spilled: true, spillBytes);
+            return state.Counts(spilled: true, spillBytes) with { LiveTime = liveTime, JoinTime = clock.Elapsed - liveTime };
         }
         finally
         {
@@ -104,8 +131,8 @@ internal static class KeyedDiff
         // Each level hashes with its own salt: rows of one partition share their partition hash's low bits, which would
         // crowd an index or a split using the same hash.
         var salt = state.Dump.Salt + level;
-        var arena = new RowArena(salt, state.Dump.Options.MemoryBudget);
-        var keys = new KeyBuffer();
+        var arena = new RowArena(salt, state.Dump.Options.MemoryBudget, dumpPart.Rows);
+        var keys = state.Keys;
         dumpPart.Rewind();
         while (dumpPart.TryRead(out var line, out var lineNumber, out var byteOffset))
         {
@@ -198,6 +225,28 @@ internal static class KeyedDiff
         }
     }
 
+    /// <summary>Serializes a sink's calls for partitions joined in parallel.</summary>
+    private sealed class LockedSink(IDiffSink inner) : IDiffSink
+    {
+        private readonly Lock _lock = new();
+
+        public void Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset)
+        {
+            lock (_lock)
+            {
+                inner.Missing(dumpLine, lineNumber, byteOffset);
+            }
+        }
+
+        public void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine)
+        {
+            lock (_lock)
+            {
+                inner.Candidate(dumpLine, lineNumber, byteOffset, liveLine);
+            }
+        }
+    }
+
     private sealed class State(DumpRowStore dump, RowLayout layout, IDiffSink sink)
     {
         private readonly KeyBuffer _keys = new();
@@ -206,6 +255,22 @@ internal static class KeyedDiff
         private readonly int[]? _liveCompared = layout.LiveCompared?.ToArray();
 
         public DumpRowStore Dump { get; } = dump;
+
+        /// <summary>A key buffer for this state's thread (one for probing, this one for building).</summary>
+        public KeyBuffer Keys { get; } = new();
+
+        /// <summary>A state for another thread: same dump, layout and (shared) sink, its own buffers and counters.</summary>
+        public State Fork(IDiffSink shared) => new(Dump, layout, shared);
+
+        /// <summary>Adds a fork's counts.</summary>
+        public void Add(State fork)
+        {
+            DumpRows += fork.DumpRows;
+            Identical += fork.Identical;
+            Candidates += fork.Candidates;
+            Missing += fork.Missing;
+            LiveOnly += fork.LiveOnly;
+        }
 
         public ReadOnlySpan<int> LiveKey => _liveKey;
 

@@ -19,9 +19,17 @@ internal sealed class RowArena
 
     /// <param name="salt">Seeds the hash (each spill level has its own).</param>
     /// <param name="budget">The memory budget: chunks are a small part of it (1/16, from 4 KiB to 1 MiB), so a small budget is not spent on one chunk.</param>
-    public RowArena(int salt, long budget)
+    /// <param name="expectedRows">Rows expected (a spilled partition knows): the index is sized once instead of growing.</param>
+    public RowArena(int salt, long budget, long expectedRows = 0)
     {
         _salt = salt;
+        if (expectedRows > 0)
+        {
+            var rows = (int)Math.Min(expectedRows, 1 << 24);
+            _entries = new Entry[rows];
+            _buckets = new int[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(rows + (rows / 3) + 1))];
+        }
+
         _chunkSize = (int)Math.Clamp(budget / 16, 4096, 1 << 20);
         _chunkUsed = _chunkSize;
     }
