@@ -13,10 +13,10 @@ namespace Selective.Restore.Benchmarks;
 /// <see cref="KeyedDiff"/>. Prints each phase's time, CPU and the peak RSS. No writes: this measures the read side
 /// that replaces staging every dump row.
 /// </summary>
-/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION SCHEMA.TABLE KEYCOLUMN [BUDGET_MB]</remarks>
+/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION SCHEMA.TABLE KEYCOLUMN [BUDGET_MB] [--sequential]</remarks>
 internal static class LiveDiffProbe
 {
-    public static async Task<int> RunAsync(string dumpPath, string connectionString, string table, string keyColumn, long budgetMb)
+    public static async Task<int> RunAsync(string dumpPath, string connectionString, string table, string keyColumn, long budgetMb, bool overlapped)
     {
         var clock = Stopwatch.StartNew();
         var options = new DiffOptions { MemoryBudget = budgetMb << 20 };
@@ -40,12 +40,6 @@ internal static class LiveDiffProbe
         var columns = dump.Columns.Select(c => c.Name ?? throw new InvalidOperationException($"{table} has no column names")).ToList();
         var key = columns.IndexOf(keyColumn);
         using var store = new DumpRowStore([key], options);
-        while (await dump.ReadAsync().ConfigureAwait(false))
-        {
-            store.Add(dump.Current.CopyLine, dump.Current.Line, dump.Current.ByteOffset);
-        }
-
-        var stored = clock.Elapsed;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync().ConfigureAwait(false);
         await using (var set = new NpgsqlCommand(PostgreSqlLiveRows.OutputSettings, connection))
@@ -53,21 +47,53 @@ internal static class LiveDiffProbe
             await set.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
+        // Overlapped (the default): the server streams the live table out, routed to the store's partitions, while this
+        // thread reads the dump; then the partitions are joined. Sequential: the dump first, then the live side.
+        var layout = new RowLayout([key], [key]);
         var sink = new CountingSink();
         DiffCounts counts;
-        var export = await PostgreSqlLiveRows.OpenAsync(connection, dump.Name, columns).ConfigureAwait(false);
-        await using (export.ConfigureAwait(false))
+        TimeSpan stored;
+        if (overlapped)
         {
-            counts = await KeyedDiff.RunAsync(store, new CopyLineReader(export), new RowLayout([key], [key]), sink, async: true, CancellationToken.None).ConfigureAwait(false);
+            var routing = Task.Run(async () =>
+            {
+                var export = await PostgreSqlLiveRows.OpenAsync(connection, dump.Name, columns).ConfigureAwait(false);
+                await using (export.ConfigureAwait(false))
+                {
+                    return await LivePartitions.RouteAsync(new CopyLineReader(export), [key], store.Salt, options, async: true, CancellationToken.None).ConfigureAwait(false);
+                }
+            });
+            await StoreAsync(dump, store).ConfigureAwait(false);
+            stored = clock.Elapsed;
+            using var routed = await routing.ConfigureAwait(false);
+            counts = KeyedDiff.Join(store, routed, layout, sink, CancellationToken.None);
+        }
+        else
+        {
+            await StoreAsync(dump, store).ConfigureAwait(false);
+            stored = clock.Elapsed;
+            var export = await PostgreSqlLiveRows.OpenAsync(connection, dump.Name, columns).ConfigureAwait(false);
+            await using (export.ConfigureAwait(false))
+            {
+                counts = await KeyedDiff.RunAsync(store, new CopyLineReader(export), layout, sink, async: true, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
         var total = clock.Elapsed;
         using var process = Process.GetCurrentProcess();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{table}: dump {counts.DumpRows:N0}, live {counts.LiveRows:N0}; identical {counts.Identical:N0}, candidates {counts.Candidates:N0}, missing {counts.Missing:N0}, live-only {counts.LiveOnly:N0}; " +
-            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); store {stored.TotalSeconds:N2} s, live diff {(total - stored).TotalSeconds:N2} s (live {counts.LiveTime.TotalSeconds:N2} s, join {counts.JoinTime.TotalSeconds:N2} s), total {total.TotalSeconds:N2} s; " +
+            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); {(overlapped ? "overlapped" : "sequential")}: store {stored.TotalSeconds:N2} s, then {(total - stored).TotalSeconds:N2} s (live {counts.LiveTime.TotalSeconds:N2} s, join {counts.JoinTime.TotalSeconds:N2} s), total {total.TotalSeconds:N2} s; " +
             $"CPU {process.TotalProcessorTime.TotalSeconds:N2} s; peak RSS {process.PeakWorkingSet64 / 1048576.0:N0} MB"));
         return 0;
+    }
+
+    private static async Task StoreAsync(DumpTable dump, DumpRowStore store)
+    {
+        while (await dump.ReadAsync().ConfigureAwait(false))
+        {
+            store.Add(dump.Current.CopyLine, dump.Current.Line, dump.Current.ByteOffset);
+        }
     }
 
     private sealed class CountingSink : IDiffSink

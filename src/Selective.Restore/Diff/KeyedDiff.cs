@@ -67,62 +67,70 @@ internal static class KeyedDiff
         }
 
         // Spilled: route the live rows to the dump's partitions, then join each pair.
+        using var routed = await LivePartitions.RouteAsync(live, layout.LiveKey, dump.Salt, dump.Options, async, cancellationToken).ConfigureAwait(false);
+        var counts = Join(dump, routed, layout, sink, cancellationToken);
+        return counts with { LiveTime = clock.Elapsed - counts.JoinTime };
+    }
+
+    /// <summary>
+    /// The join of a dump store with live rows routed ahead (<see cref="LivePartitions.RouteAsync"/>, which may have run
+    /// while the dump was being read): pair by pair when the dump spilled, else every live row against the index.
+    /// </summary>
+    public static DiffCounts Join(DumpRowStore dump, LivePartitions live, RowLayout layout, IDiffSink sink, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var state = new State(dump, layout, sink) { LiveRows = live.Rows, LiveOnly = live.NullKeys };
+        if (live.Parts.Length != dump.Options.Partitions || live.Salt != dump.Salt)
+        {
+            throw new InvalidOperationException("the live rows were routed for another dump store");
+        }
+
+        if (dump.Arena is { } arena)
+        {
+            foreach (var part in live.Parts)
+            {
+                part.Rewind();
+                while (part.TryRead(out var line, out var lineNumber, out _))
+                {
+                    state.Probe(arena, line, lineNumber, counted: true);
+                }
+            }
+
+            state.EmitMissing(arena);
+            return state.Counts(spilled: true, live.SpillBytes) with { JoinTime = clock.Elapsed };
+        }
+
         var directory = dump.Options.TempDirectory ?? Path.GetTempPath();
         var dumpParts = dump.Partitions!;
-        var liveParts = Create(dumpParts.Length, directory);
-        try
+        var liveParts = live.Parts;
+        long spillBytes = dump.SpillBytes + live.SpillBytes;
+
+        // Partitions are independent: joined on every core, each thread with its own index and counters (memory: one
+        // partition per thread, a few MB each). The sink is shared, under a lock: it sees only the rows that differ.
+        var workers = Math.Clamp(Environment.ProcessorCount, 1, dumpParts.Length);
+        var forks = new State[workers];
+        var sharedSink = workers > 1 ? new LockedSink(sink) : sink;
+        var next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
         {
-            var keys = new KeyBuffer();
-            while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
+            var fork = forks[worker] = state.Fork(sharedSink);
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < dumpParts.Length)
             {
-                state.LiveRows++;
-                var key = keys.Of(live.Line, state.LiveKey, live.LineNumber, out var isNull);
-                if (isNull)
-                {
-                    state.LiveOnly++;
-                    continue;
-                }
-
-                liveParts[DumpRowStore.Partition(RowArena.Hash(key, dump.Salt), liveParts.Length)].Write(live.Line, live.LineNumber, 0);
+                cancellationToken.ThrowIfCancellationRequested();
+                var resplit = Join(fork, dumpParts[i], liveParts[i], level: 1, directory, cancellationToken);
+                Interlocked.Add(ref spillBytes, resplit);
+                dumpParts[i].Dispose();
+                liveParts[i].Dispose();
             }
+        });
 
-            var liveTime = clock.Elapsed;
-            long spillBytes = dump.SpillBytes + liveParts.Sum(p => p.Length);
-
-            // Partitions are independent: joined on every core, each thread with its own index and counters (memory: one
-            // partition per thread, a few MB each). The sink is shared, under a lock: it sees only the rows that differ.
-            var workers = Math.Clamp(Environment.ProcessorCount, 1, dumpParts.Length);
-            var forks = new State[workers];
-            var sharedSink = workers > 1 ? new LockedSink(sink) : sink;
-            var next = -1;
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
-            {
-                var fork = forks[worker] = state.Fork(sharedSink);
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < dumpParts.Length)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var resplit = Join(fork, dumpParts[i], liveParts[i], level: 1, directory, cancellationToken);
-                    Interlocked.Add(ref spillBytes, resplit);
-                    dumpParts[i].Dispose();
-                    liveParts[i].Dispose();
-                }
-            });
-
-            foreach (var fork in forks)
-            {
-                state.Add(fork);
-            }
-
-            return state.Counts(spilled: true, spillBytes) with { LiveTime = liveTime, JoinTime = clock.Elapsed - liveTime };
-        }
-        finally
+        foreach (var fork in forks)
         {
-            foreach (var part in liveParts)
-            {
-                part.Dispose();
-            }
+            state.Add(fork);
         }
+
+        return state.Counts(spilled: true, spillBytes) with { JoinTime = clock.Elapsed };
     }
 
     /// <summary>Joins one partition pair; returns bytes spilled again when it had to be split.</summary>
@@ -202,7 +210,7 @@ internal static class KeyedDiff
         }
     }
 
-    private static SpillFile[] Create(int count, string directory)
+    internal static SpillFile[] Create(int count, string directory)
     {
         var files = new SpillFile[count];
         try

@@ -29,19 +29,24 @@ public sealed class KeyedDiffTests
 
     private sealed record Outcome(DiffCounts Counts, Sink Sink, DumpRowStore Store);
 
-    private static async Task<Outcome> RunAsync(IReadOnlyList<string> dump, IReadOnlyList<string> live, DiffOptions options, RowLayout? layout = null, bool async = true)
+    private static async Task<Outcome> RunAsync(IReadOnlyList<string> dump, IReadOnlyList<string> live, DiffOptions options, RowLayout? layout = null, bool async = true, bool routeAhead = false)
     {
         layout ??= new RowLayout([0], [0]);
         var store = new DumpRowStore(layout.DumpKey, options);
+        var liveText = string.Concat(live.Select(l => l + "\n"));
+        var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(liveText)));
+
+        // Routed ahead: the live rows go to their partitions before the dump is read, as when both stream at once.
+        using var routed = routeAhead ? await LivePartitions.RouteAsync(reader, layout.LiveKey, store.Salt, options, async: true, CancellationToken.None) : null;
         for (var i = 0; i < dump.Count; i++)
         {
             store.Add(Encoding.UTF8.GetBytes(dump[i]), i + 1, i * 100);
         }
 
-        var liveText = string.Concat(live.Select(l => l + "\n"));
-        var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(liveText)));
         var sink = new Sink();
-        var counts = async
+        var counts = routed is not null
+            ? KeyedDiff.Join(store, routed, layout, sink, CancellationToken.None)
+            : async
             ? await KeyedDiff.RunAsync(store, reader, layout, sink, async: true, CancellationToken.None)
             : SyncPath.Complete(KeyedDiff.RunAsync(store, reader, layout, sink, async: false, CancellationToken.None));
         // Timings are not part of the result being checked.
@@ -150,12 +155,12 @@ public sealed class KeyedDiffTests
         live = [.. live.OrderBy(_ => random.Next())];
 
         var expected = Reference(dump, live);
-        foreach (var (options, async) in new[] { (InMemory, true), (Tiny, true), (Tiny, false) })
+        foreach (var (options, async, ahead) in new[] { (InMemory, true, false), (Tiny, true, false), (Tiny, false, false), (InMemory, true, true), (Tiny, true, true) })
         {
-            var outcome = await RunAsync(dump, live, options, async: async);
+            var outcome = await RunAsync(dump, live, options, async: async, routeAhead: ahead);
             if (rows >= 20_000)
             {
-                outcome.Counts.Spilled.ShouldBe(options == Tiny);
+                outcome.Counts.Spilled.ShouldBe(options == Tiny || ahead);
             }
 
             (outcome.Counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(expected.Counts);
