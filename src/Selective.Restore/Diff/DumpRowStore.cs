@@ -24,14 +24,20 @@ internal sealed class DumpRowStore : IDisposable
     private SpillFile[]? _partitions;
     private readonly KeyBuffer _keys = new();
 
+    /// <param name="keyOrdinals">Key fields; none: the table has no usable key and is diffed as a multiset of whole rows.</param>
+    /// <param name="options">Memory budget and spill settings.</param>
     public DumpRowStore(IReadOnlyList<int> keyOrdinals, DiffOptions options)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(keyOrdinals.Count, nameof(keyOrdinals));
         _keyOrdinals = [.. keyOrdinals];
         _options = options.Validate();
         _salt = Random.Shared.Next();
-        _arena = new RowArena(_salt, _options.MemoryBudget);
+        _arena = NewArena(_salt, 0);
     }
+
+    /// <summary>No key: rows are matched on their whole text, and a row may occur any number of times on each side.</summary>
+    public bool IsMultiset => _keyOrdinals.Length == 0;
+
+    internal RowArena NewArena(int salt, long expectedRows) => new(salt, _options.MemoryBudget, expectedRows, lineIsKey: IsMultiset);
 
     /// <summary>Key column positions in the dump's rows.</summary>
     public ReadOnlySpan<int> KeyOrdinals => _keyOrdinals;
@@ -110,6 +116,10 @@ internal sealed class DumpRowStore : IDisposable
         {
             arena.Add(line, key, hash, lineNumber, byteOffset);
         }
+        else if (IsMultiset)
+        {
+            arena.AddCopy(existing);
+        }
         else if (arena.Line(existing).SequenceEqual(line))
         {
             // Partitions may be joined on several threads; repeats are rare, so a lock costs nothing.
@@ -159,7 +169,10 @@ internal sealed class DumpRowStore : IDisposable
 
         for (var i = 0; i < arena.Count; i++)
         {
-            _partitions[Partition(arena.HashAt(i), _partitions.Length)].Write(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
+            for (var copy = 0; copy < arena.Copies(i); copy++)
+            {
+                _partitions[Partition(arena.HashAt(i), _partitions.Length)].Write(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
+            }
         }
 
         _arena = null;

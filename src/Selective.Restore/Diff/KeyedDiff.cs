@@ -139,7 +139,7 @@ internal static class KeyedDiff
         // Each level hashes with its own salt: rows of one partition share their partition hash's low bits, which would
         // crowd an index or a split using the same hash.
         var salt = state.Dump.Salt + level;
-        var arena = new RowArena(salt, state.Dump.Options.MemoryBudget, dumpPart.Rows);
+        var arena = state.Dump.NewArena(salt, dumpPart.Rows);
         var keys = state.Keys;
         dumpPart.Rewind();
         while (dumpPart.TryRead(out var line, out var lineNumber, out var byteOffset))
@@ -173,7 +173,10 @@ internal static class KeyedDiff
             // Repeats and duplicate keys found so far stay counted: their second rows were dropped and are not met again.
             for (var i = 0; i < arena.Count; i++)
             {
-                dumpSubs[DumpRowStore.Partition(arena.HashAt(i), SubPartitions)].Write(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
+                for (var copy = 0; copy < arena.Copies(i); copy++)
+                {
+                    dumpSubs[DumpRowStore.Partition(arena.HashAt(i), SubPartitions)].Write(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
+                }
             }
 
             var keys = new KeyBuffer();
@@ -306,7 +309,7 @@ internal static class KeyedDiff
             var index = isNull ? -1 : arena.Find(key, arena.HashOf(key));
 
             // A second live row under a key already matched can only come from a key that is not unique live: it is
-            // not the dump row's counterpart.
+            // not the dump row's counterpart. In a multiset, live copies beyond the dump's are live-only.
             if (index < 0 || arena.IsMatched(index))
             {
                 LiveOnly++;
@@ -314,6 +317,12 @@ internal static class KeyedDiff
             }
 
             arena.SetMatched(index);
+            if (Dump.IsMultiset)
+            {
+                Identical++;
+                return;
+            }
+
             var dumpLine = arena.Line(index);
             var same = _dumpCompared is null
                 ? dumpLine.SequenceEqual(line)
@@ -329,12 +338,13 @@ internal static class KeyedDiff
             }
         }
 
+        /// <summary>Dump rows (copies, in a multiset) no live row matched: each goes to the sink, once per missing copy.</summary>
         public void EmitMissing(RowArena arena)
         {
-            DumpRows += arena.Count;
             for (var i = 0; i < arena.Count; i++)
             {
-                if (!arena.IsMatched(i))
+                DumpRows += arena.Copies(i);
+                for (var copy = arena.LiveCopies(i); copy < arena.Copies(i); copy++)
                 {
                     Missing++;
                     sink.Missing(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));

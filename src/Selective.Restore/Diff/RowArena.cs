@@ -11,6 +11,7 @@ internal sealed class RowArena
     private readonly List<byte[]> _chunks = [];
     private readonly int _salt;
     private readonly int _chunkSize;
+    private readonly bool _lineIsKey;
     private int _chunkUsed;
     private Entry[] _entries = new Entry[256];
     private int[] _buckets = new int[512];
@@ -20,9 +21,11 @@ internal sealed class RowArena
     /// <param name="salt">Seeds the hash (each spill level has its own).</param>
     /// <param name="budget">The memory budget: chunks are a small part of it (1/16, from 4 KiB to 1 MiB), so a small budget is not spent on one chunk.</param>
     /// <param name="expectedRows">Rows expected (a spilled partition knows): the index is sized once instead of growing.</param>
-    public RowArena(int salt, long budget, long expectedRows = 0)
+    /// <param name="lineIsKey">The whole line is the key (a table without a key, diffed as a multiset): not stored twice.</param>
+    public RowArena(int salt, long budget, long expectedRows = 0, bool lineIsKey = false)
     {
         _salt = salt;
+        _lineIsKey = lineIsKey;
         if (expectedRows > 0)
         {
             var rows = (int)Math.Min(expectedRows, 1 << 24);
@@ -69,6 +72,11 @@ internal sealed class RowArena
     /// <summary>Adds a row whose key is not present (see <see cref="Find"/>); returns its index.</summary>
     public int Add(ReadOnlySpan<byte> line, ReadOnlySpan<byte> key, int hash, long lineNumber, long byteOffset)
     {
+        if (_lineIsKey)
+        {
+            key = [];
+        }
+
         var size = line.Length + key.Length;
         if (size > _chunkSize - _chunkUsed)
         {
@@ -96,6 +104,7 @@ internal sealed class RowArena
             Hash = hash,
             LineNumber = lineNumber,
             ByteOffset = byteOffset,
+            Count = 1,
         };
         _chunkUsed += size;
         if (size >= _chunkSize)
@@ -123,6 +132,11 @@ internal sealed class RowArena
 
     public ReadOnlySpan<byte> Key(int index)
     {
+        if (_lineIsKey)
+        {
+            return Line(index);
+        }
+
         ref readonly var entry = ref _entries[index];
         return _chunks[entry.Chunk].AsSpan(entry.Offset + entry.LineLength, entry.KeyLength);
     }
@@ -131,9 +145,20 @@ internal sealed class RowArena
 
     public long ByteOffset(int index) => _entries[index].ByteOffset;
 
-    public bool IsMatched(int index) => _entries[index].Matched;
+    /// <summary>Whether a live row matched this one (keyed) or matched every copy of it (multiset).</summary>
+    public bool IsMatched(int index) => _entries[index].LiveCount >= _entries[index].Count;
 
-    public void SetMatched(int index) => _entries[index].Matched = true;
+    /// <summary>Counts a live row matching this one.</summary>
+    public void SetMatched(int index) => _entries[index].LiveCount++;
+
+    /// <summary>Copies of this row in the dump (1 with a key; any number in a multiset).</summary>
+    public int Copies(int index) => _entries[index].Count;
+
+    /// <summary>Copies of this row the live side holds, up to <see cref="Copies"/>.</summary>
+    public int LiveCopies(int index) => _entries[index].LiveCount;
+
+    /// <summary>One more copy of an existing row (multiset).</summary>
+    public void AddCopy(int index) => _entries[index].Count++;
 
     private void Link(int index)
     {
@@ -161,6 +186,7 @@ internal sealed class RowArena
         public int Next;
         public long LineNumber;
         public long ByteOffset;
-        public bool Matched;
+        public int Count;
+        public int LiveCount;
     }
 }

@@ -198,4 +198,61 @@ public sealed class KeyedDiffTests
         var missing = dump.Where(l => !matched.Contains(Key(l))).Order(StringComparer.Ordinal).ToList();
         return (new DiffCounts(dump.Count, identical, candidates.Count, missing.Count, live.Count, liveOnly, false, 0), missing, [.. candidates.Order(StringComparer.Ordinal)]);
     }
+
+    private static readonly RowLayout Multiset = new([], []);
+
+    [Test]
+    public async Task A_table_without_a_key_is_diffed_as_a_multiset_of_whole_rows()
+    {
+        var outcome = await RunAsync(["a\t1", "a\t1", "a\t1", "b\t\\N"], ["a\t1", "b\t\\N", "b\t\\N", "c\t2"], InMemory, Multiset);
+
+        // "this row occurs 3 times in the dump and once live: 2 missing"; a NULL field is a value like any other here.
+        outcome.Counts.ShouldBe(new DiffCounts(DumpRows: 4, Identical: 2, Candidates: 0, Missing: 2, LiveRows: 4, LiveOnly: 2, Spilled: false, SpillBytes: 0));
+        outcome.Sink.Missing.ShouldBe([("a\t1", 1L), ("a\t1", 1L)]);
+        outcome.Store.Repeats.ShouldBe(0, "copies are the multiset's content, not repeats");
+    }
+
+    [TestCase(30_000, 7)]
+    [TestCase(60_000, 8)]
+    public async Task Multiset_diffs_agree_with_a_reference_in_memory_spilled_and_routed_ahead(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var dump = new List<string>();
+        var live = new List<string>();
+        for (var i = 0; i < rows; i++)
+        {
+            // Few distinct rows, many copies: every copy count from 0 to 3 on each side.
+            var line = $"log {random.Next(rows / 4)}\t{(random.Next(5) == 0 ? "\\N" : "x")}";
+            if (random.Next(3) > 0)
+            {
+                dump.Add(line);
+            }
+
+            if (random.Next(3) > 0)
+            {
+                live.Add(line);
+            }
+        }
+
+        var dumpCounts = dump.CountBy(l => l, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
+        var liveCounts = live.CountBy(l => l, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
+        long identical = 0, missing = 0, liveOnly = 0;
+        var expectedMissing = new List<string>();
+        foreach (var (line, count) in dumpCounts)
+        {
+            var matched = Math.Min(count, liveCounts.GetValueOrDefault(line));
+            identical += matched;
+            missing += count - matched;
+            expectedMissing.AddRange(Enumerable.Repeat(line, count - matched));
+        }
+
+        liveOnly = live.Count - identical;
+        foreach (var (options, ahead) in new[] { (InMemory, false), (Tiny, false), (InMemory, true), (Tiny, true) })
+        {
+            var outcome = await RunAsync(dump, live, options, Multiset, routeAhead: ahead);
+            (outcome.Counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(new DiffCounts(dump.Count, identical, 0, missing, live.Count, liveOnly, false, 0));
+            outcome.Sink.Missing.Select(m => m.Line).Order(StringComparer.Ordinal).ShouldBe(expectedMissing.Order(StringComparer.Ordinal));
+            outcome.Counts.Spilled.ShouldBe(options == Tiny || ahead);
+        }
+    }
 }

@@ -74,12 +74,35 @@ public sealed class LiveRowsTests
         }
     }
 
-    private static async Task<(DiffCounts Counts, Sink Sink)> DiffAsync(string connectionString, string dumpPath)
+    [Test]
+    public async Task A_log_table_without_a_key_is_diffed_by_whole_rows_copies_counted()
     {
+        await using var scenario = await Scenario.CreateAsync("""
+            CREATE TABLE log (at date, msg text);
+            INSERT INTO log VALUES ('2026-01-01', 'x'), ('2026-01-01', 'x'), ('2026-01-01', 'x'), ('2026-01-02', NULL), ('2026-01-02', NULL), ('2026-01-03', 'y');
+            """);
+        var dumpPath = await scenario.DumpAsync("-t log", "log.sql");
+        await scenario.ExecuteAsync("""
+            DELETE FROM log WHERE ctid = (SELECT min(ctid) FROM log WHERE msg = 'x');
+            DELETE FROM log WHERE msg = 'y';
+            INSERT INTO log VALUES ('2026-01-04', 'z');
+            """);
+
+        var (counts, sink) = await DiffAsync(scenario.ConnectionString, dumpPath, new RowLayout([], []));
+
+        counts.Identical.ShouldBe(4);
+        counts.Missing.ShouldBe(2, "one of three copies of x, and y");
+        counts.LiveOnly.ShouldBe(1);
+        sink.MissingLines.Order(StringComparer.Ordinal).ShouldBe(["2026-01-01\tx", "2026-01-03\ty"]);
+    }
+
+    private static async Task<(DiffCounts Counts, Sink Sink)> DiffAsync(string connectionString, string dumpPath, RowLayout? layout = null)
+    {
+        layout ??= new RowLayout([0], [0]);
         await using var reader = DumpReader.Open(dumpPath);
         var table = (await reader.NextTableAsync()).ShouldNotBeNull();
         var columns = table.Columns.Select(c => c.Name!).ToList();
-        using var store = new DumpRowStore([0], new DiffOptions());
+        using var store = new DumpRowStore(layout.DumpKey, new DiffOptions());
         while (await table.ReadAsync())
         {
             store.Add(table.Current.CopyLine, table.Current.Line, table.Current.ByteOffset);
@@ -94,7 +117,7 @@ public sealed class LiveRowsTests
 
         var sink = new Sink();
         await using var live = await PostgreSqlLiveRows.OpenAsync(connection, table.Name, columns);
-        var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(live), new RowLayout([0], [0]), sink, async: true, CancellationToken.None);
+        var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(live), layout, sink, async: true, CancellationToken.None);
         return (counts, sink);
     }
 
@@ -102,9 +125,19 @@ public sealed class LiveRowsTests
     {
         public List<long> Missing { get; } = [];
 
+        public List<string> MissingLines { get; } = [];
+
         public List<long> Candidates { get; } = [];
 
-        void IDiffSink.Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) => Missing.Add(long.Parse(System.Text.Encoding.UTF8.GetString(dumpLine[..dumpLine.IndexOf((byte)'\t')]), System.Globalization.CultureInfo.InvariantCulture));
+        void IDiffSink.Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset)
+        {
+            var line = System.Text.Encoding.UTF8.GetString(dumpLine);
+            MissingLines.Add(line);
+            if (long.TryParse(line[..line.IndexOf('\t', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                Missing.Add(id);
+            }
+        }
 
         void IDiffSink.Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) => Candidates.Add(long.Parse(System.Text.Encoding.UTF8.GetString(dumpLine[..dumpLine.IndexOf((byte)'\t')]), System.Globalization.CultureInfo.InvariantCulture));
     }
