@@ -63,6 +63,9 @@ internal sealed class DumpRowStore : IDisposable
 
     public long DuplicateCount { get; private set; }
 
+    /// <summary>Whether a diff already joined the spilled partitions (and counted their repeats and duplicate keys).</summary>
+    internal bool Joined { get; set; }
+
     /// <summary>Whether the rows went to disk.</summary>
     public bool Spilled => _partitions is not null;
 
@@ -109,7 +112,7 @@ internal sealed class DumpRowStore : IDisposable
     }
 
     /// <summary>Adds a row to an arena, or counts it as a repeat or a duplicate key.</summary>
-    internal void AddTo(RowArena arena, ReadOnlySpan<byte> line, ReadOnlySpan<byte> key, int hash, long lineNumber, long byteOffset)
+    internal void AddTo(RowArena arena, ReadOnlySpan<byte> line, ReadOnlySpan<byte> key, int hash, long lineNumber, long byteOffset, bool count = true)
     {
         var existing = arena.Find(key, hash);
         if (existing < 0)
@@ -119,6 +122,10 @@ internal sealed class DumpRowStore : IDisposable
         else if (IsMultiset)
         {
             arena.AddCopy(existing);
+        }
+        else if (!count)
+        {
+            // A partition read again (the diff run again after a rollback): its repeats and duplicates were counted the first time.
         }
         else if (arena.Line(existing).SequenceEqual(line))
         {

@@ -57,6 +57,7 @@ internal static class KeyedDiff
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (dump.Arena is { } arena)
         {
+            arena.ResetMatches();
             while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
             {
                 state.Probe(arena, live.Line, live.LineNumber);
@@ -87,6 +88,7 @@ internal static class KeyedDiff
 
         if (dump.Arena is { } arena)
         {
+            arena.ResetMatches();
             foreach (var part in live.Parts)
             {
                 part.Rewind();
@@ -120,7 +122,8 @@ internal static class KeyedDiff
                 cancellationToken.ThrowIfCancellationRequested();
                 var resplit = Join(fork, dumpParts[i], liveParts[i], level: 1, directory, cancellationToken);
                 Interlocked.Add(ref spillBytes, resplit);
-                dumpParts[i].Dispose();
+
+                // The dump's partitions stay until the store goes: a retried transaction diffs them again.
                 liveParts[i].Dispose();
             }
         });
@@ -130,6 +133,7 @@ internal static class KeyedDiff
             state.Add(fork);
         }
 
+        dump.Joined = true;
         return state.Counts(spilled: true, spillBytes) with { JoinTime = clock.Elapsed };
     }
 
@@ -145,7 +149,7 @@ internal static class KeyedDiff
         while (dumpPart.TryRead(out var line, out var lineNumber, out var byteOffset))
         {
             var key = keys.Of(line, state.Dump.KeyOrdinals, lineNumber, out _);
-            state.Dump.AddTo(arena, line, key, arena.HashOf(key), lineNumber, byteOffset);
+            state.Dump.AddTo(arena, line, key, arena.HashOf(key), lineNumber, byteOffset, count: !state.Dump.Joined);
             if (arena.Bytes > state.Dump.Options.MemoryBudget && level < MaxLevel)
             {
                 return Split(state, arena, dumpPart, livePart, level, directory, cancellationToken);

@@ -157,6 +157,15 @@ internal sealed class RowArena
     /// <summary>Copies of this row the live side holds, up to <see cref="Copies"/>.</summary>
     public int LiveCopies(int index) => _entries[index].LiveCount;
 
+    /// <summary>Forgets every match, so the rows can be diffed again (a retried transaction).</summary>
+    public void ResetMatches()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            _entries[i].LiveCount = 0;
+        }
+    }
+
     /// <summary>One more copy of an existing row (multiset).</summary>
     public void AddCopy(int index) => _entries[index].Count++;
 

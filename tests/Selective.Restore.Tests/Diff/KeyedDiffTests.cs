@@ -255,4 +255,29 @@ public sealed class KeyedDiffTests
             outcome.Counts.Spilled.ShouldBe(options == Tiny || ahead);
         }
     }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_store_can_be_diffed_again_with_the_same_result(bool spill)
+    {
+        // A retried transaction diffs the same dump rows again: matches are forgotten, repeats not counted twice.
+        var dump = Enumerable.Range(0, 20_000).Select(i => $"{i}\tv{i}").Append("7\tv7").ToList();
+        var live = Enumerable.Range(100, 20_000).Select(i => $"{i}\tv{(i % 10 == 0 ? "x" : i)}").ToList();
+        using var store = new DumpRowStore([0], spill ? Tiny : InMemory);
+        for (var i = 0; i < dump.Count; i++)
+        {
+            store.Add(Encoding.UTF8.GetBytes(dump[i]), i + 1, 0);
+        }
+
+        var results = new List<DiffCounts>();
+        for (var run = 0; run < 3; run++)
+        {
+            var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(live.Select(l => l + "\n")))));
+            var counts = await KeyedDiff.RunAsync(store, reader, new RowLayout([0], [0]), new Sink(), async: true, CancellationToken.None);
+            results.Add(counts with { LiveTime = default, JoinTime = default, SpillBytes = 0 });
+        }
+
+        results.Distinct().ShouldHaveSingleItem().ShouldBe(new DiffCounts(20_000, 17_910, 1_990, 100, 20_000, 100, spill, 0));
+        store.Repeats.ShouldBe(1);
+    }
 }
