@@ -21,8 +21,9 @@ internal static class PostgreSqlLiveRows
     /// <summary>Starts streaming <paramref name="columns"/> of <paramref name="table"/>, in that order; dispose the stream to end the COPY.</summary>
     public static async Task<Stream> OpenAsync(NpgsqlConnection connection, TableName table, IReadOnlyList<string> columns, CancellationToken cancellationToken = default)
     {
+        // The query form: a partitioned table (the rows of --load-via-partition-root dumps) cannot be COPied directly.
         var list = string.Join(", ", columns.Select(PgSql.Quote));
-        var reader = await connection.BeginTextExportAsync($"COPY {PgSql.Quote(table)} ({list}) TO STDOUT", cancellationToken).ConfigureAwait(false);
+        var reader = await connection.BeginTextExportAsync($"COPY (SELECT {list} FROM {PgSql.Quote(table)}) TO STDOUT", cancellationToken).ConfigureAwait(false);
         return new TextReaderStream(reader);
     }
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 using Selective.Restore.Apply;
+using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Merge;
 using Selective.Restore.Schema;
@@ -206,6 +207,15 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
     public async Task<StagedTable> StageAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
     {
+        var staged = await CreateStagingAsync(mapping, dump, ordinal, cancellationToken).ConfigureAwait(false);
+
+        // No ANALYZE: for a never-analyzed table the planner reads its real size, which is all the hash join needs.
+        staged.DumpRows = await CopyRowsAsync(staged.StageName, mapping, dump, cancellationToken).ConfigureAwait(false);
+        return staged;
+    }
+
+    public async Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
+    {
         var stage = $"sr_stage_{ordinal}";
         var delta = $"sr_delta_{ordinal}";
         var decide = $"sr_decide_{ordinal}";
@@ -240,9 +250,127 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             ALTER TABLE pg_temp.{keyMap} ADD COLUMN sr_kind "char" NOT NULL, ADD PRIMARY KEY ({string.Join(", ", keys.Select((_, i) => $"k{i + 1}"))});
             """, cancellationToken).ConfigureAwait(false);
 
-        // No ANALYZE: for a never-analyzed table the planner reads its real size, which is all the hash join needs.
-        var rows = await CopyRowsAsync(stage, mapping, dump, cancellationToken).ConfigureAwait(false);
-        return new StagedTable(mapping, stage, delta, decide, keyMap, rows, Session);
+        return new StagedTable(mapping, stage, delta, decide, keyMap, 0, Session);
+    }
+
+    public Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
+        PostgreSqlLiveRows.OpenAsync(Connection, mapping.Live.Name, columns, cancellationToken);
+
+    /// <summary>
+    /// Replaces the staged rows with the engine's delta, inside the current transaction (a rolled-back attempt leaves
+    /// nothing behind; a plan's committed read-only transaction does, hence the DELETE). The server's insert counter
+    /// proves every line became one row.
+    /// </summary>
+    public async Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        await ExecuteAsync(Connection, $"DELETE FROM pg_temp.{staged.StageName}", cancellationToken).ConfigureAwait(false);
+        if (delta.Rows == 0)
+        {
+            return 0;
+        }
+
+        var list = string.Join(", ", Enumerable.Range(1, mapping.DumpColumns.Count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
+        var countBefore = await StagedCountAsync(staged.StageName, cancellationToken).ConfigureAwait(false);
+        var copy = (NpgsqlCopyTextWriter)await Connection.BeginTextImportAsync($"COPY pg_temp.{staged.StageName} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
+        long rows = 0;
+        try
+        {
+            var buffer = new char[64 * 1024];
+            var line = new byte[4096];
+            var used = 0;
+            int length;
+            delta.Rewind();
+            while ((length = NextLine(delta, ref line)) >= 0)
+            {
+                if (used + length + 1 > buffer.Length)
+                {
+                    await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                    used = 0;
+                    if (length + 1 > buffer.Length)
+                    {
+                        buffer = new char[length + 1];
+                    }
+                }
+
+                used += Encoding.UTF8.GetChars(line, 0, length, buffer, used);
+                buffer[used++] = '\n';
+                rows++;
+            }
+
+            await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await copy.CancelAsync().ConfigureAwait(false);
+                await copy.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception cancel) when (cancel is NpgsqlException or InvalidOperationException or IOException)
+            {
+                // The original error is rethrown below; the transaction is rolled back with it.
+            }
+
+            throw;
+        }
+
+        try
+        {
+            await copy.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal))
+        {
+            throw new RestoreTableException($"the server rejected a value while staging {mapping.Live.Name}{LocateDelta(ex.Where, mapping, delta)}: {ex.MessageText}", ex);
+        }
+
+        var staged2 = await StagedCountAsync(staged.StageName, cancellationToken).ConfigureAwait(false) - countBefore;
+        if (staged2 != rows)
+        {
+            throw new RestoreTableException(
+                $"the server staged {staged2} rows of {mapping.Live.Name} where the engine sent {rows}: the server read the data differently, so nothing is applied to this table");
+        }
+
+        return rows;
+    }
+
+    /// <summary>The next delta line copied into <paramref name="line"/> (grown as needed): its length, or -1 at the end.</summary>
+    private static int NextLine(SpillFile delta, ref byte[] line)
+    {
+        if (!delta.TryRead(out var span, out _, out _))
+        {
+            return -1;
+        }
+
+        if (span.Length > line.Length)
+        {
+            line = new byte[span.Length];
+        }
+
+        span.CopyTo(line);
+        return span.Length;
+    }
+
+    /// <summary>"COPY sr_stage_3, line 17, column c2" for a delta: the 17th row sent is found again for its row in the table and its dump line.</summary>
+    private static string LocateDelta(string? where, TableMapping mapping, SpillFile delta)
+    {
+        var match = where is null ? null : CopyWhere().Match(where);
+        if (match is not { Success: true } || !long.TryParse(match.Groups["line"].Value, CultureInfo.InvariantCulture, out var row))
+        {
+            return string.Empty;
+        }
+
+        long dumpLine = 0, ordinal = 0;
+        delta.Rewind();
+        for (long i = 1; i <= row && delta.TryRead(out _, out var lineNumber, out var position); i++)
+        {
+            (dumpLine, ordinal) = (lineNumber, position);
+        }
+
+        var column = match.Groups["column"].Success && int.TryParse(match.Groups["column"].Value, CultureInfo.InvariantCulture, out var c) && c <= mapping.DumpColumns.Count
+            ? $", column {mapping.DumpColumns[c - 1].Name ?? "#" + mapping.DumpColumns[c - 1].Position.ToString(CultureInfo.InvariantCulture)}"
+            : string.Empty;
+        return $" (row {ordinal}, dump line {dumpLine}{column})";
     }
 
     /// <summary>Appends more rows of the same live table (a table that appears twice in the dump, e.g. --load-via-partition-root).</summary>

@@ -422,6 +422,9 @@ internal sealed record RestoreSettings(
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));
 
+    /// <summary>The engine-side diff's settings; null: every table is diffed by the server (the diff before issue 12).</summary>
+    public Diff.DiffOptions? EngineDiff { get; init; } = new();
+
     public MergePolicy PolicyFor(TableName table)
     {
         foreach (var (pattern, _, policy) in TablePolicies)

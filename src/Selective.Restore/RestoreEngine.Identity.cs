@@ -25,6 +25,11 @@ public sealed partial class RestoreEngine
             }
 
             var referenced = _tables.Any(t => t.Staged is not null && t.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == table.Name && ReferencesKey(fk, staged.Mapping) is not null));
+            if (table.Diff is not null)
+            {
+                return await EngineClassifyAsync(table, referenced, cancellationToken).ConfigureAwait(false);
+            }
+
             await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
             return await target.ClassifyAsync(staged, table.Identity.Count == 0 ? null : table.Identity, cancellationToken).ConfigureAwait(false);
         }

@@ -53,6 +53,7 @@ public sealed partial class RestoreEngine
             }
             finally
             {
+                run.DisposeDiffs();
                 report.Duration = clock.Elapsed;
             }
 
@@ -282,11 +283,22 @@ public sealed partial class RestoreEngine
                         var mapping = Map(state, dump);
                         if (stagedThisPass.Add(dump.Name))
                         {
-                            state.Staged = await target.StageAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
+                            // A table staged again (after a reconnect) starts over, its stored dump rows too.
+                            state.Diff?.Dispose();
+                            state.Diff = await EngineDiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
+                            state.Staged = state.Diff is null
+                                ? await target.StageAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false)
+                                : await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
+                            if (state.Diff is { } diff)
+                            {
+                                state.Staged.DumpRows = await StoreRowsAsync(diff, mapping, dump, cancellationToken).ConfigureAwait(false);
+                            }
                         }
                         else
                         {
-                            state.Staged!.DumpRows += await target.StageMoreAsync(state.Staged, dump, cancellationToken).ConfigureAwait(false);
+                            state.Staged!.DumpRows += state.Diff is { } diff
+                                ? await StoreRowsAsync(diff, mapping, dump, cancellationToken).ConfigureAwait(false)
+                                : await target.StageMoreAsync(state.Staged, dump, cancellationToken).ConfigureAwait(false);
                         }
 
                         state.Report.DumpRows = state.Staged.DumpRows;
@@ -336,7 +348,18 @@ public sealed partial class RestoreEngine
             foreach (var name in stagedThisPass)
             {
                 var state = _byName[name];
-                if (state is { Failed: false, Staged: { } staged } && staged.Session == target.Session)
+                if (state is { Failed: false, Diff: not null })
+                {
+                    try
+                    {
+                        await CheckStoreAsync(state, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RestoreTableException ex)
+                    {
+                        Fail(state, ex);
+                    }
+                }
+                else if (state is { Failed: false, Staged: { } staged } && staged.Session == target.Session)
                 {
                     try
                     {
@@ -795,6 +818,9 @@ public sealed partial class RestoreEngine
         public TableMapping? Mapping { get; set; }
 
         public StagedTable? Staged { get; set; }
+
+        /// <summary>The engine diff's state (its stored dump rows), or null when the server diffs the table.</summary>
+        public TableDiff? Diff { get; set; }
 
         /// <summary>The identity key columns (empty when none is declared), resolved on first classification.</summary>
         public List<string>? Identity { get; set; }

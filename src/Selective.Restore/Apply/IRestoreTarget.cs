@@ -157,6 +157,22 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>Creates session-scoped staging for the table and streams the dump rows into it.</summary>
     Task<StagedTable> StageAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken);
 
+    /// <summary>Creates the table's session-scoped staging without rows: the engine diffs the dump rows itself (<see cref="StageDeltaAsync"/>).</summary>
+    Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Streams the live table's <paramref name="columns"/> as COPY text lines (UTF-8), printed as the dump prints them
+    /// (the output settings pg_dump uses), inside the current transaction. Dispose the stream to end it.
+    /// </summary>
+    Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the staged rows with the engine's delta (COPY lines of every dump column: the rows whose key is not live
+    /// or whose text differs), inside the current transaction; <see cref="ClassifyAsync"/> then confirms them typed.
+    /// Returns the rows staged.
+    /// </summary>
+    Task<long> StageDeltaAsync(StagedTable staged, Diff.SpillFile delta, CancellationToken cancellationToken);
+
     /// <summary>Stages more rows for an already staged table (the same table appears again in the dump).</summary>
     Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken);
 
