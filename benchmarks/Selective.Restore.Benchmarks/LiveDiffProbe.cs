@@ -13,7 +13,7 @@ namespace Selective.Restore.Benchmarks;
 /// <see cref="KeyedDiff"/>. Prints each phase's time, CPU and the peak RSS. No writes: this measures the read side
 /// that replaces staging every dump row.
 /// </summary>
-/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION SCHEMA.TABLE KEYCOLUMN [BUDGET_MB] [--sequential]</remarks>
+/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION|LIVE_COPY_FILE SCHEMA.TABLE KEYCOLUMN [BUDGET_MB] [--sequential]</remarks>
 internal static class LiveDiffProbe
 {
     public static async Task<int> RunAsync(string dumpPath, string connectionString, string table, string keyColumn, long budgetMb, bool overlapped)
@@ -40,6 +40,21 @@ internal static class LiveDiffProbe
         var columns = dump.Columns.Select(c => c.Name ?? throw new InvalidOperationException($"{table} has no column names")).ToList();
         var key = columns.IndexOf(keyColumn);
         using var store = new DumpRowStore([key], options);
+        if (File.Exists(connectionString))
+        {
+            // A file of the live table's COPY text instead of a server: the diff's own CPU, without the server's export.
+            await StoreAsync(dump, store).ConfigureAwait(false);
+            var storedAt = clock.Elapsed;
+            var cpuAt = Cpu();
+            await using var file = File.OpenRead(connectionString);
+            var result = await KeyedDiff.RunAsync(store, new CopyLineReader(file), new RowLayout([key], [key]), new CountingSink(), async: true, CancellationToken.None).ConfigureAwait(false);
+            using var self = Process.GetCurrentProcess();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{table} from a file: identical {result.Identical:N0}, candidates {result.Candidates:N0}, missing {result.Missing:N0}; spilled {result.SpillBytes / 1048576.0:N0} MB; " +
+                $"store {storedAt.TotalSeconds:N2} s ({cpuAt.TotalSeconds:N2} s CPU), live {result.LiveTime.TotalSeconds:N2} s, join {result.JoinTime.TotalSeconds:N2} s; CPU {self.TotalProcessorTime.TotalSeconds:N2} s; peak RSS {self.PeakWorkingSet64 / 1048576.0:N0} MB"));
+            return 0;
+        }
+
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync().ConfigureAwait(false);
         await using (var set = new NpgsqlCommand(PostgreSqlLiveRows.OutputSettings, connection))
@@ -53,6 +68,7 @@ internal static class LiveDiffProbe
         var sink = new CountingSink();
         DiffCounts counts;
         TimeSpan stored;
+        TimeSpan storeCpu;
         if (overlapped)
         {
             var routing = Task.Run(async () =>
@@ -65,6 +81,7 @@ internal static class LiveDiffProbe
             });
             await StoreAsync(dump, store).ConfigureAwait(false);
             stored = clock.Elapsed;
+            storeCpu = Cpu();
             using var routed = await routing.ConfigureAwait(false);
             counts = KeyedDiff.Join(store, routed, layout, sink, CancellationToken.None);
         }
@@ -72,6 +89,7 @@ internal static class LiveDiffProbe
         {
             await StoreAsync(dump, store).ConfigureAwait(false);
             stored = clock.Elapsed;
+            storeCpu = Cpu();
             var export = await PostgreSqlLiveRows.OpenAsync(connection, dump.Name, columns).ConfigureAwait(false);
             await using (export.ConfigureAwait(false))
             {
@@ -83,9 +101,15 @@ internal static class LiveDiffProbe
         using var process = Process.GetCurrentProcess();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{table}: dump {counts.DumpRows:N0}, live {counts.LiveRows:N0}; identical {counts.Identical:N0}, candidates {counts.Candidates:N0}, missing {counts.Missing:N0}, live-only {counts.LiveOnly:N0}; " +
-            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); {(overlapped ? "overlapped" : "sequential")}: store {stored.TotalSeconds:N2} s, then {(total - stored).TotalSeconds:N2} s (live {counts.LiveTime.TotalSeconds:N2} s, join {counts.JoinTime.TotalSeconds:N2} s), total {total.TotalSeconds:N2} s; " +
+            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); {(overlapped ? "overlapped" : "sequential")}: store {stored.TotalSeconds:N2} s ({storeCpu.TotalSeconds:N2} s CPU so far), then {(total - stored).TotalSeconds:N2} s (live {counts.LiveTime.TotalSeconds:N2} s, join {counts.JoinTime.TotalSeconds:N2} s), total {total.TotalSeconds:N2} s; " +
             $"CPU {process.TotalProcessorTime.TotalSeconds:N2} s; peak RSS {process.PeakWorkingSet64 / 1048576.0:N0} MB"));
         return 0;
+    }
+
+    private static TimeSpan Cpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static async Task StoreAsync(DumpTable dump, DumpRowStore store)

@@ -7,10 +7,11 @@ namespace Selective.Restore.Diff;
 internal readonly record struct DuplicateKey(string Key, long FirstLine, long SecondLine);
 
 /// <summary>
-/// A table's dump rows, held for the diff: in memory while they fit <see cref="DiffOptions.MemoryBudget"/>, then spilled
-/// to hash partitions on disk, so memory never grows with the table. Keys are checked as rows arrive (in memory) or
-/// when each partition is joined (spilled): a row repeated exactly is kept once and counted; two different rows under
-/// one key are recorded as a <see cref="DuplicateKey"/>.
+/// A table's dump rows, held for the diff in hash partitions: in memory (each partition its own small index) while the
+/// store fits <see cref="DiffOptions.MemoryBudget"/>, then in files on disk, so memory never grows with the table. The
+/// diff handles each partition by where it is (<see cref="KeyedDiff"/>: a live row of a partition in memory is matched
+/// as it arrives). Keys are checked as rows arrive (in memory) or when each partition is joined (on disk): a row
+/// repeated exactly is kept once and counted; two different rows under one key are recorded as a <see cref="DuplicateKey"/>.
 /// </summary>
 internal sealed class DumpRowStore : IDisposable
 {
@@ -20,9 +21,11 @@ internal sealed class DumpRowStore : IDisposable
     private readonly DiffOptions _options;
     private readonly int _salt;
     private readonly List<DuplicateKey> _duplicates = [];
-    private RowArena? _arena;
-    private SpillFile[]? _partitions;
+    private readonly RowArena?[] _resident;
+    private readonly SpillFile?[] _files;
     private readonly KeyBuffer _keys = new();
+    private int _residentCount;
+    private long _residentBytes;
 
     /// <param name="keyOrdinals">Key fields; none: the table has no usable key and is diffed as a multiset of whole rows.</param>
     /// <param name="options">Memory budget and spill settings.</param>
@@ -31,13 +34,19 @@ internal sealed class DumpRowStore : IDisposable
         _keyOrdinals = [.. keyOrdinals];
         _options = options.Validate();
         _salt = Random.Shared.Next();
-        _arena = NewArena(_salt, 0);
+        _resident = new RowArena?[_options.Partitions];
+        _files = new SpillFile?[_options.Partitions];
+        _residentCount = _options.Partitions;
     }
 
     /// <summary>No key: rows are matched on their whole text, and a row may occur any number of times on each side.</summary>
     public bool IsMultiset => _keyOrdinals.Length == 0;
 
+    /// <summary>An arena for joining a partition from disk.</summary>
     internal RowArena NewArena(int salt, long expectedRows) => new(salt, _options.MemoryBudget, expectedRows, lineIsKey: IsMultiset);
+
+    /// <summary>Threads that join partitions from disk (each with an arena of its own).</summary>
+    internal static int JoinWorkers(int partitions) => Math.Clamp(Environment.ProcessorCount, 1, partitions);
 
     /// <summary>Key column positions in the dump's rows.</summary>
     public ReadOnlySpan<int> KeyOrdinals => _keyOrdinals;
@@ -66,18 +75,20 @@ internal sealed class DumpRowStore : IDisposable
     /// <summary>Whether a diff already joined the spilled partitions (and counted their repeats and duplicate keys).</summary>
     internal bool Joined { get; set; }
 
-    /// <summary>Whether the rows went to disk.</summary>
-    public bool Spilled => _partitions is not null;
+    /// <summary>Whether rows went to disk (some partitions at least).</summary>
+    public bool Spilled => _residentCount < _resident.Length;
 
     /// <summary>Bytes written to spill files.</summary>
-    public long SpillBytes => _partitions?.Sum(p => p.Length) ?? 0;
+    public long SpillBytes => _files.Sum(p => p?.Length ?? 0);
 
     /// <summary>The most memory the store held.</summary>
     public long PeakBytes { get; private set; }
 
-    internal RowArena? Arena => _arena;
+    /// <summary>Partitions in memory (null: none of its rows yet, or on disk).</summary>
+    internal RowArena?[] Resident => _resident;
 
-    internal SpillFile[]? Partitions => _partitions;
+    /// <summary>Partitions on disk (null: in memory).</summary>
+    internal SpillFile?[] Files => _files;
 
     /// <summary>Adds a dump row (a COPY text line, without its newline).</summary>
     public void Add(ReadOnlySpan<byte> line, long lineNumber, long byteOffset)
@@ -96,19 +107,22 @@ internal sealed class DumpRowStore : IDisposable
         }
 
         var hash = RowArena.Hash(key, _salt);
-        if (_arena is { } arena)
+        var partition = Partition(hash, _resident.Length);
+        if (partition >= _residentCount)
         {
-            AddTo(arena, line, key, hash, lineNumber, byteOffset);
-            PeakBytes = Math.Max(PeakBytes, arena.Bytes);
-            if (arena.Bytes > _options.MemoryBudget)
-            {
-                Spill(arena);
-            }
-
+            _files[partition]!.Write(line, lineNumber, byteOffset);
             return;
         }
 
-        _partitions![Partition(hash, _partitions.Length)].Write(line, lineNumber, byteOffset);
+        var arena = _resident[partition] ??= new RowArena(_salt, _options.MemoryBudget, lineIsKey: IsMultiset, chunkSize: ResidentChunkSize());
+        var before = arena.Bytes;
+        AddTo(arena, line, key, hash, lineNumber, byteOffset);
+        _residentBytes += arena.Bytes - before;
+        PeakBytes = Math.Max(PeakBytes, _residentBytes);
+        if (_residentBytes > _options.MemoryBudget)
+        {
+            Evict();
+        }
     }
 
     /// <summary>Adds a row to an arena, or counts it as a repeat or a duplicate key.</summary>
@@ -152,49 +166,45 @@ internal sealed class DumpRowStore : IDisposable
 
     internal static int Partition(int hash, int partitions) => (int)((uint)hash % (uint)partitions);
 
-    private void Spill(RowArena arena)
+    /// <summary>Chunks of a partition in memory: small, so 64 partitions' half-filled last chunks waste little of the budget.</summary>
+    private int ResidentChunkSize() => (int)Math.Clamp(_options.MemoryBudget / _resident.Length / 16, 4096, 1 << 20);
+
+    /// <summary>
+    /// Moves every partition to disk. Keeping some in memory (a hybrid hash join, partitions moved out one by one until
+    /// the rest and the join's arenas fit the budget) was measured on 5M rows and did not pay: only 3-6% of the rows
+    /// stayed in memory, and building, then moving out, the partitions that did not stay cost more CPU (+1 s) than the
+    /// join saved (-0.4 s), and 50 MB more RSS. So a spilled store is all on disk, and the join reuses its arenas.
+    /// </summary>
+    private void Evict()
     {
         var directory = _options.TempDirectory ?? Path.GetTempPath();
-        _partitions = new SpillFile[_options.Partitions];
-        try
+        while (_residentCount > 0)
         {
-            for (var i = 0; i < _partitions.Length; i++)
+            var partition = --_residentCount;
+            var file = _files[partition] = new SpillFile(directory);
+            if (_resident[partition] is { } arena)
             {
-                _partitions[i] = new SpillFile(directory);
+                for (var i = 0; i < arena.Count; i++)
+                {
+                    for (var copy = 0; copy < arena.Copies(i); copy++)
+                    {
+                        file.Write(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
+                    }
+                }
+
+                _residentBytes -= arena.Bytes;
+                _resident[partition] = null;
             }
         }
-        catch
-        {
-            foreach (var file in _partitions)
-            {
-                file?.Dispose();
-            }
-
-            _partitions = null;
-            throw;
-        }
-
-        for (var i = 0; i < arena.Count; i++)
-        {
-            for (var copy = 0; copy < arena.Copies(i); copy++)
-            {
-                _partitions[Partition(arena.HashAt(i), _partitions.Length)].Write(arena.Line(i), arena.LineNumber(i), arena.ByteOffset(i));
-            }
-        }
-
-        _arena = null;
     }
 
     public void Dispose()
     {
-        if (_partitions is not null)
+        foreach (var file in _files)
         {
-            foreach (var file in _partitions)
-            {
-                file.Dispose();
-            }
+            file?.Dispose();
         }
 
-        _arena = null;
+        Array.Clear(_resident);
     }
 }

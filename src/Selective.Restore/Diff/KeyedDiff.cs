@@ -55,27 +55,37 @@ internal static class KeyedDiff
     {
         var state = new State(dump, layout, sink);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (dump.Arena is { } arena)
+        ResetMatches(dump);
+
+        // A hybrid hash join: a live row whose partition is in memory is matched at once; the others go to the
+        // partitions on disk (created as rows come: none when the whole store is in memory), joined afterwards.
+        var liveParts = new SpillFile?[dump.Resident.Length];
+        var directory = dump.Options.TempDirectory ?? Path.GetTempPath();
+        try
         {
-            arena.ResetMatches();
             while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
             {
-                state.Probe(arena, live.Line, live.LineNumber);
+                state.Route(live.Line, live.LineNumber, liveParts, directory);
             }
 
-            state.EmitMissing(arena);
-            return state.Counts(spilled: false, spillBytes: 0) with { LiveTime = clock.Elapsed };
+            var liveTime = clock.Elapsed;
+            var spillBytes = liveParts.Sum(p => p?.Length ?? 0);
+            var counts = JoinPartitions(state, dump, partition => liveParts[partition], fromDisk: false, spillBytes, cancellationToken);
+            return counts with { LiveTime = liveTime, JoinTime = clock.Elapsed - liveTime };
         }
-
-        // Spilled: route the live rows to the dump's partitions, then join each pair.
-        using var routed = await LivePartitions.RouteAsync(live, layout.LiveKey, dump.Salt, dump.Options, async, cancellationToken).ConfigureAwait(false);
-        var counts = Join(dump, routed, layout, sink, cancellationToken);
-        return counts with { LiveTime = clock.Elapsed - counts.JoinTime };
+        finally
+        {
+            foreach (var part in liveParts)
+            {
+                part?.Dispose();
+            }
+        }
     }
 
     /// <summary>
     /// The join of a dump store with live rows routed ahead (<see cref="LivePartitions.RouteAsync"/>, which may have run
-    /// while the dump was being read): pair by pair when the dump spilled, else every live row against the index.
+    /// while the dump was being read and so could not know which partitions would stay in memory): each partition's
+    /// live rows are read back and matched against the partition in memory, or joined with the partition on disk.
     /// </summary>
     public static DiffCounts Join(DumpRowStore dump, LivePartitions live, RowLayout layout, IDiffSink sink, CancellationToken cancellationToken)
     {
@@ -86,45 +96,72 @@ internal static class KeyedDiff
             throw new InvalidOperationException("the live rows were routed for another dump store");
         }
 
-        if (dump.Arena is { } arena)
+        ResetMatches(dump);
+        var counts = JoinPartitions(state, dump, partition => live.Parts[partition], fromDisk: true, live.SpillBytes, cancellationToken);
+        return counts with { JoinTime = clock.Elapsed };
+    }
+
+    private static void ResetMatches(DumpRowStore dump)
+    {
+        foreach (var arena in dump.Resident)
         {
-            arena.ResetMatches();
-            foreach (var part in live.Parts)
+            arena?.ResetMatches();
+        }
+    }
+
+    /// <summary>
+    /// Joins every partition: one on disk with its live rows, one in memory by emitting its unmatched rows (after
+    /// matching its live rows from disk first when they were routed ahead, <paramref name="fromDisk"/>).
+    /// </summary>
+    private static DiffCounts JoinPartitions(State state, DumpRowStore dump, Func<int, SpillFile?> liveParts, bool fromDisk, long spillBytes, CancellationToken cancellationToken)
+    {
+        spillBytes += dump.SpillBytes;
+        var partitions = dump.Resident.Length;
+        if (!dump.Spilled && !fromDisk)
+        {
+            // All in memory, all matched already: no threads needed.
+            foreach (var arena in dump.Resident)
             {
-                part.Rewind();
-                while (part.TryRead(out var line, out var lineNumber, out _))
-                {
-                    state.Probe(arena, line, lineNumber, counted: true);
-                }
+                state.EmitMissing(arena);
             }
 
-            state.EmitMissing(arena);
-            return state.Counts(spilled: true, live.SpillBytes) with { JoinTime = clock.Elapsed };
+            return state.Counts(spilled: false, spillBytes);
         }
 
         var directory = dump.Options.TempDirectory ?? Path.GetTempPath();
-        var dumpParts = dump.Partitions!;
-        var liveParts = live.Parts;
-        long spillBytes = dump.SpillBytes + live.SpillBytes;
 
-        // Partitions are independent: joined on every core, each thread with its own index and counters (memory: one
-        // partition per thread, a few MB each). The sink is shared, under a lock: it sees only the rows that differ.
-        var workers = Math.Clamp(Environment.ProcessorCount, 1, dumpParts.Length);
+        // Partitions are independent: joined on every core, each thread with its own arena (reused from one partition
+        // to the next) and counters. The sink is shared, under a lock: it sees only the rows that differ.
+        var workers = DumpRowStore.JoinWorkers(partitions);
         var forks = new State[workers];
-        var sharedSink = workers > 1 ? new LockedSink(sink) : sink;
+        var sharedSink = workers > 1 ? new LockedSink(state.Sink) : state.Sink;
         var next = -1;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
         {
             var fork = forks[worker] = state.Fork(sharedSink);
             int i;
-            while ((i = Interlocked.Increment(ref next)) < dumpParts.Length)
+            while ((i = Interlocked.Increment(ref next)) < partitions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var resplit = Join(fork, dumpParts[i], liveParts[i], level: 1, directory, cancellationToken);
-                Interlocked.Add(ref spillBytes, resplit);
+                var livePart = liveParts(i);
+                if (dump.Files[i] is { } dumpPart)
+                {
+                    var resplit = Join(fork, dumpPart, livePart, level: 1, directory, cancellationToken);
+                    Interlocked.Add(ref spillBytes, resplit);
+                }
+                else
+                {
+                    var arena = dump.Resident[i];
+                    if (fromDisk && livePart is not null)
+                    {
+                        fork.ProbeAll(arena, livePart, dump.Salt);
+                    }
+
+                    fork.EmitMissing(arena);
+                }
 
                 // The dump's partitions stay until the store goes: a retried transaction diffs them again.
-                liveParts[i].Dispose();
+                livePart?.Dispose();
             }
         });
 
@@ -134,16 +171,16 @@ internal static class KeyedDiff
         }
 
         dump.Joined = true;
-        return state.Counts(spilled: true, spillBytes) with { JoinTime = clock.Elapsed };
+        return state.Counts(spilled: true, spillBytes);
     }
 
-    /// <summary>Joins one partition pair; returns bytes spilled again when it had to be split.</summary>
-    private static long Join(State state, SpillFile dumpPart, SpillFile livePart, int level, string directory, CancellationToken cancellationToken)
+    /// <summary>Joins one partition pair from disk; returns bytes spilled again when it had to be split.</summary>
+    private static long Join(State state, SpillFile dumpPart, SpillFile? livePart, int level, string directory, CancellationToken cancellationToken)
     {
         // Each level hashes with its own salt: rows of one partition share their partition hash's low bits, which would
-        // crowd an index or a split using the same hash.
+        // crowd a split using the same hash.
         var salt = state.Dump.Salt + level;
-        var arena = state.Dump.NewArena(salt, dumpPart.Rows);
+        var arena = state.Arena(salt, dumpPart.Rows);
         var keys = state.Keys;
         dumpPart.Rewind();
         while (dumpPart.TryRead(out var line, out var lineNumber, out var byteOffset))
@@ -156,10 +193,9 @@ internal static class KeyedDiff
             }
         }
 
-        livePart.Rewind();
-        while (livePart.TryRead(out var line, out var lineNumber, out _))
+        if (livePart is not null)
         {
-            state.Probe(arena, line, lineNumber, counted: true);
+            state.ProbeAll(arena, livePart, salt);
         }
 
         state.EmitMissing(arena);
@@ -167,11 +203,11 @@ internal static class KeyedDiff
     }
 
     /// <summary>A partition too large for memory: the rows read so far and the rest go to sub-partitions, joined in turn.</summary>
-    private static long Split(State state, RowArena arena, SpillFile dumpPart, SpillFile livePart, int level, string directory, CancellationToken cancellationToken)
+    private static long Split(State state, RowArena arena, SpillFile dumpPart, SpillFile? livePart, int level, string directory, CancellationToken cancellationToken)
     {
         var salt = state.Dump.Salt + level;
         var dumpSubs = Create(SubPartitions, directory);
-        var liveSubs = Create(SubPartitions, directory);
+        var liveSubs = Create(SubPartitions, directory, positions: false);
         try
         {
             // Repeats and duplicate keys found so far stay counted: their second rows were dropped and are not met again.
@@ -190,11 +226,14 @@ internal static class KeyedDiff
                 dumpSubs[DumpRowStore.Partition(RowArena.Hash(key, salt), SubPartitions)].Write(line, lineNumber, byteOffset);
             }
 
-            livePart.Rewind();
-            while (livePart.TryRead(out var line, out var lineNumber, out _))
+            if (livePart is not null)
             {
-                var key = keys.Of(line, state.LiveKey, lineNumber, out _);
-                liveSubs[DumpRowStore.Partition(RowArena.Hash(key, salt), SubPartitions)].Write(line, lineNumber, 0);
+                livePart.Rewind();
+                while (livePart.TryRead(out var line, out var lineNumber, out _))
+                {
+                    var key = keys.Of(line, state.LiveKey, lineNumber, out _);
+                    liveSubs[DumpRowStore.Partition(RowArena.Hash(key, salt), SubPartitions)].Write(line, 0, 0);
+                }
             }
 
             long spilled = dumpSubs.Sum(p => p.Length) + liveSubs.Sum(p => p.Length);
@@ -217,14 +256,15 @@ internal static class KeyedDiff
         }
     }
 
-    internal static SpillFile[] Create(int count, string directory)
+    /// <summary>Creates <paramref name="count"/> spill files (all or none).</summary>
+    internal static SpillFile[] Create(int count, string directory, bool positions = true)
     {
         var files = new SpillFile[count];
         try
         {
             for (var i = 0; i < count; i++)
             {
-                files[i] = new SpillFile(directory);
+                files[i] = new SpillFile(directory, positions);
             }
 
             return files;
@@ -264,18 +304,32 @@ internal static class KeyedDiff
 
     private sealed class State(DumpRowStore dump, RowLayout layout, IDiffSink sink)
     {
-        private readonly KeyBuffer _keys = new();
         private readonly int[] _liveKey = [.. layout.LiveKey];
         private readonly int[]? _dumpCompared = layout.DumpCompared?.ToArray();
         private readonly int[]? _liveCompared = layout.LiveCompared?.ToArray();
+        private RowArena? _arena;
 
         public DumpRowStore Dump { get; } = dump;
 
-        /// <summary>A key buffer for this state's thread (one for probing, this one for building).</summary>
+        public IDiffSink Sink => sink;
+
+        /// <summary>A key buffer for this state's thread.</summary>
         public KeyBuffer Keys { get; } = new();
 
-        /// <summary>A state for another thread: same dump, layout and (shared) sink, its own buffers and counters.</summary>
+        /// <summary>A state for another thread: same dump, layout and (shared) sink, its own buffers, arena and counters.</summary>
         public State Fork(IDiffSink shared) => new(Dump, layout, shared);
+
+        /// <summary>This thread's arena for a partition from disk, emptied: its memory is reused from partition to partition.</summary>
+        public RowArena Arena(int salt, long expectedRows)
+        {
+            if (_arena is null)
+            {
+                return _arena = Dump.NewArena(salt, expectedRows);
+            }
+
+            _arena.Reset(salt, expectedRows);
+            return _arena;
+        }
 
         /// <summary>Adds a fork's counts.</summary>
         public void Add(State fork)
@@ -301,20 +355,52 @@ internal static class KeyedDiff
 
         public long LiveOnly { get; set; }
 
-        /// <summary>Matches one live row. <paramref name="counted"/>: the row was counted when it was routed to a partition.</summary>
-        public void Probe(RowArena arena, ReadOnlySpan<byte> line, long lineNumber, bool counted = false)
+        /// <summary>
+        /// Reads one live row: matched at once when its partition is in memory, else written to the partition's live
+        /// file (created on its first row). Synchronous, out of the async loop: the per-row work stays in fully optimized code.
+        /// </summary>
+        public void Route(ReadOnlySpan<byte> line, long lineNumber, SpillFile?[] liveParts, string directory)
         {
-            if (!counted)
+            LiveRows++;
+            var key = Keys.Of(line, _liveKey, lineNumber, out var isNull);
+            if (isNull)
             {
-                LiveRows++;
+                LiveOnly++;
+                return;
             }
 
-            var key = _keys.Of(line, _liveKey, lineNumber, out var isNull);
-            var index = isNull ? -1 : arena.Find(key, arena.HashOf(key));
+            var hash = RowArena.Hash(key, Dump.Salt);
+            var partition = DumpRowStore.Partition(hash, liveParts.Length);
+            if (Dump.Files[partition] is null)
+            {
+                Probe(Dump.Resident[partition], line, key, hash);
+            }
+            else
+            {
+                (liveParts[partition] ??= new SpillFile(directory, positions: false)).Write(line, 0, 0);
+            }
+        }
+
+        /// <summary>Matches every live row of a partition file (counted when they were routed) against an arena hashed with <paramref name="salt"/>.</summary>
+        public void ProbeAll(RowArena? arena, SpillFile livePart, int salt)
+        {
+            livePart.Rewind();
+            while (livePart.TryRead(out var line, out _, out _))
+            {
+                // Routing skipped NULL keys and checked the field count.
+                var key = Keys.Of(line, _liveKey, 0, out _);
+                Probe(arena, line, key, RowArena.Hash(key, salt));
+            }
+        }
+
+        /// <summary>Matches one live row (counted by the caller) by its key and the key's hash; no arena: its partition holds no dump row.</summary>
+        public void Probe(RowArena? arena, ReadOnlySpan<byte> line, ReadOnlySpan<byte> key, int hash)
+        {
+            var index = arena is null ? -1 : arena.Find(key, hash);
 
             // A second live row under a key already matched can only come from a key that is not unique live: it is
             // not the dump row's counterpart. In a multiset, live copies beyond the dump's are live-only.
-            if (index < 0 || arena.IsMatched(index))
+            if (index < 0 || arena!.IsMatched(index))
             {
                 LiveOnly++;
                 return;
@@ -343,8 +429,13 @@ internal static class KeyedDiff
         }
 
         /// <summary>Dump rows (copies, in a multiset) no live row matched: each goes to the sink, once per missing copy.</summary>
-        public void EmitMissing(RowArena arena)
+        public void EmitMissing(RowArena? arena)
         {
+            if (arena is null)
+            {
+                return;
+            }
+
             for (var i = 0; i < arena.Count; i++)
             {
                 DumpRows += arena.Copies(i);

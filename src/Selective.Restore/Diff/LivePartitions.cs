@@ -28,7 +28,7 @@ internal sealed class LivePartitions : IDisposable
     /// <summary>Reads every live row and writes it to its partition.</summary>
     public static async ValueTask<LivePartitions> RouteAsync(CopyLineReader live, IReadOnlyList<int> liveKey, int salt, DiffOptions options, bool async, CancellationToken cancellationToken)
     {
-        var parts = KeyedDiff.Create(options.Partitions, options.TempDirectory ?? Path.GetTempPath());
+        var parts = KeyedDiff.Create(options.Partitions, options.TempDirectory ?? Path.GetTempPath(), positions: false);
         var routed = new LivePartitions(parts, salt);
         try
         {
@@ -44,7 +44,7 @@ internal sealed class LivePartitions : IDisposable
                     continue;
                 }
 
-                parts[DumpRowStore.Partition(RowArena.Hash(key, salt), parts.Length)].Write(live.Line, live.LineNumber, 0);
+                parts[DumpRowStore.Partition(RowArena.Hash(key, salt), parts.Length)].Write(live.Line, 0, 0);
             }
 
             return routed;

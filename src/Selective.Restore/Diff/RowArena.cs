@@ -9,12 +9,13 @@ namespace Selective.Restore.Diff;
 internal sealed class RowArena
 {
     private readonly List<byte[]> _chunks = [];
-    private readonly int _salt;
     private readonly int _chunkSize;
     private readonly bool _lineIsKey;
+    private int _salt;
+    private int _chunk = -1;
     private int _chunkUsed;
-    private Entry[] _entries = new Entry[256];
-    private int[] _buckets = new int[512];
+    private Entry[] _entries = new Entry[16];
+    private int[] _buckets = new int[32];
     private int _count;
     private long _chunkBytes;
 
@@ -22,19 +23,49 @@ internal sealed class RowArena
     /// <param name="budget">The memory budget: chunks are a small part of it (1/16, from 4 KiB to 1 MiB), so a small budget is not spent on one chunk.</param>
     /// <param name="expectedRows">Rows expected (a spilled partition knows): the index is sized once instead of growing.</param>
     /// <param name="lineIsKey">The whole line is the key (a table without a key, diffed as a multiset): not stored twice.</param>
-    public RowArena(int salt, long budget, long expectedRows = 0, bool lineIsKey = false)
+    /// <param name="chunkSize">Chunk size; 0: from the budget.</param>
+    public RowArena(int salt, long budget, long expectedRows = 0, bool lineIsKey = false, int chunkSize = 0)
     {
         _salt = salt;
         _lineIsKey = lineIsKey;
-        if (expectedRows > 0)
+        Presize(expectedRows);
+        _chunkSize = chunkSize > 0 ? chunkSize : (int)Math.Clamp(budget / 16, 4096, 1 << 20);
+    }
+
+    /// <summary>
+    /// Empties the arena for another partition, keeping its chunks and arrays: a join reuses one arena per thread, so
+    /// its memory is allocated (and faulted in) once instead of once per partition.
+    /// </summary>
+    public void Reset(int salt, long expectedRows)
+    {
+        _salt = salt;
+        _count = 0;
+        _chunk = -1;
+        _chunkUsed = 0;
+        if (!Presize(expectedRows))
         {
-            var rows = (int)Math.Min(expectedRows, 1 << 24);
-            _entries = new Entry[rows];
-            _buckets = new int[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(rows + (rows / 3) + 1))];
+            Array.Clear(_buckets);
+        }
+    }
+
+    /// <summary>Sizes the index for the rows expected; false when the arrays held are large enough already.</summary>
+    private bool Presize(long expectedRows)
+    {
+        if (expectedRows <= 0)
+        {
+            return false;
         }
 
-        _chunkSize = (int)Math.Clamp(budget / 16, 4096, 1 << 20);
-        _chunkUsed = _chunkSize;
+        var rows = (int)Math.Min(expectedRows, 1 << 24);
+        var buckets = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(rows + (rows / 3) + 1));
+        if (rows <= _entries.Length && buckets <= _buckets.Length)
+        {
+            return false;
+        }
+
+        _entries = new Entry[Math.Max(rows, _entries.Length)];
+        _buckets = new int[Math.Max(buckets, _buckets.Length)];
+        return true;
     }
 
     public int Count => _count;
@@ -57,7 +88,7 @@ internal sealed class RowArena
     /// <summary>The row with this key, or -1.</summary>
     public int Find(ReadOnlySpan<byte> key, int hash)
     {
-        for (var i = _buckets[hash & (_buckets.Length - 1)] - 1; i >= 0; i = _entries[i].Next - 1)
+        for (var i = _buckets[Bucket(hash)] - 1; i >= 0; i = _entries[i].Next - 1)
         {
             ref readonly var entry = ref _entries[i];
             if (entry.Hash == hash && Key(i).SequenceEqual(key))
@@ -78,15 +109,12 @@ internal sealed class RowArena
         }
 
         var size = line.Length + key.Length;
-        if (size > _chunkSize - _chunkUsed)
+        if (_chunk < 0 || size > _chunks[_chunk].Length - _chunkUsed)
         {
-            // A row longer than a chunk gets a chunk of its own; the next row starts a fresh one.
-            _chunks.Add(new byte[Math.Max(size, _chunkSize)]);
-            _chunkBytes += _chunks[^1].Length;
-            _chunkUsed = 0;
+            NextChunk(size);
         }
 
-        var chunk = _chunks[^1];
+        var chunk = _chunks[_chunk];
         line.CopyTo(chunk.AsSpan(_chunkUsed));
         key.CopyTo(chunk.AsSpan(_chunkUsed + line.Length));
         if (_count == _entries.Length)
@@ -97,7 +125,7 @@ internal sealed class RowArena
         var index = _count++;
         _entries[index] = new Entry
         {
-            Chunk = _chunks.Count - 1,
+            Chunk = _chunk,
             Offset = _chunkUsed,
             LineLength = line.Length,
             KeyLength = key.Length,
@@ -107,10 +135,6 @@ internal sealed class RowArena
             Count = 1,
         };
         _chunkUsed += size;
-        if (size >= _chunkSize)
-        {
-            _chunkUsed = _chunkSize;
-        }
 
         if (_count > _buckets.Length / 4 * 3)
         {
@@ -169,12 +193,41 @@ internal sealed class RowArena
     /// <summary>One more copy of an existing row (multiset).</summary>
     public void AddCopy(int index) => _entries[index].Count++;
 
+    /// <summary>Moves to the next chunk (one held from before a <see cref="Reset"/> when it is large enough).</summary>
+    private void NextChunk(int size)
+    {
+        // Chunks grow from 4 KiB to the chunk size (a small table holds little); a row longer than a chunk gets a chunk
+        // of its own.
+        _chunk++;
+        var length = Math.Max(size, Math.Min(_chunkSize, 4096 << Math.Min(_chunk, 16)));
+        if (_chunk == _chunks.Count)
+        {
+            _chunks.Add(NewChunk(length));
+            _chunkBytes += length;
+        }
+        else if (_chunks[_chunk].Length < length)
+        {
+            _chunkBytes += length - _chunks[_chunk].Length;
+            _chunks[_chunk] = NewChunk(length);
+        }
+
+        _chunkUsed = 0;
+    }
+
+    // On the pinned heap: the garbage collector never copies a chunk from one generation to the next, and bytes are
+    // always written before they are read, so they need no zeroing.
+    private static byte[] NewChunk(int length) => GC.AllocateUninitializedArray<byte>(length, pinned: true);
+
     private void Link(int index)
     {
-        var bucket = _entries[index].Hash & (_buckets.Length - 1);
+        var bucket = Bucket(_entries[index].Hash);
         _entries[index].Next = _buckets[bucket];
         _buckets[bucket] = index + 1;
     }
+
+    // Fibonacci hashing: a bucket from the hash's high bits, mixed. The rows of one partition share the low bits their
+    // partition was picked by, so those alone would crowd a few buckets.
+    private int Bucket(int hash) => (int)(((uint)hash * 0x9E3779B9u) >> (32 - System.Numerics.BitOperations.Log2((uint)_buckets.Length)));
 
     private void Rehash()
     {

@@ -1,59 +1,101 @@
-using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 
 namespace Selective.Restore.Diff;
 
 /// <summary>
-/// One temp file of rows: written once, then read once from the start, deleted on dispose (and by the OS if the process
-/// dies). Records are <c>int32 length, int64 line, int64 byte offset, line bytes</c>. Local and buffered: plain
-/// synchronous I/O, which is what .NET does for files on Linux anyway.
+/// One temp file of rows: written once, then read from the start (again, when a store is diffed again), deleted on
+/// dispose (and by the OS if the process dies). Records are compact: a varint length, then (dump side only) the line
+/// number and byte offset as zigzag varint deltas from the previous record's, then the line bytes. Rows are packed
+/// into this file's own block buffer and written a whole block at a time (<see cref="RandomAccess"/>: one system call
+/// per block, no stream layer per row).
 /// </summary>
 internal sealed class SpillFile : IDisposable
 {
-    private const int HeaderSize = 20;
-    private const int BufferSize = 64 * 1024;
+    private const int BlockSize = 64 * 1024;
 
-    private readonly FileStream _file;
-    private byte[] _buffer = new byte[BufferSize];
+    // Longest record header: a 5-byte length and two 10-byte deltas.
+    private const int MaxHeader = 25;
+
+    private readonly SafeFileHandle _handle;
+    private readonly string _path;
+    private readonly bool _positions;
+    private byte[]? _buffer;
+    private int _used;
+    private long _flushed;
+    private long _lastLine;
+    private long _lastOffset;
+    private bool _reading;
+    private long _readFrom;
     private int _start;
     private int _end;
-    private bool _reading;
 
-    public SpillFile(string directory)
+    /// <param name="directory">Where the file goes.</param>
+    /// <param name="positions">Whether records carry a line number and a byte offset (dump rows); live rows need neither.</param>
+    public SpillFile(string directory, bool positions = true)
     {
-        _file = new FileStream(
-            Path.Combine(directory, $"selective-restore-{Guid.NewGuid():N}.spill"),
-            FileMode.CreateNew,
-            FileAccess.ReadWrite,
-            FileShare.None,
-            BufferSize,
-            FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+        _path = Path.Combine(directory, $"selective-restore-{Guid.NewGuid():N}.spill");
+        _handle = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+        _positions = positions;
     }
 
     public long Rows { get; private set; }
 
-    public long Length => _file.Length;
+    /// <summary>Bytes written (buffered ones included).</summary>
+    public long Length => _flushed + (_reading ? 0 : _used);
 
     public void Write(ReadOnlySpan<byte> line, long lineNumber, long byteOffset)
     {
-        Span<byte> header = stackalloc byte[HeaderSize];
-        BinaryPrimitives.WriteInt32LittleEndian(header, line.Length);
-        BinaryPrimitives.WriteInt64LittleEndian(header[4..], lineNumber);
-        BinaryPrimitives.WriteInt64LittleEndian(header[12..], byteOffset);
-        _file.Write(header);
-        _file.Write(line);
+        if (_reading)
+        {
+            throw new InvalidOperationException("A spill file is written before it is read.");
+        }
+
+        var buffer = _buffer ??= NewBuffer(BlockSize);
+        if (buffer.Length - _used < MaxHeader + line.Length)
+        {
+            Flush();
+        }
+
+        _used += WriteVarint(buffer.AsSpan(_used), (uint)line.Length);
+        if (_positions)
+        {
+            _used += WriteVarint(buffer.AsSpan(_used), ZigZag(lineNumber - _lastLine));
+            _used += WriteVarint(buffer.AsSpan(_used), ZigZag(byteOffset - _lastOffset));
+            _lastLine = lineNumber;
+            _lastOffset = byteOffset;
+        }
+
+        if (line.Length <= buffer.Length - _used)
+        {
+            line.CopyTo(buffer.AsSpan(_used));
+            _used += line.Length;
+        }
+        else
+        {
+            // A line longer than a block: the header goes out, then the line straight from the caller's memory.
+            Flush();
+            RandomAccess.Write(_handle, line, _flushed);
+            _flushed += line.Length;
+        }
+
         Rows++;
     }
 
     /// <summary>Starts reading from the first record.</summary>
     public void Rewind()
     {
-        _file.Flush();
-        _file.Position = 0;
+        if (!_reading)
+        {
+            Flush();
+            _reading = true;
+        }
+
+        _readFrom = 0;
         _start = _end = 0;
-        _reading = true;
+        _lastLine = _lastOffset = 0;
     }
 
-    /// <summary>Reads the next record; the line is valid until the next call.</summary>
+    /// <summary>Reads the next record; the line is valid until the next call. At the end the buffer is let go (a file read again gets another).</summary>
     public bool TryRead(out ReadOnlySpan<byte> line, out long lineNumber, out long byteOffset)
     {
         if (!_reading)
@@ -63,62 +105,122 @@ internal sealed class SpillFile : IDisposable
 
         line = default;
         lineNumber = byteOffset = 0;
-        if (!Fill(HeaderSize))
+        if (_end - _start < MaxHeader && !Fill(MaxHeader) && _start == _end)
         {
+            _buffer = null;
             return false;
         }
 
-        var length = BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(_start));
-        if (!Fill(HeaderSize + length))
+        var buffer = _buffer!;
+        var position = _start;
+        var length = (int)ReadVarint(buffer, ref position, _end);
+        if (_positions)
         {
-            throw new InvalidDataException($"spill file {_file.Name} ends inside a record");
+            _lastLine += UnZigZag(ReadVarint(buffer, ref position, _end));
+            _lastOffset += UnZigZag(ReadVarint(buffer, ref position, _end));
         }
 
-        lineNumber = BinaryPrimitives.ReadInt64LittleEndian(_buffer.AsSpan(_start + 4));
-        byteOffset = BinaryPrimitives.ReadInt64LittleEndian(_buffer.AsSpan(_start + 12));
-        line = _buffer.AsSpan(_start + HeaderSize, length);
-        _start += HeaderSize + length;
+        var header = position - _start;
+        if (_end - position < length)
+        {
+            Fill(header + length);
+            buffer = _buffer!;
+            position = _start + header;
+            if (_end - position < length)
+            {
+                throw new InvalidDataException($"spill file {_path} ends inside a record");
+            }
+        }
+
+        lineNumber = _lastLine;
+        byteOffset = _lastOffset;
+        line = buffer.AsSpan(position, length);
+        _start = position + length;
         return true;
     }
 
+    /// <summary>Makes <paramref name="needed"/> bytes available from <see cref="_start"/> if the file has them; false at its end.</summary>
     private bool Fill(int needed)
     {
-        if (_end - _start >= needed)
+        var buffer = _buffer ??= NewBuffer(BlockSize);
+        if (needed > buffer.Length)
         {
-            return true;
-        }
-
-        if (needed > _buffer.Length)
-        {
-            var larger = new byte[Math.Max(needed, _buffer.Length * 2)];
-            _buffer.AsSpan(_start, _end - _start).CopyTo(larger);
-            _buffer = larger;
+            var larger = NewBuffer(Math.Max(needed, buffer.Length * 2));
+            buffer.AsSpan(_start, _end - _start).CopyTo(larger);
+            _buffer = buffer = larger;
         }
         else
         {
-            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            buffer.AsSpan(_start, _end - _start).CopyTo(buffer);
         }
 
         _end -= _start;
         _start = 0;
         while (_end < needed)
         {
-            var read = _file.Read(_buffer, _end, _buffer.Length - _end);
+            var read = RandomAccess.Read(_handle, buffer.AsSpan(_end), _readFrom);
             if (read == 0)
             {
-                if (_end == 0)
-                {
-                    return false;
-                }
-
-                throw new InvalidDataException($"spill file {_file.Name} ends inside a record");
+                return false;
             }
 
+            _readFrom += read;
             _end += read;
         }
 
         return true;
     }
 
-    public void Dispose() => _file.Dispose();
+    private void Flush()
+    {
+        if (_used > 0)
+        {
+            RandomAccess.Write(_handle, _buffer.AsSpan(0, _used), _flushed);
+            _flushed += _used;
+            _used = 0;
+        }
+    }
+
+    // Pinned: never copied by the garbage collector as it ages.
+    private static byte[] NewBuffer(int length) => GC.AllocateUninitializedArray<byte>(length, pinned: true);
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+
+    private static int WriteVarint(Span<byte> destination, ulong value)
+    {
+        var i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        destination[i++] = (byte)value;
+        return i;
+    }
+
+    private ulong ReadVarint(byte[] buffer, ref int position, int end)
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 70; shift += 7)
+        {
+            if (position >= end)
+            {
+                break;
+            }
+
+            var b = buffer[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException($"spill file {_path} ends inside a record");
+    }
+
+    public void Dispose() => _handle.Dispose();
 }
