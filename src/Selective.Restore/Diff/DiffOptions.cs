@@ -4,10 +4,14 @@ namespace Selective.Restore.Diff;
 internal sealed class DiffOptions
 {
     /// <summary>
-    /// Bytes of dump rows (with their index) a table may hold in memory before it spills to hash partitions on disk.
-    /// Default 64 MiB: with the live side's buffers the process stays under 200 MB whatever the table's size.
+    /// Bytes of dump rows (with their index) all the tables of a restore may hold in memory together (the stores made
+    /// with these options share it: <see cref="Gauge"/>); past it, the largest store spills to hash partitions on disk.
+    /// Default 64 MiB: with the live side's buffers the process stays near 200 MB whatever the dump's size.
     /// </summary>
     public long MemoryBudget { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>What the stores made with these options hold in memory, together.</summary>
+    internal MemoryGauge Gauge { get; } = new();
 
     /// <summary>Partitions a spilled table is split into (more when one still exceeds the budget). Default 64.</summary>
     public int Partitions { get; init; } = 64;

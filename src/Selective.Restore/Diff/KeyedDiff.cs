@@ -187,7 +187,8 @@ internal static class KeyedDiff
         {
             var key = keys.Of(line, state.Dump.KeyOrdinals, lineNumber, out _);
             state.Dump.AddTo(arena, line, key, arena.HashOf(key), lineNumber, byteOffset, count: !state.Dump.Joined);
-            if (arena.Bytes > state.Dump.Options.MemoryBudget && level < MaxLevel)
+            // What the partition needs, not what the reused arena holds from a larger one before it.
+            if (arena.UsedBytes > state.Dump.Options.MemoryBudget && level < MaxLevel)
             {
                 return Split(state, arena, dumpPart, livePart, level, directory, cancellationToken);
             }

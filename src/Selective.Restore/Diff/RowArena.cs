@@ -18,6 +18,7 @@ internal sealed class RowArena
     private int[] _buckets = new int[32];
     private int _count;
     private long _chunkBytes;
+    private long _rowBytes;
 
     /// <param name="salt">Seeds the hash (each spill level has its own).</param>
     /// <param name="budget">The memory budget: chunks are a small part of it (1/16, from 4 KiB to 1 MiB), so a small budget is not spent on one chunk.</param>
@@ -40,6 +41,7 @@ internal sealed class RowArena
     {
         _salt = salt;
         _count = 0;
+        _rowBytes = 0;
         _chunk = -1;
         _chunkUsed = 0;
         if (!Presize(expectedRows))
@@ -69,6 +71,9 @@ internal sealed class RowArena
     }
 
     public int Count => _count;
+
+    /// <summary>Bytes the rows stored need (their text, structs and index share), whatever capacity a reused arena keeps.</summary>
+    public long UsedBytes => _rowBytes + ((long)_count * (System.Runtime.CompilerServices.Unsafe.SizeOf<Entry>() + (2 * sizeof(int))));
 
     /// <summary>Bytes held: chunks, row structs and the index.</summary>
     public long Bytes => _chunkBytes + ((long)_entries.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<Entry>()) + ((long)_buckets.Length * sizeof(int));
@@ -109,6 +114,7 @@ internal sealed class RowArena
         }
 
         var size = line.Length + key.Length;
+        _rowBytes += size;
         if (_chunk < 0 || size > _chunks[_chunk].Length - _chunkUsed)
         {
             NextChunk(size);

@@ -280,4 +280,40 @@ public sealed class KeyedDiffTests
         results.Distinct().ShouldHaveSingleItem().ShouldBe(new DiffCounts(20_000, 17_910, 1_990, 100, 20_000, 100, spill, 0));
         store.Repeats.ShouldBe(1);
     }
+
+    [Test]
+    public async Task The_memory_budget_is_shared_by_every_table_of_a_restore()
+    {
+        // One options instance per restore: the second table pushes the sum over the budget, and the store holding
+        // the most (the first) goes to disk; both still diff exactly.
+        var options = new DiffOptions { MemoryBudget = 256 * 1024, Partitions = 4 };
+        using var first = new DumpRowStore([0], options);
+        using var second = new DumpRowStore([0], options);
+        var rows = Enumerable.Range(0, 1_500).Select(i => $"{i}\t{new string('a', 60)}").ToList();
+        foreach (var (row, i) in rows.Select((r, i) => (r, i)))
+        {
+            first.Add(Encoding.UTF8.GetBytes(row), i + 1, 0);
+        }
+
+        first.Spilled.ShouldBeFalse("one table alone fits");
+        foreach (var (row, i) in rows.Take(800).Select((r, i) => (r, i)))
+        {
+            second.Add(Encoding.UTF8.GetBytes(row), i + 1, 0);
+        }
+
+        first.Spilled.ShouldBeTrue("the two together do not fit, and the first holds the most");
+        second.Spilled.ShouldBeFalse();
+        options.Gauge.Bytes.ShouldBeLessThanOrEqualTo(options.MemoryBudget);
+
+        var live = string.Concat(rows.Take(1_200).Select(r => r + "\n"));
+        foreach (var (store, expected) in new[] { (first, new DiffCounts(1_500, 1_200, 0, 300, 1_200, 0, true, 0)), (second, new DiffCounts(800, 800, 0, 0, 1_200, 400, false, 0)) })
+        {
+            var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(live))), new RowLayout([0], [0]), new Sink(), async: true, CancellationToken.None);
+            (counts with { LiveTime = default, JoinTime = default, SpillBytes = 0, Spilled = store.Spilled }).ShouldBe(expected);
+        }
+
+        first.Dispose();
+        second.Dispose();
+        options.Gauge.Bytes.ShouldBe(0);
+    }
 }

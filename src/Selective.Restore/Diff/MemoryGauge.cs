@@ -1,0 +1,65 @@
+namespace Selective.Restore.Diff;
+
+/// <summary>
+/// The memory budget shared by every <see cref="DumpRowStore"/> made with one <see cref="DiffOptions"/>: a restore holds
+/// the dump rows of all its tables until each table's turn, so the budget must bound their sum, not each table. Over
+/// the budget, the store holding the most goes to disk (usually the table being read; a big table read earlier when
+/// many small ones follow).
+/// </summary>
+internal sealed class MemoryGauge
+{
+    private readonly Lock _lock = new();
+    private readonly HashSet<DumpRowStore> _stores = [];
+    private long _bytes;
+
+    /// <summary>Bytes held in memory by all stores.</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bytes;
+            }
+        }
+    }
+
+    /// <summary>Records that <paramref name="store"/> now holds <paramref name="delta"/> bytes more (or fewer); returns the store to evict, if the sum is over <paramref name="budget"/>.</summary>
+    public DumpRowStore? Change(DumpRowStore store, long delta, long budget)
+    {
+        lock (_lock)
+        {
+            _bytes += delta;
+            if (delta > 0)
+            {
+                _stores.Add(store);
+            }
+
+            if (_bytes <= budget)
+            {
+                return null;
+            }
+
+            DumpRowStore? largest = null;
+            foreach (var candidate in _stores)
+            {
+                if (largest is null || candidate.ResidentBytes > largest.ResidentBytes)
+                {
+                    largest = candidate;
+                }
+            }
+
+            return largest;
+        }
+    }
+
+    /// <summary>A store that holds nothing in memory any more.</summary>
+    public void Release(DumpRowStore store, long bytes)
+    {
+        lock (_lock)
+        {
+            _bytes -= bytes;
+            _stores.Remove(store);
+        }
+    }
+}
