@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Needs: the database $DB with public.events loaded from $WORK/events.sql (compare-apply.sh builds both).
-# A/B: server-side diff (main) vs engine diff (i12-wire) vs manual path, sr_ab2.events (5M rows), same damage before each run.
+# A/B: server-side diff (OLD_CLI) vs engine diff (NEW_CLI) vs the manual path, DB.events (5M rows), same damage before each run.
 set -euo pipefail
 repeat=${1:-2}
-export PGHOST=127.0.0.1 PGPORT=54329 PGUSER=postgres
+: "${PGHOST:?set PGHOST, PGPORT and PGUSER to the server holding DB}"; export PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 db=${DB:-sr_ab2}; work=${WORK:-/tmp/sr-ab}
 old=${OLD_CLI:?set OLD_CLI to the dotnet command of a build before the engine diff}
 new=${NEW_CLI:-"dotnet src/Selective.Restore.Cli/bin/Release/net10.0/selective-restore.dll"}
