@@ -110,7 +110,8 @@ internal sealed class DumpRowStore : IDisposable
         var partition = Partition(hash, _resident.Length);
         if (partition >= _residentCount)
         {
-            _files[partition]!.Write(line, lineNumber, byteOffset);
+            // Files are made on a partition's first row: an evicted small table opens few.
+            (_files[partition] ??= new SpillFile(_options.TempDirectory ?? Path.GetTempPath())).Write(line, lineNumber, byteOffset);
             return;
         }
 
@@ -185,9 +186,10 @@ internal sealed class DumpRowStore : IDisposable
         while (_residentCount > 0)
         {
             var partition = --_residentCount;
-            var file = _files[partition] = new SpillFile(directory);
             if (_resident[partition] is { } arena)
             {
+                // An empty partition needs no file: a missing file and an empty partition read alike (no rows).
+                var file = _files[partition] = new SpillFile(directory);
                 for (var i = 0; i < arena.Count; i++)
                 {
                     for (var copy = 0; copy < arena.Copies(i); copy++)

@@ -316,4 +316,22 @@ public sealed class KeyedDiffTests
         second.Dispose();
         options.Gauge.Bytes.ShouldBe(0);
     }
+
+    [Test]
+    public async Task An_evicted_small_table_opens_a_file_per_partition_it_has_rows_in_only()
+    {
+        // Many small tables may be moved to disk when together they pass the budget: each must not hold 64 open files.
+        using var store = new DumpRowStore([0], new DiffOptions());
+        foreach (var i in Enumerable.Range(1, 3))
+        {
+            store.Add(Encoding.UTF8.GetBytes($"{i}\tx"), i, 0);
+        }
+
+        store.Evict();
+        store.Add(Encoding.UTF8.GetBytes("4\tx"), 4, 0);
+
+        store.Files.Count(f => f is not null).ShouldBeLessThanOrEqualTo(4);
+        var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(new MemoryStream("1\tx\n2\ty\n9\tz\n"u8.ToArray())), new RowLayout([0], [0]), new Sink(), async: true, CancellationToken.None);
+        (counts.Identical, counts.Candidates, counts.Missing, counts.LiveOnly).ShouldBe((1L, 1L, 2L, 1L));
+    }
 }
