@@ -429,16 +429,8 @@ internal sealed partial class SqlServerScriptParser
             status = TSqlDates.Parse(text, type, order, _englishMonths, out value, out problem);
         }
 
-        if (status == TSqlDateStatus.Ok)
+        if (TryWriteDate(status, value, type, lenient))
         {
-            var span = _row.GetSpan(TSqlDates.MaxFormattedLength);
-            _row.Advance(TSqlDates.Format(value, type, span));
-            return;
-        }
-
-        if (status == TSqlDateStatus.Invalid && lenient)
-        {
-            _row.Write(CopyText.Null);
             return;
         }
 
@@ -483,20 +475,29 @@ internal sealed partial class SqlServerScriptParser
         }
 
         var status = TSqlDates.Decode(bytes[..length], type, out var value, out var problem);
+        if (!TryWriteDate(status, value, type, lenient))
+        {
+            throw Fail($"{function}(0x... AS {type}): {problem}", token.Start, table);
+        }
+    }
+
+    /// <summary>Writes a converted date in its neutral form, or NULL for an invalid one under TRY_CAST/TRY_CONVERT; false when the caller must fail.</summary>
+    private bool TryWriteDate(TSqlDateStatus status, TSqlDateValue value, TSqlDateType type, bool lenient)
+    {
         if (status == TSqlDateStatus.Ok)
         {
             var span = _row.GetSpan(TSqlDates.MaxFormattedLength);
             _row.Advance(TSqlDates.Format(value, type, span));
-            return;
+            return true;
         }
 
         if (status == TSqlDateStatus.Invalid && lenient)
         {
             _row.Write(CopyText.Null);
-            return;
+            return true;
         }
 
-        throw Fail($"{function}(0x... AS {type}): {problem}", token.Start, table);
+        return false;
     }
 
     private static int HexValue(byte c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
