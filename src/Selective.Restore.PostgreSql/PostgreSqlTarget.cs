@@ -74,11 +74,12 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
 
-            // Input styles for staging; output styles so typed/text comparisons and reports are stable.
+            // Input styles for staging; output styles as pg_dump's, so live rows print as the dump does (the engine
+            // diff compares their text) and typed/text comparisons and reports are stable.
             // lock_timeout: a table locked by another session fails this table after LockTimeout, with the holder named.
             await ExecuteAsync(
                 connection,
-                "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET client_min_messages = warning; " +
+                PostgreSqlLiveRows.OutputSettings + "; SET client_min_messages = warning; " +
                 $"SET lock_timeout = {(long)LockTimeout.TotalMilliseconds}",
                 cancellationToken).ConfigureAwait(false);
         }
@@ -270,85 +271,15 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             return 0;
         }
 
-        var list = string.Join(", ", Enumerable.Range(1, mapping.DumpColumns.Count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
-        var countBefore = await StagedCountAsync(staged.StageName, cancellationToken).ConfigureAwait(false);
-        var copy = (NpgsqlCopyTextWriter)await Connection.BeginTextImportAsync($"COPY pg_temp.{staged.StageName} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
-        long rows = 0;
-        try
-        {
-            var buffer = new char[64 * 1024];
-            var line = new byte[4096];
-            var used = 0;
-            int length;
-            delta.Rewind();
-            while ((length = NextLine(delta, ref line)) >= 0)
-            {
-                if (used + length + 1 > buffer.Length)
-                {
-                    await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
-                    used = 0;
-                    if (length + 1 > buffer.Length)
-                    {
-                        buffer = new char[length + 1];
-                    }
-                }
-
-                used += Encoding.UTF8.GetChars(line, 0, length, buffer, used);
-                buffer[used++] = '\n';
-                rows++;
-            }
-
-            await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            try
-            {
-                await copy.CancelAsync().ConfigureAwait(false);
-                await copy.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception cancel) when (cancel is NpgsqlException or InvalidOperationException or IOException)
-            {
-                // The original error is rethrown below; the transaction is rolled back with it.
-            }
-
-            throw;
-        }
-
-        try
-        {
-            await copy.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal))
-        {
-            throw new RestoreTableException($"the server rejected a value while staging {mapping.Live.Name}{LocateDelta(ex.Where, mapping, delta)}: {ex.MessageText}", ex);
-        }
-
-        var staged2 = await StagedCountAsync(staged.StageName, cancellationToken).ConfigureAwait(false) - countBefore;
-        if (staged2 != rows)
+        delta.Rewind();
+        var (rows, stagedRows) = await CopyLinesAsync(staged.StageName, mapping, new SpillLines(delta), where => $"{mapping.Live.Name}{LocateDelta(where, mapping, delta)}", cancellationToken).ConfigureAwait(false);
+        if (stagedRows != rows)
         {
             throw new RestoreTableException(
-                $"the server staged {staged2} rows of {mapping.Live.Name} where the engine sent {rows}: the server read the data differently, so nothing is applied to this table");
+                $"the server staged {stagedRows} rows of {mapping.Live.Name} where the engine sent {rows}: the server read the data differently, so nothing is applied to this table");
         }
 
         return rows;
-    }
-
-    /// <summary>The next delta line copied into <paramref name="line"/> (grown as needed): its length, or -1 at the end.</summary>
-    private static int NextLine(SpillFile delta, ref byte[] line)
-    {
-        if (!delta.TryRead(out var span, out _, out _))
-        {
-            return -1;
-        }
-
-        if (span.Length > line.Length)
-        {
-            line = new byte[span.Length];
-        }
-
-        span.CopyTo(line);
-        return span.Length;
     }
 
     /// <summary>"COPY sr_stage_3, line 17, column c2" for a delta: the 17th row sent is found again for its row in the table and its dump line.</summary>
@@ -388,26 +319,44 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             return await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var list = string.Join(", ", Enumerable.Range(1, columnCount).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
-
         // In a transaction of its own, so the server's count of rows this COPY inserted can be read back exactly and
         // checked against the reader's: a row the server took as the end of the data, or one it split in two, must fail
         // the table rather than make its counts wrong.
         var transaction = await Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
+        var (rows, staged) = await CopyLinesAsync(stage, mapping, new DumpLines(dump), where => $"{dump.Name}{Locate(where, mapping, dump)}", cancellationToken).ConfigureAwait(false);
+        if (staged != rows)
+        {
+            throw new RestoreTableException(
+                $"the server staged {staged} rows of {dump.Name} where the dump has {rows} (its data starts at dump line {dump.StartLine}): " +
+                "the server read the data differently (an end-of-data marker inside a row?), so nothing is applied to this table");
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    /// <summary>
+    /// COPYs lines (the dump's COPY text) into a staging table; returns the lines sent and the rows the server's insert
+    /// counter says it staged, which the caller checks. A value the server rejects is a table failure naming where
+    /// (<paramref name="locate"/> turns the server's "line N, column cK" into the dump's terms).
+    /// </summary>
+    private async Task<(long Rows, long Staged)> CopyLinesAsync(string stage, TableMapping mapping, ICopyLines lines, Func<string?, string> locate, CancellationToken cancellationToken)
+    {
+        var list = string.Join(", ", Enumerable.Range(1, mapping.DumpColumns.Count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
         var countBefore = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false);
 
-        // The dump's rows are already COPY text: they go to the server unchanged (Npgsql's text import
-        // takes chars, so the UTF-8 bytes are decoded on the way and encoded again on the wire).
+        // The rows are already COPY text: they go to the server unchanged (Npgsql's text import takes chars, so the
+        // UTF-8 bytes are decoded on the way and encoded again on the wire).
         var copy = (NpgsqlCopyTextWriter)await Connection.BeginTextImportAsync($"COPY pg_temp.{stage} ({list}) FROM STDIN", cancellationToken).ConfigureAwait(false);
         long rows = 0;
         try
         {
             var buffer = new char[64 * 1024];
             var used = 0;
-            while (await dump.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await lines.NextAsync(cancellationToken).ConfigureAwait(false))
             {
-                var length = dump.Current.CopyLine.Length; // chars <= bytes for UTF-8
+                var length = lines.Length; // chars <= bytes for UTF-8
                 if (used + length + 1 > buffer.Length)
                 {
                     await copy.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
@@ -418,7 +367,8 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                     }
                 }
 
-                used = AppendLine(dump.Current, buffer, used);
+                used += lines.CopyTo(buffer.AsSpan(used));
+                buffer[used++] = '\n';
                 rows++;
             }
 
@@ -426,7 +376,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
         catch
         {
-            // Cancel rather than dispose: disposing would complete the COPY with half the table. If the COPY is already
+            // Cancel rather than dispose: disposing would complete the COPY with half the rows. If the COPY is already
             // over, cancelling fails too: that must not hide the error that stopped it.
             try
             {
@@ -435,7 +385,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             }
             catch (Exception cancel) when (cancel is NpgsqlException or InvalidOperationException or IOException)
             {
-                // Nothing to add: the staging table is dropped with the run, and the original error is rethrown below.
+                // Nothing to add: the original error is rethrown below, and the transaction goes with it.
             }
 
             throw;
@@ -447,19 +397,59 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
         catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal))
         {
-            throw new RestoreTableException($"the server rejected a value while staging {dump.Name}{Locate(ex.Where, mapping, dump)}: {ex.MessageText}", ex);
+            throw new RestoreTableException($"the server rejected a value while staging {locate(ex.Where)}: {ex.MessageText}", ex);
         }
 
-        var staged = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false) - countBefore;
-        if (staged != rows)
+        return (rows, await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false) - countBefore);
+    }
+
+    /// <summary>Lines for <see cref="CopyLinesAsync"/>: the source advances asynchronously, the line is copied synchronously (a span cannot cross an await).</summary>
+    private interface ICopyLines
+    {
+        ValueTask<bool> NextAsync(CancellationToken cancellationToken);
+
+        /// <summary>The current line's length in bytes (at least its length in chars).</summary>
+        int Length { get; }
+
+        /// <summary>Decodes the current line into <paramref name="destination"/>; returns the chars written.</summary>
+        int CopyTo(Span<char> destination);
+    }
+
+    private sealed class DumpLines(DumpTable dump) : ICopyLines
+    {
+        public ValueTask<bool> NextAsync(CancellationToken cancellationToken) => dump.ReadAsync(cancellationToken);
+
+        public int Length => dump.Current.CopyLine.Length;
+
+        public int CopyTo(Span<char> destination) => Encoding.UTF8.GetChars(dump.Current.CopyLine, destination);
+    }
+
+    /// <summary>The engine's delta, read from its spill file (rewound by the caller).</summary>
+    private sealed class SpillLines(SpillFile delta) : ICopyLines
+    {
+        private byte[] _line = new byte[4096];
+        private int _length;
+
+        public ValueTask<bool> NextAsync(CancellationToken cancellationToken)
         {
-            throw new RestoreTableException(
-                $"the server staged {staged} rows of {dump.Name} where the dump has {rows} (its data starts at dump line {dump.StartLine}): " +
-                "the server read the data differently (an end-of-data marker inside a row?), so nothing is applied to this table");
+            if (!delta.TryRead(out var span, out _, out _))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            if (span.Length > _line.Length)
+            {
+                _line = new byte[span.Length];
+            }
+
+            span.CopyTo(_line);
+            _length = span.Length;
+            return ValueTask.FromResult(true);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return rows;
+        public int Length => _length;
+
+        public int CopyTo(Span<char> destination) => Encoding.UTF8.GetChars(_line.AsSpan(0, _length), destination);
     }
 
     public async Task<long> RemoveRepeatedRowsAsync(StagedTable staged, CancellationToken cancellationToken)
@@ -493,11 +483,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var key = Enumerable.Range(0, keys.Count).Select(i => reader.GetString(i + 1)).ToList();
-                var values = key.Select((v, i) => $"{keys[i].Live}={v}");
-                throw new RepeatedKeyException(
-                    $"the dump has {reader.GetInt64(0)} keys with more than one different row, e.g. ({string.Join(", ", values)}); cannot tell which to restore",
-                    key,
-                    reader.GetInt64(0));
+                throw new RepeatedKeyException([.. keys.Select(k => k.Live)], key, reader.GetInt64(0));
             }
         }
 
@@ -540,13 +526,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     [System.Text.RegularExpressions.GeneratedRegex(@"line (?<line>\d+)(, column c(?<column>\d+))?", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial System.Text.RegularExpressions.Regex CopyWhere();
 
-    private static int AppendLine(DumpRow row, char[] buffer, int used)
-    {
-        used += Encoding.UTF8.GetChars(row.CopyLine, buffer.AsSpan(used));
-        buffer[used++] = '\n';
-        return used;
-    }
-
     public async Task BeginAsync(bool readOnly, CancellationToken cancellationToken)
     {
         _transaction = await Connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -580,7 +559,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         await transaction.DisposeAsync().ConfigureAwait(false);
     }
 
-    public async Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, CancellationToken cancellationToken)
+    public async Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var live = Live(mapping.Live);
@@ -629,9 +608,9 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                    count(*) FILTER (WHERE sr_class = 'k'), count(*) FILTER (WHERE sr_class = 'u'), count(*) FILTER (WHERE sr_class = 'o'),
                    count(*) FILTER (WHERE sr_class = 'h'), count(*), count(*) FILTER (WHERE sr_live)
             FROM pg_temp.{staged.DeltaName};
-            SELECT count(*) FROM {live};
+            {(liveRows is null ? $"SELECT count(*) FROM {live};" : string.Empty)}
             """;
-        long missing, conflicting, nullKeys, collisions, undetermined, relocated, held, delta, deltaLive, liveRows;
+        long missing, conflicting, nullKeys, collisions, undetermined, relocated, held, delta, deltaLive, liveCount;
         var command = new NpgsqlCommand(sql, Connection, _transaction);
         await using (command.ConfigureAwait(false))
         {
@@ -647,15 +626,22 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             held = reader.GetInt64(6);
             delta = reader.GetInt64(7);
             deltaLive = reader.GetInt64(8);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            liveRows = reader.GetInt64(0);
+            if (liveRows is { } known)
+            {
+                liveCount = known;
+            }
+            else
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                liveCount = reader.GetInt64(0);
+            }
         }
 
         if (nullKeys > 0)
         {
             // A NULL never matches anything: such rows can be neither compared nor inserted.
-            throw new RestoreTableException($"{nullKeys} dump rows have NULL in key column(s) {string.Join(", ", keys.Select(k => k.Live))}; NULL never matches a key");
+            throw RestoreTableException.NullKeys(nullKeys, keys.Select(k => k.Live));
         }
 
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
@@ -677,7 +663,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
 
         var identical = staged.DumpRows - staged.Repeats - delta;
-        return new Classification(missing, identical, conflicting, liveRows - identical - deltaLive, collisions, undetermined, relocated, held);
+        return new Classification(missing, identical, conflicting, liveCount - identical - deltaLive, collisions, undetermined, relocated, held);
     }
 
     public async Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken)

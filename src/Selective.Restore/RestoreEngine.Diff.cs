@@ -91,49 +91,43 @@ public sealed partial class RestoreEngine
         }
 
         /// <summary>Reads a dump block's rows into the table's store (the client keeps them; nothing is staged yet).</summary>
-        private static async Task<long> StoreRowsAsync(TableDiff diff, TableMapping mapping, DumpTable dump, CancellationToken cancellationToken)
+        private static async Task<long> StoreRowsAsync(TableDiff diff, DumpTable dump, CancellationToken cancellationToken)
         {
+            // The readers hand out rows with the table's field count (they refuse any other), so rows are not split here.
             long rows = 0;
             while (await dump.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var row = dump.Current;
-                if (row.FieldCount != mapping.DumpColumns.Count)
-                {
-                    throw new RestoreTableException($"the row at dump line {row.Line} has {row.FieldCount} fields where {dump.Name} has {mapping.DumpColumns.Count} columns, so nothing is applied to this table");
-                }
-
                 // The position slot carries the row's ordinal in the table: what an error about its value names.
-                diff.Store.Add(row.CopyLine, row.Line, diff.Store.RowsAdded + 1);
+                diff.Store.Add(dump.Current.CopyLine, dump.Current.Line, diff.Store.RowsAdded + 1);
                 rows++;
             }
 
             return rows;
         }
 
-        /// <summary>After staging: NULL keys and different rows under one key fail the table; exact repeats are a warning.</summary>
-        private async Task CheckStoreAsync(TableState state, CancellationToken cancellationToken)
+        /// <summary>
+        /// After staging (and after a diff, which finds them in a spilled store): NULL keys and different rows under one
+        /// key fail the table, naming the key and the two dump lines the store kept; exact repeats are a warning.
+        /// </summary>
+        private void CheckStore(TableState state)
         {
             var store = state.Diff!.Store;
             if (store.NullKeyRows > 0)
             {
-                throw new RestoreTableException($"{store.NullKeyRows} dump rows have NULL in key column(s) {string.Join(", ", state.Mapping!.Key)}; NULL never matches a key");
+                throw RestoreTableException.NullKeys(store.NullKeyRows, state.Mapping!.Key);
             }
 
             if (store.DuplicateCount > 0)
             {
                 var duplicate = store.Duplicates[0];
                 var key = duplicate.Key.Split('\t').Select(field => CopyText.Decode(System.Text.Encoding.UTF8.GetBytes(field)) ?? "NULL").ToList();
-                var values = key.Select((v, i) => $"{state.Mapping!.Key[i]}={v}");
-                var exception = new RepeatedKeyException(
-                    $"the dump has {store.DuplicateCount} keys with more than one different row, e.g. ({string.Join(", ", values)}); cannot tell which to restore",
-                    key,
-                    store.DuplicateCount);
-                throw new RestoreTableException(await DumpKeyLines.DescribeAsync(exception, settings.DumpPath, settings.DumpDatabase, state.Mapping!, cancellationToken).ConfigureAwait(false), exception);
+                var exception = new RepeatedKeyException(state.Mapping!.Key, key, store.DuplicateCount);
+                throw new RestoreTableException($"{exception.Message} (dump lines {duplicate.FirstLine} and {duplicate.SecondLine})", exception);
             }
 
             if (store.Repeats > 0)
             {
-                Warn(state, $"{store.Repeats} dump rows repeat an earlier row with the same key exactly (e.g. two dumps in one file); each is counted and restored once");
+                Warn(state, RestoreTableException.RepeatsWarning(store.Repeats));
             }
         }
 
@@ -155,14 +149,13 @@ public sealed partial class RestoreEngine
             }
 
             // A spilled store finds repeats and duplicate keys when its partitions are joined.
-            await CheckStoreAsync(table, cancellationToken).ConfigureAwait(false);
+            CheckStore(table);
             staged.Repeats = 0;
             staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
             await target.PrepareAsync(staged, [], referenced, cancellationToken).ConfigureAwait(false);
-            var server = await target.ClassifyAsync(staged, null, cancellationToken).ConfigureAwait(false);
-
-            // The server counted the live rows identical by text as live-only (they were not staged).
-            return server with { Identical = server.Identical + counts.Identical, LiveOnly = server.LiveOnly - counts.Identical };
+            // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
+            var server = await target.ClassifyAsync(staged, null, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
+            return server with { Identical = server.Identical + counts.Identical };
         }
 
         // Live tables read for MayHaveKeyMapAsync (parents not staged, or not yet).

@@ -31,7 +31,7 @@ public sealed partial class RestoreEngine
             }
 
             await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
-            return await target.ClassifyAsync(staged, table.Identity.Count == 0 ? null : table.Identity, cancellationToken).ConfigureAwait(false);
+            return await target.ClassifyAsync(staged, table.Identity.Count == 0 ? null : table.Identity, liveRows: null, cancellationToken).ConfigureAwait(false);
         }
 
         private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>

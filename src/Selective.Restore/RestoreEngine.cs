@@ -291,13 +291,13 @@ public sealed partial class RestoreEngine
                                 : await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
                             if (state.Diff is { } diff)
                             {
-                                state.Staged.DumpRows = await StoreRowsAsync(diff, mapping, dump, cancellationToken).ConfigureAwait(false);
+                                state.Staged.DumpRows = await StoreRowsAsync(diff, dump, cancellationToken).ConfigureAwait(false);
                             }
                         }
                         else
                         {
                             state.Staged!.DumpRows += state.Diff is { } diff
-                                ? await StoreRowsAsync(diff, mapping, dump, cancellationToken).ConfigureAwait(false)
+                                ? await StoreRowsAsync(diff, dump, cancellationToken).ConfigureAwait(false)
                                 : await target.StageMoreAsync(state.Staged, dump, cancellationToken).ConfigureAwait(false);
                         }
 
@@ -352,7 +352,7 @@ public sealed partial class RestoreEngine
                 {
                     try
                     {
-                        await CheckStoreAsync(state, cancellationToken).ConfigureAwait(false);
+                        CheckStore(state);
                     }
                     catch (RestoreTableException ex)
                     {
@@ -366,7 +366,7 @@ public sealed partial class RestoreEngine
                         staged.Repeats = await target.RemoveRepeatedRowsAsync(staged, cancellationToken).ConfigureAwait(false);
                         if (staged.Repeats > 0)
                         {
-                            Warn(state, $"{staged.Repeats} dump rows repeat an earlier row with the same key exactly (e.g. two dumps in one file); each is counted and restored once");
+                            Warn(state, RestoreTableException.RepeatsWarning(staged.Repeats));
                         }
                     }
                     catch (RepeatedKeyException ex)

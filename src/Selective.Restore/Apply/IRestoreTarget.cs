@@ -203,8 +203,10 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// missing and conflicting rows server-side for the apply step. Fails on NULL or duplicate keys in the dump.
     /// With an identity key, rows with the same key are also checked to be the same entity (collisions, undetermined,
     /// relocated), and the key map gets an entry for every row whose key children must not follow as is.
+    /// <paramref name="liveRows"/>: the live rows not accounted for by the staged ones, when the caller counted them
+    /// (the engine diff read them all already; the live-only count is then derived from it instead of a scan).
     /// </summary>
-    Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, CancellationToken cancellationToken);
+    Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken);
 
     /// <summary>
     /// Gives new keys from the table's sequence (first moved above every key live and in the dump) to the rows the

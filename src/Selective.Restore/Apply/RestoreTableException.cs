@@ -20,11 +20,25 @@ internal sealed class RestoreTableException : Exception
     public bool IsIncompatibility { get; private init; }
 
     public static RestoreTableException Incompatible(string message) => new(message) { IsIncompatibility = true };
+
+    /// <summary>Dump rows with NULL in a key column (whichever side found them: the server-side or the engine diff).</summary>
+    public static RestoreTableException NullKeys(long rows, IEnumerable<string> keyColumns) =>
+        new($"{rows} dump rows have NULL in key column(s) {string.Join(", ", keyColumns)}; NULL never matches a key");
+
+    /// <summary>The warning for dump rows that repeat an earlier row exactly (<paramref name="effect"/>: what happens to them).</summary>
+    public static string RepeatsWarning(long rows, string effect = "each is counted and restored once") =>
+        $"{rows} dump rows repeat an earlier row with the same key exactly (e.g. two dumps in one file); {effect}";
 }
 
 /// <summary>Different rows under one key in the dump: which to restore cannot be told. Carries the key, so the engine can find its lines.</summary>
 internal sealed class RepeatedKeyException(string message, IReadOnlyList<string> key, long keys) : Exception(message)
 {
+    /// <summary>For <paramref name="keys"/> keys with different rows, of which <paramref name="key"/> (values in <paramref name="keyColumns"/> order) is one.</summary>
+    public RepeatedKeyException(IReadOnlyList<string> keyColumns, IReadOnlyList<string> key, long keys)
+        : this($"the dump has {keys} keys with more than one different row, e.g. ({string.Join(", ", key.Select((v, i) => $"{keyColumns[i]}={v}"))}); cannot tell which to restore", key, keys)
+    {
+    }
+
     /// <summary>One repeated key's values as the server prints them, in key column order.</summary>
     public IReadOnlyList<string> Key { get; } = key;
 

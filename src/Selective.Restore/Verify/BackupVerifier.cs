@@ -243,7 +243,7 @@ public sealed class BackupVerifier
                 var r = table.Report;
                 if (table.Staged!.Repeats > 0)
                 {
-                    r.Warnings.Add($"{table.Staged.Repeats} dump rows repeat an earlier row with the same key exactly (e.g. two dumps in one file); each is counted once");
+                    r.Warnings.Add(RestoreTableException.RepeatsWarning(table.Staged.Repeats, "each is counted once"));
                 }
 
                 r.Compared = true;
