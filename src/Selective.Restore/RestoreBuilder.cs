@@ -73,6 +73,7 @@ public sealed class RestoreBuilder
     private Func<IRestoreTarget>? _target;
     private TimeSpan _lockTimeout = RestoreTimeouts.DefaultLockTimeout;
     private bool _allowIncomplete;
+    private Diff.DiffOptions? _diffOptions = new();
     private string? _database;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
@@ -282,6 +283,13 @@ public sealed class RestoreBuilder
         return this;
     }
 
+    /// <summary>The engine diff's memory budget and spill settings; null diffs every table on the server (tests compare both).</summary>
+    internal RestoreBuilder WithDiffOptions(Diff.DiffOptions? options)
+    {
+        _diffOptions = options?.Validate();
+        return this;
+    }
+
     /// <summary>
     /// Restore from a plain pg_dump file that starts with pg_dump's header but lacks its closing
     /// <c>-- PostgreSQL database dump complete</c> (cut short: tables after the cut are missing). Without this, such a
@@ -376,7 +384,7 @@ public sealed class RestoreBuilder
             _lockTimeout,
             _allowIncomplete,
             _database,
-            _target));
+            _target) { EngineDiff = _diffOptions });
     }
 
     /// <summary>Refuses special files as output before anything connects or is applied (see <see cref="OutputPath"/>).</summary>
@@ -423,7 +431,7 @@ internal sealed record RestoreSettings(
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));
 
     /// <summary>The engine-side diff's settings; null: every table is diffed by the server (the diff before issue 12).</summary>
-    public Diff.DiffOptions? EngineDiff { get; init; } = new();
+    public Diff.DiffOptions? EngineDiff { get; init; }
 
     public MergePolicy PolicyFor(TableName table)
     {

@@ -1,0 +1,65 @@
+using Selective.Restore.Diff;
+using Selective.Restore.PostgreSql;
+using Selective.Restore.Report;
+using Selective.Restore.Tests.Support;
+
+namespace Selective.Restore.Tests.Apply;
+
+/// <summary>
+/// The engine diff through a whole restore with a budget small enough to spill (every other apply test's tables fit
+/// in memory): the same report and the same rows as the server-side diff, and a key repeated with different rows,
+/// which a spilled store only finds at the diff inside the table's transaction, fails the table and applies nothing.
+/// </summary>
+public sealed class EngineDiffTests
+{
+    private static readonly DiffOptions Spilling = new() { MemoryBudget = 64 * 1024, Partitions = 4 };
+
+    private const string Setup = """
+        CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL, balance numeric(12,2), seen timestamptz);
+        INSERT INTO accounts SELECT g, 'user ' || g || repeat('x', g % 50), (g % 1000) / 10.0, timestamptz '2026-01-01 00:00+00' + g * interval '1 minute'
+        FROM generate_series(1, 4000) g;
+        """;
+
+    private const string Damage = "DELETE FROM accounts WHERE id % 10 = 0; UPDATE accounts SET name = 'edited' WHERE id % 97 = 0";
+
+    [Test]
+    public async Task A_spilled_table_restores_like_the_server_side_diff()
+    {
+        await using var db = await Scenario.CreateAsync(Setup);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync(Damage);
+        var damaged = await db.ContentAsync("accounts");
+
+        var server = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithDiffOptions(null).AsPlan().Build().RunAsync();
+        var engine = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithDiffOptions(Spilling).Build().RunAsync();
+
+        engine.Succeeded.ShouldBeTrue(engine.ToSummary());
+        var (planned, applied) = (server.Tables.ShouldHaveSingleItem(), engine.Tables.ShouldHaveSingleItem());
+        (applied.DumpRows, applied.Missing, applied.Identical, applied.Conflicting, applied.LiveOnly)
+            .ShouldBe((planned.DumpRows, planned.Missing, planned.Identical, planned.Conflicting, planned.LiveOnly));
+        (applied.Missing, applied.Conflicting, applied.Inserted).ShouldBe((400L, 37L, 400L));
+        damaged.ShouldNotBe(await db.ContentAsync("accounts"));
+        (await db.ScalarAsync<long>("SELECT count(*) FROM accounts")).ShouldBe(4000);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM accounts WHERE name = 'edited'")).ShouldBe(37, "prefer-live keeps the live edits");
+
+        var again = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithDiffOptions(Spilling).Build().RunAsync();
+        again.Tables.ShouldHaveSingleItem().Inserted.ShouldBe(0, "a finished restore applies nothing");
+    }
+
+    [Test]
+    public async Task A_key_repeated_with_different_rows_in_a_spilled_table_fails_it_naming_both_lines()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text)");
+        using var dir = new TempDirectory();
+        var rows = string.Concat(Enumerable.Range(1, 3000).Select(i => $"{i}\t{new string('v', 40)} {i}\n"));
+        var dump = dir.Write("dup.sql", "SET client_encoding = 'UTF8';\nCOPY public.t (id, v) FROM stdin;\n" + rows + "17\tnot the same row\n\\.\n");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithDiffOptions(Spilling).Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        var table = report.Tables.ShouldHaveSingleItem();
+        table.Outcome.ShouldBe(TableOutcome.Failed);
+        table.Errors.ShouldHaveSingleItem().ShouldContain("(id=17); cannot tell which to restore (dump lines 19 and 3003)");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM t")).ShouldBe(0);
+    }
+}
