@@ -7,6 +7,8 @@
 #
 # Usage: benchmarks/scripts/compare-apply.sh [ROWS=5000000] [REPEAT=3]
 # Uses PGHOST/PGPORT/PGUSER if set, otherwise starts a throwaway cluster (scripts/lib/throwaway-pg.sh).
+# OLD_CLI="dotnet /path/to/an/older/selective-restore.dll" adds that build to each round (an A/B, e.g. the
+# server-side diff before issue 12 against the engine diff).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:-5000000}
@@ -36,15 +38,18 @@ manual() {
     echo "INSERT INTO events SELECT s.* FROM scratch s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = s.id);"; echo "COMMIT;"
   } | psql -q -v ON_ERROR_STOP=1 "$db"
 }
-ours() { $cli apply "$work/events.sql" --target "Host=$PGHOST;Port=$PGPORT;Username=$PGUSER;Database=$db" --policy prefer-live --json "$work/report.json" >/dev/null; }
+apply_with() { $1 apply "$work/events.sql" --target "Host=$PGHOST;Port=$PGPORT;Username=$PGUSER;Database=$db" --policy prefer-live --json "$work/report.json" >/dev/null; }
+ours() { apply_with "$cli"; }
+old() { apply_with "$OLD_CLI"; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 time_it() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
 
-: > "$work/manual.times"; : > "$work/ours.times"
+: > "$work/manual.times"; : > "$work/ours.times"; : > "$work/old.times"
 for i in $(seq "$repeat"); do
   damage; time_it manual >> "$work/manual.times"
   damage; time_it ours >> "$work/ours.times"
+  if [ -n "${OLD_CLI:-}" ]; then damage; time_it old >> "$work/old.times"; fi
 done
 m=$(median < "$work/manual.times"); o=$(median < "$work/ours.times")
 inserted=$(python3 -c "import json; print(json.load(open('$work/report.json'))['tables'][0]['inserted'])")
@@ -52,5 +57,8 @@ echo "| path | median wall time (s) over $repeat runs | ratio to manual |"
 echo "|---|---|---|"
 echo "| manual: psql COPY into temp + INSERT ... WHERE NOT EXISTS | $m | 1.00 |"
 echo "| selective-restore apply --policy prefer-live (full report) | $o | $(echo "scale=2; $o / $m" | bc) |"
+if [ -n "${OLD_CLI:-}" ]; then
+  x=$(median < "$work/old.times"); echo "| the same with OLD_CLI | $x | $(echo "scale=2; $x / $m" | bc) |"
+fi
 echo
 echo "$rows rows, dump $size bytes; last run inserted $inserted rows; $(nproc) cores; PostgreSQL $(psql -At -c 'SHOW server_version')"
