@@ -67,5 +67,9 @@ public class DiffBenchmarks
         public void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine)
         {
         }
+
+        public void LiveOnly(ReadOnlySpan<byte> liveLine)
+        {
+        }
     }
 }

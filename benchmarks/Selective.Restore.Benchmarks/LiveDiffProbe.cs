@@ -127,5 +127,7 @@ internal static class LiveDiffProbe
         public void Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) => Bytes += dumpLine.Length;
 
         public void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) => Bytes += dumpLine.Length;
+
+        public void LiveOnly(ReadOnlySpan<byte> liveLine) => Bytes += liveLine.Length;
     }
 }

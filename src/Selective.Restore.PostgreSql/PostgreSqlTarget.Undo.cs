@@ -58,6 +58,12 @@ internal sealed partial class PostgreSqlTarget
     public async Task<IReadOnlyList<RowWitness>> ReadWitnessesAsync(StagedTable staged, ApplyInstructions instructions, int max, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
+        if (mapping.Key.Count == 0)
+        {
+            // A row of a table without a key may have copies that were live before: its presence proves nothing.
+            return [];
+        }
+
         var keys = KeyStageColumns(mapping);
         var decided = $"EXISTS (SELECT 1 FROM pg_temp.{staged.Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
         var updated = instructions.UpdateConflicting ? "d.sr_class = 'c'" : $"d.sr_class = 'c' AND {string.Format(CultureInfo.InvariantCulture, decided, 't')}";

@@ -227,6 +227,12 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             columns.Append(CultureInfo.InvariantCulture, $"c{i + 1} {mapping.Targets[i]?.DataType ?? "text"}, ");
         }
 
+        if (mapping.Key.Count == 0)
+        {
+            await CreateWholeRowStagingAsync(stage, delta, columns.ToString(), mapping, cancellationToken).ConfigureAwait(false);
+            return new StagedTable(mapping, stage, delta, decide, keyMap, 0, Session);
+        }
+
         var keys = KeyStageColumns(mapping);
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
 
@@ -853,6 +859,11 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     public async Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
+        if (mapping.Key.Count == 0)
+        {
+            return await ApplyWholeRowsAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
+        }
+
         var live = mapping.Live;
         var keys = KeyStageColumns(mapping);
         var written = WrittenColumns(mapping).ToList();

@@ -18,7 +18,12 @@ public sealed partial class RestoreEngine
         /// <summary>The engine diff for a table, or null when it keeps the server-side diff.</summary>
         private async Task<TableDiff?> EngineDiffForAsync(TableState state, TableMapping mapping, CancellationToken cancellationToken)
         {
-            if (settings.EngineDiff is not { } options || mapping.Key.Count == 0 || mapping.DumpColumns.Count == 0 ||
+            if (mapping.Key.Count == 0)
+            {
+                return await WholeRowDiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (settings.EngineDiff is not { } options || mapping.DumpColumns.Count == 0 ||
                 settings.IdentityFor(state.Name) is not null ||
                 state.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == state.Name))
             {
@@ -54,6 +59,49 @@ public sealed partial class RestoreEngine
             var wholeLine = compared.Count == mapping.DumpColumns.Count;
             var layout = new RowLayout(dumpKey, liveKey, wholeLine ? null : compared, wholeLine ? null : Enumerable.Range(0, compared.Count).ToList());
             return new TableDiff(new DumpRowStore(dumpKey, options), layout, [.. compared.Select(i => mapping.Targets[i]!.Name)]);
+        }
+
+        /// <summary>
+        /// The diff of a table without a usable key: its rows are matched on the whole row, as a multiset (a row the dump
+        /// has 3 times and live once is 2 missing rows). Refused, before any row is read, where whole rows cannot say it.
+        /// </summary>
+        private async Task<TableDiff> WholeRowDiffForAsync(TableState state, TableMapping mapping, CancellationToken cancellationToken)
+        {
+            const string Prefix = "the live table has no primary key (nor a unique key on NOT NULL columns), so rows are matched on the whole row";
+            if (settings.IdentityFor(state.Name) is not null)
+            {
+                throw RestoreTableException.Incompatible($"{Prefix}, and an identity key is declared for it: an identity key needs a key to tell entities apart");
+            }
+
+            if (mapping.DumpColumns.Count == 0)
+            {
+                throw RestoreTableException.Incompatible($"{Prefix}, and the dump names no columns for it");
+            }
+
+            for (var i = 0; i < mapping.Targets.Count; i++)
+            {
+                if (mapping.Targets[i] is not null)
+                {
+                    continue;
+                }
+
+                var column = mapping.DumpColumns[i];
+                throw RestoreTableException.Incompatible($"{Prefix}, and the dump's column {column.Name ?? "#" + column.Position} is not in it: a row without it is not the dump's row");
+            }
+
+            var seen = new HashSet<TableName> { state.Name };
+            foreach (var fk in state.Live!.ForeignKeys)
+            {
+                if (await MayHaveKeyMapAsync(fk.ReferencedTable, seen, cancellationToken).ConfigureAwait(false))
+                {
+                    throw RestoreTableException.Incompatible(
+                        $"{Prefix}, and it references {fk.ReferencedTable}, whose rows may move to other keys (an identity key or a per-row policy): following them is not supported for a table without a key yet");
+                }
+            }
+
+            // Every dump column is compared, in dump order: the live side is read in that order and compared line for line.
+            var columns = mapping.Targets.Select(t => t!.Name).ToList();
+            return new TableDiff(new DumpRowStore([], settings.EngineDiff!), new RowLayout([], []), columns);
         }
 
         /// <summary>
@@ -140,18 +188,29 @@ public sealed partial class RestoreEngine
         {
             var diff = table.Diff!;
             var staged = table.Staged!;
-            using var delta = new SpillFile(diff.Store.Options.TempDirectory ?? Path.GetTempPath());
+            var directory = diff.Store.Options.TempDirectory ?? Path.GetTempPath();
+            using var delta = new SpillFile(directory);
+            using var sink = new DeltaSink(delta, directory);
             DiffCounts counts;
             var live = await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
             await using (live.ConfigureAwait(false))
             {
-                counts = await KeyedDiff.RunAsync(diff.Store, new CopyLineReader(live), diff.Layout, new DeltaSink(delta), async: true, cancellationToken).ConfigureAwait(false);
+                counts = await KeyedDiff.RunAsync(diff.Store, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false);
             }
 
             // A spilled store finds repeats and duplicate keys when its partitions are joined.
             CheckStore(table);
             staged.Repeats = 0;
             staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
+            if (diff.Store.IsMultiset)
+            {
+                // Copies left unpaired by their text on both sides may still be equal typed (a float or a time zone
+                // printed otherwise): the database pairs those; the rest are missing. Nothing conflicts without a key.
+                var missing = await target.ClassifyWholeRowsAsync(staged, sink.LiveOnlyRows, cancellationToken).ConfigureAwait(false);
+                var paired = counts.Missing - missing;
+                return new Classification(missing, counts.Identical + paired, 0, counts.LiveOnly - paired, 0, 0, 0, 0);
+            }
+
             await target.PrepareAsync(staged, [], referenced, cancellationToken).ConfigureAwait(false);
             // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
             var server = await target.ClassifyAsync(staged, null, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
@@ -170,11 +229,19 @@ public sealed partial class RestoreEngine
             }
         }
 
-        private sealed class DeltaSink(SpillFile delta) : IDiffSink
+        /// <summary>The rows that differ, spilled: dump rows for the delta, and (a table without a key) the live rows left unpaired.</summary>
+        private sealed class DeltaSink(SpillFile delta, string directory) : IDiffSink, IDisposable
         {
+            /// <summary>Live rows of a table without a key that no dump row matched by text; null when there are none.</summary>
+            public SpillFile? LiveOnlyRows { get; private set; }
+
             public void Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) => delta.Write(dumpLine, lineNumber, byteOffset);
 
             public void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) => delta.Write(dumpLine, lineNumber, byteOffset);
+
+            public void LiveOnly(ReadOnlySpan<byte> liveLine) => (LiveOnlyRows ??= new SpillFile(directory, positions: false)).Write(liveLine, 0, 0);
+
+            public void Dispose() => LiveOnlyRows?.Dispose();
         }
     }
 

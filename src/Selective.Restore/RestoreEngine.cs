@@ -414,7 +414,7 @@ public sealed partial class RestoreEngine
                 return ColumnMapper.Reuse(existing, dump);
             }
 
-            state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message));
+            state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message), wholeRows: settings.EngineDiff is not null);
             return state.Mapping;
         }
 
@@ -593,6 +593,12 @@ public sealed partial class RestoreEngine
             tableReport.Undetermined = classification.Undetermined;
             tableReport.Relocated = classification.Relocated;
             tableReport.HeldBack = classification.HeldBack;
+            tableReport.MatchedOnWholeRows = staged.Mapping.Key.Count == 0;
+            if (tableReport.MatchedOnWholeRows)
+            {
+                tableReport.Notes.Add("no primary key (nor a unique key on NOT NULL columns): rows were matched on the whole row, copy for copy (a row the dump has 3 times and live once is 2 missing rows)");
+            }
+
             await ReportKeysAsync(table, classification, cancellationToken).ConfigureAwait(false);
             Log.Classified(settings.Logger, table.Name, classification.Missing, classification.Identical, classification.Conflicting, classification.LiveOnly);
             if (classification.Collisions + classification.Undetermined + classification.Relocated + classification.HeldBack > 0)
@@ -637,16 +643,19 @@ public sealed partial class RestoreEngine
             {
                 await ForEachBatchAsync(staged, RowClass.Missing, async (rows, token) =>
                 {
-                    var excluded = new List<(RowValues, KeyAction)>();
+                    var excluded = new List<RowPair>();
                     foreach (var row in rows)
                     {
                         if (!await include(new MissingRowArguments(table.Name, row.Key, row.Dump, token)).ConfigureAwait(false))
                         {
-                            excluded.Add((row.Key, KeyAction.Exclude));
+                            excluded.Add(row);
                         }
                     }
 
-                    await target.RecordDecisionsAsync(staged, excluded, token).ConfigureAwait(false);
+                    // Without a key, a decision is about one copy of a row: it is recorded by the copy's position.
+                    await (staged.Mapping.Key.Count == 0
+                        ? target.ExcludeRowsAsync(staged, [.. excluded.Select(r => r.Position)], token)
+                        : target.RecordDecisionsAsync(staged, [.. excluded.Select(r => (r.Key, KeyAction.Exclude))], token)).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
             }
 

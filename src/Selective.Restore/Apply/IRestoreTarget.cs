@@ -209,6 +209,17 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Classifies a table without a key (matched on whole rows, as a multiset), inside the current transaction: the
+    /// staged delta holds the dump copies no live row matched by its text; each is paired, copy for copy, with a row of
+    /// <paramref name="liveOnly"/> (the live rows no dump row matched by text) that the database's typed comparison
+    /// finds equal. The copies left are missing; their count is returned. Such a table has no conflicts.
+    /// </summary>
+    Task<long> ClassifyWholeRowsAsync(StagedTable staged, Diff.SpillFile? liveOnly, CancellationToken cancellationToken);
+
+    /// <summary>Leaves delta rows (by <see cref="RowPair.Position"/>) out of the apply: a missing-row filter's exclusions in a table without a key.</summary>
+    Task ExcludeRowsAsync(StagedTable staged, IReadOnlyList<long> positions, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Gives new keys from the table's sequence (first moved above every key live and in the dump) to the rows the
     /// policy decided to remap and, when <paramref name="collisions"/>, to every collision; records them in the key map.
     /// Returns how many rows will be inserted under a new key.

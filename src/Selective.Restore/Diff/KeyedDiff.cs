@@ -11,6 +11,12 @@ internal interface IDiffSink
     /// typed comparison decides.
     /// </summary>
     void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine);
+
+    /// <summary>
+    /// A live row of a table without a key (a multiset) that no dump row matched by its text: it may still be a dump
+    /// row printed differently, which the database's typed comparison pairs. Keyed tables never call it.
+    /// </summary>
+    void LiveOnly(ReadOnlySpan<byte> liveLine);
 }
 
 /// <summary>Which fields of a dump row and of a live row hold the same columns (key and compared values).</summary>
@@ -301,6 +307,14 @@ internal static class KeyedDiff
                 inner.Candidate(dumpLine, lineNumber, byteOffset, liveLine);
             }
         }
+
+        public void LiveOnly(ReadOnlySpan<byte> liveLine)
+        {
+            lock (_lock)
+            {
+                inner.LiveOnly(liveLine);
+            }
+        }
     }
 
     private sealed class State(DumpRowStore dump, RowLayout layout, IDiffSink sink)
@@ -404,6 +418,11 @@ internal static class KeyedDiff
             if (index < 0 || arena!.IsMatched(index))
             {
                 LiveOnly++;
+                if (Dump.IsMultiset)
+                {
+                    sink.LiveOnly(line);
+                }
+
                 return;
             }
 

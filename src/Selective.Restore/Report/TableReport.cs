@@ -80,6 +80,12 @@ public sealed class TableReport
     /// <summary>The key columns rows are matched on, naming the values in the key lists.</summary>
     public IReadOnlyList<string> KeyColumns { get; internal set; } = [];
 
+    /// <summary>
+    /// True when the table has no primary key (nor a unique key on NOT NULL columns): its rows were matched on the whole
+    /// row, as a multiset. A row the dump has 3 times and live once counts 1 identical and 2 missing; nothing conflicts.
+    /// </summary>
+    public bool MatchedOnWholeRows { get; internal set; }
+
     /// <summary>Keys of the collisions (up to the report's key limit), as text in <see cref="KeyColumns"/> order.</summary>
     public IReadOnlyList<IReadOnlyList<string>> CollisionKeys { get; private set; } = [];
 
@@ -163,6 +169,7 @@ public sealed class TableReport
         writer.WriteNumber("relocated", Relocated);
         writer.WriteNumber("heldBack", HeldBack);
         JsonText.WriteStrings(writer, "keyColumns", KeyColumns);
+        writer.WriteBoolean("matchedOnWholeRows", MatchedOnWholeRows);
         WriteKeys(writer, "collisionKeys", CollisionKeys);
         WriteKeys(writer, "undeterminedKeys", UndeterminedKeys);
         WriteKeys(writer, "heldBackKeys", HeldBackKeys);
@@ -206,6 +213,7 @@ public sealed class TableReport
             Relocated = json.GetProperty("relocated").GetInt64(),
             HeldBack = json.GetProperty("heldBack").GetInt64(),
             KeyColumns = Strings(json.GetProperty("keyColumns")),
+            MatchedOnWholeRows = json.TryGetProperty("matchedOnWholeRows", out var wholeRows) && wholeRows.GetBoolean(), // absent in journals of earlier versions
             CollisionKeys = Keys(json.GetProperty("collisionKeys")),
             UndeterminedKeys = Keys(json.GetProperty("undeterminedKeys")),
             HeldBackKeys = Keys(json.GetProperty("heldBackKeys")),

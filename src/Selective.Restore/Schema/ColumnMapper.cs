@@ -17,8 +17,10 @@ internal static class ColumnMapper
     /// be written (<paramref name="forWriting"/>), checks the live table can take them: a live NOT NULL column without a
     /// default that the dump lacks is an incompatibility then, and only a warning otherwise (it is just not compared).
     /// Incompatibilities throw <see cref="RestoreTableException"/>; things worth knowing go to <paramref name="warn"/>.
+    /// With <paramref name="wholeRows"/>, a table without a usable key maps with an empty key: its rows are matched on
+    /// the whole row, as a multiset.
     /// </summary>
-    public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn, bool forWriting = true)
+    public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn, bool forWriting = true, bool wholeRows = false)
     {
         CheckPositions(live, dump);
         var targets = new LiveColumn?[dump.Columns.Count];
@@ -79,8 +81,14 @@ internal static class ColumnMapper
         // (a unique key with a nullable column cannot identify rows: NULL never matches).
         var key = live.PrimaryKey.Count > 0
             ? live.PrimaryKey
-            : live.UniqueKeys.FirstOrDefault(u => u.All(c => live.Find(c)?.NotNull == true))
-              ?? throw RestoreTableException.Incompatible("the live table has no primary key (nor a unique key on NOT NULL columns), so dump rows cannot be matched to live rows");
+            : live.UniqueKeys.FirstOrDefault(u => u.All(c => live.Find(c)?.NotNull == true));
+        if (key is null)
+        {
+            return wholeRows
+                ? new TableMapping(live, dump.Columns, targets, [])
+                : throw RestoreTableException.Incompatible("the live table has no primary key (nor a unique key on NOT NULL columns), so dump rows cannot be matched to live rows");
+        }
+
         if (live.PrimaryKey.Count == 0)
         {
             warn($"no primary key: rows are matched on unique key ({string.Join(", ", key)})");

@@ -23,8 +23,12 @@ public sealed class KeyedDiffTests
         void IDiffSink.Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) =>
             Missing.Add((Encoding.UTF8.GetString(dumpLine), lineNumber));
 
+        public List<string> LiveOnly { get; } = [];
+
         void IDiffSink.Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) =>
             Candidates.Add((Encoding.UTF8.GetString(dumpLine), Encoding.UTF8.GetString(liveLine), lineNumber));
+
+        void IDiffSink.LiveOnly(ReadOnlySpan<byte> liveLine) => LiveOnly.Add(Encoding.UTF8.GetString(liveLine));
     }
 
     private sealed record Outcome(DiffCounts Counts, Sink Sink, DumpRowStore Store);
@@ -209,6 +213,7 @@ public sealed class KeyedDiffTests
         // "this row occurs 3 times in the dump and once live: 2 missing"; a NULL field is a value like any other here.
         outcome.Counts.ShouldBe(new DiffCounts(DumpRows: 4, Identical: 2, Candidates: 0, Missing: 2, LiveRows: 4, LiveOnly: 2, Spilled: false, SpillBytes: 0));
         outcome.Sink.Missing.ShouldBe([("a\t1", 1L), ("a\t1", 1L)]);
+        outcome.Sink.LiveOnly.Order(StringComparer.Ordinal).ToList().ShouldBe(["b\t\\N", "c\t2"], customMessage: "unmatched live copies go to the sink, for the typed pairing");
         outcome.Store.Repeats.ShouldBe(0, "copies are the multiset's content, not repeats");
     }
 
@@ -247,11 +252,13 @@ public sealed class KeyedDiffTests
         }
 
         liveOnly = live.Count - identical;
+        var expectedLiveOnly = liveCounts.SelectMany(l => Enumerable.Repeat(l.Key, l.Value - Math.Min(l.Value, dumpCounts.GetValueOrDefault(l.Key)))).Order(StringComparer.Ordinal).ToList();
         foreach (var (options, ahead) in new[] { (InMemory, false), (Tiny, false), (InMemory, true), (Tiny, true) })
         {
             var outcome = await RunAsync(dump, live, options, Multiset, routeAhead: ahead);
             (outcome.Counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(new DiffCounts(dump.Count, identical, 0, missing, live.Count, liveOnly, false, 0));
             outcome.Sink.Missing.Select(m => m.Line).Order(StringComparer.Ordinal).ShouldBe(expectedMissing.Order(StringComparer.Ordinal));
+            outcome.Sink.LiveOnly.Order(StringComparer.Ordinal).ShouldBe(expectedLiveOnly);
             outcome.Counts.Spilled.ShouldBe(options == Tiny || ahead);
         }
     }

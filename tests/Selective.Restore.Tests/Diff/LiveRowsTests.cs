@@ -140,5 +140,9 @@ public sealed class LiveRowsTests
         }
 
         void IDiffSink.Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) => Candidates.Add(long.Parse(System.Text.Encoding.UTF8.GetString(dumpLine[..dumpLine.IndexOf((byte)'\t')]), System.Globalization.CultureInfo.InvariantCulture));
+
+        void IDiffSink.LiveOnly(ReadOnlySpan<byte> liveLine)
+        {
+        }
     }
 }
