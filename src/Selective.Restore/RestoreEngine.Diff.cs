@@ -58,7 +58,7 @@ public sealed partial class RestoreEngine
 
             var wholeLine = compared.Count == mapping.DumpColumns.Count;
             var layout = new RowLayout(dumpKey, liveKey, wholeLine ? null : compared, wholeLine ? null : Enumerable.Range(0, compared.Count).ToList());
-            return new TableDiff(new DumpRowStore(dumpKey, options), layout, [.. compared.Select(i => mapping.Targets[i]!.Name)]);
+            return new TableDiff(new DumpSequence(dumpKey, options), layout, [.. compared.Select(i => mapping.Targets[i]!.Name)]);
         }
 
         /// <summary>
@@ -146,7 +146,7 @@ public sealed partial class RestoreEngine
             while (await dump.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 // The position slot carries the row's ordinal in the table: what an error about its value names.
-                diff.Store.Add(dump.Current.CopyLine, dump.Current.Line, diff.Store.RowsAdded + 1);
+                diff.Add(dump.Current.CopyLine, dump.Current.Line);
                 rows++;
             }
 
@@ -159,7 +159,7 @@ public sealed partial class RestoreEngine
         /// </summary>
         private void CheckStore(TableState state)
         {
-            var store = state.Diff!.Store;
+            var store = state.Diff!.Rows;
             if (store.NullKeyRows > 0)
             {
                 throw RestoreTableException.NullKeys(store.NullKeyRows, state.Mapping!.Key);
@@ -188,21 +188,24 @@ public sealed partial class RestoreEngine
         {
             var diff = table.Diff!;
             var staged = table.Staged!;
-            var directory = diff.Store.Options.TempDirectory ?? Path.GetTempPath();
+            var directory = diff.Options.TempDirectory ?? Path.GetTempPath();
             using var delta = new SpillFile(directory);
             using var sink = new DeltaSink(delta, directory);
             DiffCounts counts;
             var live = await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
             await using (live.ConfigureAwait(false))
             {
-                counts = await KeyedDiff.RunAsync(diff.Store, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false);
+                // Both sides in (nearly) the same order, the usual case, walk in step; otherwise a hash join.
+                counts = diff is { Sequence: { Fallback: null } sequence }
+                    ? await OrderedDiff.RunAsync(sequence, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false)
+                    : await KeyedDiff.RunAsync(diff.Store!, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false);
             }
 
             // A spilled store finds repeats and duplicate keys when its partitions are joined.
             CheckStore(table);
             staged.Repeats = 0;
             staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
-            if (diff.Store.IsMultiset)
+            if (diff.Store is { IsMultiset: true })
             {
                 // Copies left unpaired by their text on both sides may still be equal typed (a float or a time zone
                 // printed otherwise): the database pairs those; the rest are missing. Nothing conflicts without a key.
@@ -245,15 +248,59 @@ public sealed partial class RestoreEngine
         }
     }
 
-    /// <summary>A table diffed by the engine: its dump rows, how they line up with the live columns, the live columns to read.</summary>
-    private sealed class TableDiff(DumpRowStore store, RowLayout layout, IReadOnlyList<string> liveColumns) : IDisposable
+    /// <summary>
+    /// A table diffed by the engine: its dump rows (in dump order for a keyed table; hash-partitioned for a table without
+    /// a key, or a keyed one with too many repeated keys), how they line up with the live columns, the live columns to read.
+    /// </summary>
+    private sealed class TableDiff : IDisposable
     {
-        public DumpRowStore Store { get; } = store;
+        private readonly DumpRowStore? _store;
 
-        public RowLayout Layout { get; } = layout;
+        public TableDiff(DumpSequence sequence, RowLayout layout, IReadOnlyList<string> liveColumns)
+            : this(layout, liveColumns) => Sequence = sequence;
 
-        public IReadOnlyList<string> LiveColumns { get; } = liveColumns;
+        public TableDiff(DumpRowStore store, RowLayout layout, IReadOnlyList<string> liveColumns)
+            : this(layout, liveColumns) => _store = store;
 
-        public void Dispose() => Store.Dispose();
+        private TableDiff(RowLayout layout, IReadOnlyList<string> liveColumns)
+        {
+            Layout = layout;
+            LiveColumns = liveColumns;
+        }
+
+        public DumpSequence? Sequence { get; }
+
+        /// <summary>The hash-partitioned store, if the table is diffed through one.</summary>
+        public DumpRowStore? Store => _store ?? Sequence?.Fallback;
+
+        public RowLayout Layout { get; }
+
+        public IReadOnlyList<string> LiveColumns { get; }
+
+        public DiffOptions Options => Sequence?.Options ?? _store!.Options;
+
+        /// <summary>What the checks read: NULL keys, repeats and duplicate keys.</summary>
+        public IDumpRowCounts Rows => Sequence is { Fallback: null } sequence ? sequence : Store!;
+
+        public void Add(ReadOnlySpan<byte> line, long lineNumber)
+        {
+            if (Sequence is { } sequence)
+            {
+                sequence.Add(line, lineNumber, sequence.RowsAdded + 1);
+            }
+            else
+            {
+                _store!.Add(line, lineNumber, _store.RowsAdded + 1);
+            }
+        }
+
+        /// <summary>After the table's last block: the sequence looks for keys that occur twice.</summary>
+        public void Complete() => Sequence?.Complete();
+
+        public void Dispose()
+        {
+            Sequence?.Dispose();
+            _store?.Dispose();
+        }
     }
 }

@@ -352,6 +352,7 @@ public sealed partial class RestoreEngine
                 {
                     try
                     {
+                        state.Diff.Complete();
                         CheckStore(state);
                     }
                     catch (RestoreTableException ex)

@@ -13,7 +13,7 @@ internal readonly record struct DuplicateKey(string Key, long FirstLine, long Se
 /// as it arrives). Keys are checked as rows arrive (in memory) or when each partition is joined (on disk): a row
 /// repeated exactly is kept once and counted; two different rows under one key are recorded as a <see cref="DuplicateKey"/>.
 /// </summary>
-internal sealed class DumpRowStore : IDisposable
+internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
 {
     private const int MaxDuplicatesKept = 10;
 
@@ -179,7 +179,7 @@ internal sealed class DumpRowStore : IDisposable
     /// stayed in memory, and building, then moving out, the partitions that did not stay cost more CPU (+1 s) than the
     /// join saved (-0.4 s), and 50 MB more RSS. So a spilled store is all on disk, and the join reuses its arenas.
     /// </summary>
-    internal void Evict()
+    public void Evict()
     {
         _options.Gauge.Release(this, _residentBytes);
         var directory = _options.TempDirectory ?? Path.GetTempPath();
@@ -206,7 +206,7 @@ internal sealed class DumpRowStore : IDisposable
     }
 
     /// <summary>Bytes this store holds in memory.</summary>
-    internal long ResidentBytes => _residentBytes;
+    public long ResidentBytes => _residentBytes;
 
     public void Dispose()
     {

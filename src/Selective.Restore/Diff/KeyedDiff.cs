@@ -57,7 +57,11 @@ internal static class KeyedDiff
     private const int SubPartitions = 16;
     private const int MaxLevel = 4;
 
-    public static async ValueTask<DiffCounts> RunAsync(DumpRowStore dump, CopyLineReader live, RowLayout layout, IDiffSink sink, bool async, CancellationToken cancellationToken)
+    public static ValueTask<DiffCounts> RunAsync(DumpRowStore dump, CopyLineReader live, RowLayout layout, IDiffSink sink, bool async, CancellationToken cancellationToken) =>
+        RunAsync(dump, [], live, layout, sink, async, cancellationToken);
+
+    /// <summary>The diff, with live rows read ahead (<paramref name="first"/>, e.g. by an <see cref="OrderedDiff"/> that gave up) before the stream's.</summary>
+    public static async ValueTask<DiffCounts> RunAsync(DumpRowStore dump, IReadOnlyList<byte[]> first, CopyLineReader live, RowLayout layout, IDiffSink sink, bool async, CancellationToken cancellationToken)
     {
         var state = new State(dump, layout, sink);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -69,6 +73,11 @@ internal static class KeyedDiff
         var directory = dump.Options.TempDirectory ?? Path.GetTempPath();
         try
         {
+            foreach (var line in first)
+            {
+                state.Route(line, 0, liveParts, directory);
+            }
+
             while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
             {
                 state.Route(live.Line, live.LineNumber, liveParts, directory);

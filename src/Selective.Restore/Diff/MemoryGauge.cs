@@ -1,7 +1,32 @@
 namespace Selective.Restore.Diff;
 
+/// <summary>What holds dump data in memory under a <see cref="MemoryGauge"/>, and can move it to disk.</summary>
+internal interface IMemoryHolder
+{
+    /// <summary>Bytes held in memory now.</summary>
+    long ResidentBytes { get; }
+
+    /// <summary>Moves what it holds to disk (and tells the gauge).</summary>
+    void Evict();
+}
+
+/// <summary>What the checks after staging read from a table's dump rows.</summary>
+internal interface IDumpRowCounts
+{
+    /// <summary>Rows with a NULL key field.</summary>
+    long NullKeyRows { get; }
+
+    /// <summary>Rows that repeated an earlier row exactly.</summary>
+    long Repeats { get; }
+
+    /// <summary>Different rows under one key (examples).</summary>
+    IReadOnlyList<DuplicateKey> Duplicates { get; }
+
+    long DuplicateCount { get; }
+}
+
 /// <summary>
-/// The memory budget shared by every <see cref="DumpRowStore"/> made with one <see cref="DiffOptions"/>: a restore holds
+/// The memory budget shared by every <see cref="IMemoryHolder"/> made with one <see cref="DiffOptions"/>: a restore holds
 /// the dump rows of all its tables until each table's turn, so the budget must bound their sum, not each table. Over
 /// the budget, the store holding the most goes to disk (usually the table being read; a big table read earlier when
 /// many small ones follow).
@@ -9,7 +34,7 @@ namespace Selective.Restore.Diff;
 internal sealed class MemoryGauge
 {
     private readonly Lock _lock = new();
-    private readonly HashSet<DumpRowStore> _stores = [];
+    private readonly HashSet<IMemoryHolder> _stores = [];
     private long _bytes;
 
     /// <summary>Bytes held in memory by all stores.</summary>
@@ -25,7 +50,7 @@ internal sealed class MemoryGauge
     }
 
     /// <summary>Records that <paramref name="store"/> now holds <paramref name="delta"/> bytes more (or fewer); returns the store to evict, if the sum is over <paramref name="budget"/>.</summary>
-    public DumpRowStore? Change(DumpRowStore store, long delta, long budget)
+    public IMemoryHolder? Change(IMemoryHolder store, long delta, long budget)
     {
         lock (_lock)
         {
@@ -40,7 +65,7 @@ internal sealed class MemoryGauge
                 return null;
             }
 
-            DumpRowStore? largest = null;
+            IMemoryHolder? largest = null;
             foreach (var candidate in _stores)
             {
                 if (largest is null || candidate.ResidentBytes > largest.ResidentBytes)
@@ -54,7 +79,7 @@ internal sealed class MemoryGauge
     }
 
     /// <summary>A store that holds nothing in memory any more.</summary>
-    public void Release(DumpRowStore store, long bytes)
+    public void Release(IMemoryHolder store, long bytes)
     {
         lock (_lock)
         {

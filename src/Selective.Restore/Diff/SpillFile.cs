@@ -4,7 +4,8 @@ namespace Selective.Restore.Diff;
 
 /// <summary>
 /// One temp file of rows: written once, then read from the start (again, when a store is diffed again), deleted on
-/// dispose (and by the OS if the process dies). Records are compact: a varint length, then (dump side only) the line
+/// dispose (and by the OS if the process dies). The file is only created when the rows outgrow one block: a small
+/// table's rows (a small delta) stay in memory, in a buffer that grows to the block size. Records are compact: a varint length, then (dump side only) the line
 /// number and byte offset as zigzag varint deltas from the previous record's, then the line bytes. Rows are packed
 /// into this file's own block buffer and written a whole block at a time (<see cref="RandomAccess"/>: one system call
 /// per block, no stream layer per row).
@@ -12,12 +13,13 @@ namespace Selective.Restore.Diff;
 internal sealed class SpillFile : IDisposable
 {
     private const int BlockSize = 64 * 1024;
+    private const int FirstBlock = 4 * 1024;
 
     // Longest record header: a 5-byte length and two 10-byte deltas.
     private const int MaxHeader = 25;
 
-    private readonly SafeFileHandle _handle;
     private readonly string _path;
+    private SafeFileHandle? _handle;
     private readonly bool _positions;
     private byte[]? _buffer;
     private int _used;
@@ -34,14 +36,18 @@ internal sealed class SpillFile : IDisposable
     public SpillFile(string directory, bool positions = true)
     {
         _path = Path.Combine(directory, $"selective-restore-{Guid.NewGuid():N}.spill");
-        _handle = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
         _positions = positions;
     }
+
+    /// <summary>Whether every row is still in the buffer (no file yet).</summary>
+    public bool InMemory => _handle is null;
+
+    private SafeFileHandle Handle => _handle ??= File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
 
     public long Rows { get; private set; }
 
     /// <summary>Bytes written (buffered ones included).</summary>
-    public long Length => _flushed + (_reading ? 0 : _used);
+    public long Length => _flushed + _used;
 
     public void Write(ReadOnlySpan<byte> line, long lineNumber, long byteOffset)
     {
@@ -50,10 +56,21 @@ internal sealed class SpillFile : IDisposable
             throw new InvalidOperationException("A spill file is written before it is read.");
         }
 
-        var buffer = _buffer ??= NewBuffer(BlockSize);
+        var buffer = _buffer ??= NewBuffer(FirstBlock);
         if (buffer.Length - _used < MaxHeader + line.Length)
         {
-            Flush();
+            if (_handle is null && buffer.Length < BlockSize)
+            {
+                // Still in memory: the buffer grows to a block before anything goes to a file.
+                var larger = NewBuffer(Math.Min(BlockSize, Math.Max(buffer.Length * 2, _used + MaxHeader + line.Length)));
+                buffer.AsSpan(0, _used).CopyTo(larger);
+                _buffer = buffer = larger;
+            }
+
+            if (buffer.Length - _used < MaxHeader + line.Length)
+            {
+                Flush();
+            }
         }
 
         _used += WriteVarint(buffer.AsSpan(_used), (uint)line.Length);
@@ -74,7 +91,7 @@ internal sealed class SpillFile : IDisposable
         {
             // A line longer than a block: the header goes out, then the line straight from the caller's memory.
             Flush();
-            RandomAccess.Write(_handle, line, _flushed);
+            RandomAccess.Write(Handle, line, _flushed);
             _flushed += line.Length;
         }
 
@@ -86,12 +103,17 @@ internal sealed class SpillFile : IDisposable
     {
         if (!_reading)
         {
-            Flush();
+            if (!InMemory)
+            {
+                Flush();
+            }
+
             _reading = true;
         }
 
         _readFrom = 0;
-        _start = _end = 0;
+        _start = 0;
+        _end = InMemory ? _used : 0; // in memory, the buffer holds every record
         _lastLine = _lastOffset = 0;
     }
 
@@ -107,7 +129,11 @@ internal sealed class SpillFile : IDisposable
         lineNumber = byteOffset = 0;
         if (_end - _start < MaxHeader && !Fill(MaxHeader) && _start == _end)
         {
-            _buffer = null;
+            if (!InMemory)
+            {
+                _buffer = null;
+            }
+
             return false;
         }
 
@@ -142,6 +168,11 @@ internal sealed class SpillFile : IDisposable
     /// <summary>Makes <paramref name="needed"/> bytes available from <see cref="_start"/> if the file has them; false at its end.</summary>
     private bool Fill(int needed)
     {
+        if (InMemory)
+        {
+            return _end - _start >= needed;
+        }
+
         var buffer = _buffer ??= NewBuffer(BlockSize);
         if (needed > buffer.Length)
         {
@@ -158,7 +189,7 @@ internal sealed class SpillFile : IDisposable
         _start = 0;
         while (_end < needed)
         {
-            var read = RandomAccess.Read(_handle, buffer.AsSpan(_end), _readFrom);
+            var read = RandomAccess.Read(Handle, buffer.AsSpan(_end), _readFrom);
             if (read == 0)
             {
                 return false;
@@ -175,7 +206,7 @@ internal sealed class SpillFile : IDisposable
     {
         if (_used > 0)
         {
-            RandomAccess.Write(_handle, _buffer.AsSpan(0, _used), _flushed);
+            RandomAccess.Write(Handle, _buffer.AsSpan(0, _used), _flushed);
             _flushed += _used;
             _used = 0;
         }
@@ -222,5 +253,5 @@ internal sealed class SpillFile : IDisposable
         throw new InvalidDataException($"spill file {_path} ends inside a record");
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _handle?.Dispose();
 }

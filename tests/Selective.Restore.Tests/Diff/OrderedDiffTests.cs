@@ -1,0 +1,204 @@
+using System.Text;
+using Selective.Restore.Diff;
+
+namespace Selective.Restore.Tests.Diff;
+
+/// <summary>
+/// The ordered diff (dump rows in dump order walked in step with the live rows) and its dump sequence (NULL keys,
+/// repeats and duplicate keys found after staging): the same answers as a reference in every order, from the same
+/// order to none, in memory and past the budget (where the rest goes through the hash join).
+/// </summary>
+public sealed class OrderedDiffTests
+{
+    private static readonly DiffOptions InMemory = new();
+
+    // 64 KiB: a few thousand rows out of step overflow it.
+    private static readonly DiffOptions Tiny = new() { MemoryBudget = 64 * 1024, Partitions = 2 };
+
+    private sealed class Sink : IDiffSink
+    {
+        public List<string> Missing { get; } = [];
+
+        public List<string> Candidates { get; } = [];
+
+        void IDiffSink.Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) => Missing.Add(Encoding.UTF8.GetString(dumpLine));
+
+        void IDiffSink.Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) =>
+            Candidates.Add(Encoding.UTF8.GetString(dumpLine) + "|" + Encoding.UTF8.GetString(liveLine));
+
+        void IDiffSink.LiveOnly(ReadOnlySpan<byte> liveLine) => throw new InvalidOperationException("keyed tables have no live-only sink calls");
+    }
+
+    private static DumpSequence Sequence(IReadOnlyList<string> dump, DiffOptions options, RowLayout? layout = null)
+    {
+        var sequence = new DumpSequence((layout ?? new RowLayout([0], [0])).DumpKey, options);
+        for (var i = 0; i < dump.Count; i++)
+        {
+            sequence.Add(Encoding.UTF8.GetBytes(dump[i]), i + 1, sequence.RowsAdded + 1);
+        }
+
+        sequence.Complete();
+        return sequence;
+    }
+
+    private static async Task<(DiffCounts Counts, Sink Sink)> DiffAsync(DumpSequence sequence, IReadOnlyList<string> live, RowLayout? layout = null)
+    {
+        var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(live.Select(l => l + "\n")))));
+        var sink = new Sink();
+        var counts = await OrderedDiff.RunAsync(sequence, reader, layout ?? new RowLayout([0], [0]), sink, async: true, CancellationToken.None);
+        return (counts with { LiveTime = default, JoinTime = default }, sink);
+    }
+
+    [Test]
+    public async Task Rows_out_of_step_wait_for_their_partner_on_either_side()
+    {
+        // A deleted row (2), an edited row moved to the end live (3), a new live row (9), the rest in step.
+        using var sequence = Sequence(["1\ta", "2\tb", "3\tc", "4\td", "5\te"], InMemory);
+        var (counts, sink) = await DiffAsync(sequence, ["1\ta", "4\td", "9\tz", "5\te", "3\tC"]);
+
+        counts.ShouldBe(new DiffCounts(DumpRows: 5, Identical: 3, Candidates: 1, Missing: 1, LiveRows: 5, LiveOnly: 1, Spilled: false, SpillBytes: 0));
+        sink.Missing.ShouldBe(["2\tb"]);
+        sink.Candidates.ShouldBe(["3\tc|3\tC"]);
+    }
+
+    [TestCase(0.0, 0)]
+    [TestCase(0.01, 1)]
+    [TestCase(0.2, 2)]
+    [TestCase(1.0, 3)]
+    public async Task Agrees_with_a_reference_from_the_same_order_to_none(double shuffled, int seed)
+    {
+        // A fraction of each side moved to random places (1.0: no order in common at all).
+        var random = new Random(seed);
+        var dump = new List<string>();
+        var live = new List<string>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var line = $"{i}\tname {i} {new string('x', random.Next(0, 40))}";
+            var roll = random.Next(100);
+            if (roll < 90)
+            {
+                dump.Add(line);
+            }
+
+            if (roll is < 80 or >= 95)
+            {
+                live.Add(roll < 5 ? line + "edited" : line);
+            }
+        }
+
+        dump = Shuffle(dump, shuffled, random);
+        live = Shuffle(live, shuffled, random);
+        var expected = Reference(dump, live);
+        foreach (var options in new[] { InMemory, Tiny })
+        {
+            using var sequence = Sequence(dump, options);
+            for (var run = 0; run < 2; run++)
+            {
+                // Run twice: a retried transaction diffs the same sequence again.
+                var (counts, sink) = await DiffAsync(sequence, live);
+                (counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(expected.Counts);
+                sink.Missing.Order(StringComparer.Ordinal).ShouldBe(expected.Missing);
+                sink.Candidates.Order(StringComparer.Ordinal).ShouldBe(expected.Candidates);
+                if (shuffled >= 0.2)
+                {
+                    counts.Spilled.ShouldBe(options == Tiny, "far out of step past the budget: the rest goes through the hash join");
+                }
+            }
+        }
+    }
+
+    [Test]
+    public async Task Compares_only_the_columns_both_sides_have()
+    {
+        var layout = new RowLayout([0], [1], DumpCompared: [0, 1], LiveCompared: [1, 0]);
+        using var sequence = Sequence(["1\tann\tx", "2\tbo\ty"], InMemory, layout);
+        var (counts, _) = await DiffAsync(sequence, ["ann\t1\t2026-01-01", "BO\t2\t2026-01-01"], layout);
+
+        (counts.Identical, counts.Candidates).ShouldBe((1L, 1L));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void The_sequence_keeps_a_repeated_row_once_and_names_a_duplicate_key_with_both_lines(bool tiny)
+    {
+        // With the tiny budget the key hashes go to disk first (64 KiB of them: thousands of rows).
+        var dump = new List<string> { "1\ta", "2\tb", "\\N\tnull key", "1\ta", "2\tB" };
+        dump.AddRange(Enumerable.Range(10, 20_000).Select(i => $"{i}\tfiller {i}"));
+        using var sequence = Sequence(dump, tiny ? Tiny : InMemory);
+
+        sequence.Fallback.ShouldBeNull();
+        sequence.NullKeyRows.ShouldBe(1);
+        sequence.NullKeyLines.ShouldBe([3L]);
+        sequence.Repeats.ShouldBe(1);
+        sequence.DuplicateCount.ShouldBe(1);
+        sequence.Duplicates.ShouldBe([new DuplicateKey("2", 2, 5)]);
+    }
+
+    [Test]
+    public async Task A_repeat_is_diffed_once()
+    {
+        using var sequence = Sequence(["1\ta", "2\tb", "1\ta", "3\tc"], InMemory);
+        var (counts, sink) = await DiffAsync(sequence, ["2\tb"]);
+
+        sequence.Repeats.ShouldBe(1);
+        (counts.DumpRows, counts.Identical, counts.Missing).ShouldBe((3L, 1L, 2L));
+        sink.Missing.Order(StringComparer.Ordinal).ShouldBe(["1\ta", "3\tc"]);
+    }
+
+    [Test]
+    public void A_table_with_every_key_twice_goes_to_the_hash_partitioned_store()
+    {
+        // Two dumps of one table concatenated: too many keys twice to check one by one.
+        var rows = Enumerable.Range(0, 70_000).Select(i => $"{i}\tv{i}").ToList();
+        using var sequence = Sequence([.. rows, .. rows], InMemory);
+
+        var store = sequence.Fallback.ShouldNotBeNull();
+        store.RowsAdded.ShouldBe(140_000);
+        store.Repeats.ShouldBe(70_000);
+    }
+
+    private static List<string> Shuffle(List<string> lines, double fraction, Random random)
+    {
+        var result = new List<string>(lines);
+        var moves = (int)(result.Count * fraction);
+        for (var i = 0; i < moves; i++)
+        {
+            var from = random.Next(result.Count);
+            var line = result[from];
+            result.RemoveAt(from);
+            result.Insert(random.Next(result.Count + 1), line);
+        }
+
+        return result;
+    }
+
+    private static (DiffCounts Counts, List<string> Missing, List<string> Candidates) Reference(List<string> dump, List<string> live)
+    {
+        static string Key(string line) => line[..line.IndexOf('\t', StringComparison.Ordinal)];
+        var byKey = dump.ToDictionary(Key, StringComparer.Ordinal);
+        long identical = 0, liveOnly = 0;
+        var candidates = new List<string>();
+        var matched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in live)
+        {
+            if (!byKey.TryGetValue(Key(line), out var dumpLine))
+            {
+                liveOnly++;
+                continue;
+            }
+
+            matched.Add(Key(line));
+            if (string.Equals(dumpLine, line, StringComparison.Ordinal))
+            {
+                identical++;
+            }
+            else
+            {
+                candidates.Add(dumpLine + "|" + line);
+            }
+        }
+
+        var missing = dump.Where(l => !matched.Contains(Key(l))).Order(StringComparer.Ordinal).ToList();
+        return (new DiffCounts(dump.Count, identical, candidates.Count, missing.Count, live.Count, liveOnly, false, 0), missing, [.. candidates.Order(StringComparer.Ordinal)]);
+    }
+}
