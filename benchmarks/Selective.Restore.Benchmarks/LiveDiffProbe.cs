@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Npgsql;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
@@ -14,7 +13,7 @@ namespace Selective.Restore.Benchmarks;
 /// <see cref="KeyedDiff"/>. Prints each phase's time, CPU and the peak RSS. No writes: this measures the read side
 /// that replaces staging every dump row.
 /// </summary>
-/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION|LIVE_COPY_FILE SCHEMA.TABLE KEYCOLUMN [BUDGET_MB] [--sequential]</remarks>
+/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION|LIVE_COPY_FILE SCHEMA.TABLE KEYCOLUMN [BUDGET_MB] [--sequential]; sequential runs what apply does (the in-step walk), or the hash join with SR_PROBE_HASH_JOIN=1.</remarks>
 internal static class LiveDiffProbe
 {
     public static async Task<int> RunAsync(string dumpPath, string connectionString, string table, string keyColumn, long budgetMb, bool overlapped)
@@ -86,29 +85,10 @@ internal static class LiveDiffProbe
             using var routed = await routing.ConfigureAwait(false);
             counts = KeyedDiff.Join(store, routed, layout, sink, CancellationToken.None);
         }
-        else if (Environment.GetEnvironmentVariable("SR_PROBE_HASH") != "1")
+        else if (Environment.GetEnvironmentVariable("SR_PROBE_HASH_JOIN") != "1")
         {
             // What apply does for a keyed table: the dump rows in order, then walked in step with the live rows.
             using var sequence = new DumpSequence([key], options);
-            if (Environment.GetEnvironmentVariable("SR_PROBE_PARTS") is { } part)
-            {
-                var keys = new KeyBuffer();
-                var spill = new SpillFile(Path.GetTempPath());
-                long sum = 0;
-                var hashes = new List<long>();
-                while (await dump.ReadAsync().ConfigureAwait(false))
-                {
-                    var line = dump.Current.CopyLine;
-                    var k = keys.Of(line, [key], 0, out _);
-                    if (part.Contains('h', StringComparison.Ordinal)) { var h = ((long)RowArena.Hash(k, 1) << 32) | (uint)RowArena.Hash(k, 2); sum += h; if (part.Contains('a', StringComparison.Ordinal)) hashes.Add(h); }
-                    if (part.Contains('w', StringComparison.Ordinal)) spill.Write(line, dump.Current.Line, 1);
-                }
-                var before = Cpu();
-                if (part.Contains('s', StringComparison.Ordinal)) CollectionsMarshal.AsSpan(hashes).Sort();
-                Console.WriteLine($"parts {part}: CPU {Cpu().TotalSeconds:N2} s (sort {(Cpu() - before).TotalSeconds:N2} s), wall {clock.Elapsed.TotalSeconds:N2} s, sum {sum}");
-                return 0;
-            }
-
             while (await dump.ReadAsync().ConfigureAwait(false))
             {
                 sequence.Add(dump.Current.CopyLine, dump.Current.Line, sequence.RowsAdded + 1);
@@ -116,7 +96,7 @@ internal static class LiveDiffProbe
 
             var read = clock.Elapsed;
             sequence.Complete();
-            Console.WriteLine($"read {read.TotalSeconds:N2} s, complete {(clock.Elapsed - read).TotalSeconds:N2} s");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dump read in {read.TotalSeconds:N2} s, keys twice looked for in {(clock.Elapsed - read).TotalSeconds:N2} s"));
             stored = clock.Elapsed;
             storeCpu = Cpu();
             var export = await PostgreSqlLiveRows.OpenAsync(connection, dump.Name, columns).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace Selective.Restore.Diff;
 /// budget (the two orders have little in common), the rest of both sides goes to a <see cref="KeyedDiff"/> hash join.
 /// Matching and comparing are on the bytes; hashes only find the waiting rows.
 /// </summary>
-internal sealed class OrderedDiff
+internal sealed class OrderedDiff : IDisposable
 {
     // Bookkeeping per waiting row besides its bytes (dictionary entry, array headers).
     private const int EntryOverhead = 96;
@@ -28,7 +28,18 @@ internal sealed class OrderedDiff
     private readonly Dictionary<byte[], byte[]> _liveWaiting = new(ByteArrayComparer.Instance);
     private readonly Dictionary<byte[], Waiting>.AlternateLookup<ReadOnlySpan<byte>> _dumpLookup;
     private readonly Dictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _liveLookup;
-    private long _waitingBytes;
+    private long _dumpWaitingBytes;
+    private long _liveWaitingBytes;
+
+    // Dump rows that waited while the waiting table was full (mostly rows deleted live): a hash-partitioned store,
+    // joined at the end with the live rows still waiting (or with the rest of both sides, if the walk gives up).
+    private DumpRowStore? _rest;
+    private readonly long _threshold;
+    private readonly DiffOptions _options;
+
+    // Dump rows walked, and how many of them had to wait, since the last look at the ratio.
+    private long _walked;
+    private long _waited;
 
     // The dump row in step (copied: the spill file's span does not outlive the next read).
     private byte[] _dump = new byte[256];
@@ -37,8 +48,11 @@ internal sealed class OrderedDiff
     private long _dumpPosition;
     private bool _dumpDone;
 
-    private OrderedDiff(RowLayout layout, IDiffSink sink)
+    private OrderedDiff(RowLayout layout, IDiffSink sink, DiffOptions options)
     {
+        // A quarter of the budget for each side's waiting rows: what they cost in objects is about twice their bytes.
+        _threshold = options.MemoryBudget / 4;
+        _options = options;
         _dumpKey = [.. layout.DumpKey];
         _liveKey = [.. layout.LiveKey];
         _dumpCompared = layout.DumpCompared?.ToArray();
@@ -73,21 +87,21 @@ internal sealed class OrderedDiff
 
         var options = dump.Options;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var diff = new OrderedDiff(layout, sink);
+        using var diff = new OrderedDiff(layout, sink, options);
         dump.Rows.Rewind();
         diff.NextDump(dump);
         while (await live.ReadAsync(async, cancellationToken).ConfigureAwait(false))
         {
             diff.Step(dump, live.Line);
-            if (diff._waitingBytes > options.MemoryBudget)
+            if (diff._liveWaitingBytes > diff._threshold || diff.OutOfStep())
             {
-                var rest = await diff.HashJoinRestAsync(dump, live, layout, options, async, cancellationToken).ConfigureAwait(false);
+                var rest = await diff.HashJoinRestAsync(dump, live, layout, async, cancellationToken).ConfigureAwait(false);
                 return rest with { LiveTime = clock.Elapsed };
             }
         }
 
-        diff.Finish(dump);
-        return new DiffCounts(diff.DumpRows, diff.Identical, diff.Candidates, diff.Missing, diff.LiveRows, diff.LiveOnly, Spilled: false, SpillBytes: 0) { LiveTime = clock.Elapsed };
+        var counts = await diff.FinishAsync(dump, layout, async, cancellationToken).ConfigureAwait(false);
+        return counts with { LiveTime = clock.Elapsed };
     }
 
     /// <summary>One live row: matched with the dump row in step, or with a waiting dump row, or left waiting.</summary>
@@ -114,7 +128,7 @@ internal sealed class OrderedDiff
             // The dump row's live partner came earlier: matched now, and the live row meets the next dump row.
             if (_liveLookup.Remove(dumpKey, out _, out var waitingLive))
             {
-                _waitingBytes -= waitingLive.Length + dumpKey.Length + EntryOverhead;
+                _liveWaitingBytes -= waitingLive.Length + dumpKey.Length + EntryOverhead;
                 Compare(_dump.AsSpan(0, _dumpLength), _dumpLine, _dumpPosition, waitingLive);
                 NextDump(dump);
                 continue;
@@ -126,14 +140,22 @@ internal sealed class OrderedDiff
         // The live row's dump partner came earlier.
         if (_dumpLookup.Remove(liveKey, out _, out var waitingDump))
         {
-            _waitingBytes -= waitingDump.Line.Length + liveKey.Length + EntryOverhead;
+            _dumpWaitingBytes -= waitingDump.Line.Length + liveKey.Length + EntryOverhead;
             Compare(waitingDump.Line, waitingDump.LineNumber, waitingDump.Position, line);
             return;
         }
 
         if (_dumpDone)
         {
-            LiveOnly++; // every dump row has come: none will match it
+            if (_rest is null)
+            {
+                LiveOnly++; // every dump row has come: none will match it
+            }
+            else
+            {
+                WaitLive(liveKey, line); // it may belong to a dump row on disk
+            }
+
             return;
         }
 
@@ -147,14 +169,26 @@ internal sealed class OrderedDiff
         }
 
         slot = new Waiting(_dump.AsSpan(0, _dumpLength).ToArray(), _dumpLine, _dumpPosition);
-        _waitingBytes += _dumpLength + dumpKeyBytes.Length + EntryOverhead;
+        _dumpWaitingBytes += _dumpLength + dumpKeyBytes.Length + EntryOverhead;
+        _waited++;
+        if (_dumpWaitingBytes > _threshold)
+        {
+            // Mostly rows deleted live (they wait to the end): they go to the hash-partitioned rest, and the live rows
+            // still to come that belong to them wait instead, to meet them at the end.
+            MoveWaitingDumpRows();
+        }
 
         NextDump(dump);
+        WaitLive(liveKey, line);
+    }
+
+    private void WaitLive(ReadOnlySpan<byte> liveKey, ReadOnlySpan<byte> line)
+    {
         if (!_liveLookup.ContainsKey(liveKey))
         {
             var liveKeyBytes = liveKey.ToArray();
             _liveWaiting.Add(liveKeyBytes, line.ToArray());
-            _waitingBytes += line.Length + liveKeyBytes.Length + EntryOverhead;
+            _liveWaitingBytes += line.Length + liveKeyBytes.Length + EntryOverhead;
         }
         else
         {
@@ -200,20 +234,38 @@ internal sealed class OrderedDiff
 
         line.CopyTo(_dump);
         _dumpLength = line.Length;
+        _walked++;
     }
 
     /// <summary>
-    /// After the last live row: the dump rows not read yet meet the live rows still waiting; the dump rows left have no
-    /// live partner, nor have the live rows left.
+    /// Whether the two orders have too little in common to walk in step: more than a quarter of the last 64Ki dump rows
+    /// had to wait (half the table edited and moved, a clustered table). Then a hash join of the rest costs less than
+    /// the waiting.
     /// </summary>
-    private void Finish(DumpSequence dump)
+    private bool OutOfStep()
+    {
+        if (_walked < 65_536)
+        {
+            return false;
+        }
+
+        var outOfStep = _waited * 4 > _walked;
+        _walked = _waited = 0;
+        return outOfStep;
+    }
+
+    /// <summary>
+    /// After the last live row: the dump rows not read yet meet the live rows still waiting; so do the dump rows that
+    /// went to the rest; the dump rows left have no live partner, nor have the live rows left.
+    /// </summary>
+    private async ValueTask<DiffCounts> FinishAsync(DumpSequence dump, RowLayout layout, bool async, CancellationToken cancellationToken)
     {
         while (!_dumpDone)
         {
             var key = _dumpKeys.Of(_dump.AsSpan(0, _dumpLength), _dumpKey, _dumpLine, out _);
-            if (_liveLookup.Remove(key, out _, out var waitingLive))
+            if (_liveLookup.Remove(key, out _, out var partner))
             {
-                Compare(_dump.AsSpan(0, _dumpLength), _dumpLine, _dumpPosition, waitingLive);
+                Compare(_dump.AsSpan(0, _dumpLength), _dumpLine, _dumpPosition, partner);
             }
             else
             {
@@ -223,16 +275,46 @@ internal sealed class OrderedDiff
             NextDump(dump);
         }
 
-        LiveOnly += _liveWaiting.Count;
-        _liveWaiting.Clear();
         foreach (var waiting in _dumpWaiting.Values)
         {
             EmitMissing(waiting.Line, waiting.LineNumber, waiting.Position);
         }
 
         _dumpWaiting.Clear();
-        _waitingBytes = 0;
+        if (_rest is null)
+        {
+            LiveOnly += _liveWaiting.Count;
+            _liveWaiting.Clear();
+            return Counts(spilled: false, 0);
+        }
+
+        // The live rows still waiting against the dump rows that went to the rest (no more live rows to stream).
+        var waitingLive = _liveWaiting.Values.ToList();
+        _liveWaiting.Clear();
+        var rest = await KeyedDiff.RunAsync(_rest, waitingLive, new CopyLineReader(Stream.Null), layout, _sink, async, cancellationToken).ConfigureAwait(false);
+        return Add(rest, waitingLive.Count);
     }
+
+    private void MoveWaitingDumpRows()
+    {
+        var rest = _rest ??= new DumpRowStore(_dumpKey, new DiffOptions { MemoryBudget = _options.MemoryBudget, Partitions = _options.Partitions, TempDirectory = _options.TempDirectory });
+        foreach (var waiting in _dumpWaiting.Values)
+        {
+            rest.Add(waiting.Line, waiting.LineNumber, waiting.Position);
+        }
+
+        _dumpWaiting.Clear();
+        _dumpWaiting.TrimExcess();
+        _dumpWaitingBytes = 0;
+    }
+
+    private DiffCounts Counts(bool spilled, long spillBytes) =>
+        new(DumpRows, Identical, Candidates, Missing, LiveRows, LiveOnly, spilled, spillBytes);
+
+    /// <summary>This walk's counts plus the hash join's; <paramref name="liveCountedHere"/> live rows were counted by both.</summary>
+    private DiffCounts Add(DiffCounts rest, int liveCountedHere) =>
+        new(DumpRows + rest.DumpRows, Identical + rest.Identical, Candidates + rest.Candidates, Missing + rest.Missing,
+            LiveRows + rest.LiveRows - liveCountedHere, LiveOnly + rest.LiveOnly, Spilled: true, rest.SpillBytes);
 
     private void EmitMissing(ReadOnlySpan<byte> line, long lineNumber, long position)
     {
@@ -242,19 +324,13 @@ internal sealed class OrderedDiff
     }
 
     /// <summary>
-    /// The orders differ too much to walk in step: the waiting dump rows and the rest of the dump go to a hash-partitioned
-    /// store, the waiting live rows and the rest of the live stream are joined with it.
+    /// The orders differ too much to walk in step: the waiting dump rows and the rest of the dump go to the
+    /// hash-partitioned rest, the waiting live rows and the rest of the live stream are joined with it.
     /// </summary>
-    private async ValueTask<DiffCounts> HashJoinRestAsync(DumpSequence dump, CopyLineReader live, RowLayout layout, DiffOptions options, bool async, CancellationToken cancellationToken)
+    private async ValueTask<DiffCounts> HashJoinRestAsync(DumpSequence dump, CopyLineReader live, RowLayout layout, bool async, CancellationToken cancellationToken)
     {
-        // Its own gauge: the budget is this diff's, and the rows come from a file already counted against nothing.
-        using var store = new DumpRowStore(layout.DumpKey, new DiffOptions { MemoryBudget = options.MemoryBudget, Partitions = options.Partitions, TempDirectory = options.TempDirectory });
-        foreach (var waiting in _dumpWaiting.Values)
-        {
-            store.Add(waiting.Line, waiting.LineNumber, waiting.Position);
-        }
-
-        _dumpWaiting.Clear();
+        MoveWaitingDumpRows();
+        var store = _rest!;
         while (!_dumpDone)
         {
             store.Add(_dump.AsSpan(0, _dumpLength), _dumpLine, _dumpPosition);
@@ -263,12 +339,13 @@ internal sealed class OrderedDiff
 
         var waitingLive = _liveWaiting.Values.ToList();
         _liveWaiting.Clear();
-        _waitingBytes = 0;
+        _liveWaiting.TrimExcess();
+        _dumpWaitingBytes = _liveWaitingBytes = 0;
         var rest = await KeyedDiff.RunAsync(store, waitingLive, live, layout, _sink, async, cancellationToken).ConfigureAwait(false);
-        return new DiffCounts(
-            DumpRows + rest.DumpRows, Identical + rest.Identical, Candidates + rest.Candidates, Missing + rest.Missing,
-            LiveRows + rest.LiveRows - waitingLive.Count, LiveOnly + rest.LiveOnly, Spilled: true, rest.SpillBytes); // the waiting live rows were counted here already
+        return Add(rest, waitingLive.Count); // the waiting live rows were counted here already
     }
+
+    public void Dispose() => _rest?.Dispose();
 
     private readonly record struct Waiting(byte[] Line, long LineNumber, long Position);
 

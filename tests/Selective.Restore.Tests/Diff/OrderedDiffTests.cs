@@ -108,6 +108,27 @@ public sealed class OrderedDiffTests
     }
 
     [Test]
+    public async Task Many_deleted_rows_leave_the_waiting_table_and_still_meet_live_rows_that_come_late()
+    {
+        // One row in five deleted live (they wait to the end: far more than the tiny budget holds), and one in 200
+        // edited and moved to the end of the live table, after its dump row left the waiting table.
+        var dump = Enumerable.Range(0, 20_000).Select(i => $"{i}\tname {i}").ToList();
+        var live = dump.Where((_, i) => i % 5 != 0 && i % 200 != 1).ToList();
+        live.AddRange(Enumerable.Range(0, 100).Select(i => $"{(i * 200) + 1}\tedited"));
+        live.Add("99999\tnew");
+        var expected = Reference(dump, live);
+
+        using var sequence = Sequence(dump, Tiny);
+        var (counts, sink) = await DiffAsync(sequence, live);
+
+        counts.Spilled.ShouldBeTrue("the deleted rows outgrow the waiting table and go to the hash-partitioned rest");
+        (counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(expected.Counts);
+        (counts.Missing, counts.Candidates, counts.LiveOnly).ShouldBe((4000L, 100L, 1L));
+        sink.Missing.Order(StringComparer.Ordinal).ShouldBe(expected.Missing);
+        sink.Candidates.Order(StringComparer.Ordinal).ShouldBe(expected.Candidates);
+    }
+
+    [Test]
     public async Task Compares_only_the_columns_both_sides_have()
     {
         var layout = new RowLayout([0], [1], DumpCompared: [0, 1], LiveCompared: [1, 0]);
