@@ -568,6 +568,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     public async Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
+        staged.HasTakeDumpDecisions = false; // the decisions go with the delta, below
         var live = Live(mapping.Live);
         var keys = KeyStageColumns(mapping);
         var join = string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = s.{k.Stage}"));
@@ -753,6 +754,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             foreach (var (key, action) in decisions)
             {
                 var code = action switch { KeyAction.Exclude => "x", KeyAction.TakeDump => "t", KeyAction.Remap => "r", _ => "s" };
+                staged.HasTakeDumpDecisions |= action == KeyAction.TakeDump;
                 await copy.WriteAsync(CopyLine([.. Enumerable.Range(0, keys.Count).Select(key.TextAt), code], buffer).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -896,9 +898,10 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 'x'", cancellationToken).ConfigureAwait(false);
         }
 
-        // Key columns never change; identity ALWAYS columns cannot be updated to a value.
+        // Key columns never change; identity ALWAYS columns cannot be updated to a value. Nothing to overwrite (the policy
+        // keeps live rows and decided no row otherwise): no UPDATE at all, which would still join every conflict with live.
         var updatable = written.Where(c => !keys.Any(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) && c.Column.Identity != 'a').ToList();
-        if (updatable.Count > 0)
+        if (updatable.Count > 0 && (instructions.UpdateConflicting || staged.HasTakeDumpDecisions))
         {
             var filter = instructions.UpdateConflicting ? string.Empty : " AND " + string.Format(CultureInfo.InvariantCulture, decided, 't');
             var sql = $"""

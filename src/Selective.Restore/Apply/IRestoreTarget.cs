@@ -69,6 +69,9 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
     /// <summary>The key map may have entries (never reset: a stale true only costs children an empty join).</summary>
     public bool HasKeyMap { get; set; }
 
+    /// <summary>A policy decided to take the dump's row for some conflicts (recorded since the table's classification).</summary>
+    public bool HasTakeDumpDecisions { get; set; }
+
     /// <summary>The staged rows carry their original key in o1..on (their key columns were rewritten to follow a parent).</summary>
     public bool HasOriginalKeys { get; set; }
 

@@ -10,6 +10,9 @@ internal sealed class DiffOptions
     /// </summary>
     public long MemoryBudget { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>The smallest budget (64 KiB).</summary>
+    public const long MinimumBudget = 64 * 1024;
+
     /// <summary>What the stores made with these options hold in memory, together.</summary>
     internal MemoryGauge Gauge { get; } = new();
 
@@ -23,7 +26,7 @@ internal sealed class DiffOptions
     /// <exception cref="InvalidOperationException">A value is out of range.</exception>
     public DiffOptions Validate()
     {
-        if (MemoryBudget < 64 * 1024)
+        if (MemoryBudget < MinimumBudget)
         {
             throw new InvalidOperationException($"{nameof(MemoryBudget)} must be at least 64 KiB (was {MemoryBudget} bytes).");
         }

@@ -202,7 +202,9 @@ internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
             }
         }
 
+        var freed = _residentBytes;
         _residentBytes = 0;
+        MemoryGauge.Collect(freed);
     }
 
     /// <summary>Bytes this store holds in memory.</summary>

@@ -69,7 +69,7 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
 
     public bool Completed { get; private set; }
 
-    public long ResidentBytes => _hashes?.ResidentBytes ?? 0;
+    public long ResidentBytes => (_hashes?.ResidentBytes ?? 0) + _rows.BufferBytes;
 
     /// <summary>Whether the diff skips the row with this ordinal (a repeat of an earlier row).</summary>
     public bool IsSkipped(long ordinal) => _skip?.Contains(ordinal) == true;
@@ -101,7 +101,13 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
             largest.Evict();
         }
 
+        var buffer = _rows.BufferBytes;
         _rows.Write(line, lineNumber, ordinal);
+        if (_rows.BufferBytes != buffer && _options.Gauge.Change(this, _rows.BufferBytes - buffer, _options.MemoryBudget) is { } over)
+        {
+            // A small table's rows live in their buffer: thousands of tables count against the budget like any data.
+            over.Evict();
+        }
     }
 
     /// <summary>After the table's last row: finds keys that occur twice. Idempotent.</summary>
@@ -182,25 +188,33 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
     /// <summary>The key hashes go to disk; the rows are on disk (or small) already.</summary>
     public void Evict()
     {
+        long freed = _rows.BufferBytes;
+        _rows.Spill();
         if (_hashes is { } hashes)
         {
-            _options.Gauge.Release(this, hashes.Evict());
+            freed += hashes.Evict();
         }
+
+        _options.Gauge.Release(this, freed);
+        MemoryGauge.Collect(freed);
     }
 
     private void ReleaseHashes()
     {
         if (_hashes is { } hashes)
         {
-            _options.Gauge.Release(this, hashes.ResidentBytes);
+            var freed = hashes.ResidentBytes;
+            _options.Gauge.Release(this, freed);
             hashes.Dispose();
             _hashes = null;
+            MemoryGauge.Collect(freed);
         }
     }
 
     public void Dispose()
     {
         ReleaseHashes();
+        _options.Gauge.Release(this, _rows.BufferBytes);
         _rows.Dispose();
         Fallback?.Dispose();
     }

@@ -78,6 +78,20 @@ internal sealed class MemoryGauge
         }
     }
 
+    /// <summary>
+    /// After a holder let go of <paramref name="freedBytes"/> (moved to disk, or done with): a large amount is returned
+    /// to the system at once. Chunks that lived long sit in the oldest generation (or the large object heap), which
+    /// is only collected when the heap has grown again by as much: without this, the budget's worth of garbage and
+    /// the next budget's worth of data would both count in the process's memory.
+    /// </summary>
+    public static void Collect(long freedBytes)
+    {
+        if (freedBytes >= 16L << 20)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        }
+    }
+
     /// <summary>A store that holds nothing in memory any more.</summary>
     public void Release(IMemoryHolder store, long bytes)
     {

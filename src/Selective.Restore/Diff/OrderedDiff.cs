@@ -50,8 +50,9 @@ internal sealed class OrderedDiff : IDisposable
 
     private OrderedDiff(RowLayout layout, IDiffSink sink, DiffOptions options)
     {
-        // A quarter of the budget for each side's waiting rows: what they cost in objects is about twice their bytes.
-        _threshold = options.MemoryBudget / 4;
+        // An eighth of the budget for each side's waiting rows (what they cost in objects is about twice their bytes),
+        // and half of it for the rows that go on to the hash join: together within the budget.
+        _threshold = options.MemoryBudget / 8;
         _options = options;
         _dumpKey = [.. layout.DumpKey];
         _liveKey = [.. layout.LiveKey];
@@ -297,7 +298,7 @@ internal sealed class OrderedDiff : IDisposable
 
     private void MoveWaitingDumpRows()
     {
-        var rest = _rest ??= new DumpRowStore(_dumpKey, new DiffOptions { MemoryBudget = _options.MemoryBudget, Partitions = _options.Partitions, TempDirectory = _options.TempDirectory });
+        var rest = _rest ??= new DumpRowStore(_dumpKey, new DiffOptions { MemoryBudget = Math.Max(DiffOptions.MinimumBudget, _options.MemoryBudget / 2), Partitions = _options.Partitions, TempDirectory = _options.TempDirectory });
         foreach (var waiting in _dumpWaiting.Values)
         {
             rest.Add(waiting.Line, waiting.LineNumber, waiting.Position);

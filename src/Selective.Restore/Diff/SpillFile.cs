@@ -42,6 +42,19 @@ internal sealed class SpillFile : IDisposable
     /// <summary>Whether every row is still in the buffer (no file yet).</summary>
     public bool InMemory => _handle is null;
 
+    /// <summary>Bytes of the write buffer (what the file holds in memory).</summary>
+    public int BufferBytes => _buffer?.Length ?? 0;
+
+    /// <summary>While writing: the buffered rows go to the file and the buffer is let go (more rows may follow).</summary>
+    public void Spill()
+    {
+        if (!_reading && _buffer is not null)
+        {
+            Flush();
+            _buffer = null;
+        }
+    }
+
     private SafeFileHandle Handle => _handle ??= File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
 
     public long Rows { get; private set; }
@@ -56,7 +69,7 @@ internal sealed class SpillFile : IDisposable
             throw new InvalidOperationException("A spill file is written before it is read.");
         }
 
-        var buffer = _buffer ??= NewBuffer(FirstBlock);
+        var buffer = _buffer ??= NewBuffer(_handle is null ? FirstBlock : BlockSize);
         if (buffer.Length - _used < MaxHeader + line.Length)
         {
             if (_handle is null && buffer.Length < BlockSize)

@@ -129,6 +129,45 @@ public sealed class OrderedDiffTests
     }
 
     [Test]
+    public async Task Many_tables_share_one_budget_and_still_diff_exactly()
+    {
+        // 300 tables of 40 KiB each (12 MiB) under a 1 MiB budget: their buffers and key hashes go to disk as needed.
+        var options = new DiffOptions { MemoryBudget = 1 << 20 };
+        var sequences = new List<DumpSequence>();
+        try
+        {
+            for (var t = 0; t < 300; t++)
+            {
+                var sequence = new DumpSequence([0], options);
+                sequences.Add(sequence);
+                for (var i = 0; i < 400; i++)
+                {
+                    sequence.Add(Encoding.UTF8.GetBytes($"{i}\t{new string((char)('a' + (t % 26)), 90)}"), i + 1, i + 1);
+                }
+
+                options.Gauge.Bytes.ShouldBeLessThanOrEqualTo(options.MemoryBudget + (64 * 1024), "one table's growth may pass the budget before the largest is evicted");
+            }
+
+            foreach (var sequence in sequences)
+            {
+                sequence.Complete();
+            }
+
+            var (counts, _) = await DiffAsync(sequences[7], [.. Enumerable.Range(1, 399).Select(i => $"{i}\t{new string('h', 90)}")]);
+            (counts.Identical, counts.Missing, counts.LiveRows).ShouldBe((399L, 1L, 399L));
+        }
+        finally
+        {
+            foreach (var sequence in sequences)
+            {
+                sequence.Dispose();
+            }
+        }
+
+        options.Gauge.Bytes.ShouldBe(0);
+    }
+
+    [Test]
     public async Task Compares_only_the_columns_both_sides_have()
     {
         var layout = new RowLayout([0], [1], DumpCompared: [0, 1], LiveCompared: [1, 0]);
