@@ -24,6 +24,7 @@ internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
     private readonly RowArena?[] _resident;
     private readonly SpillFile?[] _files;
     private readonly KeyBuffer _keys = new();
+    private readonly NullKeys _nullKeys = new();
     private int _residentCount;
     private long _residentBytes;
 
@@ -62,10 +63,10 @@ internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
     public long Repeats { get; internal set; }
 
     /// <summary>Rows with a NULL key field: they never match anything (they are not kept).</summary>
-    public long NullKeyRows { get; private set; }
+    public long NullKeyRows => _nullKeys.Rows;
 
     /// <summary>Lines of the first rows with a NULL key field (up to 10).</summary>
-    public List<long> NullKeyLines { get; } = [];
+    public List<long> NullKeyLines => _nullKeys.Lines;
 
     /// <summary>Different rows under one key (up to 10 examples; <see cref="DuplicateCount"/> counts all).</summary>
     public IReadOnlyList<DuplicateKey> Duplicates => _duplicates;
@@ -97,12 +98,7 @@ internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
         var key = _keys.Of(line, _keyOrdinals, lineNumber, out var isNull);
         if (isNull)
         {
-            NullKeyRows++;
-            if (NullKeyLines.Count < MaxDuplicatesKept)
-            {
-                NullKeyLines.Add(lineNumber);
-            }
-
+            _nullKeys.Add(lineNumber);
             return;
         }
 

@@ -20,6 +20,7 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
     private readonly DiffOptions _options;
     private readonly SpillFile _rows;
     private readonly KeyBuffer _keys = new();
+    private readonly NullKeys _nullKeys = new();
     private readonly int _salt = Random.Shared.Next();
     private readonly List<DuplicateKey> _duplicates = [];
     private KeyHashes? _hashes;
@@ -51,10 +52,10 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
     public long RowsAdded { get; private set; }
 
     /// <summary>Rows with a NULL key field: they never match anything (they are not kept).</summary>
-    public long NullKeyRows { get; private set; }
+    public long NullKeyRows => _nullKeys.Rows;
 
     /// <summary>Lines of the first rows with a NULL key field (up to 10).</summary>
-    public List<long> NullKeyLines { get; } = [];
+    public List<long> NullKeyLines => _nullKeys.Lines;
 
     /// <summary>Rows that repeated an earlier row exactly (known after <see cref="Complete"/>); the diff skips them.</summary>
     public long Repeats { get; private set; }
@@ -86,12 +87,7 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
         var key = _keys.Of(line, _keyOrdinals, lineNumber, out var isNull);
         if (isNull)
         {
-            NullKeyRows++;
-            if (NullKeyLines.Count < MaxDuplicatesKept)
-            {
-                NullKeyLines.Add(lineNumber);
-            }
-
+            _nullKeys.Add(lineNumber);
             return;
         }
 

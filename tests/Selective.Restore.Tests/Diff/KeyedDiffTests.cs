@@ -14,24 +14,7 @@ public sealed class KeyedDiffTests
     // 64 KiB (the least) and 2 partitions: a few thousand rows spill, and each partition still exceeds the budget.
     private static readonly DiffOptions Tiny = new() { MemoryBudget = 64 * 1024, Partitions = 2 };
 
-    private sealed class Sink : IDiffSink
-    {
-        public List<(string Line, long LineNumber)> Missing { get; } = [];
-
-        public List<(string Dump, string Live, long LineNumber)> Candidates { get; } = [];
-
-        void IDiffSink.Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) =>
-            Missing.Add((Encoding.UTF8.GetString(dumpLine), lineNumber));
-
-        public List<string> LiveOnly { get; } = [];
-
-        void IDiffSink.Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) =>
-            Candidates.Add((Encoding.UTF8.GetString(dumpLine), Encoding.UTF8.GetString(liveLine), lineNumber));
-
-        void IDiffSink.LiveOnly(ReadOnlySpan<byte> liveLine) => LiveOnly.Add(Encoding.UTF8.GetString(liveLine));
-    }
-
-    private sealed record Outcome(DiffCounts Counts, Sink Sink, DumpRowStore Store);
+    private sealed record Outcome(DiffCounts Counts, RecordingSink Sink, DumpRowStore Store);
 
     private static async Task<Outcome> RunAsync(IReadOnlyList<string> dump, IReadOnlyList<string> live, DiffOptions options, RowLayout? layout = null, bool async = true, bool routeAhead = false)
     {
@@ -47,7 +30,7 @@ public sealed class KeyedDiffTests
             store.Add(Encoding.UTF8.GetBytes(dump[i]), i + 1, i * 100);
         }
 
-        var sink = new Sink();
+        var sink = new RecordingSink();
         var counts = routed is not null
             ? KeyedDiff.Join(store, routed, layout, sink, CancellationToken.None)
             : async
@@ -158,7 +141,7 @@ public sealed class KeyedDiffTests
         dump = [.. dump.OrderBy(_ => random.Next())];
         live = [.. live.OrderBy(_ => random.Next())];
 
-        var expected = Reference(dump, live);
+        var expected = DiffReference.Keyed(dump, live);
         foreach (var (options, async, ahead) in new[] { (InMemory, true, false), (Tiny, true, false), (Tiny, false, false), (InMemory, true, true), (Tiny, true, true) })
         {
             var outcome = await RunAsync(dump, live, options, async: async, routeAhead: ahead);
@@ -173,35 +156,6 @@ public sealed class KeyedDiffTests
         }
     }
 
-    private static (DiffCounts Counts, List<string> Missing, List<string> Candidates) Reference(List<string> dump, List<string> live)
-    {
-        static string Key(string line) => line[..line.IndexOf('\t', StringComparison.Ordinal)];
-        var byKey = dump.ToDictionary(Key, StringComparer.Ordinal);
-        long identical = 0, liveOnly = 0;
-        var candidates = new List<string>();
-        var matched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in live)
-        {
-            if (!byKey.TryGetValue(Key(line), out var dumpLine))
-            {
-                liveOnly++;
-                continue;
-            }
-
-            matched.Add(Key(line));
-            if (string.Equals(dumpLine, line, StringComparison.Ordinal))
-            {
-                identical++;
-            }
-            else
-            {
-                candidates.Add(dumpLine + "|" + line);
-            }
-        }
-
-        var missing = dump.Where(l => !matched.Contains(Key(l))).Order(StringComparer.Ordinal).ToList();
-        return (new DiffCounts(dump.Count, identical, candidates.Count, missing.Count, live.Count, liveOnly, false, 0), missing, [.. candidates.Order(StringComparer.Ordinal)]);
-    }
 
     private static readonly RowLayout Multiset = new([], []);
 
@@ -280,7 +234,7 @@ public sealed class KeyedDiffTests
         for (var run = 0; run < 3; run++)
         {
             var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(live.Select(l => l + "\n")))));
-            var counts = await KeyedDiff.RunAsync(store, reader, new RowLayout([0], [0]), new Sink(), async: true, CancellationToken.None);
+            var counts = await KeyedDiff.RunAsync(store, reader, new RowLayout([0], [0]), new RecordingSink(), async: true, CancellationToken.None);
             results.Add(counts with { LiveTime = default, JoinTime = default, SpillBytes = 0 });
         }
 
@@ -315,7 +269,7 @@ public sealed class KeyedDiffTests
         var live = string.Concat(rows.Take(1_200).Select(r => r + "\n"));
         foreach (var (store, expected) in new[] { (first, new DiffCounts(1_500, 1_200, 0, 300, 1_200, 0, true, 0)), (second, new DiffCounts(800, 800, 0, 0, 1_200, 400, false, 0)) })
         {
-            var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(live))), new RowLayout([0], [0]), new Sink(), async: true, CancellationToken.None);
+            var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(live))), new RowLayout([0], [0]), new RecordingSink(), async: true, CancellationToken.None);
             (counts with { LiveTime = default, JoinTime = default, SpillBytes = 0, Spilled = store.Spilled }).ShouldBe(expected);
         }
 
@@ -338,7 +292,7 @@ public sealed class KeyedDiffTests
         store.Add(Encoding.UTF8.GetBytes("4\tx"), 4, 0);
 
         store.Files.Count(f => f is not null).ShouldBeLessThanOrEqualTo(4);
-        var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(new MemoryStream("1\tx\n2\ty\n9\tz\n"u8.ToArray())), new RowLayout([0], [0]), new Sink(), async: true, CancellationToken.None);
+        var counts = await KeyedDiff.RunAsync(store, new CopyLineReader(new MemoryStream("1\tx\n2\ty\n9\tz\n"u8.ToArray())), new RowLayout([0], [0]), new RecordingSink(), async: true, CancellationToken.None);
         (counts.Identical, counts.Candidates, counts.Missing, counts.LiveOnly).ShouldBe((1L, 1L, 2L, 1L));
     }
 }

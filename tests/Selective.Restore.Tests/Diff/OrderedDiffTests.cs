@@ -15,20 +15,6 @@ public sealed class OrderedDiffTests
     // 64 KiB: a few thousand rows out of step overflow it.
     private static readonly DiffOptions Tiny = new() { MemoryBudget = 64 * 1024, Partitions = 2 };
 
-    private sealed class Sink : IDiffSink
-    {
-        public List<string> Missing { get; } = [];
-
-        public List<string> Candidates { get; } = [];
-
-        void IDiffSink.Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) => Missing.Add(Encoding.UTF8.GetString(dumpLine));
-
-        void IDiffSink.Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) =>
-            Candidates.Add(Encoding.UTF8.GetString(dumpLine) + "|" + Encoding.UTF8.GetString(liveLine));
-
-        void IDiffSink.LiveOnly(ReadOnlySpan<byte> liveLine) => throw new InvalidOperationException("keyed tables have no live-only sink calls");
-    }
-
     private static DumpSequence Sequence(IReadOnlyList<string> dump, DiffOptions options, RowLayout? layout = null)
     {
         var sequence = new DumpSequence((layout ?? new RowLayout([0], [0])).DumpKey, options);
@@ -41,10 +27,10 @@ public sealed class OrderedDiffTests
         return sequence;
     }
 
-    private static async Task<(DiffCounts Counts, Sink Sink)> DiffAsync(DumpSequence sequence, IReadOnlyList<string> live, RowLayout? layout = null)
+    private static async Task<(DiffCounts Counts, RecordingSink Sink)> DiffAsync(DumpSequence sequence, IReadOnlyList<string> live, RowLayout? layout = null)
     {
         var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(live.Select(l => l + "\n")))));
-        var sink = new Sink();
+        var sink = new RecordingSink();
         var counts = await OrderedDiff.RunAsync(sequence, reader, layout ?? new RowLayout([0], [0]), sink, async: true, CancellationToken.None);
         return (counts with { LiveTime = default, JoinTime = default }, sink);
     }
@@ -57,8 +43,8 @@ public sealed class OrderedDiffTests
         var (counts, sink) = await DiffAsync(sequence, ["1\ta", "4\td", "9\tz", "5\te", "3\tC"]);
 
         counts.ShouldBe(new DiffCounts(DumpRows: 5, Identical: 3, Candidates: 1, Missing: 1, LiveRows: 5, LiveOnly: 1, Spilled: false, SpillBytes: 0));
-        sink.Missing.ShouldBe(["2\tb"]);
-        sink.Candidates.ShouldBe(["3\tc|3\tC"]);
+        sink.MissingLines.ShouldBe(["2\tb"]);
+        sink.CandidatePairs.ShouldBe(["3\tc|3\tC"]);
     }
 
     [TestCase(0.0, 0)]
@@ -88,7 +74,7 @@ public sealed class OrderedDiffTests
 
         dump = Shuffle(dump, shuffled, random);
         live = Shuffle(live, shuffled, random);
-        var expected = Reference(dump, live);
+        var expected = DiffReference.Keyed(dump, live);
         foreach (var options in new[] { InMemory, Tiny })
         {
             using var sequence = Sequence(dump, options);
@@ -97,8 +83,9 @@ public sealed class OrderedDiffTests
                 // Run twice: a retried transaction diffs the same sequence again.
                 var (counts, sink) = await DiffAsync(sequence, live);
                 (counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(expected.Counts);
-                sink.Missing.Order(StringComparer.Ordinal).ShouldBe(expected.Missing);
-                sink.Candidates.Order(StringComparer.Ordinal).ShouldBe(expected.Candidates);
+                sink.MissingLines.Order(StringComparer.Ordinal).ShouldBe(expected.Missing);
+                sink.CandidatePairs.Order(StringComparer.Ordinal).ShouldBe(expected.Candidates);
+                sink.LiveOnly.ShouldBeEmpty("keyed tables send no live-only rows to the sink");
                 if (shuffled >= 0.2)
                 {
                     counts.Spilled.ShouldBe(options == Tiny, "far out of step past the budget: the rest goes through the hash join");
@@ -116,7 +103,7 @@ public sealed class OrderedDiffTests
         var live = dump.Where((_, i) => i % 5 != 0 && i % 200 != 1).ToList();
         live.AddRange(Enumerable.Range(0, 100).Select(i => $"{(i * 200) + 1}\tedited"));
         live.Add("99999\tnew");
-        var expected = Reference(dump, live);
+        var expected = DiffReference.Keyed(dump, live);
 
         using var sequence = Sequence(dump, Tiny);
         var (counts, sink) = await DiffAsync(sequence, live);
@@ -124,8 +111,8 @@ public sealed class OrderedDiffTests
         counts.Spilled.ShouldBeTrue("the deleted rows outgrow the waiting table and go to the hash-partitioned rest");
         (counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(expected.Counts);
         (counts.Missing, counts.Candidates, counts.LiveOnly).ShouldBe((4000L, 100L, 1L));
-        sink.Missing.Order(StringComparer.Ordinal).ShouldBe(expected.Missing);
-        sink.Candidates.Order(StringComparer.Ordinal).ShouldBe(expected.Candidates);
+        sink.MissingLines.Order(StringComparer.Ordinal).ShouldBe(expected.Missing);
+        sink.CandidatePairs.Order(StringComparer.Ordinal).ShouldBe(expected.Candidates);
     }
 
     [Test]
@@ -202,7 +189,7 @@ public sealed class OrderedDiffTests
 
         sequence.Repeats.ShouldBe(1);
         (counts.DumpRows, counts.Identical, counts.Missing).ShouldBe((3L, 1L, 2L));
-        sink.Missing.Order(StringComparer.Ordinal).ShouldBe(["1\ta", "3\tc"]);
+        sink.MissingLines.Order(StringComparer.Ordinal).ShouldBe(["1\ta", "3\tc"]);
     }
 
     [Test]
@@ -230,35 +217,5 @@ public sealed class OrderedDiffTests
         }
 
         return result;
-    }
-
-    private static (DiffCounts Counts, List<string> Missing, List<string> Candidates) Reference(List<string> dump, List<string> live)
-    {
-        static string Key(string line) => line[..line.IndexOf('\t', StringComparison.Ordinal)];
-        var byKey = dump.ToDictionary(Key, StringComparer.Ordinal);
-        long identical = 0, liveOnly = 0;
-        var candidates = new List<string>();
-        var matched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in live)
-        {
-            if (!byKey.TryGetValue(Key(line), out var dumpLine))
-            {
-                liveOnly++;
-                continue;
-            }
-
-            matched.Add(Key(line));
-            if (string.Equals(dumpLine, line, StringComparison.Ordinal))
-            {
-                identical++;
-            }
-            else
-            {
-                candidates.Add(dumpLine + "|" + line);
-            }
-        }
-
-        var missing = dump.Where(l => !matched.Contains(Key(l))).Order(StringComparer.Ordinal).ToList();
-        return (new DiffCounts(dump.Count, identical, candidates.Count, missing.Count, live.Count, liveOnly, false, 0), missing, [.. candidates.Order(StringComparer.Ordinal)]);
     }
 }
