@@ -142,6 +142,11 @@ public sealed class RestoreReport
                     $"    identity: {t.Collisions} collisions ({t.Remapped} remapped), {t.Undetermined} undetermined, {t.Relocated} already live under another key, {t.HeldBack} held back\n");
             }
 
+            if (t.MatchedOnWholeRows)
+            {
+                b.Append("    matched on whole rows (no primary or unique key): copies counted, none conflicting\n");
+            }
+
             foreach (var remap in t.Remaps.Take(SummaryKeys))
             {
                 b.Append(CultureInfo.InvariantCulture, $"    {(remap.Kind == RemapKind.NewKey ? "remapped" : "relocated")} ({DisplayText.Escape(string.Join(", ", remap.From))}) -> ({DisplayText.Escape(string.Join(", ", remap.To))})\n");

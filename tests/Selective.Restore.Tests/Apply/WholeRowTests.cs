@@ -54,6 +54,8 @@ public sealed class WholeRowTests
         var log = report.Tables.Single(t => t.Name.Name == "log");
         (log.DumpRows, log.Missing, log.Identical, log.Conflicting, log.LiveOnly, log.Inserted).ShouldBe((2000L, 300L, 1700L, 0L, 2L, 300L));
         log.MatchedOnWholeRows.ShouldBeTrue();
+        report.ToSummary().ShouldContain("matched on whole rows (no primary or unique key)");
+        report.ToJson().ShouldContain("\"matchedOnWholeRows\": true");
         log.Notes.ShouldContain(n => n.Contains("matched on the whole row", StringComparison.Ordinal));
         var plannedLog = plan.Tables.Single(t => t.Name.Name == "log");
         (plannedLog.Missing, plannedLog.Identical, plannedLog.LiveOnly, plannedLog.Inserted).ShouldBe((300L, 1700L, 2L, 0L));
