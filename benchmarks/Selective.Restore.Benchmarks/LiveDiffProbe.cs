@@ -13,10 +13,10 @@ namespace Selective.Restore.Benchmarks;
 /// <see cref="KeyedDiff"/>. Prints each phase's time, CPU and the peak RSS. No writes: this measures the read side
 /// that replaces staging every dump row.
 /// </summary>
-/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION|LIVE_COPY_FILE SCHEMA.TABLE KEYCOLUMN [BUDGET_MB] [--sequential]; sequential runs what apply does (the in-step walk), or the hash join with SR_PROBE_HASH_JOIN=1.</remarks>
+/// <remarks>dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION|LIVE_COPY_FILE SCHEMA.TABLE KEYCOLUMN [BUDGET_MB]: what apply does (the in-step walk), or the hash join with SR_PROBE_HASH_JOIN=1.</remarks>
 internal static class LiveDiffProbe
 {
-    public static async Task<int> RunAsync(string dumpPath, string connectionString, string table, string keyColumn, long budgetMb, bool overlapped)
+    public static async Task<int> RunAsync(string dumpPath, string connectionString, string table, string keyColumn, long budgetMb)
     {
         var clock = Stopwatch.StartNew();
         var options = new DiffOptions { MemoryBudget = budgetMb << 20 };
@@ -62,30 +62,13 @@ internal static class LiveDiffProbe
             await set.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
-        // Overlapped (the default): the server streams the live table out, routed to the store's partitions, while this
-        // thread reads the dump; then the partitions are joined. Sequential: the dump first, then the live side.
+        // The dump first, then the live side (as apply does: the dump rows are staged before the table's transaction).
         var layout = new RowLayout([key], [key]);
         var sink = new CountingSink();
         DiffCounts counts;
         TimeSpan stored;
         TimeSpan storeCpu;
-        if (overlapped)
-        {
-            var routing = Task.Run(async () =>
-            {
-                var export = await PostgreSqlLiveRows.OpenAsync(connection, dump.Name, columns).ConfigureAwait(false);
-                await using (export.ConfigureAwait(false))
-                {
-                    return await LivePartitions.RouteAsync(new CopyLineReader(export), [key], store.Salt, options, async: true, CancellationToken.None).ConfigureAwait(false);
-                }
-            });
-            await StoreAsync(dump, store).ConfigureAwait(false);
-            stored = clock.Elapsed;
-            storeCpu = Cpu();
-            using var routed = await routing.ConfigureAwait(false);
-            counts = KeyedDiff.Join(store, routed, layout, sink, CancellationToken.None);
-        }
-        else if (Environment.GetEnvironmentVariable("SR_PROBE_HASH_JOIN") != "1")
+        if (Environment.GetEnvironmentVariable("SR_PROBE_HASH_JOIN") != "1")
         {
             // What apply does for a keyed table: the dump rows in order, then walked in step with the live rows.
             using var sequence = new DumpSequence([key], options);
@@ -121,7 +104,7 @@ internal static class LiveDiffProbe
         using var process = Process.GetCurrentProcess();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{table}: dump {counts.DumpRows:N0}, live {counts.LiveRows:N0}; identical {counts.Identical:N0}, candidates {counts.Candidates:N0}, missing {counts.Missing:N0}, live-only {counts.LiveOnly:N0}; " +
-            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); {(overlapped ? "overlapped" : "sequential")}: store {stored.TotalSeconds:N2} s ({storeCpu.TotalSeconds:N2} s CPU so far), then {(total - stored).TotalSeconds:N2} s (live {counts.LiveTime.TotalSeconds:N2} s, join {counts.JoinTime.TotalSeconds:N2} s), total {total.TotalSeconds:N2} s; " +
+            $"spilled {counts.Spilled} ({counts.SpillBytes / 1048576.0:N0} MB); store {stored.TotalSeconds:N2} s ({storeCpu.TotalSeconds:N2} s CPU so far), then {(total - stored).TotalSeconds:N2} s (live {counts.LiveTime.TotalSeconds:N2} s, join {counts.JoinTime.TotalSeconds:N2} s), total {total.TotalSeconds:N2} s; " +
             $"CPU {process.TotalProcessorTime.TotalSeconds:N2} s; peak RSS {process.PeakWorkingSet64 / 1048576.0:N0} MB"));
         return 0;
     }

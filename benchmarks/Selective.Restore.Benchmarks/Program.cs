@@ -17,11 +17,11 @@ if (args is ["--write-dumps", var directory])
     return 0;
 }
 
-// dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION SCHEMA.TABLE KEY [BUDGET_MB] [--sequential]
+// dotnet run -c Release --project benchmarks/Selective.Restore.Benchmarks -- --live-diff DUMP CONNECTION SCHEMA.TABLE KEY [BUDGET_MB]
 if (args is ["--live-diff", var dumpPath, var connection, var table, var keyColumn, .. var rest])
 {
     var budget = rest.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) is { } mb ? long.Parse(mb, System.Globalization.CultureInfo.InvariantCulture) : 64;
-    return await LiveDiffProbe.RunAsync(dumpPath, connection, table, keyColumn, budget, overlapped: !rest.Contains("--sequential")).ConfigureAwait(false);
+    return await LiveDiffProbe.RunAsync(dumpPath, connection, table, keyColumn, budget).ConfigureAwait(false);
 }
 
 var config = DefaultConfig.Instance

@@ -85,7 +85,7 @@ internal static class KeyedDiff
 
             var liveTime = clock.Elapsed;
             var spillBytes = liveParts.Sum(p => p?.Length ?? 0);
-            var counts = JoinPartitions(state, dump, partition => liveParts[partition], fromDisk: false, spillBytes, cancellationToken);
+            var counts = JoinPartitions(state, dump, liveParts, spillBytes, cancellationToken);
             return counts with { LiveTime = liveTime, JoinTime = clock.Elapsed - liveTime };
         }
         finally
@@ -97,25 +97,6 @@ internal static class KeyedDiff
         }
     }
 
-    /// <summary>
-    /// The join of a dump store with live rows routed ahead (<see cref="LivePartitions.RouteAsync"/>, which may have run
-    /// while the dump was being read and so could not know which partitions would stay in memory): each partition's
-    /// live rows are read back and matched against the partition in memory, or joined with the partition on disk.
-    /// </summary>
-    public static DiffCounts Join(DumpRowStore dump, LivePartitions live, RowLayout layout, IDiffSink sink, CancellationToken cancellationToken)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var state = new State(dump, layout, sink) { LiveRows = live.Rows, LiveOnly = live.NullKeys };
-        if (live.Parts.Length != dump.Options.Partitions || live.Salt != dump.Salt)
-        {
-            throw new InvalidOperationException("the live rows were routed for another dump store");
-        }
-
-        ResetMatches(dump);
-        var counts = JoinPartitions(state, dump, partition => live.Parts[partition], fromDisk: true, live.SpillBytes, cancellationToken);
-        return counts with { JoinTime = clock.Elapsed };
-    }
-
     private static void ResetMatches(DumpRowStore dump)
     {
         foreach (var arena in dump.Resident)
@@ -124,15 +105,12 @@ internal static class KeyedDiff
         }
     }
 
-    /// <summary>
-    /// Joins every partition: one on disk with its live rows, one in memory by emitting its unmatched rows (after
-    /// matching its live rows from disk first when they were routed ahead, <paramref name="fromDisk"/>).
-    /// </summary>
-    private static DiffCounts JoinPartitions(State state, DumpRowStore dump, Func<int, SpillFile?> liveParts, bool fromDisk, long spillBytes, CancellationToken cancellationToken)
+    /// <summary>Joins every partition: one on disk with its live rows, one in memory (matched already) by emitting its unmatched rows.</summary>
+    private static DiffCounts JoinPartitions(State state, DumpRowStore dump, SpillFile?[] liveParts, long spillBytes, CancellationToken cancellationToken)
     {
         spillBytes += dump.SpillBytes;
         var partitions = dump.Resident.Length;
-        if (!dump.Spilled && !fromDisk)
+        if (!dump.Spilled)
         {
             // All in memory, all matched already: no threads needed.
             foreach (var arena in dump.Resident)
@@ -158,7 +136,7 @@ internal static class KeyedDiff
             while ((i = Interlocked.Increment(ref next)) < partitions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var livePart = liveParts(i);
+                var livePart = liveParts[i];
                 if (dump.Files[i] is { } dumpPart)
                 {
                     var resplit = Join(fork, dumpPart, livePart, level: 1, directory, cancellationToken);
@@ -166,13 +144,8 @@ internal static class KeyedDiff
                 }
                 else
                 {
-                    var arena = dump.Resident[i];
-                    if (fromDisk && livePart is not null)
-                    {
-                        fork.ProbeAll(arena, livePart, dump.Salt);
-                    }
-
-                    fork.EmitMissing(arena);
+                    // Its live rows were matched as they were routed.
+                    fork.EmitMissing(dump.Resident[i]);
                 }
 
                 // The dump's partitions stay until the store goes: a retried transaction diffs them again.

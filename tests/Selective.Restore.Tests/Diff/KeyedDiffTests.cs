@@ -16,24 +16,20 @@ public sealed class KeyedDiffTests
 
     private sealed record Outcome(DiffCounts Counts, RecordingSink Sink, DumpRowStore Store);
 
-    private static async Task<Outcome> RunAsync(IReadOnlyList<string> dump, IReadOnlyList<string> live, DiffOptions options, RowLayout? layout = null, bool async = true, bool routeAhead = false)
+    private static async Task<Outcome> RunAsync(IReadOnlyList<string> dump, IReadOnlyList<string> live, DiffOptions options, RowLayout? layout = null, bool async = true)
     {
         layout ??= new RowLayout([0], [0]);
         var store = new DumpRowStore(layout.DumpKey, options);
         var liveText = string.Concat(live.Select(l => l + "\n"));
         var reader = new CopyLineReader(new MemoryStream(Encoding.UTF8.GetBytes(liveText)));
 
-        // Routed ahead: the live rows go to their partitions before the dump is read, as when both stream at once.
-        using var routed = routeAhead ? await LivePartitions.RouteAsync(reader, layout.LiveKey, store.Salt, options, async: true, CancellationToken.None) : null;
         for (var i = 0; i < dump.Count; i++)
         {
             store.Add(Encoding.UTF8.GetBytes(dump[i]), i + 1, i * 100);
         }
 
         var sink = new RecordingSink();
-        var counts = routed is not null
-            ? KeyedDiff.Join(store, routed, layout, sink, CancellationToken.None)
-            : async
+        var counts = async
             ? await KeyedDiff.RunAsync(store, reader, layout, sink, async: true, CancellationToken.None)
             : SyncPath.Complete(KeyedDiff.RunAsync(store, reader, layout, sink, async: false, CancellationToken.None));
         // Timings are not part of the result being checked.
@@ -142,12 +138,12 @@ public sealed class KeyedDiffTests
         live = [.. live.OrderBy(_ => random.Next())];
 
         var expected = DiffReference.Keyed(dump, live);
-        foreach (var (options, async, ahead) in new[] { (InMemory, true, false), (Tiny, true, false), (Tiny, false, false), (InMemory, true, true), (Tiny, true, true) })
+        foreach (var (options, async) in new[] { (InMemory, true), (Tiny, true), (Tiny, false) })
         {
-            var outcome = await RunAsync(dump, live, options, async: async, routeAhead: ahead);
+            var outcome = await RunAsync(dump, live, options, async: async);
             if (rows >= 20_000)
             {
-                outcome.Counts.Spilled.ShouldBe(options == Tiny || ahead);
+                outcome.Counts.Spilled.ShouldBe(options == Tiny);
             }
 
             (outcome.Counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(expected.Counts);
@@ -173,7 +169,7 @@ public sealed class KeyedDiffTests
 
     [TestCase(30_000, 7)]
     [TestCase(60_000, 8)]
-    public async Task Multiset_diffs_agree_with_a_reference_in_memory_spilled_and_routed_ahead(int rows, int seed)
+    public async Task Multiset_diffs_agree_with_a_reference_in_memory_and_spilled(int rows, int seed)
     {
         var random = new Random(seed);
         var dump = new List<string>();
@@ -207,13 +203,13 @@ public sealed class KeyedDiffTests
 
         liveOnly = live.Count - identical;
         var expectedLiveOnly = liveCounts.SelectMany(l => Enumerable.Repeat(l.Key, l.Value - Math.Min(l.Value, dumpCounts.GetValueOrDefault(l.Key)))).Order(StringComparer.Ordinal).ToList();
-        foreach (var (options, ahead) in new[] { (InMemory, false), (Tiny, false), (InMemory, true), (Tiny, true) })
+        foreach (var options in new[] { InMemory, Tiny })
         {
-            var outcome = await RunAsync(dump, live, options, Multiset, routeAhead: ahead);
+            var outcome = await RunAsync(dump, live, options, Multiset);
             (outcome.Counts with { Spilled = false, SpillBytes = 0 }).ShouldBe(new DiffCounts(dump.Count, identical, 0, missing, live.Count, liveOnly, false, 0));
             outcome.Sink.Missing.Select(m => m.Line).Order(StringComparer.Ordinal).ShouldBe(expectedMissing.Order(StringComparer.Ordinal));
             outcome.Sink.LiveOnly.Order(StringComparer.Ordinal).ShouldBe(expectedLiveOnly);
-            outcome.Counts.Spilled.ShouldBe(options == Tiny || ahead);
+            outcome.Counts.Spilled.ShouldBe(options == Tiny);
         }
     }
 
