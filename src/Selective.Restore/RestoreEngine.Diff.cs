@@ -159,7 +159,7 @@ public sealed partial class RestoreEngine
         /// </summary>
         private void CheckStore(TableState state)
         {
-            var store = state.Diff!.Rows;
+            var store = state.Diff!.Problems;
             if (store.NullKeyRows > 0)
             {
                 throw RestoreTableException.NullKeys(store.NullKeyRows, state.Mapping!.Key);
@@ -280,7 +280,7 @@ public sealed partial class RestoreEngine
         public DiffOptions Options => Sequence?.Options ?? _store!.Options;
 
         /// <summary>What the checks read: NULL keys, repeats and duplicate keys.</summary>
-        public IDumpRowCounts Rows => Sequence is { Fallback: null } sequence ? sequence : Store!;
+        public KeyProblems Problems => Sequence?.Problems ?? _store!.Problems;
 
         public void Add(ReadOnlySpan<byte> line, long lineNumber)
         {

@@ -13,25 +13,24 @@ internal readonly record struct DuplicateKey(string Key, long FirstLine, long Se
 /// as it arrives). Keys are checked as rows arrive (in memory) or when each partition is joined (on disk): a row
 /// repeated exactly is kept once and counted; two different rows under one key are recorded as a <see cref="DuplicateKey"/>.
 /// </summary>
-internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
+internal sealed class DumpRowStore : IMemoryHolder, IDisposable
 {
-    private const int MaxDuplicatesKept = 10;
 
     private readonly int[] _keyOrdinals;
     private readonly DiffOptions _options;
     private readonly int _salt;
-    private readonly List<DuplicateKey> _duplicates = [];
     private readonly RowArena?[] _resident;
     private readonly SpillFile?[] _files;
     private readonly KeyBuffer _keys = new();
-    private readonly NullKeys _nullKeys = new();
     private int _residentCount;
     private long _residentBytes;
 
     /// <param name="keyOrdinals">Key fields; none: the table has no usable key and is diffed as a multiset of whole rows.</param>
     /// <param name="options">Memory budget and spill settings.</param>
-    public DumpRowStore(IReadOnlyList<int> keyOrdinals, DiffOptions options)
+    /// <param name="problems">Where key problems are counted: another store's, when this one takes over its rows.</param>
+    public DumpRowStore(IReadOnlyList<int> keyOrdinals, DiffOptions options, KeyProblems? problems = null)
     {
+        Problems = problems ?? new KeyProblems();
         _keyOrdinals = [.. keyOrdinals];
         _options = options.Validate();
         _salt = Random.Shared.Next();
@@ -59,19 +58,8 @@ internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
     /// <summary>Rows added (repeats and NULL keys included).</summary>
     public long RowsAdded { get; private set; }
 
-    /// <summary>Rows that repeated an earlier row exactly (found so far: a spilled table finds them at the join).</summary>
-    public long Repeats { get; internal set; }
-
-    /// <summary>Rows with a NULL key field: they never match anything (they are not kept).</summary>
-    public long NullKeyRows => _nullKeys.Rows;
-
-    /// <summary>Lines of the first rows with a NULL key field (up to 10).</summary>
-    public List<long> NullKeyLines => _nullKeys.Lines;
-
-    /// <summary>Different rows under one key (up to 10 examples; <see cref="DuplicateCount"/> counts all).</summary>
-    public IReadOnlyList<DuplicateKey> Duplicates => _duplicates;
-
-    public long DuplicateCount { get; private set; }
+    /// <summary>NULL keys, repeats and duplicate keys found so far (a spilled table finds the last two at the join).</summary>
+    public KeyProblems Problems { get; }
 
     /// <summary>Whether a diff already joined the spilled partitions (and counted their repeats and duplicate keys).</summary>
     internal bool Joined { get; set; }
@@ -98,7 +86,7 @@ internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
         var key = _keys.Of(line, _keyOrdinals, lineNumber, out var isNull);
         if (isNull)
         {
-            _nullKeys.Add(lineNumber);
+            Problems.NullKey(lineNumber);
             return;
         }
 
@@ -143,24 +131,11 @@ internal sealed class DumpRowStore : IMemoryHolder, IDumpRowCounts, IDisposable
         }
         else if (arena.Line(existing).SequenceEqual(line))
         {
-            // Partitions may be joined on several threads; repeats are rare, so a lock costs nothing.
-            lock (_duplicates)
-            {
-                Repeats++;
-            }
+            Problems.Repeat();
         }
         else
         {
-            var first = arena.LineNumber(existing);
-            var duplicate = new DuplicateKey(System.Text.Encoding.UTF8.GetString(key), Math.Min(first, lineNumber), Math.Max(first, lineNumber));
-            lock (_duplicates)
-            {
-                DuplicateCount++;
-                if (_duplicates.Count < MaxDuplicatesKept)
-                {
-                    _duplicates.Add(duplicate);
-                }
-            }
+            Problems.Duplicate(key, arena.LineNumber(existing), lineNumber);
         }
     }
 

@@ -9,10 +9,8 @@ namespace Selective.Restore.Diff;
 /// exact repeat is kept once, different rows under one key are named with both dump lines). A table with too many
 /// such rows (two dumps of it concatenated) goes through a <see cref="DumpRowStore"/> instead.
 /// </summary>
-internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
+internal sealed class DumpSequence : IMemoryHolder, IDisposable
 {
-    private const int MaxDuplicatesKept = 10;
-
     // Rows whose hash occurs twice that are checked one by one; past it, a hash-partitioned store does the work.
     private const int MaxCollisions = 65_536;
 
@@ -20,9 +18,7 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
     private readonly DiffOptions _options;
     private readonly SpillFile _rows;
     private readonly KeyBuffer _keys = new();
-    private readonly NullKeys _nullKeys = new();
     private readonly int _salt = Random.Shared.Next();
-    private readonly List<DuplicateKey> _duplicates = [];
     private KeyHashes? _hashes;
     private HashSet<long>? _skip;
 
@@ -51,19 +47,8 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
     /// <summary>Rows added (NULL keys included).</summary>
     public long RowsAdded { get; private set; }
 
-    /// <summary>Rows with a NULL key field: they never match anything (they are not kept).</summary>
-    public long NullKeyRows => _nullKeys.Rows;
-
-    /// <summary>Lines of the first rows with a NULL key field (up to 10).</summary>
-    public List<long> NullKeyLines => _nullKeys.Lines;
-
-    /// <summary>Rows that repeated an earlier row exactly (known after <see cref="Complete"/>); the diff skips them.</summary>
-    public long Repeats { get; private set; }
-
-    /// <summary>Different rows under one key (known after <see cref="Complete"/>; up to 10 examples).</summary>
-    public IReadOnlyList<DuplicateKey> Duplicates => _duplicates;
-
-    public long DuplicateCount { get; private set; }
+    /// <summary>NULL keys as rows come; repeats (which the diff skips) and duplicate keys after <see cref="Complete"/>.</summary>
+    public KeyProblems Problems { get; } = new();
 
     /// <summary>Set by <see cref="Complete"/> when too many keys occur twice: the table is diffed through this store instead.</summary>
     public DumpRowStore? Fallback { get; private set; }
@@ -87,7 +72,7 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
         var key = _keys.Of(line, _keyOrdinals, lineNumber, out var isNull);
         if (isNull)
         {
-            _nullKeys.Add(lineNumber);
+            Problems.NullKey(lineNumber);
             return;
         }
 
@@ -120,7 +105,8 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
         if (colliding is null)
         {
             // Too many keys twice to check one by one: a hash-partitioned store finds repeats and duplicates.
-            var store = new DumpRowStore(_keyOrdinals, _options);
+            // Its repeats and duplicates are counted with this sequence's NULL keys (rows with one never reach it).
+            var store = new DumpRowStore(_keyOrdinals, _options, Problems);
             _rows.Rewind();
             while (_rows.TryRead(out var line, out var lineNumber, out var ordinal))
             {
@@ -159,16 +145,12 @@ internal sealed class DumpSequence : IMemoryHolder, IDumpRowCounts, IDisposable
             }
             else if (line.SequenceEqual(earlier.Line))
             {
-                Repeats++;
+                Problems.Repeat();
                 (_skip ??= []).Add(ordinal);
             }
             else
             {
-                DuplicateCount++;
-                if (_duplicates.Count < MaxDuplicatesKept)
-                {
-                    _duplicates.Add(new DuplicateKey(System.Text.Encoding.UTF8.GetString(key), earlier.LineNumber, lineNumber));
-                }
+                Problems.Duplicate(key, earlier.LineNumber, lineNumber);
             }
         }
     }

@@ -10,21 +10,6 @@ internal interface IMemoryHolder
     void Evict();
 }
 
-/// <summary>What the checks after staging read from a table's dump rows.</summary>
-internal interface IDumpRowCounts
-{
-    /// <summary>Rows with a NULL key field.</summary>
-    long NullKeyRows { get; }
-
-    /// <summary>Rows that repeated an earlier row exactly.</summary>
-    long Repeats { get; }
-
-    /// <summary>Different rows under one key (examples).</summary>
-    IReadOnlyList<DuplicateKey> Duplicates { get; }
-
-    long DuplicateCount { get; }
-}
-
 /// <summary>
 /// The memory budget shared by every <see cref="IMemoryHolder"/> made with one <see cref="DiffOptions"/>: a restore holds
 /// the dump rows of all its tables until each table's turn, so the budget must bound their sum, not each table. Over

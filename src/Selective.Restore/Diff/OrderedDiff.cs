@@ -81,7 +81,7 @@ internal sealed class OrderedDiff : IDisposable
     /// </summary>
     public static async ValueTask<DiffCounts> RunAsync(DumpSequence dump, CopyLineReader live, RowLayout layout, IDiffSink sink, bool async, CancellationToken cancellationToken)
     {
-        if (!dump.Completed || dump.Fallback is not null || dump.DuplicateCount > 0)
+        if (!dump.Completed || dump.Fallback is not null || dump.Problems.DuplicateCount > 0)
         {
             throw new InvalidOperationException("An ordered diff needs a complete dump sequence without keys twice.");
         }

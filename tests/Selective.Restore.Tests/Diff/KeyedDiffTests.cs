@@ -55,8 +55,8 @@ public sealed class KeyedDiffTests
         var layout = new RowLayout([0, 1], [0, 1]);
         var outcome = await RunAsync(["\\N\tx\tdump", "1\ty\tdump"], ["\\N\tx\tlive", "1\ty\tdump"], InMemory, layout);
 
-        outcome.Store.NullKeyRows.ShouldBe(1);
-        outcome.Store.NullKeyLines.ShouldBe([1L]);
+        outcome.Store.Problems.NullKeyRows.ShouldBe(1);
+        outcome.Store.Problems.NullKeyLines.ShouldBe([1L]);
         outcome.Counts.Identical.ShouldBe(1);
         outcome.Counts.LiveOnly.ShouldBe(1, "the live row with a NULL key field is not the dump row's counterpart");
         outcome.Counts.Missing.ShouldBe(0);
@@ -104,9 +104,9 @@ public sealed class KeyedDiffTests
         var outcome = await RunAsync(dump, ["1\ta"], spill ? Tiny : InMemory);
 
         outcome.Counts.Spilled.ShouldBe(spill);
-        outcome.Store.Repeats.ShouldBe(1);
-        outcome.Store.DuplicateCount.ShouldBe(1);
-        outcome.Store.Duplicates.ShouldBe([new DuplicateKey("2", 2, 4)]);
+        outcome.Store.Problems.Repeats.ShouldBe(1);
+        outcome.Store.Problems.DuplicateCount.ShouldBe(1);
+        outcome.Store.Problems.Duplicates.ShouldBe([new DuplicateKey("2", 2, 4)]);
     }
 
     [TestCase(500, 0)]
@@ -164,7 +164,7 @@ public sealed class KeyedDiffTests
         outcome.Counts.ShouldBe(new DiffCounts(DumpRows: 4, Identical: 2, Candidates: 0, Missing: 2, LiveRows: 4, LiveOnly: 2, Spilled: false, SpillBytes: 0));
         outcome.Sink.Missing.ShouldBe([("a\t1", 1L), ("a\t1", 1L)]);
         outcome.Sink.LiveOnly.Order(StringComparer.Ordinal).ToList().ShouldBe(["b\t\\N", "c\t2"], customMessage: "unmatched live copies go to the sink, for the typed pairing");
-        outcome.Store.Repeats.ShouldBe(0, "copies are the multiset's content, not repeats");
+        outcome.Store.Problems.Repeats.ShouldBe(0, "copies are the multiset's content, not repeats");
     }
 
     [TestCase(30_000, 7)]
@@ -235,7 +235,7 @@ public sealed class KeyedDiffTests
         }
 
         results.Distinct().ShouldHaveSingleItem().ShouldBe(new DiffCounts(20_000, 17_910, 1_990, 100, 20_000, 100, spill, 0));
-        store.Repeats.ShouldBe(1);
+        store.Problems.Repeats.ShouldBe(1);
     }
 
     [Test]

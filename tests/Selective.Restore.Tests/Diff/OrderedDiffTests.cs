@@ -174,11 +174,11 @@ public sealed class OrderedDiffTests
         using var sequence = Sequence(dump, tiny ? Tiny : InMemory);
 
         sequence.Fallback.ShouldBeNull();
-        sequence.NullKeyRows.ShouldBe(1);
-        sequence.NullKeyLines.ShouldBe([3L]);
-        sequence.Repeats.ShouldBe(1);
-        sequence.DuplicateCount.ShouldBe(1);
-        sequence.Duplicates.ShouldBe([new DuplicateKey("2", 2, 5)]);
+        sequence.Problems.NullKeyRows.ShouldBe(1);
+        sequence.Problems.NullKeyLines.ShouldBe([3L]);
+        sequence.Problems.Repeats.ShouldBe(1);
+        sequence.Problems.DuplicateCount.ShouldBe(1);
+        sequence.Problems.Duplicates.ShouldBe([new DuplicateKey("2", 2, 5)]);
     }
 
     [Test]
@@ -187,7 +187,7 @@ public sealed class OrderedDiffTests
         using var sequence = Sequence(["1\ta", "2\tb", "1\ta", "3\tc"], InMemory);
         var (counts, sink) = await DiffAsync(sequence, ["2\tb"]);
 
-        sequence.Repeats.ShouldBe(1);
+        sequence.Problems.Repeats.ShouldBe(1);
         (counts.DumpRows, counts.Identical, counts.Missing).ShouldBe((3L, 1L, 2L));
         sink.MissingLines.Order(StringComparer.Ordinal).ShouldBe(["1\ta", "3\tc"]);
     }
@@ -195,13 +195,16 @@ public sealed class OrderedDiffTests
     [Test]
     public void A_table_with_every_key_twice_goes_to_the_hash_partitioned_store()
     {
-        // Two dumps of one table concatenated: too many keys twice to check one by one.
+        // Two dumps of one table concatenated: too many keys twice to check one by one. A NULL key row (never kept
+        // by the sequence, so never in the store) still counts.
         var rows = Enumerable.Range(0, 70_000).Select(i => $"{i}\tv{i}").ToList();
-        using var sequence = Sequence([.. rows, .. rows], InMemory);
+        using var sequence = Sequence([.. rows, "\\N\tnull key", .. rows], InMemory);
 
         var store = sequence.Fallback.ShouldNotBeNull();
         store.RowsAdded.ShouldBe(140_000);
-        store.Repeats.ShouldBe(70_000);
+        store.Problems.Repeats.ShouldBe(70_000);
+        store.Problems.ShouldBeSameAs(sequence.Problems);
+        sequence.Problems.NullKeyRows.ShouldBe(1);
     }
 
     private static List<string> Shuffle(List<string> lines, double fraction, Random random)
