@@ -31,13 +31,9 @@ public sealed partial class RestoreEngine
             }
 
             // Its own per-row policy may remap its rows (they are in the delta, so that works); its parents' key maps it cannot follow yet.
-            var seen = new HashSet<TableName> { state.Name };
-            foreach (var fk in state.Live.ForeignKeys)
+            if (await ParentWithKeyMapAsync(state, cancellationToken).ConfigureAwait(false) is not null)
             {
-                if (await MayHaveKeyMapAsync(fk.ReferencedTable, seen, cancellationToken).ConfigureAwait(false))
-                {
-                    return null;
-                }
+                return null;
             }
 
             // Compared: the dump columns written to a live column, in dump order; the live side is read in that order.
@@ -89,19 +85,30 @@ public sealed partial class RestoreEngine
                 throw RestoreTableException.Incompatible($"{Prefix}, and the dump's column {column.Name ?? "#" + column.Position} is not in it: a row without it is not the dump's row");
             }
 
-            var seen = new HashSet<TableName> { state.Name };
-            foreach (var fk in state.Live!.ForeignKeys)
+            if (await ParentWithKeyMapAsync(state, cancellationToken).ConfigureAwait(false) is { } parent)
             {
-                if (await MayHaveKeyMapAsync(fk.ReferencedTable, seen, cancellationToken).ConfigureAwait(false))
-                {
-                    throw RestoreTableException.Incompatible(
-                        $"{Prefix}, and it references {fk.ReferencedTable}, whose rows may move to other keys (an identity key or a per-row policy): following them is not supported for a table without a key yet");
-                }
+                throw RestoreTableException.Incompatible(
+                    $"{Prefix}, and it references {parent}, whose rows may move to other keys (an identity key or a per-row policy): following them is not supported for a table without a key yet");
             }
 
             // Every dump column is compared, in dump order: the live side is read in that order and compared line for line.
             var columns = mapping.Targets.Select(t => t!.Name).ToList();
             return new TableDiff(new DumpRowStore([], settings.EngineDiff!), new RowLayout([], []), columns);
+        }
+
+        /// <summary>A table this one references (at any depth) whose rows may be remapped or held back, or null.</summary>
+        private async Task<TableName?> ParentWithKeyMapAsync(TableState state, CancellationToken cancellationToken)
+        {
+            var seen = new HashSet<TableName> { state.Name };
+            foreach (var fk in state.Live!.ForeignKeys)
+            {
+                if (await MayHaveKeyMapAsync(fk.ReferencedTable, seen, cancellationToken).ConfigureAwait(false))
+                {
+                    return fk.ReferencedTable;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>
