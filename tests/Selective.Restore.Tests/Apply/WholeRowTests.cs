@@ -120,6 +120,45 @@ public sealed class WholeRowTests
         (await db.ScalarAsync<long>("SELECT count(*) FROM tags")).ShouldBe(1);
     }
 
+    [Test]
+    public async Task A_table_without_a_key_is_refused_with_an_identity_key_or_under_a_parent_whose_rows_may_move()
+    {
+        await using var db = await Scenario.CreateAsync(
+            "CREATE TABLE users (id int PRIMARY KEY, name text); INSERT INTO users VALUES (1, 'ann');" +
+            "CREATE TABLE visits (user_id int REFERENCES users, at date); INSERT INTO visits VALUES (1, '2026-01-01'), (1, '2026-01-02');" +
+            "CREATE TABLE tags (tag text, n int); INSERT INTO tags VALUES ('a', 1)");
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("DELETE FROM visits; DELETE FROM tags");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString)
+            .WithIdentityKey("public.tags", "tag")
+            .WithPolicy("public.users", MergePolicy.Custom("per-row", _ => ConflictDecision.TakeDump))
+            .Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        report.Tables.Single(t => t.Name.Name == "tags").Errors.ShouldHaveSingleItem()
+            .ShouldContain("so rows are matched on the whole row, and an identity key is declared for it");
+        report.Tables.Single(t => t.Name.Name == "visits").Errors.ShouldHaveSingleItem()
+            .ShouldContain("and it references public.users, whose rows may move to other keys");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM visits")).ShouldBe(0);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM tags")).ShouldBe(0);
+    }
+
+    [Test]
+    public async Task A_value_the_server_rejects_in_a_missing_copy_names_its_row_and_line_and_applies_nothing()
+    {
+        await using var db = await Scenario.CreateAsync("CREATE TABLE tags (tag text, n int)");
+        using var dir = new TempDirectory();
+        var dump = dir.Write("bad.sql", "SET client_encoding = 'UTF8';\nCOPY public.tags (tag, n) FROM stdin;\na\t1\na\t1\nb\tnot a number\n\\.\n");
+
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        report.Tables.ShouldHaveSingleItem().Errors.ShouldHaveSingleItem()
+            .ShouldContain("the server rejected a value while staging public.tags (row 3, dump line 5, column n)");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM tags")).ShouldBe(0);
+    }
+
     /// <summary>The table's rows as text, sorted (ordinal): a multiset, byte for byte.</summary>
     private static async Task<List<string>> RowsAsync(Scenario db, string table)
     {
