@@ -278,14 +278,13 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
 
         delta.Rewind();
-        var (rows, stagedRows) = await CopyLinesAsync(staged.StageName, mapping, new SpillLines(delta), where => $"{mapping.Live.Name}{LocateDelta(where, mapping, delta)}", cancellationToken).ConfigureAwait(false);
-        if (stagedRows != rows)
-        {
-            throw new RestoreTableException(
-                $"the server staged {stagedRows} rows of {mapping.Live.Name} where the engine sent {rows}: the server read the data differently, so nothing is applied to this table");
-        }
-
-        return rows;
+        return await CopyLinesAsync(
+            staged.StageName,
+            mapping,
+            new SpillLines(delta),
+            where => $"{mapping.Live.Name}{LocateDelta(where, mapping, delta)}",
+            (stagedRows, rows) => $"the server staged {stagedRows} rows of {mapping.Live.Name} where the engine sent {rows}: the server read the data differently, so nothing is applied to this table",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>"COPY sr_stage_3, line 17, column c2" for a delta: the 17th row sent is found again for its row in the table and its dump line.</summary>
@@ -330,24 +329,26 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         // the table rather than make its counts wrong.
         var transaction = await Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
-        var (rows, staged) = await CopyLinesAsync(stage, mapping, new DumpLines(dump), where => $"{dump.Name}{Locate(where, mapping, dump)}", cancellationToken).ConfigureAwait(false);
-        if (staged != rows)
-        {
-            throw new RestoreTableException(
-                $"the server staged {staged} rows of {dump.Name} where the dump has {rows} (its data starts at dump line {dump.StartLine}): " +
-                "the server read the data differently (an end-of-data marker inside a row?), so nothing is applied to this table");
-        }
+        var rows = await CopyLinesAsync(
+            stage,
+            mapping,
+            new DumpLines(dump),
+            where => $"{dump.Name}{Locate(where, mapping, dump)}",
+            (staged, sent) => $"the server staged {staged} rows of {dump.Name} where the dump has {sent} (its data starts at dump line {dump.StartLine}): " +
+                              "the server read the data differently (an end-of-data marker inside a row?), so nothing is applied to this table",
+            cancellationToken).ConfigureAwait(false);
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows;
     }
 
     /// <summary>
-    /// COPYs lines (the dump's COPY text) into a staging table; returns the lines sent and the rows the server's insert
-    /// counter says it staged, which the caller checks. A value the server rejects is a table failure naming where
-    /// (<paramref name="locate"/> turns the server's "line N, column cK" into the dump's terms).
+    /// COPYs lines (the dump's COPY text) into a staging table; returns the lines sent. The server's insert counter must
+    /// say it staged as many rows, or the table fails (<paramref name="mismatch"/>: the message, from the rows staged
+    /// and sent). A value the server rejects is a table failure naming where (<paramref name="locate"/> turns the
+    /// server's "line N, column cK" into the dump's terms).
     /// </summary>
-    private async Task<(long Rows, long Staged)> CopyLinesAsync(string stage, TableMapping mapping, ICopyLines lines, Func<string?, string> locate, CancellationToken cancellationToken)
+    private async Task<long> CopyLinesAsync(string stage, TableMapping mapping, ICopyLines lines, Func<string?, string> locate, Func<long, long, string> mismatch, CancellationToken cancellationToken)
     {
         var list = string.Join(", ", Enumerable.Range(1, mapping.DumpColumns.Count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
         var countBefore = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false);
@@ -406,7 +407,8 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             throw new RestoreTableException($"the server rejected a value while staging {locate(ex.Where)}: {ex.MessageText}", ex);
         }
 
-        return (rows, await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false) - countBefore);
+        var staged = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false) - countBefore;
+        return staged == rows ? rows : throw new RestoreTableException(mismatch(staged, rows));
     }
 
     /// <summary>Lines for <see cref="CopyLinesAsync"/>: the source advances asynchronously, the line is copied synchronously (a span cannot cross an await).</summary>
