@@ -15,6 +15,13 @@ namespace Selective.Restore.Tests.Apply;
 /// </summary>
 public sealed class RowAccountingTests
 {
+    /// <summary>Connects the target and reads table public.t.</summary>
+    private static async Task<LiveTable> ConnectAsync(PostgreSqlTarget target)
+    {
+        await target.ConnectAsync(CancellationToken.None);
+        return (await target.ReadTableAsync(new TableName("public", "t"), CancellationToken.None))!;
+    }
+
     private const string Preamble = "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
 
     [Test]
@@ -23,8 +30,7 @@ public sealed class RowAccountingTests
         await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text)");
         var target = new PostgreSqlTarget(db.ConnectionString);
         await using var targetScope = target;
-        await target.ConnectAsync(CancellationToken.None);
-        var live = (await target.ReadTableAsync(new TableName("public", "t"), CancellationToken.None))!;
+        var live = await ConnectAsync(target);
 
         // A row ending in an unescaped \. ends a server's COPY there (PostgreSQL before 18): rows 3 and 4 never arrive.
         // The reader refuses such a line; this source plays a reader that did not, to prove the staging check holds.
@@ -41,8 +47,7 @@ public sealed class RowAccountingTests
         await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text)");
         var target = new PostgreSqlTarget(db.ConnectionString);
         await using var targetScope = target;
-        await target.ConnectAsync(CancellationToken.None);
-        var live = (await target.ReadTableAsync(new TableName("public", "t"), CancellationToken.None))!;
+        var live = await ConnectAsync(target);
         var dump = RawRows.Table("t", ["id", "v"]);
         var mapping = ColumnMapper.Map(live, dump, skipUnknownColumns: false, _ => { });
         var staged = await target.CreateStagingAsync(mapping, dump, 1, CancellationToken.None);
