@@ -1,0 +1,281 @@
+using Selective.Restore.Dump;
+using Selective.Restore.Merge;
+using Selective.Restore.Report;
+using Selective.Restore.Tests.Support;
+
+namespace Selective.Restore.Tests.Providers;
+
+/// <summary>
+/// What every target provider must do for the engine, run the same way against each (a subclass per provider creates
+/// its database): awkward values round trip byte for byte, NULL is not the empty string, equal values printed
+/// differently are identical, writes are transactional, a lost connection is retried once and exactly, sequences are
+/// moved past restored keys, the journal makes a re-run apply nothing, a plan writes nothing, parents come first,
+/// and a table without a key is matched copy for copy.
+/// </summary>
+public abstract class ProviderContractTests
+{
+    private static readonly ContractTable Accounts = new(
+        "accounts",
+        [
+            new("id", ContractType.BigInt, NotNull: true), new("name", ContractType.Text), new("note", ContractType.Text),
+            new("balance", ContractType.Numeric), new("ratio", ContractType.Double), new("active", ContractType.Boolean),
+            new("seen", ContractType.TimestampTz), new("avatar", ContractType.Bytes),
+        ],
+        ["id"])
+    { Serial = "id" };
+
+    private static readonly ContractTable Orders = new(
+        "orders",
+        [new("id", ContractType.Integer, NotNull: true), new("account_id", ContractType.BigInt, NotNull: true), new("total", ContractType.Numeric)],
+        ["id"])
+    { References = [("account_id", "accounts")] };
+
+    private static readonly ContractTable Events = new("events", [new("kind", ContractType.Text), new("at", ContractType.TimestampTz), new("size", ContractType.Integer)], []);
+
+    // Values as the database prints them (pg_dump's output settings): awkward on purpose.
+    private static readonly string?[][] AccountRows =
+    [
+        ["1", "ñandú 😀 Zoë", "tab\there", "12.50", "0.1", "t", "2026-03-01 00:00:00+00", "\\x00ff10"],
+        ["2", "", null, "0", "-0", "f", "1999-12-31 23:59:59.5+00", "\\x"],
+        ["3", "back\\slash \r\n new line", "Ünïcödé ✓ 中文", "-1.000", "1e+100", "t", "2026-03-01 05:30:00+00", null],
+        ["4", null, "", null, "NaN", null, null, "\\x0a0d09"],
+    ];
+
+    /// <summary>Creates this provider's database with <paramref name="tables"/> (parents before children), empty.</summary>
+    protected abstract Task<IContractDatabase> CreateAsync(params ContractTable[] tables);
+
+    [Test]
+    public async Task Missing_rows_come_back_byte_identical_and_a_rerun_applies_nothing()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        await db.InsertAsync("accounts", AccountRows[1]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var table = report.Tables.Single();
+        (table.Missing, table.Identical, table.Conflicting, table.LiveOnly, table.Inserted).ShouldBe((3, 1, 0, 0, 3));
+        (await db.ContentAsync("accounts")).ShouldBe(Lines(AccountRows));
+
+        var again = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+        (again.Tables.Single().Identical, again.Tables.Single().Inserted, again.Tables.Single().Updated).ShouldBe((4, 0, 0));
+    }
+
+    [Test]
+    public async Task Rows_are_counted_missing_identical_conflicting_and_live_only_and_prefer_live_keeps_live()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        string?[] edited = ["2", "someone else", null, "0", "-0", "f", "1999-12-31 23:59:59.5+00", "\\x"];
+        string?[] liveOnly = ["9", "new since the backup", null, null, null, null, null, null];
+        await db.InsertAsync("accounts", AccountRows[0], edited, liveOnly);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows[..3]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+
+        var table = report.Tables.Single();
+        (table.Missing, table.Identical, table.Conflicting, table.LiveOnly).ShouldBe((1, 1, 1, 1));
+        (table.Inserted, table.Updated).ShouldBe((1, 0));
+        (await db.ContentAsync("accounts")).ShouldBe(Lines([AccountRows[0], edited, AccountRows[2], liveOnly]));
+    }
+
+    [Test]
+    public async Task Prefer_dump_overwrites_conflicts_and_null_is_not_the_empty_string()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        string?[] nullNote = ["1", "ñandú 😀 Zoë", null, "12.50", "0.1", "t", "2026-03-01 00:00:00+00", "\\x00ff10"];
+        string?[] emptyName = ["4", "", "", null, "NaN", null, null, "\\x0a0d09"];
+        await db.InsertAsync("accounts", nullNote, emptyName);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, [AccountRows[0], AccountRows[3]]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithPolicy(MergePolicy.PreferDump).Build().RunAsync();
+
+        var table = report.Tables.Single();
+        (table.Conflicting, table.Updated).ShouldBe((2, 2));
+        (await db.ContentAsync("accounts")).ShouldBe(Lines([AccountRows[0], AccountRows[3]]));
+    }
+
+    [Test]
+    public async Task Equal_values_printed_otherwise_are_identical_but_another_scale_is_not()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        await db.InsertAsync(
+            "accounts",
+            ["1", "a", null, "1.0", "0.1", "t", "2026-03-01 00:00:00+00", null],
+            ["2", "b", null, "1.0", "0.1", "t", "2026-03-01 00:00:00+00", null]);
+
+        // Row 1: the same double and instant in other spellings (an older pg_dump, another time zone): identical.
+        // Row 2: 1.00 is not 1.0 (it prints differently), so it conflicts.
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, [
+            ["1", "a", null, "1.0", "0.10000000000000001", "true", "2026-03-01 05:30:00+05:30", null],
+            ["2", "b", null, "1.00", "0.1", "t", "2026-03-01 00:00:00+00", null],
+        ]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).AsPlan().Build().RunAsync();
+
+        var table = report.Tables.Single();
+        (table.Identical, table.Conflicting).ShouldBe((1, 1), report.ToSummary());
+    }
+
+    [Test]
+    public async Task A_policy_that_fails_the_table_leaves_it_as_it_was()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        string?[] first = ["1", "edited", null, null, null, null, null, null];
+        string?[] second = ["2", "edited", null, null, null, null, null, null];
+        await db.InsertAsync("accounts", first, second);
+        var before = await db.ContentAsync("accounts");
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows));
+        var policy = MergePolicy.Custom("first-wins", args => args.Key.GetText("id") == "1" ? ConflictDecision.TakeDump : ConflictDecision.Fail("stop here"));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithPolicy(policy).WithBatchSize(1).Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        var table = report.Tables.Single();
+        table.Outcome.ShouldBe(TableOutcome.Failed);
+        table.Errors.ShouldContain(e => e.Contains("stop here", StringComparison.Ordinal));
+        (await db.ContentAsync("accounts")).ShouldBe(before);
+    }
+
+    [Test]
+    public async Task A_value_the_database_rejects_fails_its_table_naming_the_dump_line_and_column_and_its_children_too()
+    {
+        await using var db = await CreateAsync(Accounts, Orders);
+        using var dir = new TempDirectory();
+        var dump = ContractDump.Write(
+            dir.File("dump.sql"),
+            (Accounts, [AccountRows[0], ["2", "x", null, "not a number", null, null, null, null]]),
+            (Orders, [["1", "1", "5.00"]]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+
+        var accounts = report.Tables.Single(t => t.Name.Name == "accounts");
+        accounts.Outcome.ShouldBe(TableOutcome.Failed);
+        accounts.Errors.ShouldContain(e => e.Contains("dump line 10", StringComparison.Ordinal) && e.Contains("balance", StringComparison.Ordinal), string.Join("\n", accounts.Errors));
+        report.Tables.Single(t => t.Name.Name == "orders").Outcome.ShouldBe(TableOutcome.Failed);
+        (await db.ContentAsync("accounts")).ShouldBeEmpty();
+        (await db.ContentAsync("orders")).ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task Parents_are_restored_before_their_children()
+    {
+        await using var db = await CreateAsync(Accounts, Orders);
+        using var dir = new TempDirectory();
+        string?[][] orders = [["1", "1", "5.00"], ["2", "3", "7.25"], ["3", "3", null]];
+
+        // Children first in the dump: the engine orders by foreign key, and the database checks every reference.
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Orders, orders), (Accounts, AccountRows));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        report.Tables.Select(t => t.Name.Name).ShouldBe(["accounts", "orders"]);
+        (await db.ContentAsync("orders")).ShouldBe(Lines(orders));
+    }
+
+    [Test]
+    public async Task A_lost_connection_is_retried_and_the_rows_are_applied_once()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        await db.InsertAsync("accounts", ["1", "edited", null, null, null, null, null, null]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows));
+        var broken = 0;
+        var policy = MergePolicy.Custom("break-once", async args =>
+        {
+            if (Interlocked.Increment(ref broken) == 1)
+            {
+                await db.BreakSessionAsync();
+            }
+
+            return ConflictDecision.TakeDump;
+        });
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump))
+            .WithPolicy(policy)
+            .WithRetry(new RestoreRetryOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromMilliseconds(10) })
+            .Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var table = report.Tables.Single();
+        (table.Attempts, table.Inserted, table.Updated).ShouldBe((2, 3, 1));
+        report.Warnings.ShouldContain(w => w.Contains("reconnected", StringComparison.Ordinal));
+        (await db.ContentAsync("accounts")).ShouldBe(Lines(AccountRows));
+    }
+
+    [Test]
+    public async Task The_sequence_is_moved_past_restored_keys()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        await db.InsertAsync("accounts", AccountRows[0]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, [.. AccountRows, ["40", "late", null, null, null, null, null, null]]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+
+        report.Tables.Single().Notes.ShouldContain(n => n.Contains("sequence", StringComparison.Ordinal), report.ToSummary());
+        (await db.NextValueAsync("accounts")).ShouldBe(41);
+    }
+
+    [Test]
+    public async Task With_a_journal_in_the_target_a_rerun_applies_nothing_again()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows));
+        var journal = new TableName("public", "sr_journal");
+
+        var first = await db.Into(SelectiveRestore.FromDump(dump)).WithJournalTable(journal).Build().RunAsync();
+        var second = await db.Into(SelectiveRestore.FromDump(dump)).WithJournalTable(journal).Build().RunAsync();
+
+        first.Succeeded.ShouldBeTrue(first.ToSummary());
+        first.Tables.Single().Inserted.ShouldBe(4);
+        second.Tables.Single().AppliedEarlier.ShouldBeTrue(second.ToSummary());
+        (await db.ContentAsync("accounts")).ShouldBe(Lines(AccountRows));
+    }
+
+    [Test]
+    public async Task A_plan_counts_and_writes_nothing()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        await db.InsertAsync("accounts", ["1", "edited", null, null, null, null, null, null]);
+        var before = await db.ContentAsync("accounts");
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).AsPlan().WithPolicy(MergePolicy.PreferDump).Build().RunAsync();
+
+        var table = report.Tables.Single();
+        (table.Outcome, table.Missing, table.Conflicting, table.Inserted, table.Updated).ShouldBe((TableOutcome.Planned, 3, 1, 0, 0));
+        (await db.ContentAsync("accounts")).ShouldBe(before);
+    }
+
+    [Test]
+    public async Task A_table_without_a_key_is_matched_copy_for_copy()
+    {
+        await using var db = await CreateAsync(Events);
+        using var dir = new TempDirectory();
+        string?[] login = ["login", "2026-03-01 00:00:00+00", "1"];
+        string?[] logout = ["logout", null, null];
+        string?[] other = ["", "2026-03-02 00:00:00+00", "0"];
+        await db.InsertAsync("events", login, other);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Events, [login, login, logout, login]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+
+        var table = report.Tables.Single();
+        table.MatchedOnWholeRows.ShouldBeTrue();
+        (table.Missing, table.Identical, table.LiveOnly, table.Inserted).ShouldBe((3, 1, 1, 3), report.ToSummary());
+        (await db.ContentAsync("events")).ShouldBe(Lines([login, login, login, logout, other]));
+        var again = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
+        again.Tables.Single().Inserted.ShouldBe(0);
+    }
+
+    private static List<string> Lines(IEnumerable<string?[]> rows) => [.. rows.Select(ContractDump.Line).Order(StringComparer.Ordinal)];
+}
