@@ -8,8 +8,8 @@ namespace Selective.Restore;
 /// <content>
 /// The engine-side diff (issue 12): a table's dump rows stay on the client; in its transaction the live table streams
 /// out and is compared with them, and only the rows that differ (missing, or other text under a live key) are staged
-/// for the server's typed classification. Tables whose rows may follow key maps (identity keys, self-references,
-/// parents with identity keys or per-row policies) keep the server-side diff until the identity logic moves too.
+/// for the server's classification: typed confirmation, and with an identity key collisions, undetermined and
+/// relocated rows (still server SQL). Rows whose parents' key maps have entries are all staged and rewritten first.
 /// </content>
 public sealed partial class RestoreEngine
 {
@@ -23,15 +23,7 @@ public sealed partial class RestoreEngine
                 return await WholeRowDiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
             }
 
-            if (settings.EngineDiff is not { } options || mapping.DumpColumns.Count == 0 ||
-                settings.IdentityFor(state.Name) is not null ||
-                state.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == state.Name))
-            {
-                return null;
-            }
-
-            // Its own per-row policy may remap its rows (they are in the delta, so that works); its parents' key maps it cannot follow yet.
-            if (await ParentWithKeyMapAsync(state, cancellationToken).ConfigureAwait(false) is not null)
+            if (settings.EngineDiff is not { } options || mapping.DumpColumns.Count == 0)
             {
                 return null;
             }
@@ -188,21 +180,25 @@ public sealed partial class RestoreEngine
 
         /// <summary>
         /// The engine diff of one table, in its transaction: live rows streamed and compared with the stored dump rows, the
-        /// delta staged, and the server's classification of the delta (typed confirmation) completed with the rows found
-        /// identical by their text, which never left the client.
+        /// delta staged, and the server's classification of the delta (typed confirmation, identity) completed with the
+        /// rows found identical by their text, which never left the client. When a parent's key map has entries (its rows
+        /// moved to other keys, or are held back), the rows' references change before they can be compared: every row is
+        /// staged (repeats removed), rewritten through the maps and classified by the server.
         /// </summary>
-        private async Task<Classification> EngineClassifyAsync(TableState table, bool referenced, CancellationToken cancellationToken)
+        private async Task<Classification> EngineClassifyAsync(TableState table, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken)
         {
             var diff = table.Diff!;
             var staged = table.Staged!;
+            var follow = parents.Any(p => p.Parent.HasKeyMap);
             var directory = diff.Options.TempDirectory ?? Path.GetTempPath();
             using var delta = new SpillFile(directory);
             using var sink = new DeltaSink(delta, directory);
             DiffCounts counts;
-            var live = await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
+            var live = follow ? Stream.Null : await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
             await using (live.ConfigureAwait(false))
             {
-                // Both sides in (nearly) the same order, the usual case, walk in step; otherwise a hash join.
+                // Both sides in (nearly) the same order, the usual case, walk in step; otherwise a hash join. Rows that
+                // follow a key map are compared with nothing: every row (each once) goes to the server.
                 counts = diff is { Sequence: { Fallback: null } sequence }
                     ? await OrderedDiff.RunAsync(sequence, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false)
                     : await KeyedDiff.RunAsync(diff.Store!, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false);
@@ -221,9 +217,15 @@ public sealed partial class RestoreEngine
                 return new Classification(missing, counts.Identical + paired, 0, counts.LiveOnly - paired, 0, 0, 0, 0);
             }
 
-            await target.PrepareAsync(staged, [], referenced, cancellationToken).ConfigureAwait(false);
+            await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
+            var identity = table.Identity is { Count: > 0 } declared ? declared : null;
+            if (follow)
+            {
+                return await target.ClassifyAsync(staged, identity, liveRows: null, cancellationToken).ConfigureAwait(false);
+            }
+
             // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
-            var server = await target.ClassifyAsync(staged, null, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
+            var server = await target.ClassifyAsync(staged, identity, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
             return server with { Identical = server.Identical + counts.Identical };
         }
 

@@ -173,7 +173,8 @@ internal sealed class InMemoryTarget : IRestoreTarget
 
     public Task PrepareAsync(StagedTable staged, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken)
     {
-        if (parents.Count > 0)
+        // Parents whose key maps are empty (nothing remapped or held back) need no rewrite.
+        if (parents.Any(p => p.Parent.HasKeyMap))
         {
             throw ServerSideDiff();
         }
