@@ -1,5 +1,6 @@
 using Npgsql;
 using Selective.Restore.Apply;
+using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Verify;
 
@@ -63,7 +64,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         ORDER BY 1, 2, 3
         """;
 
-    public async Task<VerifyCounts> CompareAsync(StagedTable staged, CancellationToken cancellationToken)
+    public async Task<KeyRanges> CompareKeyRangesAsync(StagedTable staged, SpillFile dumpKeys, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var live = Live(mapping.Live);
@@ -71,9 +72,21 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         var keys = KeyStageColumns(mapping);
         var liveKeys = keys.Select(k => "l." + PgSql.Quote(k.Live)).ToList();
         var stageKeys = keys.Select(k => "s." + k.Stage).ToList();
-        var join = string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = s.{k.Stage}"));
-        var nullKey = string.Join(" OR ", stageKeys.Select(k => k + " IS NULL"));
-        var differs = Differs(mapping, "s");
+
+        // The dump's keys, typed, in the staging table's key columns (a temp table: writable in a read-only transaction).
+        await ExecuteAsync(Connection, $"DELETE FROM {stage}", cancellationToken).ConfigureAwait(false);
+        if (dumpKeys.Rows > 0)
+        {
+            dumpKeys.Rewind();
+            await CopyLinesAsync(
+                staged.StageName,
+                mapping,
+                new SpillLines(dumpKeys),
+                where => $"the keys of {mapping.Live.Name}",
+                (stagedRows, rows) => $"the server staged {stagedRows} keys of {mapping.Live.Name} where the engine sent {rows}",
+                cancellationToken,
+                string.Join(", ", keys.Select(k => k.Stage))).ConfigureAwait(false);
+        }
 
         var lo = Enumerable.Range(1, keys.Count).Select(i => "r.lo" + i).ToList();
         var hi = Enumerable.Range(1, keys.Count).Select(i => "r.hi" + i).ToList();
@@ -91,8 +104,8 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
             var descending = string.Join(", ", stageKeys.Select(k => k + " DESC"));
             dumpRange = $"""
                 SELECT {string.Join(", ", Enumerable.Range(1, keys.Count).Select(i => $"a.lo{i}").Concat(Enumerable.Range(1, keys.Count).Select(i => $"b.hi{i}")))} FROM (SELECT 1) x
-                LEFT JOIN (SELECT {string.Join(", ", stageKeys.Select((k, i) => $"{k} AS lo{i + 1}"))} FROM {stage} s WHERE NOT ({nullKey}) ORDER BY {ascending} LIMIT 1) a ON true
-                LEFT JOIN (SELECT {string.Join(", ", stageKeys.Select((k, i) => $"{k} AS hi{i + 1}"))} FROM {stage} s WHERE NOT ({nullKey}) ORDER BY {descending} LIMIT 1) b ON true
+                LEFT JOIN (SELECT {string.Join(", ", stageKeys.Select((k, i) => $"{k} AS lo{i + 1}"))} FROM {stage} s ORDER BY {ascending} LIMIT 1) a ON true
+                LEFT JOIN (SELECT {string.Join(", ", stageKeys.Select((k, i) => $"{k} AS hi{i + 1}"))} FROM {stage} s ORDER BY {descending} LIMIT 1) b ON true
                 """;
             liveRange = $"""
                 SELECT (SELECT {KeyText(liveKeys)} FROM {live} l ORDER BY {string.Join(", ", liveKeys)} LIMIT 1),
@@ -103,72 +116,25 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
                 : $"ROW({string.Join(", ", liveKeys)}) >= ROW({string.Join(", ", lo)}) AND ROW({string.Join(", ", liveKeys)}) <= ROW({string.Join(", ", hi)})";
         }
 
-        // The stage side is present when s.ctid is; the live side when its (NOT NULL) key is. NULL keys never join.
-        var livePresent = liveKeys[0] + " IS NOT NULL";
-        var stageKey = keys.Count == 1 ? stageKeys[0] : $"ROW({string.Join(", ", stageKeys)})";
-
-        // Live keys are unique, so each stage row appears once in the join: the stage-side counts are exact. Duplicate
-        // dump keys show up without a pass of their own: among missing rows as fewer distinct keys (a sort of the
-        // missing keys only), among matched rows as live rows counted more than once (against the live row count).
+        // An index range scan where the key has an index (it is the primary key): no pass over the whole live table.
         var sql = $"""
             WITH r AS MATERIALIZED ({dumpRange})
-            SELECT count(*) FILTER (WHERE s.ctid IS NOT NULL AND ({nullKey})),
-                   count(*) FILTER (WHERE s.ctid IS NOT NULL AND NOT ({nullKey}) AND NOT ({livePresent})),
-                   count(*) FILTER (WHERE s.ctid IS NOT NULL AND {livePresent} AND {differs}),
-                   count(*) FILTER (WHERE s.ctid IS NOT NULL AND {livePresent} AND NOT {differs}),
-                   count(*) FILTER (WHERE s.ctid IS NULL),
-                   count(*) FILTER (WHERE s.ctid IS NULL AND {inRange}),
-                   (SELECT {KeyText(lo)} FROM r), (SELECT {KeyText(hi)} FROM r),
-                   count(DISTINCT {stageKey}) FILTER (WHERE s.ctid IS NOT NULL AND NOT ({nullKey}) AND NOT ({livePresent})),
-                   (SELECT count(*) FROM {live} l)
-            FROM {stage} s FULL JOIN {live} l ON {join} CROSS JOIN r;
+            SELECT (SELECT {KeyText(lo)} FROM r), (SELECT {KeyText(hi)} FROM r), (SELECT count(*) FROM {live} l, r WHERE {inRange});
             {liveRange};
             """;
-
-        return await GuardedAsync(
-            async () =>
-            {
-                long nullKeys, missing, conflicting, identical, liveOnly, inDumpRange, missingKeys, liveRows;
-                string? dumpMin, dumpMax, liveMin, liveMax;
-                var command = new NpgsqlCommand(sql, Connection, _transaction);
-                await using (command.ConfigureAwait(false))
-                {
-                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    await using var readerScope = reader.ConfigureAwait(false);
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    nullKeys = reader.GetInt64(0);
-                    missing = reader.GetInt64(1);
-                    conflicting = reader.GetInt64(2);
-                    identical = reader.GetInt64(3);
-                    liveOnly = reader.GetInt64(4);
-                    inDumpRange = reader.GetInt64(5);
-                    dumpMin = reader.IsDBNull(6) ? null : reader.GetString(6);
-                    dumpMax = reader.IsDBNull(7) ? null : reader.GetString(7);
-                    missingKeys = reader.GetInt64(8);
-                    liveRows = reader.GetInt64(9);
-                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    liveMin = reader.IsDBNull(0) ? null : reader.GetString(0);
-                    liveMax = reader.IsDBNull(1) ? null : reader.GetString(1);
-                }
-
-                if (missingKeys < missing || identical + conflicting + liveOnly > liveRows)
-                {
-                    // Rare: a key repeats. Rows repeated exactly count once (the staging is a temp table, writable in a
-                    // read-only transaction), as in a restore; different rows under one key throw, naming one.
-                    var removed = await RemoveRepeatedRowsAsync(staged, cancellationToken).ConfigureAwait(false);
-                    if (removed == 0)
-                    {
-                        throw new InvalidOperationException($"repeated keys were counted in {mapping.Live.Name} but none was found; please report this");
-                    }
-
-                    staged.Repeats += removed;
-                    return await CompareAsync(staged, cancellationToken).ConfigureAwait(false);
-                }
-
-                return new VerifyCounts(liveRows, missing, liveOnly, inDumpRange, identical, conflicting, nullKeys, dumpMin, dumpMax, liveMin, liveMax);
-            },
-            cancellationToken).ConfigureAwait(false);
+        var command = new NpgsqlCommand(sql, Connection, _transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var dumpMin = reader.IsDBNull(0) ? null : reader.GetString(0);
+            var dumpMax = reader.IsDBNull(1) ? null : reader.GetString(1);
+            var inDumpRange = reader.GetInt64(2);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new KeyRanges(dumpMin, dumpMax, reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), inDumpRange);
+        }
     }
 
     public async Task<IReadOnlyList<LiveTableEntry>> ListTablesAsync(CancellationToken cancellationToken)
@@ -242,10 +208,10 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
     }
 
     public Task<long> CountRowsAsync(Schema.LiveTable live, CancellationToken cancellationToken) =>
-        GuardedAsync(() => ScalarAsync($"SELECT count(*) FROM {Live(live)}", cancellationToken), cancellationToken);
+        IsolatedAsync(() => ScalarAsync($"SELECT count(*) FROM {Live(live)}", cancellationToken), cancellationToken);
 
     public Task<long?> MaxValueAsync(TableName table, string column, CancellationToken cancellationToken) =>
-        GuardedAsync(
+        IsolatedAsync(
             async () =>
             {
                 var command = new NpgsqlCommand($"SELECT max({PgSql.Quote(column)})::bigint FROM {PgSql.Quote(table)}", Connection, _transaction);
@@ -256,7 +222,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
             cancellationToken);
 
     /// <summary>Runs <paramref name="action"/> under a savepoint, so a failed statement does not abort the surrounding (read-only) transaction.</summary>
-    private async Task<T> GuardedAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    public async Task<T> IsolatedAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
     {
         var transaction = _transaction;
         if (transaction is null)

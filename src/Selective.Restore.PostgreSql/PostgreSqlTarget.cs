@@ -206,15 +206,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     public Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken) =>
         PostgreSqlCatalog.ReadAsync(Connection, name, cancellationToken);
 
-    public async Task<StagedTable> StageAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
-    {
-        var staged = await CreateStagingAsync(mapping, dump, ordinal, cancellationToken).ConfigureAwait(false);
-
-        // No ANALYZE: for a never-analyzed table the planner reads its real size, which is all the hash join needs.
-        staged.DumpRows = await CopyRowsAsync(staged.StageName, mapping, dump, cancellationToken).ConfigureAwait(false);
-        return staged;
-    }
-
     public async Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
     {
         var stage = $"sr_stage_{ordinal}";
@@ -309,48 +300,15 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         return $" (row {ordinal}, dump line {dumpLine}{column})";
     }
 
-    /// <summary>Appends more rows of the same live table (a table that appears twice in the dump, e.g. --load-via-partition-root).</summary>
-    public async Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken)
-    {
-        return await CopyRowsAsync(staged.StageName, staged.Mapping, dump, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Streams a dump table's rows into the staging table (again for a table that appears again in the dump).</summary>
-    private async Task<long> CopyRowsAsync(string stage, TableMapping mapping, DumpTable dump, CancellationToken cancellationToken)
-    {
-        var columnCount = mapping.DumpColumns.Count;
-        if (columnCount == 0)
-        {
-            return await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        // In a transaction of its own, so the server's count of rows this COPY inserted can be read back exactly and
-        // checked against the reader's: a row the server took as the end of the data, or one it split in two, must fail
-        // the table rather than make its counts wrong.
-        var transaction = await Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transactionScope = transaction.ConfigureAwait(false);
-        var rows = await CopyLinesAsync(
-            stage,
-            mapping,
-            new DumpLines(dump),
-            where => $"{dump.Name}{Locate(where, mapping, dump)}",
-            (staged, sent) => $"the server staged {staged} rows of {dump.Name} where the dump has {sent} (its data starts at dump line {dump.StartLine}): " +
-                              "the server read the data differently (an end-of-data marker inside a row?), so nothing is applied to this table",
-            cancellationToken).ConfigureAwait(false);
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return rows;
-    }
-
     /// <summary>
-    /// COPYs lines (the dump's COPY text) into a staging table; returns the lines sent. The server's insert counter must
-    /// say it staged as many rows, or the table fails (<paramref name="mismatch"/>: the message, from the rows staged
-    /// and sent). A value the server rejects is a table failure naming where (<paramref name="locate"/> turns the
-    /// server's "line N, column cK" into the dump's terms).
+    /// COPYs lines (COPY text: the engine's delta, or keys into <paramref name="columns"/>) into a staging table; returns
+    /// the lines sent. The server's insert counter must say it staged as many rows, or the table fails
+    /// (<paramref name="mismatch"/>: the message, from the rows staged and sent). A value the server rejects is a table
+    /// failure naming where (<paramref name="locate"/> turns the server's "line N, column cK" into the dump's terms).
     /// </summary>
-    private async Task<long> CopyLinesAsync(string stage, TableMapping mapping, ICopyLines lines, Func<string?, string> locate, Func<long, long, string> mismatch, CancellationToken cancellationToken)
+    private async Task<long> CopyLinesAsync(string stage, TableMapping mapping, ICopyLines lines, Func<string?, string> locate, Func<long, long, string> mismatch, CancellationToken cancellationToken, string? columns = null)
     {
-        var list = string.Join(", ", Enumerable.Range(1, mapping.DumpColumns.Count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
+        var list = columns ?? string.Join(", ", Enumerable.Range(1, mapping.DumpColumns.Count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
         var countBefore = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false);
 
         // The rows are already COPY text: they go to the server unchanged (Npgsql's text import takes chars, so the
@@ -423,15 +381,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         int CopyTo(Span<char> destination);
     }
 
-    private sealed class DumpLines(DumpTable dump) : ICopyLines
-    {
-        public ValueTask<bool> NextAsync(CancellationToken cancellationToken) => dump.ReadAsync(cancellationToken);
-
-        public int Length => dump.Current.CopyLine.Length;
-
-        public int CopyTo(Span<char> destination) => Encoding.UTF8.GetChars(dump.Current.CopyLine, destination);
-    }
-
     /// <summary>The engine's delta, read from its spill file (rewound by the caller).</summary>
     private sealed class SpillLines(SpillFile delta) : ICopyLines
     {
@@ -460,44 +409,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         public int CopyTo(Span<char> destination) => Encoding.UTF8.GetChars(_line.AsSpan(0, _length), destination);
     }
 
-    public async Task<long> RemoveRepeatedRowsAsync(StagedTable staged, CancellationToken cancellationToken)
-    {
-        var keys = KeyStageColumns(staged.Mapping);
-        var keyList = string.Join(", ", keys.Select(k => k.Stage));
-        var repeated = $"SELECT {string.Join(", ", keys.Select(k => k.Stage + "::text"))} FROM pg_temp.{staged.StageName} WHERE {string.Join(" AND ", keys.Select(k => k.Stage + " IS NOT NULL"))} GROUP BY {keyList} HAVING count(*) > 1";
-
-        // One pass over the keys finds whether any repeats (the common answer: none). A sorted count(DISTINCT) is used:
-        // measured on 5M bigint keys it takes 1.0 s where a HashAggregate over as many groups took 4.7-8.9 s.
-        var notNull = string.Join(" AND ", keys.Select(k => k.Stage + " IS NOT NULL"));
-        var distinct = keys.Count == 1 ? keyList : $"({keyList})";
-        if (await ScalarAsync($"SELECT count(*) - count(DISTINCT {distinct}) FROM pg_temp.{staged.StageName} WHERE {notNull}", cancellationToken).ConfigureAwait(false) == 0)
-        {
-            return 0;
-        }
-
-        // A row repeated exactly (two dumps concatenated, a table dumped twice) is one row: later copies go. Rows
-        // compare by their whole text, the way the dump printed them.
-        var removed = await ExecuteCountAsync($"""
-            DELETE FROM pg_temp.{staged.StageName} a USING pg_temp.{staged.StageName} b
-            WHERE {string.Join(" AND ", keys.Select(k => $"a.{k.Stage} = b.{k.Stage}"))} AND a.ctid > b.ctid AND (a.*)::text = (b.*)::text
-            """, cancellationToken).ConfigureAwait(false);
-
-        // Different rows under one key: which one to restore cannot be told, whatever the live side holds.
-        var command = new NpgsqlCommand($"SELECT count(*) OVER (), * FROM ({repeated}) x LIMIT 1", Connection);
-        await using (command.ConfigureAwait(false))
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var key = Enumerable.Range(0, keys.Count).Select(i => reader.GetString(i + 1)).ToList();
-                throw new RepeatedKeyException([.. keys.Select(k => k.Live)], key, reader.GetInt64(0));
-            }
-        }
-
-        return removed;
-    }
-
     /// <summary>
     /// The server's count of rows inserted into the staging table, read inside the staging transaction: the backend's
     /// insert counter (exact and free; it is not flushed inside a transaction, so a difference is this COPY's rows),
@@ -510,25 +421,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             Connection);
         await using var commandScope = command.ConfigureAwait(false);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>
-    /// Turns the server's "COPY sr_stage_3, line 17, column c2" into the dump's terms: the table's row, its line in
-    /// the dump (for COPY data, one row per line after the COPY statement) and the column name.
-    /// </summary>
-    private static string Locate(string? where, TableMapping mapping, DumpTable dump)
-    {
-        var match = where is null ? null : CopyWhere().Match(where);
-        if (match is not { Success: true } || !long.TryParse(match.Groups["line"].Value, CultureInfo.InvariantCulture, out var row))
-        {
-            return $" (its data starts at dump line {dump.StartLine})";
-        }
-
-        var line = dump.Form == DumpDataForm.Copy ? $", dump line {dump.StartLine + row}" : string.Empty;
-        var column = match.Groups["column"].Success && int.TryParse(match.Groups["column"].Value, CultureInfo.InvariantCulture, out var c) && c <= mapping.DumpColumns.Count
-            ? $", column {mapping.DumpColumns[c - 1].Name ?? "#" + mapping.DumpColumns[c - 1].Position.ToString(CultureInfo.InvariantCulture)}"
-            : string.Empty;
-        return $" (row {row}{line}{column})";
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"line (?<line>\d+)(, column c(?<column>\d+))?", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
@@ -671,7 +563,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             await RecordClassKeysAsync(staged, identity, relocated > 0, cancellationToken).ConfigureAwait(false);
         }
 
-        var identical = staged.DumpRows - staged.Repeats - delta;
+        var identical = staged.DumpRows - delta;
         return new Classification(missing, identical, conflicting, liveCount - identical - deltaLive, collisions, undetermined, relocated, held);
     }
 

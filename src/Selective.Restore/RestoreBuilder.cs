@@ -73,7 +73,7 @@ public sealed class RestoreBuilder
     private Func<IRestoreTarget>? _target;
     private TimeSpan _lockTimeout = RestoreTimeouts.DefaultLockTimeout;
     private bool _allowIncomplete;
-    private Diff.DiffOptions? _diffOptions = new();
+    private Diff.DiffOptions _diffOptions = new();
     private string? _database;
 
     internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
@@ -283,10 +283,10 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>The engine diff's memory budget and spill settings; null diffs every table on the server (tests compare both).</summary>
-    internal RestoreBuilder WithDiffOptions(Diff.DiffOptions? options)
+    /// <summary>The engine diff's memory budget and spill settings (tests use small budgets to make it spill).</summary>
+    internal RestoreBuilder WithDiffOptions(Diff.DiffOptions options)
     {
-        _diffOptions = options?.Validate();
+        _diffOptions = options.Validate();
         return this;
     }
 
@@ -430,8 +430,8 @@ internal sealed record RestoreSettings(
 {
     public IdentityKey? IdentityFor(TableName table) => IdentityKeys.FirstOrDefault(k => k.Pattern.Matches(table));
 
-    /// <summary>The engine-side diff's settings; null: every table is diffed by the server (the diff before issue 12).</summary>
-    public Diff.DiffOptions? EngineDiff { get; init; }
+    /// <summary>The engine-side diff's settings: memory budget, partitions, temp directory.</summary>
+    public Diff.DiffOptions EngineDiff { get; init; } = new();
 
     public MergePolicy PolicyFor(TableName table)
     {

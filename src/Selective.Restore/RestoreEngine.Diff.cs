@@ -15,39 +15,11 @@ public sealed partial class RestoreEngine
 {
     private sealed partial class Run
     {
-        /// <summary>The engine diff for a table, or null when it keeps the server-side diff.</summary>
-        private async Task<TableDiff?> EngineDiffForAsync(TableState state, TableMapping mapping, CancellationToken cancellationToken)
-        {
-            if (mapping.Key.Count == 0)
-            {
-                return await WholeRowDiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (settings.EngineDiff is not { } options || mapping.DumpColumns.Count == 0)
-            {
-                return null;
-            }
-
-            // Compared: the dump columns written to a live column, in dump order; the live side is read in that order.
-            var compared = Enumerable.Range(0, mapping.DumpColumns.Count).Where(i => mapping.Targets[i] is not null).ToList();
-            var dumpKey = new List<int>();
-            var liveKey = new List<int>();
-            foreach (var key in mapping.Key)
-            {
-                var position = compared.FindIndex(i => string.Equals(mapping.Targets[i]!.Name, key, StringComparison.Ordinal));
-                if (position < 0)
-                {
-                    return null; // a key column the dump does not have (an IDENTITY column a T-SQL INSERT left out)
-                }
-
-                dumpKey.Add(compared[position]);
-                liveKey.Add(position);
-            }
-
-            var wholeLine = compared.Count == mapping.DumpColumns.Count;
-            var layout = new RowLayout(dumpKey, liveKey, wholeLine ? null : compared, wholeLine ? null : Enumerable.Range(0, compared.Count).ToList());
-            return new TableDiff(new DumpSequence(dumpKey, options), layout, [.. compared.Select(i => mapping.Targets[i]!.Name)]);
-        }
+        /// <summary>The engine diff for a table: by key, or on whole rows for a table without one.</summary>
+        private async Task<TableDiff> DiffForAsync(TableState state, TableMapping mapping, CancellationToken cancellationToken) =>
+            mapping.Key.Count == 0
+                ? await WholeRowDiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false)
+                : TableDiff.ForKeys(mapping, settings.EngineDiff);
 
         /// <summary>
         /// The diff of a table without a usable key: its rows are matched on the whole row, as a multiset (a row the dump
@@ -83,9 +55,7 @@ public sealed partial class RestoreEngine
                     $"{Prefix}, and it references {parent}, whose rows may move to other keys (an identity key or a per-row policy): following them is not supported for a table without a key yet");
             }
 
-            // Every dump column is compared, in dump order: the live side is read in that order and compared line for line.
-            var columns = mapping.Targets.Select(t => t!.Name).ToList();
-            return new TableDiff(new DumpRowStore([], settings.EngineDiff!), new RowLayout([], []), columns);
+            return TableDiff.ForWholeRows(mapping, settings.EngineDiff);
         }
 
         /// <summary>A table this one references (at any depth) whose rows may be remapped or held back, or null.</summary>
@@ -137,21 +107,6 @@ public sealed partial class RestoreEngine
             return false;
         }
 
-        /// <summary>Reads a dump block's rows into the table's store (the client keeps them; nothing is staged yet).</summary>
-        private static async Task<long> StoreRowsAsync(TableDiff diff, DumpTable dump, CancellationToken cancellationToken)
-        {
-            // The readers hand out rows with the table's field count (they refuse any other), so rows are not split here.
-            long rows = 0;
-            while (await dump.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                // The position slot carries the row's ordinal in the table: what an error about its value names.
-                diff.Add(dump.Current.CopyLine, dump.Current.Line);
-                rows++;
-            }
-
-            return rows;
-        }
-
         /// <summary>
         /// After staging (and after a diff, which finds them in a spilled store): NULL keys and different rows under one
         /// key fail the table, naming the key and the two dump lines the store kept; exact repeats are a warning.
@@ -164,12 +119,9 @@ public sealed partial class RestoreEngine
                 throw RestoreTableException.NullKeys(store.NullKeyRows, state.Mapping!.Key);
             }
 
-            if (store.DuplicateCount > 0)
+            if (state.Diff.DuplicateKeyError(state.Mapping!.Key) is { } error)
             {
-                var duplicate = store.Duplicates[0];
-                var key = duplicate.Key.Split('\t').Select(field => CopyText.Decode(System.Text.Encoding.UTF8.GetBytes(field)) ?? "NULL").ToList();
-                var exception = new RepeatedKeyException(state.Mapping!.Key, key, store.DuplicateCount);
-                throw new RestoreTableException($"{exception.Message} (dump lines {duplicate.FirstLine} and {duplicate.SecondLine})", exception);
+                throw error;
             }
 
             if (store.Repeats > 0)
@@ -197,16 +149,12 @@ public sealed partial class RestoreEngine
             var live = follow ? Stream.Null : await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
             await using (live.ConfigureAwait(false))
             {
-                // Both sides in (nearly) the same order, the usual case, walk in step; otherwise a hash join. Rows that
-                // follow a key map are compared with nothing: every row (each once) goes to the server.
-                counts = diff is { Sequence: { Fallback: null } sequence }
-                    ? await OrderedDiff.RunAsync(sequence, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false)
-                    : await KeyedDiff.RunAsync(diff.Store!, new CopyLineReader(live), diff.Layout, sink, async: true, cancellationToken).ConfigureAwait(false);
+                // Rows that follow a key map are compared with nothing: every row (each once) goes to the server.
+                counts = await diff.RunAsync(live, sink, cancellationToken).ConfigureAwait(false);
             }
 
             // A spilled store finds repeats and duplicate keys when its partitions are joined.
             CheckStore(table);
-            staged.Repeats = 0;
             staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
             if (diff.Store is { IsMultiset: true })
             {
@@ -239,77 +187,6 @@ public sealed partial class RestoreEngine
                 table.Diff?.Dispose();
                 table.Diff = null;
             }
-        }
-
-        /// <summary>The rows that differ, spilled: dump rows for the delta, and (a table without a key) the live rows left unpaired.</summary>
-        private sealed class DeltaSink(SpillFile delta, string directory) : IDiffSink, IDisposable
-        {
-            /// <summary>Live rows of a table without a key that no dump row matched by text; null when there are none.</summary>
-            public SpillFile? LiveOnlyRows { get; private set; }
-
-            public void Missing(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset) => delta.Write(dumpLine, lineNumber, byteOffset);
-
-            public void Candidate(ReadOnlySpan<byte> dumpLine, long lineNumber, long byteOffset, ReadOnlySpan<byte> liveLine) => delta.Write(dumpLine, lineNumber, byteOffset);
-
-            public void LiveOnly(ReadOnlySpan<byte> liveLine) => (LiveOnlyRows ??= new SpillFile(directory, positions: false)).Write(liveLine, 0, 0);
-
-            public void Dispose() => LiveOnlyRows?.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// A table diffed by the engine: its dump rows (in dump order for a keyed table; hash-partitioned for a table without
-    /// a key, or a keyed one with too many repeated keys), how they line up with the live columns, the live columns to read.
-    /// </summary>
-    private sealed class TableDiff : IDisposable
-    {
-        private readonly DumpRowStore? _store;
-
-        public TableDiff(DumpSequence sequence, RowLayout layout, IReadOnlyList<string> liveColumns)
-            : this(layout, liveColumns) => Sequence = sequence;
-
-        public TableDiff(DumpRowStore store, RowLayout layout, IReadOnlyList<string> liveColumns)
-            : this(layout, liveColumns) => _store = store;
-
-        private TableDiff(RowLayout layout, IReadOnlyList<string> liveColumns)
-        {
-            Layout = layout;
-            LiveColumns = liveColumns;
-        }
-
-        public DumpSequence? Sequence { get; }
-
-        /// <summary>The hash-partitioned store, if the table is diffed through one.</summary>
-        public DumpRowStore? Store => _store ?? Sequence?.Fallback;
-
-        public RowLayout Layout { get; }
-
-        public IReadOnlyList<string> LiveColumns { get; }
-
-        public DiffOptions Options => Sequence?.Options ?? _store!.Options;
-
-        /// <summary>What the checks read: NULL keys, repeats and duplicate keys.</summary>
-        public KeyProblems Problems => Sequence?.Problems ?? _store!.Problems;
-
-        public void Add(ReadOnlySpan<byte> line, long lineNumber)
-        {
-            if (Sequence is { } sequence)
-            {
-                sequence.Add(line, lineNumber, sequence.RowsAdded + 1);
-            }
-            else
-            {
-                _store!.Add(line, lineNumber, _store.RowsAdded + 1);
-            }
-        }
-
-        /// <summary>After the table's last block: the sequence looks for keys that occur twice.</summary>
-        public void Complete() => Sequence?.Complete();
-
-        public void Dispose()
-        {
-            Sequence?.Dispose();
-            _store?.Dispose();
         }
     }
 }

@@ -25,13 +25,7 @@ public sealed partial class RestoreEngine
             }
 
             var referenced = _tables.Any(t => t.Staged is not null && t.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == table.Name && ReferencesKey(fk, staged.Mapping) is not null));
-            if (table.Diff is not null)
-            {
-                return await EngineClassifyAsync(table, parents, referenced, cancellationToken).ConfigureAwait(false);
-            }
-
-            await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
-            return await target.ClassifyAsync(staged, table.Identity.Count == 0 ? null : table.Identity, liveRows: null, cancellationToken).ConfigureAwait(false);
+            return await EngineClassifyAsync(table, parents, referenced, cancellationToken).ConfigureAwait(false);
         }
 
         private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>

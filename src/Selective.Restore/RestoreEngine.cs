@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Polly;
 using Polly.Retry;
 using Selective.Restore.Apply;
+using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
 using Selective.Restore.Identity;
@@ -281,24 +282,20 @@ public sealed partial class RestoreEngine
                         state.Live ??= await target.ReadTableAsync(dump.Name, cancellationToken).ConfigureAwait(false)
                                        ?? throw RestoreTableException.Incompatible($"the target database has no table {dump.Name}");
                         var mapping = Map(state, dump);
-                        if (stagedThisPass.Add(dump.Name))
+                        // A table staged again (after a reconnect) starts over, its stored dump rows too; so does one
+                        // whose first block was refused before any row was read.
+                        if (stagedThisPass.Add(dump.Name) || state.Diff is null)
                         {
-                            // A table staged again (after a reconnect) starts over, its stored dump rows too.
                             state.Diff?.Dispose();
-                            state.Diff = await EngineDiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
-                            state.Staged = state.Diff is null
-                                ? await target.StageAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false)
-                                : await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
-                            if (state.Diff is { } diff)
-                            {
-                                state.Staged.DumpRows = await StoreRowsAsync(diff, dump, cancellationToken).ConfigureAwait(false);
-                            }
+                            state.Diff = null;
+                            var diff = await DiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
+                            state.Diff = diff;
+                            state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
+                            state.Staged.DumpRows = await diff.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
                         }
                         else
                         {
-                            state.Staged!.DumpRows += state.Diff is { } diff
-                                ? await StoreRowsAsync(diff, dump, cancellationToken).ConfigureAwait(false)
-                                : await target.StageMoreAsync(state.Staged, dump, cancellationToken).ConfigureAwait(false);
+                            state.Staged!.DumpRows += await state.Diff!.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
                         }
 
                         state.Report.DumpRows = state.Staged.DumpRows;
@@ -344,7 +341,7 @@ public sealed partial class RestoreEngine
                 state.Report.Notes.Add(state.NothingToRestore!);
             }
 
-            // Every block of a table is staged now: rows repeated exactly are kept once, different rows under one key fail it.
+            // Every block of a table is read now: rows repeated exactly are kept once, different rows under one key fail it.
             foreach (var name in stagedThisPass)
             {
                 var state = _byName[name];
@@ -358,26 +355,6 @@ public sealed partial class RestoreEngine
                     catch (RestoreTableException ex)
                     {
                         Fail(state, ex);
-                    }
-                }
-                else if (state is { Failed: false, Staged: { } staged } && staged.Session == target.Session)
-                {
-                    try
-                    {
-                        staged.Repeats = await target.RemoveRepeatedRowsAsync(staged, cancellationToken).ConfigureAwait(false);
-                        if (staged.Repeats > 0)
-                        {
-                            Warn(state, RestoreTableException.RepeatsWarning(staged.Repeats));
-                        }
-                    }
-                    catch (RepeatedKeyException ex)
-                    {
-                        // The dump's lines of that key: which rows disagree is what the user has to look at.
-                        Fail(state, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, settings.DumpDatabase, state.Mapping!, cancellationToken).ConfigureAwait(false), ex));
-                    }
-                    catch (Exception ex) when (target.IsTableFailure(ex))
-                    {
-                        Fail(state, new RestoreTableException(await DescribeAsync(ex, state).ConfigureAwait(false), ex));
                     }
                 }
             }
@@ -415,7 +392,7 @@ public sealed partial class RestoreEngine
                 return ColumnMapper.Reuse(existing, dump);
             }
 
-            state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message), wholeRows: settings.EngineDiff is not null);
+            state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message), wholeRows: true);
             return state.Mapping;
         }
 

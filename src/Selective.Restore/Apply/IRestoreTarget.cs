@@ -75,10 +75,8 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
     /// <summary>The staged rows carry their original key in o1..on (their key columns were rewritten to follow a parent).</summary>
     public bool HasOriginalKeys { get; set; }
 
+    /// <summary>Rows staged: the dump's rows read for the table, then the engine's delta once it is staged.</summary>
     public long DumpRows { get; set; } = dumpRows;
-
-    /// <summary>Staged rows that repeated an earlier row exactly and were removed (counted once).</summary>
-    public long Repeats { get; set; }
 
     /// <summary>The target session the staging lives in; a reconnect loses it.</summary>
     public int Session { get; } = session;
@@ -157,10 +155,7 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>Reads a live table's shape from the catalog, or null when it does not exist.</summary>
     Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken);
 
-    /// <summary>Creates session-scoped staging for the table and streams the dump rows into it.</summary>
-    Task<StagedTable> StageAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken);
-
-    /// <summary>Creates the table's session-scoped staging without rows: the engine diffs the dump rows itself (<see cref="StageDeltaAsync"/>).</summary>
+    /// <summary>Creates the table's session-scoped staging, without rows: the engine diffs the dump rows itself and stages the delta (<see cref="StageDeltaAsync"/>).</summary>
     Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken);
 
     /// <summary>
@@ -175,15 +170,6 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// Returns the rows staged.
     /// </summary>
     Task<long> StageDeltaAsync(StagedTable staged, Diff.SpillFile delta, CancellationToken cancellationToken);
-
-    /// <summary>Stages more rows for an already staged table (the same table appears again in the dump).</summary>
-    Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// After every block of the table is staged: rows repeated exactly under one key (two dumps concatenated) are kept
-    /// once, and the number removed is returned; different rows under one key fail the table, naming a key.
-    /// </summary>
-    Task<long> RemoveRepeatedRowsAsync(StagedTable staged, CancellationToken cancellationToken);
 
     Task BeginAsync(bool readOnly, CancellationToken cancellationToken);
 

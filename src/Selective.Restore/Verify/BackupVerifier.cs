@@ -1,16 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using Selective.Restore.Apply;
+using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Schema;
 
 namespace Selective.Restore.Verify;
 
 /// <summary>
-/// Checks a backup against the live database before anyone trusts it: stages the selected dump tables on the
-/// server (one streaming pass, as a plan does), then — in one read-only transaction, so every table is compared
-/// against the same snapshot — compares each with its live table by key, compares the dump's sequence values
-/// with the live sequences, and lists the tables present on one side only. Nothing live is written.
+/// Checks a backup against the live database before anyone trusts it: reads the selected dump tables into the engine's
+/// stores (one streaming pass, as a plan does), then — in one read-only transaction, so every table is compared
+/// against the same snapshot — diffs each with its live table by key (the live rows streamed out, only the rows that
+/// differ confirmed by the server), compares the dump's sequence values with the live sequences, and lists the tables
+/// present on one side only. Nothing live is written.
 /// </summary>
 public sealed class BackupVerifier
 {
@@ -58,7 +60,7 @@ public sealed class BackupVerifier
         {
             await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
 
-            // 1. Stage every selected table (one pass over the dump); temp tables cannot be created in a read-only transaction.
+            // 1. Read every selected table (one pass over the dump); temp tables cannot be created in a read-only transaction.
             IReadOnlyList<SequenceValue> sequences;
             try
             {
@@ -68,6 +70,7 @@ public sealed class BackupVerifier
             {
                 VerifyLog.RunFailed(settings.Logger, ex.Message);
                 report.Errors.Add(ex.Message);
+                DisposeDiffs();
                 Finish();
                 return;
             }
@@ -103,9 +106,19 @@ public sealed class BackupVerifier
             finally
             {
                 await target.RollbackQuietlyAsync().ConfigureAwait(false);
+                DisposeDiffs();
             }
 
             Finish();
+        }
+
+        private void DisposeDiffs()
+        {
+            foreach (var table in _tables)
+            {
+                table.Diff?.Dispose();
+                table.Diff = null;
+            }
         }
 
         private void Finish()
@@ -171,14 +184,11 @@ public sealed class BackupVerifier
                         var mapping = Map(state, dump);
                         if (state.Staged is null)
                         {
-                            state.Staged = await target.StageAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
-                        }
-                        else
-                        {
-                            state.Staged.DumpRows += await target.StageMoreAsync(state.Staged, dump, cancellationToken).ConfigureAwait(false);
+                            state.Diff = TableDiff.ForKeys(mapping, settings.Diff);
+                            state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
                         }
 
-                        state.Report.DumpRows = state.Staged.DumpRows;
+                        state.Report.DumpRows += await state.Diff!.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
                         VerifyLog.Staged(settings.Logger, dump.Name, dump.RowsRead);
                     }
                     catch (RestoreTableException ex) when (ex.IsIncompatibility && state.Staged is null)
@@ -214,6 +224,14 @@ public sealed class BackupVerifier
                     VerifyLog.Warning(settings.Logger, notice);
                 }
 
+                // Every block of every table is read: keys that occur twice are found now (exact repeats count once,
+                // different rows under one key make the table an error).
+                foreach (var state in _tables.Where(t => t is { Failed: false, Diff: not null }))
+                {
+                    state.Diff!.Complete();
+                    CheckStore(state);
+                }
+
                 return [.. reader.Sequences];
             }
         }
@@ -234,35 +252,76 @@ public sealed class BackupVerifier
 
         // ------------------------------------------------------------ comparing
 
+        /// <summary>Different rows under one key make the table an error, naming both dump lines (after staging, and after a diff that spilled).</summary>
+        private void CheckStore(TableState table)
+        {
+            if (table.Diff!.DuplicateKeyError(table.Mapping!.Key) is { } error)
+            {
+                table.Diff.Dispose();
+                table.Diff = null;
+                Fail(table, error);
+            }
+        }
+
+        /// <summary>
+        /// The engine diff of one table in the read-only transaction: the live rows streamed and compared with the stored
+        /// dump rows, the rows that differ confirmed by the server's typed comparison, then the key ranges.
+        /// </summary>
         private async Task CompareAsync(TableState table, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
+            var diff = table.Diff!;
+            var staged = table.Staged!;
             try
             {
-                var counts = await target.CompareAsync(table.Staged!, cancellationToken).ConfigureAwait(false);
+                var (counts, classification, ranges) = await target.IsolatedAsync(
+                    async () =>
+                    {
+                        var directory = diff.Options.TempDirectory ?? Path.GetTempPath();
+                        using var delta = new SpillFile(directory);
+                        using var sink = new DeltaSink(delta, directory);
+                        DiffCounts counts;
+                        var live = await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
+                        await using (live.ConfigureAwait(false))
+                        {
+                            counts = await diff.RunAsync(live, sink, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        // A spilled store finds different rows under one key while it joins.
+                        if (diff.DuplicateKeyError(staged.Mapping.Key) is { } error)
+                        {
+                            throw error;
+                        }
+
+                        staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
+                        var classification = await target.ClassifyAsync(staged, null, counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
+                        using var keys = new SpillFile(directory, positions: false);
+                        diff.WriteKeys(keys);
+                        var ranges = await target.CompareKeyRangesAsync(staged, keys, cancellationToken).ConfigureAwait(false);
+                        return (counts, classification, ranges);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+
                 var r = table.Report;
-                if (table.Staged!.Repeats > 0)
+                if (diff.Problems.Repeats > 0)
                 {
-                    r.Warnings.Add(RestoreTableException.RepeatsWarning(table.Staged.Repeats, "each is counted once"));
+                    r.Warnings.Add(RestoreTableException.RepeatsWarning(diff.Problems.Repeats, "each is counted once"));
                 }
 
+                // Rows identical by text never reached the server; every live row matched by key lies in the dump's key range.
                 r.Compared = true;
                 r.LiveRows = counts.LiveRows;
-                r.Missing = counts.Missing;
-                r.LiveOnly = counts.LiveOnly;
-                r.LiveOnlyInDumpRange = counts.LiveOnlyInDumpRange;
-                r.Identical = counts.Identical;
-                r.Conflicting = counts.Conflicting;
-                r.NullKeys = counts.NullKeys;
-                r.DumpMinKey = counts.DumpMinKey;
-                r.DumpMaxKey = counts.DumpMaxKey;
-                r.LiveMinKey = counts.LiveMinKey;
-                r.LiveMaxKey = counts.LiveMaxKey;
+                r.Missing = classification.Missing;
+                r.Identical = classification.Identical + counts.Identical;
+                r.Conflicting = classification.Conflicting;
+                r.LiveOnly = classification.LiveOnly;
+                r.LiveOnlyInDumpRange = ranges.LiveInDumpRange - r.Identical - r.Conflicting;
+                r.NullKeys = diff.Problems.NullKeyRows;
+                r.DumpMinKey = ranges.DumpMinKey;
+                r.DumpMaxKey = ranges.DumpMaxKey;
+                r.LiveMinKey = ranges.LiveMinKey;
+                r.LiveMaxKey = ranges.LiveMaxKey;
                 VerifyLog.Compared(settings.Logger, table.Name, r.Missing, r.LiveOnly, r.LiveOnlyInDumpRange, r.Conflicting, r.Identical);
-            }
-            catch (RepeatedKeyException ex)
-            {
-                Fail(table, new RestoreTableException(await DumpKeyLines.DescribeAsync(ex, settings.DumpPath, settings.Database, table.Staged!.Mapping, cancellationToken).ConfigureAwait(false), ex));
             }
             catch (Exception ex) when (target.IsTableFailure(ex))
             {
@@ -481,6 +540,9 @@ public sealed class BackupVerifier
         public TableMapping? Mapping { get; set; }
 
         public StagedTable? Staged { get; set; }
+
+        /// <summary>The table's dump rows, kept by the engine for its diff.</summary>
+        public TableDiff? Diff { get; set; }
 
         public bool Failed { get; set; }
 

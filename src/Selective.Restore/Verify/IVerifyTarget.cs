@@ -3,30 +3,13 @@ using Selective.Restore.Dump;
 
 namespace Selective.Restore.Verify;
 
-/// <summary>Counts and key ranges from comparing a staged dump table with its live table.</summary>
-/// <param name="LiveRows">Rows in the live table.</param>
-/// <param name="Missing">Dump rows whose key is not live.</param>
-/// <param name="LiveOnly">Live rows whose key is not in the dump.</param>
-/// <param name="LiveOnlyInDumpRange">Live-only rows whose key lies between the dump's smallest and largest key.</param>
-/// <param name="Identical">Dump rows equal, column for column, to the live row with the same key.</param>
-/// <param name="Conflicting">Dump rows whose key is live but some column differs.</param>
-/// <param name="NullKeys">Dump rows with NULL in a key column (never matched).</param>
+/// <summary>Where a table's keys lie, in the database's own order: the dump's range, the live range, and how many live rows fall in the dump's.</summary>
 /// <param name="DumpMinKey">The dump's smallest key as text (composite keys as a row, e.g. <c>(1,a)</c>), or null when it has no keyed rows.</param>
 /// <param name="DumpMaxKey">The dump's largest key as text, or null.</param>
 /// <param name="LiveMinKey">The live table's smallest key as text, or null when it is empty.</param>
 /// <param name="LiveMaxKey">The live table's largest key as text, or null.</param>
-internal readonly record struct VerifyCounts(
-    long LiveRows,
-    long Missing,
-    long LiveOnly,
-    long LiveOnlyInDumpRange,
-    long Identical,
-    long Conflicting,
-    long NullKeys,
-    string? DumpMinKey,
-    string? DumpMaxKey,
-    string? LiveMinKey,
-    string? LiveMaxKey);
+/// <param name="LiveInDumpRange">Live rows whose key lies between the dump's smallest and largest key (0 when the dump has none).</param>
+internal readonly record struct KeyRanges(string? DumpMinKey, string? DumpMaxKey, string? LiveMinKey, string? LiveMaxKey, long LiveInDumpRange);
 
 /// <summary>A live table that holds rows itself (not a partitioned parent), with the partitioned tables above it.</summary>
 internal sealed record LiveTableEntry(TableName Name, IReadOnlyList<TableName> Ancestors);
@@ -54,11 +37,14 @@ internal sealed record LiveSequence(TableName Name, long Increment, bool Readabl
 internal interface IVerifyTarget : IRestoreTarget
 {
     /// <summary>
-    /// Compares a staged table with its live table by key inside the current transaction (read-only, set-based on the
-    /// server). Throws <see cref="RestoreTableException"/> when the dump has duplicate keys; a database error leaves
-    /// the transaction usable for the next table.
+    /// The key ranges of a table the engine has diffed, inside the current (read-only) transaction: the dump's keys come
+    /// as COPY text lines of the key columns (<paramref name="dumpKeys"/>; a key may come twice), ordered by the database
+    /// as it orders the live keys.
     /// </summary>
-    Task<VerifyCounts> CompareAsync(StagedTable staged, CancellationToken cancellationToken);
+    Task<KeyRanges> CompareKeyRangesAsync(StagedTable staged, Diff.SpillFile dumpKeys, CancellationToken cancellationToken);
+
+    /// <summary>Runs <paramref name="action"/> so that a database error in it leaves the current transaction usable for the next table.</summary>
+    Task<T> IsolatedAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken);
 
     /// <summary>Tables in user schemas that hold rows (ordinary tables and partitions, not extension members).</summary>
     Task<IReadOnlyList<LiveTableEntry>> ListTablesAsync(CancellationToken cancellationToken);

@@ -31,6 +31,7 @@ public sealed class VerifyBuilder
     private bool _skipUnknownColumns;
     private string? _database;
     private Func<IVerifyTarget>? _target;
+    private Diff.DiffOptions _diffOptions = new();
 
     internal VerifyBuilder(string dumpPath) => DumpPath = dumpPath;
 
@@ -103,6 +104,13 @@ public sealed class VerifyBuilder
         return this;
     }
 
+    /// <summary>The engine diff's memory budget and temp directory (tests use small budgets to make it spill).</summary>
+    internal VerifyBuilder WithDiffOptions(Diff.DiffOptions options)
+    {
+        _diffOptions = options.Validate();
+        return this;
+    }
+
     /// <summary>Validates the configuration and returns the verifier.</summary>
     /// <exception cref="InvalidOperationException">No target, or the dump does not exist.</exception>
     /// <exception cref="ArgumentException">A table pattern is malformed.</exception>
@@ -125,6 +133,7 @@ public sealed class VerifyBuilder
             _logger,
             _skipUnknownColumns,
             _database,
+            _diffOptions,
             _target));
     }
 }
@@ -137,4 +146,5 @@ internal sealed record VerifySettings(
     ILogger Logger,
     bool SkipUnknownColumns,
     string? Database,
+    Diff.DiffOptions Diff,
     Func<IVerifyTarget> TargetFactory);

@@ -25,23 +25,6 @@ public sealed class RowAccountingTests
     private const string Preamble = "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
 
     [Test]
-    public async Task A_table_fails_when_the_server_stages_a_different_number_of_rows_than_the_reader_read()
-    {
-        await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text)");
-        var target = new PostgreSqlTarget(db.ConnectionString);
-        await using var targetScope = target;
-        var live = await ConnectAsync(target);
-
-        // A row ending in an unescaped \. ends a server's COPY there (PostgreSQL before 18): rows 3 and 4 never arrive.
-        // The reader refuses such a line; this source plays a reader that did not, to prove the staging check holds.
-        var dump = RawRows.Table("t", ["id", "v"], "1\ta", "2\tb\\.", "3\tc", "4\td");
-        var mapping = ColumnMapper.Map(live, dump, skipUnknownColumns: false, _ => { });
-
-        var error = await Should.ThrowAsync<RestoreTableException>(() => target.StageAsync(mapping, dump, 1, CancellationToken.None));
-        error.Message.ShouldContain("the server staged 2 rows of public.t where the dump has 4");
-    }
-
-    [Test]
     public async Task A_table_fails_when_the_server_stages_a_different_number_of_delta_rows_than_the_engine_sent()
     {
         await using var db = await Scenario.CreateAsync("CREATE TABLE t (id int PRIMARY KEY, v text)");
@@ -52,7 +35,8 @@ public sealed class RowAccountingTests
         var mapping = ColumnMapper.Map(live, dump, skipUnknownColumns: false, _ => { });
         var staged = await target.CreateStagingAsync(mapping, dump, 1, CancellationToken.None);
 
-        // The same unescaped \. as above, in the engine's delta (rows the engine found missing): the check holds there too.
+        // A row ending in an unescaped \. ends a server's COPY there (PostgreSQL before 18): the rows after it never arrive.
+        // The reader refuses such a line; this delta plays an engine that did not, to prove the staging check holds.
         using var dir = new TempDirectory();
         using var delta = new Selective.Restore.Diff.SpillFile(dir.Path);
         foreach (var (line, number) in new[] { ("1\ta", 3L), ("2\tb\\.", 4L), ("3\tc", 5L) })

@@ -71,13 +71,6 @@ internal sealed class InMemoryTarget : IRestoreTarget
         return Task.FromResult(_database.Find(name)?.Shape);
     }
 
-    public Task<StagedTable> StageAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken) =>
-        throw ServerSideDiff();
-
-    public Task<long> StageMoreAsync(StagedTable staged, DumpTable dump, CancellationToken cancellationToken) => throw ServerSideDiff();
-
-    public Task<long> RemoveRepeatedRowsAsync(StagedTable staged, CancellationToken cancellationToken) => throw ServerSideDiff();
-
     public Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
     {
         Operation("stage");
