@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using Selective.Restore.Apply;
 using Selective.Restore.Diff;
@@ -73,7 +74,14 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         var liveKeys = keys.Select(k => "l." + PgSql.Quote(k.Live)).ToList();
         var stageKeys = keys.Select(k => "s." + k.Stage).ToList();
 
-        // The dump's keys, typed, in the staging table's key columns (a temp table: writable in a read-only transaction).
+        // A single integer key orders as its numbers: the client finds the range while reading the keys once.
+        if (keys.Count == 1 && IntegerTypes.Contains(mapping.Live.Find(keys[0].Live)!.DataType, StringComparer.Ordinal) && IntegerRange(dumpKeys) is var (min, max))
+        {
+            return await IntegerKeyRangesAsync(live, liveKeys[0], min, max, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Otherwise the dump's keys, typed, in the staging table's key columns (a temp table: writable in a read-only
+        // transaction), ordered by the server.
         await ExecuteAsync(Connection, $"DELETE FROM {stage}", cancellationToken).ConfigureAwait(false);
         if (dumpKeys.Rows > 0)
         {
@@ -135,6 +143,48 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             return new KeyRanges(dumpMin, dumpMax, reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), inDumpRange);
         }
+    }
+
+    /// <summary>The smallest and largest of integer keys (one field per line), or null when there are none.</summary>
+    private static (long Min, long Max)? IntegerRange(SpillFile keys)
+    {
+        if (keys.Rows == 0)
+        {
+            return null;
+        }
+
+        long min = long.MaxValue, max = long.MinValue;
+        keys.Rewind();
+        while (keys.TryRead(out var line, out _, out _))
+        {
+            // The column's own type: the server read these values as integers when it confirmed the delta.
+            if (!long.TryParse(line, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var key))
+            {
+                throw new RestoreTableException($"the dump has a key that is not an integer: {System.Text.Encoding.UTF8.GetString(line)}");
+            }
+
+            min = Math.Min(min, key);
+            max = Math.Max(max, key);
+        }
+
+        return (min, max);
+    }
+
+    private async Task<KeyRanges> IntegerKeyRangesAsync(string live, string key, long min, long max, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(
+            $"SELECT (SELECT count(*) FROM {live} l WHERE {key} BETWEEN $1 AND $2), min({key})::text, max({key})::text FROM {live} l",
+            Connection,
+            _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter { Value = min });
+        command.Parameters.Add(new NpgsqlParameter { Value = max });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new KeyRanges(
+            min.ToString(CultureInfo.InvariantCulture), max.ToString(CultureInfo.InvariantCulture),
+            reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(0));
     }
 
     public async Task<IReadOnlyList<LiveTableEntry>> ListTablesAsync(CancellationToken cancellationToken)

@@ -149,6 +149,33 @@ public sealed class BackupVerifierTests
     }
 
     [Test]
+    public async Task Integer_key_ranges_are_ordered_as_numbers_under_a_small_diff_budget()
+    {
+        // As text, "10" < "9" and "-1" < "-5": the range must be numeric, whichever side computes it.
+        await using var db = await Scenario.CreateAsync("""
+            CREATE TABLE n (id bigint PRIMARY KEY, v text); INSERT INTO n SELECT g, 'v' || g FROM generate_series(-5, 3000) g;
+            CREATE TABLE s (id smallint PRIMARY KEY, v text); INSERT INTO s VALUES (9, 'a'), (10, 'b'), (-1, 'c'), (-5, 'd');
+            """);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("""
+            DELETE FROM n WHERE id % 7 = 0; UPDATE n SET v = 'edited' WHERE id % 101 = 0; INSERT INTO n VALUES (-100, 'below'), (5000, 'above');
+            DELETE FROM s WHERE id = 9; INSERT INTO s VALUES (0, 'inside'), (11, 'above');
+            """);
+
+        using var dir = new TempDirectory();
+        var report = await VerifyAsync(dump, db.ConnectionString, b => b.WithDiffOptions(new Selective.Restore.Diff.DiffOptions { MemoryBudget = 64 * 1024, Partitions = 4, TempDirectory = dir.Path }));
+
+        var n = Table(report, "n");
+        var deleted = Enumerable.Range(-5, 3006).Count(i => i % 7 == 0);
+        var edited = Enumerable.Range(-5, 3006).Count(i => i % 101 == 0 && i % 7 != 0);
+        (n.DumpRows, n.Missing, n.Conflicting, n.Identical, n.LiveOnly, n.LiveOnlyInDumpRange).ShouldBe((3006L, (long)deleted, (long)edited, 3006L - deleted - edited, 2L, 0L));
+        (n.DumpMinKey, n.DumpMaxKey, n.LiveMinKey, n.LiveMaxKey).ShouldBe(("-5", "3000", "-100", "5000"));
+        var s = Table(report, "s");
+        (s.Missing, s.LiveOnly, s.LiveOnlyInDumpRange).ShouldBe((1L, 2L, 1L));
+        (s.DumpMinKey, s.DumpMaxKey, s.LiveMinKey, s.LiveMaxKey).ShouldBe(("-5", "10", "-5", "11"));
+    }
+
+    [Test]
     public async Task A_null_key_is_reported_and_a_duplicate_key_makes_the_table_an_error()
     {
         await using var db = await Scenario.CreateAsync("""
