@@ -34,6 +34,5 @@ internal static class CliRunner
     }
 
     /// <summary>Reads a child's stream to its end on a thread of its own: a pipe's reads block, and blocked pool threads starve a 2-core machine's pool.</summary>
-    public static Task<string> Drain(StreamReader reader) =>
-        Task.Factory.StartNew(reader.ReadToEnd, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    public static Task<string> Drain(StreamReader reader) => ProcessOutput.Drain(reader);
 }

@@ -44,8 +44,8 @@ internal static class PgRestore
         }
 
         using var process = Process.Start(start)!;
-        var stdout = CliRunner.Drain(process.StandardOutput);
-        var stderr = CliRunner.Drain(process.StandardError);
+        var stdout = ProcessOutput.Drain(process.StandardOutput);
+        var stderr = ProcessOutput.Drain(process.StandardError);
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout, await stderr);
     }
