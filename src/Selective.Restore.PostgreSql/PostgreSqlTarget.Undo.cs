@@ -5,6 +5,7 @@ using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Merge;
 using Selective.Restore.Schema;
+using Selective.Restore.Undo;
 
 namespace Selective.Restore.PostgreSql;
 
@@ -17,14 +18,7 @@ namespace Selective.Restore.PostgreSql;
 /// </summary>
 internal sealed partial class PostgreSqlTarget
 {
-    /// <summary>Input styles matching the COPY text the target session produced (see <see cref="ConnectAsync"/>).</summary>
-    public string UndoPreamble => """
-        \set ON_ERROR_STOP on
-        SET client_encoding = 'UTF8';
-        SET standard_conforming_strings = on;
-        SET DateStyle = 'ISO, MDY';
-        SET IntervalStyle = 'postgres';
-        """;
+    public IUndoDialect UndoDialect => PostgreSqlUndoDialect.Instance;
 
     public async Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken)
     {

@@ -131,14 +131,14 @@ public sealed partial class RestoreEngine
 
             var header = $"""
                 -- Undo script of the selective restore of {settings.DumpPath} into {target.Description}.
-                -- Written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z. Run it with: psql -X -f {Path.GetFileName(_undo.ScriptPath)} (add your connection options).
+                -- Written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z. Run it with: {target.UndoDialect.RunCommand(Path.GetFileName(_undo.ScriptPath))} (add your connection options).
                 -- It is one transaction: it deletes the rows the restore inserted and puts back the values it overwrote, children
                 -- before parents, and stops (undoing nothing) if any of those rows was changed or deleted since.
                 -- Sequences are not moved back: that could hand out IDs already in use.
                 """;
             try
             {
-                await _undo.WriteScriptAsync(header, target.UndoPreamble, cancellationToken).ConfigureAwait(false);
+                await _undo.WriteScriptAsync(header, target.UndoDialect, cancellationToken).ConfigureAwait(false);
                 report.UndoScript = _undo.ScriptPath;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

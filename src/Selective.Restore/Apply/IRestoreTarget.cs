@@ -268,8 +268,8 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>Records a table's checkpoint in the current transaction.</summary>
     Task RecordJournalAsync(TableName journal, string fingerprint, TableName table, string entry, CancellationToken cancellationToken);
 
-    /// <summary>The undo script's preamble for this database (session settings its data blocks are read with).</summary>
-    string UndoPreamble { get; }
+    /// <summary>How this database's undo script is framed and run.</summary>
+    Undo.IUndoDialect UndoDialect { get; }
 
     /// <summary>Moves the table's sequences past the highest value present; returns what was changed.</summary>
     Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken);

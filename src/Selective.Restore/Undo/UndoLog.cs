@@ -147,19 +147,16 @@ internal sealed class UndoLog
 
     /// <summary>Writes the script from every committed part, newest first, as one transaction.</summary>
     /// <param name="header">Lines for people; each becomes a <c>--</c> comment line whatever it holds.</param>
-    /// <param name="preamble">The target's session settings, written as they are.</param>
+    /// <param name="dialect">The target's framing: settings, and what opens and closes the transaction.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    public async Task WriteScriptAsync(string header, string preamble, CancellationToken cancellationToken)
+    public async Task WriteScriptAsync(string header, IUndoDialect dialect, CancellationToken cancellationToken)
     {
         OutputPath.CheckFile(_script, "undo script");
         var temporary = _script + ".tmp";
         var output = OutputPath.CreateNew(temporary, 1 << 16, FileOptions.Asynchronous);
         await using (output.ConfigureAwait(false))
         {
-            // The encoding first, in ASCII: psql then reads the names in the comments and parts as UTF-8, whatever
-            // PGCLIENTENCODING says. Deferred constraints let rows of a foreign-key cycle restored together be deleted together.
-            var text = $"SET client_encoding = 'UTF8';\n{CommentLines(header)}{preamble}\nBEGIN;\nSET CONSTRAINTS ALL DEFERRED;\n";
-            await output.WriteAsync(Utf8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(Utf8.GetBytes(dialect.Begin(CommentLines(header))), cancellationToken).ConfigureAwait(false);
             foreach (var part in Directory.EnumerateFiles(_parts, "*.sql").OrderDescending(StringComparer.Ordinal))
             {
                 var input = new FileStream(part, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -169,7 +166,7 @@ internal sealed class UndoLog
                 }
             }
 
-            await output.WriteAsync("COMMIT;\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(Utf8.GetBytes(dialect.End), cancellationToken).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -28,7 +28,7 @@ public sealed class InertUndoScriptTests
 
         await log.WriteScriptAsync(
             "-- Undo script of the selective restore of /tmp/x\n\\! touch PWNED\r\\! touch PWNED\u2028.sql into db.\n-- Run it.",
-            "\\set ON_ERROR_STOP on",
+            Selective.Restore.PostgreSql.PostgreSqlUndoDialect.Instance,
             CancellationToken.None);
 
         var script = await File.ReadAllTextAsync(dir.File("undo.sql"));

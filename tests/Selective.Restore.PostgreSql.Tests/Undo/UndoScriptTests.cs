@@ -69,6 +69,8 @@ public sealed class UndoScriptTests
         Differences(await db.ContentAsync("people"), before.Item1).ShouldBeEmpty(script);
         Differences(await db.ContentAsync("visits"), before.Item2).ShouldBeEmpty(script);
         script.ShouldContain("BEGIN;");
+        script.ShouldContain($"Run it with: psql -X -f {Path.GetFileName(undo)} (add your connection options)");
+        script.ShouldEndWith("COMMIT;\n");
         script.IndexOf("-- public.visits", StringComparison.Ordinal).ShouldBeLessThan(script.IndexOf("-- public.people", StringComparison.Ordinal)); // children first
         script.ShouldNotContain(db.ConnectionString);
     }

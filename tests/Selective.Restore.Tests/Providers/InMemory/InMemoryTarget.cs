@@ -38,7 +38,7 @@ internal sealed class InMemoryTarget : IRestoreTarget
 
     public TimeSpan LockTimeout { get; set; }
 
-    public string UndoPreamble => "-- the in-memory database has no undo script\n";
+    public Undo.IUndoDialect UndoDialect => throw new NotSupportedException("the in-memory database writes no undo script");
 
     public Task ConnectAsync(CancellationToken cancellationToken)
     {
