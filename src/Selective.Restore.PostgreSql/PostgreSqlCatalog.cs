@@ -96,7 +96,7 @@ internal static class PostgreSqlCatalog
             var position = 0;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var identity = reader.IsDBNull(6) ? (char?)null : reader.GetChar(6);
+                var identity = reader.IsDBNull(6) ? IdentityColumn.None : reader.GetChar(6) == 'a' ? IdentityColumn.Always : IdentityColumn.ByDefault;
                 TableName? sequence = reader.IsDBNull(7) ? null : new TableName(reader.GetString(7), reader.GetString(8));
                 columns.Add(new LiveColumn(reader.GetString(0), ++position, reader.GetString(2), reader.GetBoolean(3), reader.GetBoolean(4), reader.GetBoolean(5), identity, sequence));
             }

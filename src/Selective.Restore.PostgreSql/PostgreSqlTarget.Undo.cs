@@ -163,7 +163,7 @@ internal sealed partial class PostgreSqlTarget
 
     /// <summary>The columns an overwrite changes (key columns never change; identity ALWAYS and generated columns cannot be set).</summary>
     private static List<LiveColumn> UpdatedColumns(TableMapping mapping) =>
-        [.. WrittenColumns(mapping).Select(c => c.Column).Where(c => !mapping.Key.Contains(c.Name, StringComparer.Ordinal) && c.Identity != 'a')];
+        [.. WrittenColumns(mapping).Select(c => c.Column).Where(c => !mapping.Key.Contains(c.Name, StringComparer.Ordinal) && c.Identity != IdentityColumn.Always)];
 
     /// <summary>The key columns, then the updated columns (their previous values).</summary>
     private static List<LiveColumn> UndoColumns(TableMapping mapping) => [.. KeyColumns(mapping), .. UpdatedColumns(mapping)];

@@ -770,7 +770,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         {
             // Missing rows and remapped rows (under their new key) in one statement, so rows of the same table may
             // reference each other whichever way (foreign keys are checked at the end of the statement).
-            var overriding = live.Columns.Any(c => c.Identity == 'a') ? " OVERRIDING SYSTEM VALUE" : string.Empty;
+            var overriding = live.Columns.Any(c => c.Identity == IdentityColumn.Always) ? " OVERRIDING SYSTEM VALUE" : string.Empty;
             var values = written.Select(c => keys.FindIndex(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) is var i and >= 0
                 ? $"CASE WHEN d.sr_class = 'r' THEN km.n{i + 1} ELSE d.{c.Stage} END"
                 : "d." + c.Stage);
@@ -794,7 +794,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
         // Key columns never change; identity ALWAYS columns cannot be updated to a value. Nothing to overwrite (the policy
         // keeps live rows and decided no row otherwise): no UPDATE at all, which would still join every conflict with live.
-        var updatable = written.Where(c => !keys.Any(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) && c.Column.Identity != 'a').ToList();
+        var updatable = written.Where(c => !keys.Any(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) && c.Column.Identity != IdentityColumn.Always).ToList();
         if (updatable.Count > 0 && (instructions.UpdateConflicting || staged.HasTakeDumpDecisions))
         {
             var filter = instructions.UpdateConflicting ? string.Empty : " AND " + string.Format(CultureInfo.InvariantCulture, decided, 't');

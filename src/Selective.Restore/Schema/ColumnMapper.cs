@@ -66,7 +66,7 @@ internal static class ColumnMapper
                     warn($"live column {column.Name} is not in the dump; it is not compared");
                 }
             }
-            else if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: null })
+            else if (column is { NotNull: true, HasDefault: false, IsGenerated: false, Identity: IdentityColumn.None })
             {
                 if (string.Equals(column.Name, dump.OmittedIdentityColumn, StringComparison.Ordinal))
                 {
@@ -124,9 +124,9 @@ internal static class ColumnMapper
             return;
         }
 
-        if (live.Columns.FirstOrDefault(c => c.Identity is not null || c.IsGenerated || c.Sequence is not null) is { } generated)
+        if (live.Columns.FirstOrDefault(c => c.Identity != IdentityColumn.None || c.IsGenerated || c.Sequence is not null) is { } generated)
         {
-            var kind = generated.Identity is not null ? "identity" : generated.IsGenerated ? "generated" : "fed by a sequence";
+            var kind = generated.Identity != IdentityColumn.None ? "identity" : generated.IsGenerated ? "generated" : "fed by a sequence";
             throw RestoreTableException.Incompatible(
                 $"the script's INSERTs into {dump.Name} have no column list and the script has no CREATE TABLE for it: SQL Server leaves IDENTITY, " +
                 $"computed and rowversion columns out of such INSERTs, and the live table has column {generated.Name} ({kind}), so the values cannot " +

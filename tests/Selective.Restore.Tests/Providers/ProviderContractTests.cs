@@ -1,4 +1,5 @@
 using Selective.Restore.Dump;
+using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
@@ -29,6 +30,19 @@ public abstract class ProviderContractTests
         [new("id", ContractType.Integer, NotNull: true), new("account_id", ContractType.BigInt, NotNull: true), new("total", ContractType.Numeric)],
         ["id"])
     { References = [("account_id", "accounts")] };
+
+    // An identity key (email) tells entities apart where ids were reused.
+    private static readonly ContractTable People = new(
+        "people", [new("id", ContractType.BigInt, NotNull: true), new("email", ContractType.Text), new("name", ContractType.Text)], ["id"])
+    { Serial = "id" };
+
+    private static readonly ContractTable Notes = new(
+        "notes", [new("id", ContractType.Integer, NotNull: true), new("person_id", ContractType.BigInt), new("body", ContractType.Text)], ["id"])
+    { References = [("person_id", "people")] };
+
+    private static readonly ContractTable Staff = new(
+        "staff", [new("id", ContractType.BigInt, NotNull: true), new("email", ContractType.Text), new("manager_id", ContractType.BigInt)], ["id"])
+    { Serial = "id", References = [("manager_id", "staff")] };
 
     private static readonly ContractTable Events = new("events", [new("kind", ContractType.Text), new("at", ContractType.TimestampTz), new("size", ContractType.Integer)], []);
 
@@ -275,6 +289,95 @@ public abstract class ProviderContractTests
         (await db.ContentAsync("events")).ShouldBe(Lines([login, login, login, logout, other]));
         var again = await db.Into(SelectiveRestore.FromDump(dump)).Build().RunAsync();
         again.Tables.Single().Inserted.ShouldBe(0);
+    }
+
+    /// <summary>
+    /// The backup: five people and a note each. Live since: person 2's id now belongs to someone else (a collision),
+    /// person 3 lives under id 7 (relocated), person 4 has no email and was edited (undetermined), person 5 is gone.
+    /// </summary>
+    private async Task<(IContractDatabase Db, string Dump)> IdentityScenarioAsync(TempDirectory dir)
+    {
+        var db = await CreateAsync(People, Notes);
+        await db.InsertAsync("people", ["1", "a@x", "Ann"], ["2", "z@x", "Zed"], ["4", null, "Dee (edited)"], ["7", "c@x", "Cy"]);
+        var dump = ContractDump.Write(
+            dir.File("dump.sql"),
+            (People, [["1", "a@x", "Ann"], ["2", "b@x", "Bob"], ["3", "c@x", "Cy"], ["4", null, "Dee"], ["5", "e@x", "Eve"]]),
+            (Notes, [.. Enumerable.Range(1, 5).Select(i => new string?[] { $"{i}", $"{i}", $"note of {i}" })]));
+        return (db, dump);
+    }
+
+    [Test]
+    public async Task With_an_identity_key_a_reused_id_is_a_collision_never_merged_and_rows_under_it_are_held_back()
+    {
+        using var dir = new TempDirectory();
+        var (db, dump) = await IdentityScenarioAsync(dir);
+        await using var scope = db;
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithIdentityKey("public.people", "email").WithPolicy(MergePolicy.PreferDump).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var people = report.Tables.Single(t => t.Name.Name == "people");
+        (people.Identical, people.Collisions, people.Relocated, people.Undetermined, people.Missing, people.Inserted, people.Updated).ShouldBe((1L, 1L, 1L, 1L, 1L, 1L, 0L));
+        people.CollisionKeys.Select(k => string.Join(",", k)).ShouldBe(["2"]);
+        people.UndeterminedKeys.Select(k => string.Join(",", k)).ShouldBe(["4"]);
+        people.Remaps.ShouldBe([new KeyRemap(["3"], ["7"], RemapKind.LiveEntity)]);
+        var notes = report.Tables.Single(t => t.Name.Name == "notes");
+        (notes.Inserted, notes.HeldBack).ShouldBe((3L, 2L));
+        notes.HeldBackKeys.Select(k => string.Join(",", k)).ShouldBe(["2", "4"]);
+        (await db.ContentAsync("people")).ShouldBe(Lines([["1", "a@x", "Ann"], ["2", "z@x", "Zed"], ["4", null, "Dee (edited)"], ["5", "e@x", "Eve"], ["7", "c@x", "Cy"]]));
+        (await db.ContentAsync("notes")).ShouldBe(Lines([["1", "1", "note of 1"], ["3", "7", "note of 3"], ["5", "5", "note of 5"]]));
+    }
+
+    [Test]
+    public async Task A_remapped_collision_gets_a_new_id_from_the_sequence_and_its_children_follow_it()
+    {
+        using var dir = new TempDirectory();
+        var (db, dump) = await IdentityScenarioAsync(dir);
+        await using var scope = db;
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithIdentityKey("public.people", "email").OnCollision(CollisionHandling.Remap).Build().RunAsync();
+        var again = await db.Into(SelectiveRestore.FromDump(dump)).WithIdentityKey("public.people", "email").OnCollision(CollisionHandling.Remap).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var people = report.Tables.Single(t => t.Name.Name == "people");
+        (people.Inserted, people.Remapped).ShouldBe((2L, 1L));
+        people.Remaps.ShouldBe([new KeyRemap(["2"], ["8"], RemapKind.NewKey), new KeyRemap(["3"], ["7"], RemapKind.LiveEntity)], ignoreOrder: true);
+        report.Tables.Single(t => t.Name.Name == "notes").Inserted.ShouldBe(4);
+        (await db.ContentAsync("people")).ShouldContain(ContractDump.Line(["8", "b@x", "Bob"]));
+        (await db.ContentAsync("notes")).ShouldBe(Lines([["1", "1", "note of 1"], ["2", "8", "note of 2"], ["3", "7", "note of 3"], ["5", "5", "note of 5"]]));
+
+        // A re-run finds Bob under his new id (relocated) and his note identical: nothing is written again.
+        again.Succeeded.ShouldBeTrue(again.ToSummary());
+        again.Tables.Sum(t => t.Inserted + t.Updated).ShouldBe(0, again.ToSummary());
+        again.Tables.Single(t => t.Name.Name == "people").Remaps.ShouldContain(new KeyRemap(["2"], ["8"], RemapKind.LiveEntity));
+    }
+
+    [TestCase(CollisionHandling.Skip)]
+    [TestCase(CollisionHandling.Remap)]
+    public async Task Rows_that_reference_their_own_table_follow_a_remapped_row_or_are_held_back_under_a_skipped_one(CollisionHandling collisions)
+    {
+        await using var db = await CreateAsync(Staff);
+        using var dir = new TempDirectory();
+        await db.InsertAsync("staff", ["1", "boss@x", null], ["2", "other@x", "1"]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Staff, [["1", "boss@x", null], ["2", "mid@x", "1"], ["3", "low@x", "2"], ["5", "new@x", "3"]]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithIdentityKey("public.staff", "email").OnCollision(collisions).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var staff = report.Tables.Single();
+        if (collisions == CollisionHandling.Skip)
+        {
+            // mid@x collides with other@x; low@x reports to mid, new@x to low: both held back, to any depth.
+            (staff.Collisions, staff.HeldBack, staff.Inserted).ShouldBe((1L, 2L, 0L));
+            staff.HeldBackKeys.Select(k => string.Join(",", k)).ShouldBe(["3", "5"]);
+            (await db.ContentAsync("staff")).ShouldBe(Lines([["1", "boss@x", null], ["2", "other@x", "1"]]));
+        }
+        else
+        {
+            // mid@x gets id 6 (above every key live and in the dump); low@x now reports to 6.
+            (staff.Remapped, staff.Inserted, staff.HeldBack).ShouldBe((1L, 3L, 0L));
+            (await db.ContentAsync("staff")).ShouldBe(Lines([["1", "boss@x", null], ["2", "other@x", "1"], ["3", "low@x", "6"], ["5", "new@x", "3"], ["6", "mid@x", "1"]]));
+        }
     }
 
     private static List<string> Lines(IEnumerable<string?[]> rows) => [.. rows.Select(ContractDump.Line).Order(StringComparer.Ordinal)];

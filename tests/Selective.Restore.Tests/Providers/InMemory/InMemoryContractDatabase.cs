@@ -20,12 +20,13 @@ internal sealed class InMemoryContractDatabase : IContractDatabase
         new TableName("public", table.Name),
         [.. table.Columns.Select((c, i) => new LiveColumn(
             c.Name, i + 1, TypeName(c.Type), c.NotNull || table.Key.Contains(c.Name), c.Name == table.Serial, false,
-            c.Name == table.Serial ? 'd' : null, c.Name == table.Serial ? new TableName("public", $"{table.Name}_{c.Name}_seq") : null))],
+            c.Name == table.Serial ? IdentityColumn.ByDefault : IdentityColumn.None, c.Name == table.Serial ? new TableName("public", $"{table.Name}_{c.Name}_seq") : null))],
         table.Key,
         [],
         [.. table.References.Select(r => new LiveForeignKey($"{table.Name}_{r.Column}_fkey", [r.Column], new TableName("public", r.Parent), ["id"], false))],
         false);
 
+    /// <summary>The type as PostgreSQL spells it (in its catalog and in DDL); the in-memory database uses the same names.</summary>
     public static string TypeName(ContractType type) => type switch
     {
         ContractType.Integer => "integer",

@@ -3,7 +3,6 @@ using System.Text;
 using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
-using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.Schema;
 
@@ -12,10 +11,11 @@ namespace Selective.Restore.Tests.Providers.InMemory;
 /// <summary>
 /// The engine's target seam over an <see cref="InMemoryDatabase"/>: the engine-side diff path (live rows streamed out,
 /// the delta staged and confirmed typed, set-based writes) without a server. Its staging is per session, as temp
-/// tables are; its transactions roll back every write, the journal's too. Tables whose rows follow key maps (identity
-/// keys, self-references) need the server-side diff, which it does not implement: they fail with a clear error.
+/// tables are; its transactions roll back every write, the journal's too. The identity logic (collisions, relocation,
+/// key maps, remaps, self-references) is the PostgreSQL target's SQL written in C# (<c>InMemoryTarget.Identity.cs</c>):
+/// the contract suite runs both, which keeps them in step until the engine owns that logic.
 /// </summary>
-internal sealed class InMemoryTarget : IRestoreTarget
+internal sealed partial class InMemoryTarget : IRestoreTarget
 {
     private readonly InMemoryDatabase _database;
     private readonly Dictionary<string, Staging> _staging = [];
@@ -164,68 +164,6 @@ internal sealed class InMemoryTarget : IRestoreTarget
         _undoLog = null;
     }
 
-    public Task PrepareAsync(StagedTable staged, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken)
-    {
-        // Parents whose key maps are empty (nothing remapped or held back) need no rewrite.
-        if (parents.Any(p => p.Parent.HasKeyMap))
-        {
-            throw ServerSideDiff();
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken)
-    {
-        Operation("classify");
-        if (identity is { Count: > 0 } || liveRows is null)
-        {
-            throw ServerSideDiff();
-        }
-
-        var staging = StagingOf(staged);
-        var mapping = staged.Mapping;
-        var table = Table(mapping.Live.Name);
-        staging.Delta.Clear();
-        staging.Decisions.Clear();
-        staged.HasTakeDumpDecisions = false;
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        long missing = 0, conflicting = 0, nullKeys = 0;
-        foreach (var row in staging.Rows)
-        {
-            var key = DumpKey(mapping, row.Values);
-            if (key is null)
-            {
-                nullKeys++;
-                continue;
-            }
-
-            if (!keys.Add(key))
-            {
-                throw new RestoreTableException($"the dump has more than one row with key ({string.Join(", ", KeyTexts(mapping, row.Values))}); cannot tell which to restore");
-            }
-
-            if (table.FindByKey(key) is not { } live)
-            {
-                staging.Delta.Add(new DeltaRow(staging.Delta.Count + 1, 'm', row));
-                missing++;
-            }
-            else if (Differs(mapping, table, row.Values, live))
-            {
-                staging.Delta.Add(new DeltaRow(staging.Delta.Count + 1, 'c', row));
-                conflicting++;
-            }
-        }
-
-        if (nullKeys > 0)
-        {
-            throw RestoreTableException.NullKeys(nullKeys, mapping.Key);
-        }
-
-        var identical = staging.Rows.Count - missing - conflicting;
-        return Task.FromResult(new Classification(missing, identical, conflicting, liveRows.Value - identical - conflicting, 0, 0, 0, 0));
-    }
-
     public Task<long> ClassifyWholeRowsAsync(StagedTable staged, SpillFile? liveOnly, CancellationToken cancellationToken)
     {
         Operation("classify");
@@ -254,7 +192,7 @@ internal sealed class InMemoryTarget : IRestoreTarget
                 continue;
             }
 
-            staging.Delta.Add(new DeltaRow(staging.Delta.Count + 1, 'm', row));
+            staging.Delta.Add(new DeltaRow(staging.Delta.Count + 1, 'm', row, live: false));
         }
 
         return Task.FromResult((long)staging.Delta.Count);
@@ -307,11 +245,6 @@ internal sealed class InMemoryTarget : IRestoreTarget
         var table = Table(staged.Mapping.Live.Name);
         foreach (var (key, action) in decisions)
         {
-            if (action == KeyAction.Remap)
-            {
-                throw ServerSideDiff();
-            }
-
             staging.Decisions[InMemoryTable.KeyImage(staged.Mapping.Key.Select((k, i) => (table.Shape.Find(k)!.DataType, key.TextAt(i))))!] = action;
             staged.HasTakeDumpDecisions |= action == KeyAction.TakeDump;
         }
@@ -360,17 +293,33 @@ internal sealed class InMemoryTarget : IRestoreTarget
         var mapping = staged.Mapping;
         var table = Table(mapping.Live.Name);
         staging.Written.Clear();
-        long inserted = 0, updated = 0;
+        long inserted = 0, updated = 0, remapped = 0;
         if (instructions.InsertMissing)
         {
-            foreach (var delta in staging.Delta.Where(d => d.Class == 'm'))
+            // Missing rows and remapped rows (under their new key) together, in delta order.
+            foreach (var delta in staging.Delta.Where(d => d.Class is 'm' or 'r'))
             {
-                var excluded = mapping.Key.Count == 0
-                    ? staging.Excluded.Contains(delta.Position)
-                    : staging.Decisions.TryGetValue(DumpKey(mapping, delta.Row.Values)!, out var action) && action == KeyAction.Exclude;
-                if (excluded || (mapping.Key.Count > 0 && table.FindByKey(DumpKey(mapping, delta.Row.Values)!) is not null))
+                var values = delta.Row.Values;
+                if (delta.Class == 'r')
                 {
-                    continue; // left out, or inserted concurrently (ON CONFLICT DO NOTHING)
+                    values = (string?[])values.Clone();
+                    var newKey = staging.KeyMap[OriginalImage(mapping, delta.Row)].New!;
+                    foreach (var (column, i) in mapping.Key.Select((k, i) => (k, i)))
+                    {
+                        values[DumpIndex(mapping, column)] = newKey[i];
+                    }
+
+                    remapped++;
+                }
+                else
+                {
+                    var excluded = mapping.Key.Count == 0
+                        ? staging.Excluded.Contains(delta.Position)
+                        : staging.Decisions.TryGetValue(DumpKey(mapping, values)!, out var action) && action == KeyAction.Exclude;
+                    if (excluded || (mapping.Key.Count > 0 && table.FindByKey(DumpKey(mapping, values)!) is not null))
+                    {
+                        continue; // left out, or inserted concurrently (ON CONFLICT DO NOTHING)
+                    }
                 }
 
                 var row = new string?[table.Shape.Columns.Count];
@@ -379,7 +328,7 @@ internal sealed class InMemoryTarget : IRestoreTarget
                 {
                     if (mapping.Targets[i] is { IsGenerated: false } column)
                     {
-                        row[table.IndexOf(column.Name)] = delta.Row.Values[i];
+                        row[table.IndexOf(column.Name)] = values[i];
                         written[table.IndexOf(column.Name)] = true;
                     }
                 }
@@ -399,7 +348,7 @@ internal sealed class InMemoryTarget : IRestoreTarget
         }
 
         var updatable = Enumerable.Range(0, mapping.DumpColumns.Count)
-            .Where(i => mapping.Targets[i] is { IsGenerated: false, Identity: not 'a' } c && !mapping.Key.Contains(c.Name, StringComparer.Ordinal))
+            .Where(i => mapping.Targets[i] is { IsGenerated: false, Identity: not IdentityColumn.Always } c && !mapping.Key.Contains(c.Name, StringComparer.Ordinal))
             .ToList();
         if (mapping.Key.Count > 0 && updatable.Count > 0 && (instructions.UpdateConflicting || staged.HasTakeDumpDecisions))
         {
@@ -430,7 +379,7 @@ internal sealed class InMemoryTarget : IRestoreTarget
 
         var excludedCount = mapping.Key.Count == 0 ? staging.Excluded.Count : staging.Decisions.Values.Count(a => a == KeyAction.Exclude);
         var skipped = staging.Decisions.Values.Count(a => a == KeyAction.Skip);
-        return Task.FromResult(new ApplyCounts(inserted, updated, instructions.InsertMissing ? excludedCount : 0, skipped, 0));
+        return Task.FromResult(new ApplyCounts(inserted, updated, instructions.InsertMissing ? excludedCount : 0, skipped, remapped));
     }
 
     public Task<IReadOnlyList<RowWitness>> ReadWitnessesAsync(StagedTable staged, ApplyInstructions instructions, int max, CancellationToken cancellationToken)
@@ -515,17 +464,6 @@ internal sealed class InMemoryTarget : IRestoreTarget
         return Task.FromResult<IReadOnlyList<string>>(changes);
     }
 
-    public Task<long> AllocateRemapsAsync(StagedTable staged, bool collisions, CancellationToken cancellationToken) => throw ServerSideDiff();
-
-    public Task<(long Held, long NowIdentical)> FollowSelfReferencesAsync(StagedTable staged, IReadOnlyList<IReadOnlyList<string>> selfReferences, CancellationToken cancellationToken) =>
-        selfReferences.Count == 0 ? Task.FromResult((0L, 0L)) : throw ServerSideDiff();
-
-    public Task<IReadOnlyList<IReadOnlyList<string>>> ReadKeysAsync(StagedTable staged, KeyClass keyClass, int max, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>([]);
-
-    public Task<IReadOnlyList<KeyRemap>> ReadRemapsAsync(StagedTable staged, int max, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<KeyRemap>>([]);
-
     public ValueTask DisposeAsync()
     {
         Rollback();
@@ -543,9 +481,6 @@ internal sealed class InMemoryTarget : IRestoreTarget
             await ConnectAsync(cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static NotSupportedException ServerSideDiff() =>
-        new("the in-memory database has no server-side diff: identity keys, remaps and key maps need the engine's identity logic (issue 12, step 3)");
 
     private static void NoUndo(TextWriter? undo)
     {
@@ -694,9 +629,33 @@ internal sealed class InMemoryTarget : IRestoreTarget
         }
     }
 
-    private sealed record StagedRow(string?[] Values, long Line, long Position);
+    private sealed class StagedRow(string?[] values, long line, long position)
+    {
+        public string?[] Values { get; } = values;
 
-    private sealed record DeltaRow(long Position, char Class, StagedRow Row);
+        public long Line { get; } = line;
+
+        public long Position { get; } = position;
+
+        /// <summary>Under a parent that is held back: never written.</summary>
+        public bool Hold { get; set; }
+
+        /// <summary>The dump's own key texts, when following a parent rewrote the key.</summary>
+        public string?[]? Original { get; set; }
+    }
+
+    private sealed class DeltaRow(long position, char @class, StagedRow row, bool live)
+    {
+        public long Position { get; } = position;
+
+        /// <summary>m missing, c conflicting, k collision, u undetermined, o relocated, h held back, r remapped.</summary>
+        public char Class { get; set; } = @class;
+
+        public StagedRow Row { get; } = row;
+
+        /// <summary>Its key was live when classified.</summary>
+        public bool Live { get; } = live;
+    }
 
     private sealed class Staging
     {
@@ -709,5 +668,8 @@ internal sealed class InMemoryTarget : IRestoreTarget
         public HashSet<long> Excluded { get; } = [];
 
         public List<string?[]> Written { get; } = [];
+
+        /// <summary>Where dump keys went, by the image of the dump's own key: the new key (null: held back) and why.</summary>
+        public Dictionary<string, (string?[] Original, string?[]? New, char Kind)> KeyMap { get; } = new(StringComparer.Ordinal);
     }
 }
