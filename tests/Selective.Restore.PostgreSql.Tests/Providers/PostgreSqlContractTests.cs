@@ -93,6 +93,8 @@ public sealed class PostgreSqlContractTests : ProviderContractTests
 
         public RestoreBuilder Into(RestoreBuilder builder) => builder.ToPostgreSql(_connectionString);
 
+        public Selective.Restore.Verify.VerifyBuilder Into(Selective.Restore.Verify.VerifyBuilder builder) => builder.ToPostgreSql(_connectionString);
+
         private async Task ExecuteAsync(string sql)
         {
             await using var connection = new NpgsqlConnection(Direct);

@@ -53,6 +53,9 @@ public interface IContractDatabase : IAsyncDisposable
 
     /// <summary>Points the restore at this database.</summary>
     RestoreBuilder Into(RestoreBuilder builder);
+
+    /// <summary>Points the backup check at this database.</summary>
+    Selective.Restore.Verify.VerifyBuilder Into(Selective.Restore.Verify.VerifyBuilder builder);
 }
 
 /// <summary>Writes a plain dump (pg_dump's layout: header, COPY blocks, closing comment) of rows given as text.</summary>

@@ -3,6 +3,7 @@ using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
+using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Providers;
 
@@ -11,7 +12,8 @@ namespace Selective.Restore.Tests.Providers;
 /// its database): awkward values round trip byte for byte, NULL is not the empty string, equal values printed
 /// differently are identical, writes are transactional, a lost connection is retried once and exactly, sequences are
 /// moved past restored keys, the journal makes a re-run apply nothing, a plan writes nothing, parents come first,
-/// and a table without a key is matched copy for copy.
+/// a table without a key is matched copy for copy, identity keys tell entities apart (collisions, relocation, remaps
+/// that children and self-references follow), and verify orders key ranges as the database does.
 /// </summary>
 public abstract class ProviderContractTests
 {
@@ -378,6 +380,29 @@ public abstract class ProviderContractTests
             (staff.Remapped, staff.Inserted, staff.HeldBack).ShouldBe((1L, 3L, 0L));
             (await db.ContentAsync("staff")).ShouldBe(Lines([["1", "boss@x", null], ["2", "other@x", "1"], ["3", "low@x", "6"], ["5", "new@x", "3"], ["6", "mid@x", "1"]]));
         }
+    }
+
+    [Test]
+    public async Task Verify_counts_rows_and_orders_key_ranges_as_the_database_does()
+    {
+        var codes = new ContractTable("codes", [new("code", ContractType.Text, NotNull: true), new("v", ContractType.Integer)], ["code"]);
+        await using var db = await CreateAsync(Accounts, codes);
+        using var dir = new TempDirectory();
+        string?[] edited = ["2", "edited", null, "0", "-0", "f", "1999-12-31 23:59:59.5+00", "\\x"];
+        string?[] tenth = ["10", "ten", null, null, null, null, null, null];
+        await db.InsertAsync("accounts", AccountRows[0], edited, AccountRows[2], ["5", "since", null, null, null, null, null, null], ["20", "far", null, null, null, null, null, null]);
+        await db.InsertAsync("codes", ["a", "1"], ["b", "2"], ["z", "3"]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, [.. AccountRows, tenth]), (codes, [["a", "1"], ["c", "3"], ["e", "5"]]));
+
+        var report = await db.Into(BackupVerification.FromDump(dump)).Build().RunAsync();
+
+        // As text, "10" < "5" < "9": the integer key's range is numeric.
+        var accounts = report.Tables.Single(t => t.Name.Name == "accounts");
+        (accounts.Missing, accounts.Identical, accounts.Conflicting, accounts.LiveOnly, accounts.LiveOnlyInDumpRange).ShouldBe((2L, 2L, 1L, 2L, 1L), report.ToSummary());
+        (accounts.DumpMinKey, accounts.DumpMaxKey, accounts.LiveMinKey, accounts.LiveMaxKey).ShouldBe(("1", "10", "1", "20"));
+        var codesReport = report.Tables.Single(t => t.Name.Name == "codes");
+        (codesReport.Missing, codesReport.Identical, codesReport.LiveOnly, codesReport.LiveOnlyInDumpRange).ShouldBe((2L, 1L, 2L, 1L));
+        (codesReport.DumpMinKey, codesReport.DumpMaxKey, codesReport.LiveMinKey, codesReport.LiveMaxKey).ShouldBe(("a", "e", "a", "z"));
     }
 
     private static List<string> Lines(IEnumerable<string?[]> rows) => [.. rows.Select(ContractDump.Line).Order(StringComparer.Ordinal)];

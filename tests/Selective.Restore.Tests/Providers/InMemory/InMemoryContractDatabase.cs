@@ -67,5 +67,7 @@ internal sealed class InMemoryContractDatabase : IContractDatabase
 
     public RestoreBuilder Into(RestoreBuilder builder) => builder.WithTarget(() => new InMemoryTarget(Database));
 
+    public Selective.Restore.Verify.VerifyBuilder Into(Selective.Restore.Verify.VerifyBuilder builder) => builder.WithTarget(() => new InMemoryTarget(Database));
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
