@@ -354,6 +354,39 @@ public abstract class ProviderContractTests
         again.Tables.Single(t => t.Name.Name == "people").Remaps.ShouldContain(new KeyRemap(["2"], ["8"], RemapKind.LiveEntity));
     }
 
+    [Test]
+    public async Task After_a_lost_connection_the_children_of_a_remapped_parent_still_follow_its_new_keys()
+    {
+        using var dir = new TempDirectory();
+        var (db, dump) = await IdentityScenarioAsync(dir);
+        await using var scope = db;
+        await db.InsertAsync("notes", ["1", "1", "edited"]);
+        var broken = 0;
+
+        // The connection drops while the notes are applied, after people (and Bob's new key) committed: the retry has
+        // to rebuild people's key map from what is live now (Bob is found under his new key) for note 2 to follow him.
+        var policy = MergePolicy.Custom("break-once", async args =>
+        {
+            if (Interlocked.Increment(ref broken) == 1)
+            {
+                await db.BreakSessionAsync();
+            }
+
+            return ConflictDecision.TakeDump;
+        });
+        var report = await db.Into(SelectiveRestore.FromDump(dump))
+            .WithIdentityKey("public.people", "email").OnCollision(CollisionHandling.Remap)
+            .WithPolicy("public.notes", policy)
+            .WithRetry(new RestoreRetryOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromMilliseconds(10) })
+            .Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var notes = report.Tables.Single(t => t.Name.Name == "notes");
+        (notes.Attempts, notes.Inserted, notes.Updated).ShouldBe((2, 3L, 1L));
+        (await db.ContentAsync("notes")).ShouldBe(Lines([["1", "1", "note of 1"], ["2", "8", "note of 2"], ["3", "7", "note of 3"], ["5", "5", "note of 5"]]));
+        (await db.ContentAsync("people")).ShouldContain(ContractDump.Line(["8", "b@x", "Bob"]));
+    }
+
     [TestCase(CollisionHandling.Skip)]
     [TestCase(CollisionHandling.Remap)]
     public async Task Rows_that_reference_their_own_table_follow_a_remapped_row_or_are_held_back_under_a_skipped_one(CollisionHandling collisions)
