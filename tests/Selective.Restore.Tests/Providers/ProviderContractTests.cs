@@ -202,20 +202,11 @@ public abstract class ProviderContractTests
         using var dir = new TempDirectory();
         await db.InsertAsync("accounts", ["1", "edited", null, null, null, null, null, null]);
         var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows));
-        var broken = 0;
-        var policy = MergePolicy.Custom("break-once", async args =>
-        {
-            if (Interlocked.Increment(ref broken) == 1)
-            {
-                await db.BreakSessionAsync();
-            }
-
-            return ConflictDecision.TakeDump;
-        });
+        var policy = TakeDumpBreakingTheSessionOnce(db);
 
         var report = await db.Into(SelectiveRestore.FromDump(dump))
             .WithPolicy(policy)
-            .WithRetry(new RestoreRetryOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromMilliseconds(10) })
+            .WithRetry(QuickRetry)
             .Build().RunAsync();
 
         report.Succeeded.ShouldBeTrue(report.ToSummary());
@@ -361,23 +352,14 @@ public abstract class ProviderContractTests
         var (db, dump) = await IdentityScenarioAsync(dir);
         await using var scope = db;
         await db.InsertAsync("notes", ["1", "1", "edited"]);
-        var broken = 0;
 
         // The connection drops while the notes are applied, after people (and Bob's new key) committed: the retry has
         // to rebuild people's key map from what is live now (Bob is found under his new key) for note 2 to follow him.
-        var policy = MergePolicy.Custom("break-once", async args =>
-        {
-            if (Interlocked.Increment(ref broken) == 1)
-            {
-                await db.BreakSessionAsync();
-            }
-
-            return ConflictDecision.TakeDump;
-        });
+        var policy = TakeDumpBreakingTheSessionOnce(db);
         var report = await db.Into(SelectiveRestore.FromDump(dump))
             .WithIdentityKey("public.people", "email").OnCollision(CollisionHandling.Remap)
             .WithPolicy("public.notes", policy)
-            .WithRetry(new RestoreRetryOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromMilliseconds(10) })
+            .WithRetry(QuickRetry)
             .Build().RunAsync();
 
         report.Succeeded.ShouldBeTrue(report.ToSummary());
@@ -436,6 +418,23 @@ public abstract class ProviderContractTests
         var codesReport = report.Tables.Single(t => t.Name.Name == "codes");
         (codesReport.Missing, codesReport.Identical, codesReport.LiveOnly, codesReport.LiveOnlyInDumpRange).ShouldBe((2L, 1L, 2L, 1L));
         (codesReport.DumpMinKey, codesReport.DumpMaxKey, codesReport.LiveMinKey, codesReport.LiveMaxKey).ShouldBe(("a", "e", "a", "z"));
+    }
+
+    private static RestoreRetryOptions QuickRetry => new() { MaxRetryAttempts = 2, Delay = TimeSpan.FromMilliseconds(10) };
+
+    /// <summary>Takes the dump's row for every conflict, and drops the restore's connection the first time it is asked.</summary>
+    private static MergePolicy TakeDumpBreakingTheSessionOnce(IContractDatabase db)
+    {
+        var broken = 0;
+        return MergePolicy.Custom("break-once", async _ =>
+        {
+            if (Interlocked.Increment(ref broken) == 1)
+            {
+                await db.BreakSessionAsync();
+            }
+
+            return ConflictDecision.TakeDump;
+        });
     }
 
     private static List<string> Lines(IEnumerable<string?[]> rows) => [.. rows.Select(ContractDump.Line).Order(StringComparer.Ordinal)];
