@@ -142,25 +142,16 @@ public sealed partial class RestoreEngine
             var diff = table.Diff!;
             var staged = table.Staged!;
             var follow = parents.Any(p => p.Parent.HasKeyMap);
-            var directory = diff.Options.TempDirectory ?? Path.GetTempPath();
-            using var delta = new SpillFile(directory);
-            using var sink = new DeltaSink(delta, directory);
-            DiffCounts counts;
-            var live = follow ? Stream.Null : await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
-            await using (live.ConfigureAwait(false))
-            {
-                // Rows that follow a key map are compared with nothing: every row (each once) goes to the server.
-                counts = await diff.RunAsync(live, sink, cancellationToken).ConfigureAwait(false);
-            }
+            using var result = await diff.RunAndStageAsync(target, staged, againstNothing: follow, cancellationToken).ConfigureAwait(false);
+            var counts = result.Counts;
 
-            // A spilled store finds repeats and duplicate keys when its partitions are joined.
+            // Repeats a spilled store found while it joined are a warning.
             CheckStore(table);
-            staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
             if (diff.Store is { IsMultiset: true })
             {
                 // Copies left unpaired by their text on both sides may still be equal typed (a float or a time zone
                 // printed otherwise): the database pairs those; the rest are missing. Nothing conflicts without a key.
-                var missing = await target.ClassifyWholeRowsAsync(staged, sink.LiveOnlyRows, cancellationToken).ConfigureAwait(false);
+                var missing = await target.ClassifyWholeRowsAsync(staged, result.LiveOnlyRows, cancellationToken).ConfigureAwait(false);
                 var paired = counts.Missing - missing;
                 return new Classification(missing, counts.Identical + paired, 0, counts.LiveOnly - paired, 0, 0, 0, 0);
             }

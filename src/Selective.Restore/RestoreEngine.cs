@@ -287,11 +287,10 @@ public sealed partial class RestoreEngine
                         if (stagedThisPass.Add(dump.Name) || state.Diff is null)
                         {
                             state.Diff?.Dispose();
-                            state.Diff = null;
-                            var diff = await DiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
-                            state.Diff = diff;
+                            state.Diff = null; // stays null when the table is refused here
+                            state.Diff = await DiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
                             state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
-                            state.Staged.DumpRows = await diff.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
+                            state.Staged.DumpRows = await state.Diff.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
                         }
                         else
                         {

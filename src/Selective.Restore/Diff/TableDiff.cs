@@ -118,6 +118,66 @@ internal sealed class TableDiff : IDisposable
             : await KeyedDiff.RunAsync(Store!, new CopyLineReader(live), Layout, sink, async: true, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
+    /// The table's diff in the target's current transaction: the live rows streamed out and compared with the stored
+    /// rows (or, <paramref name="againstNothing"/>, every stored row once, for rows that must be rewritten before they
+    /// can be compared), different rows under one key refused, and the delta staged for the server's classification.
+    /// Dispose the result after the classification (it holds the live rows a table without a key left unpaired).
+    /// </summary>
+    public async Task<StagedDiff> RunAndStageAsync(IRestoreTarget target, StagedTable staged, bool againstNothing, CancellationToken cancellationToken)
+    {
+        var directory = Options.TempDirectory ?? Path.GetTempPath();
+        using var delta = new SpillFile(directory);
+        var sink = new DeltaSink(delta, directory);
+        try
+        {
+            DiffCounts counts;
+            if (againstNothing && this is { Sequence: { Fallback: null } sequence })
+            {
+                counts = AllRows(sequence, sink);
+            }
+            else
+            {
+                var live = againstNothing ? Stream.Null : await target.OpenLiveRowsAsync(staged.Mapping, LiveColumns, cancellationToken).ConfigureAwait(false);
+                await using (live.ConfigureAwait(false))
+                {
+                    counts = await RunAsync(live, sink, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            // A spilled store finds different rows under one key while it joins.
+            if (DuplicateKeyError(staged.Mapping.Key) is { } error)
+            {
+                throw error;
+            }
+
+            staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
+            return new StagedDiff(counts, sink);
+        }
+        catch
+        {
+            sink.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every row of the sequence once (repeats skipped) as missing: no live row to compare with, nothing waits or spills.</summary>
+    private static DiffCounts AllRows(DumpSequence sequence, DeltaSink sink)
+    {
+        long rows = 0;
+        sequence.Rows.Rewind();
+        while (sequence.Rows.TryRead(out var line, out var lineNumber, out var ordinal))
+        {
+            if (!sequence.IsSkipped(ordinal))
+            {
+                sink.Missing(line, lineNumber, ordinal);
+                rows++;
+            }
+        }
+
+        return new DiffCounts(rows, 0, 0, rows, 0, 0, false, 0);
+    }
+
+    /// <summary>
     /// Writes the key fields of every stored keyed row (COPY text, key column order; NULL keys were never stored, a
     /// repeated key may come twice) to <paramref name="keys"/>: what the database orders to find the dump's key range.
     /// </summary>
@@ -146,4 +206,15 @@ internal sealed class TableDiff : IDisposable
         Sequence?.Dispose();
         _store?.Dispose();
     }
+}
+
+/// <summary>A diff whose delta is staged: its counts, and (a table without a key) the live rows no dump row matched by text.</summary>
+internal sealed class StagedDiff(DiffCounts counts, DeltaSink sink) : IDisposable
+{
+    public DiffCounts Counts { get; } = counts;
+
+    /// <summary>Live rows of a table without a key left unpaired by their text; null when there are none.</summary>
+    public SpillFile? LiveOnlyRows => sink.LiveOnlyRows;
+
+    public void Dispose() => sink.Dispose();
 }

@@ -277,25 +277,10 @@ public sealed class BackupVerifier
                 var (counts, classification, ranges) = await target.IsolatedAsync(
                     async () =>
                     {
-                        var directory = diff.Options.TempDirectory ?? Path.GetTempPath();
-                        using var delta = new SpillFile(directory);
-                        using var sink = new DeltaSink(delta, directory);
-                        DiffCounts counts;
-                        var live = await target.OpenLiveRowsAsync(staged.Mapping, diff.LiveColumns, cancellationToken).ConfigureAwait(false);
-                        await using (live.ConfigureAwait(false))
-                        {
-                            counts = await diff.RunAsync(live, sink, cancellationToken).ConfigureAwait(false);
-                        }
-
-                        // A spilled store finds different rows under one key while it joins.
-                        if (diff.DuplicateKeyError(staged.Mapping.Key) is { } error)
-                        {
-                            throw error;
-                        }
-
-                        staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
+                        using var result = await diff.RunAndStageAsync(target, staged, againstNothing: false, cancellationToken).ConfigureAwait(false);
+                        var counts = result.Counts;
                         var classification = await target.ClassifyAsync(staged, null, counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
-                        using var keys = new SpillFile(directory, positions: false);
+                        using var keys = new SpillFile(diff.Options.TempDirectory ?? Path.GetTempPath(), positions: false);
                         diff.WriteKeys(keys);
                         var ranges = await target.CompareKeyRangesAsync(staged, keys, cancellationToken).ConfigureAwait(false);
                         return (counts, classification, ranges);
