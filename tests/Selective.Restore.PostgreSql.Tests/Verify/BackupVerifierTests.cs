@@ -176,6 +176,29 @@ public sealed class BackupVerifierTests
     }
 
     [Test]
+    public async Task A_value_the_server_rejects_makes_its_table_an_error_naming_the_dump_line_and_the_others_are_still_compared()
+    {
+        await using var db = await Scenario.CreateAsync("""
+            CREATE TABLE t (id int PRIMARY KEY, n int); INSERT INTO t VALUES (1, 1);
+            CREATE TABLE u (id int PRIMARY KEY, v text); INSERT INTO u VALUES (1, 'a');
+            """);
+        using var dir = new TempDirectory();
+        var dump = dir.Write("dump.sql", "SET client_encoding = 'UTF8';\n\nCOPY public.t (id, n) FROM stdin;\n1\t1\n2\tnot a number\n\\.\n\n" +
+            "COPY public.u (id, v) FROM stdin;\n1\ta\n2\tb\n\\.\n");
+        var before = (await db.ContentAsync("t"), await db.ContentAsync("u"));
+
+        var report = await VerifyAsync(dump, db.ConnectionString);
+
+        var t = Table(report, "t");
+        t.Compared.ShouldBeFalse();
+        t.Errors.ShouldHaveSingleItem().ShouldContain("dump line 5, column n");
+        var u = Table(report, "u");
+        (u.Compared, u.Identical, u.Missing).ShouldBe((true, 1L, 1L), "the failed table's savepoint leaves the transaction usable");
+        report.Completed.ShouldBeFalse();
+        (await db.ContentAsync("t"), await db.ContentAsync("u")).ShouldBe(before);
+    }
+
+    [Test]
     public async Task A_null_key_is_reported_and_a_duplicate_key_makes_the_table_an_error()
     {
         await using var db = await Scenario.CreateAsync("""
