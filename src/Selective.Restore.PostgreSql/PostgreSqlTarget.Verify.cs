@@ -89,11 +89,11 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
             await CopyLinesAsync(
                 staged.StageName,
                 mapping,
+                string.Join(", ", keys.Select(k => k.Stage)),
                 new SpillLines(dumpKeys),
                 where => $"the keys of {mapping.Live.Name}",
                 (stagedRows, rows) => $"the server staged {stagedRows} keys of {mapping.Live.Name} where the engine sent {rows}",
-                cancellationToken,
-                string.Join(", ", keys.Select(k => k.Stage))).ConfigureAwait(false);
+                cancellationToken).ConfigureAwait(false);
         }
 
         var lo = Enumerable.Range(1, keys.Count).Select(i => "r.lo" + i).ToList();

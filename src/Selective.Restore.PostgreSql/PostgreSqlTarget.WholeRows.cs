@@ -47,6 +47,7 @@ internal sealed partial class PostgreSqlTarget
         await CopyLinesAsync(
             live,
             mapping,
+            columns: null,
             new SpillLines(liveOnly),
             where => $"{mapping.Live.Name} (its own rows read back: {where})",
             (copied, sent) => $"the server took {copied} of {sent} live rows of {mapping.Live.Name} back, so nothing is applied to this table",

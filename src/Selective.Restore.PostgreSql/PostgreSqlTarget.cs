@@ -272,6 +272,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         return await CopyLinesAsync(
             staged.StageName,
             mapping,
+            columns: null,
             new SpillLines(delta),
             where => $"{mapping.Live.Name}{LocateDelta(where, mapping, delta)}",
             (stagedRows, rows) => $"the server staged {stagedRows} rows of {mapping.Live.Name} where the engine sent {rows}: the server read the data differently, so nothing is applied to this table",
@@ -301,12 +302,12 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     }
 
     /// <summary>
-    /// COPYs lines (COPY text: the engine's delta, or keys into <paramref name="columns"/>) into a staging table; returns
+    /// COPYs lines (COPY text: the engine's delta into every dump column, or keys into <paramref name="columns"/>) into a staging table; returns
     /// the lines sent. The server's insert counter must say it staged as many rows, or the table fails
     /// (<paramref name="mismatch"/>: the message, from the rows staged and sent). A value the server rejects is a table
     /// failure naming where (<paramref name="locate"/> turns the server's "line N, column cK" into the dump's terms).
     /// </summary>
-    private async Task<long> CopyLinesAsync(string stage, TableMapping mapping, ICopyLines lines, Func<string?, string> locate, Func<long, long, string> mismatch, CancellationToken cancellationToken, string? columns = null)
+    private async Task<long> CopyLinesAsync(string stage, TableMapping mapping, string? columns, ICopyLines lines, Func<string?, string> locate, Func<long, long, string> mismatch, CancellationToken cancellationToken)
     {
         var list = columns ?? string.Join(", ", Enumerable.Range(1, mapping.DumpColumns.Count).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
         var countBefore = await StagedCountAsync(stage, cancellationToken).ConfigureAwait(false);
