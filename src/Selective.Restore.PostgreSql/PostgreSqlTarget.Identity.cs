@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Npgsql;
 using Selective.Restore.Apply;
 using Selective.Restore.Identity;
@@ -69,31 +70,120 @@ internal sealed partial class PostgreSqlTarget
         }
     }
 
-    /// <summary>Key map entries for the rows children must not follow as they are: held back (NULL) or relocated (the live key).</summary>
-    private async Task RecordClassKeysAsync(StagedTable staged, IReadOnlyList<string>? identity, bool relocated, CancellationToken cancellationToken)
+    /// <summary>Key map entries for held-back rows (no live key): their children must not follow them.</summary>
+    private async Task RecordHeldKeysAsync(StagedTable staged, CancellationToken cancellationToken)
     {
+        var keys = KeyStageColumns(staged.Mapping);
+        var original = string.Join(", ", keys.Select((_, i) => OriginalKey(staged, "d", i)));
+        var nulls = string.Join(", ", keys.Select(_ => "NULL"));
+        await ExecuteCountAsync(
+            $"""
+            INSERT INTO pg_temp.{staged.KeyMap} SELECT {original}, {nulls}, d.sr_class FROM pg_temp.{staged.DeltaName} d WHERE d.sr_class = 'h'
+            ON CONFLICT ({KeyMapColumns(keys.Count)}) DO UPDATE SET ({string.Join(", ", keys.Select((_, i) => $"n{i + 1}"))}, sr_kind) = ROW({nulls}, EXCLUDED.sr_kind)
+            """,
+            cancellationToken).ConfigureAwait(false);
+        staged.HasKeyMap = true;
+    }
+
+    public async IAsyncEnumerable<IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        var keys = KeyStageColumns(mapping);
+        var id = identity.Select(c => (Stage: StageColumn(mapping, c), Live: PgSql.Quote(c))).ToList();
+        var live = Live(mapping.Live);
+
+        // The live rows carrying a delta row's identity are looked up by identity (not by grouping the whole table), and
+        // counted: one row is where the entity lives now, several cannot be told apart.
+        var liveIdentity = string.Join(", ", id.Select(c => "i." + c.Live));
+        var sql = $"""
+            SELECT d.sr_n, d.sr_class = 'c',
+                   {string.Join(" OR ", id.Select(c => $"d.{c.Stage} IS NULL"))},
+                   d.sr_class = 'c' AND ({string.Join(" OR ", id.Select(c => $"l.{c.Live} IS NULL"))}),
+                   COALESCE({string.Join(" AND ", id.Select(c => $"d.{c.Stage} = l.{c.Live}"))}, false),
+                   COALESCE(g.sr_count, 0), {string.Join(", ", keys.Select((_, i) => $"g.sr_k{i + 1}"))}
+            FROM pg_temp.{staged.DeltaName} d
+            LEFT JOIN {live} l ON d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
+            LEFT JOIN (SELECT {liveIdentity}, count(*) AS sr_count, {string.Join(", ", keys.Select((k, i) => $"min(i.{PgSql.Quote(k.Live)}::text) AS sr_k{i + 1}"))}
+                       FROM {live} i
+                       WHERE ({liveIdentity}) IN (SELECT {string.Join(", ", id.Select(c => "x." + c.Stage))} FROM pg_temp.{staged.DeltaName} x
+                                                  WHERE x.sr_class IN ('m', 'c') AND {string.Join(" AND ", id.Select(c => $"x.{c.Stage} IS NOT NULL"))})
+                       GROUP BY {liveIdentity}) g ON {string.Join(" AND ", id.Select(c => $"g.{c.Live} = d.{c.Stage}"))}
+            WHERE d.sr_class IN ('m', 'c')
+            ORDER BY d.sr_n
+            """;
+        var command = new NpgsqlCommand(sql, Connection, _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var count = reader.GetInt64(5);
+            yield return new IdentityFacts(
+                reader.GetInt64(0),
+                reader.GetBoolean(1),
+                reader.GetBoolean(2),
+                reader.GetBoolean(3),
+                reader.GetBoolean(4),
+                count,
+                count == 1 ? [.. Enumerable.Range(6, keys.Count).Select(reader.GetString)] : null);
+        }
+    }
+
+    public async Task ReclassifyAsync(StagedTable staged, Reclassifications rows, CancellationToken cancellationToken)
+    {
+        const int Batch = 10_000;
         var mapping = staged.Mapping;
         var keys = KeyStageColumns(mapping);
         var original = string.Join(", ", keys.Select((_, i) => OriginalKey(staged, "d", i)));
         var newColumns = string.Join(", ", keys.Select((_, i) => $"n{i + 1}"));
         var sql = $"""
-            INSERT INTO pg_temp.{staged.KeyMap} SELECT {original}, {string.Join(", ", keys.Select(_ => "NULL"))}, d.sr_class
-            FROM pg_temp.{staged.DeltaName} d WHERE d.sr_class IN ('k', 'u', 'h')
-            ON CONFLICT ({KeyMapColumns(keys.Count)}) DO UPDATE SET ({newColumns}, sr_kind) = ROW({string.Join(", ", keys.Select(_ => "NULL"))}, EXCLUDED.sr_kind);
+            WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], {string.Join(", ", keys.Select((_, i) => $"${i + 3}::text[]"))}) AS r(sr_n, sr_class, {newColumns})),
+                 u AS (UPDATE pg_temp.{staged.DeltaName} d SET sr_class = r.sr_class::"char" FROM r WHERE d.sr_n = r.sr_n
+                       RETURNING {original}, {string.Join(", ", keys.Select((k, i) => $"r.n{i + 1}::{mapping.Live.Find(k.Live)!.DataType}"))}, r.sr_class::"char")
+            INSERT INTO pg_temp.{staged.KeyMap} SELECT * FROM u
+            ON CONFLICT ({KeyMapColumns(keys.Count)}) DO UPDATE SET ({newColumns}, sr_kind) = ROW({string.Join(", ", keys.Select((_, i) => $"EXCLUDED.n{i + 1}"))}, EXCLUDED.sr_kind)
             """;
-        if (relocated && identity is { Count: > 0 })
+        var positions = new List<long>(Batch);
+        var classes = new List<string>(Batch);
+        var liveKeys = keys.Select(_ => new List<string?>(Batch)).ToList();
+        foreach (var (position, to, liveKey) in rows.Read())
         {
-            var join = string.Join(" AND ", identity.Select(c => $"l.{PgSql.Quote(c)} = d.{StageColumn(mapping, c)}"));
-            sql += $"""
+            positions.Add(position);
+            classes.Add(to switch { DeltaClass.Collision => "k", DeltaClass.Undetermined => "u", DeltaClass.Relocated => "o", _ => throw new ArgumentOutOfRangeException(nameof(rows), to, "not a class the identity key gives") });
+            for (var i = 0; i < keys.Count; i++)
+            {
+                liveKeys[i].Add(liveKey?[i]);
+            }
 
-                INSERT INTO pg_temp.{staged.KeyMap} SELECT {original}, {string.Join(", ", keys.Select(k => "l." + PgSql.Quote(k.Live)))}, 'o'
-                FROM pg_temp.{staged.DeltaName} d JOIN {Live(mapping.Live)} l ON {join} WHERE d.sr_class = 'o'
-                ON CONFLICT ({KeyMapColumns(keys.Count)}) DO UPDATE SET ({newColumns}, sr_kind) = ROW({string.Join(", ", keys.Select((_, i) => $"EXCLUDED.n{i + 1}"))}, 'o');
-                """;
+            if (positions.Count == Batch)
+            {
+                await SendAsync().ConfigureAwait(false);
+            }
         }
 
-        await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false);
+        if (positions.Count > 0)
+        {
+            await SendAsync().ConfigureAwait(false);
+        }
+
         staged.HasKeyMap = true;
+
+        async Task SendAsync()
+        {
+            var command = new NpgsqlCommand(sql, Connection, _transaction);
+            await using var commandScope = command.ConfigureAwait(false);
+            command.Parameters.Add(new NpgsqlParameter { Value = positions.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = classes.ToArray() });
+            foreach (var column in liveKeys)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = column.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            positions.Clear();
+            classes.Clear();
+            liveKeys.ForEach(k => k.Clear());
+        }
     }
 
     public async Task<long> AllocateRemapsAsync(StagedTable staged, bool collisions, CancellationToken cancellationToken)

@@ -460,7 +460,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         await transaction.DisposeAsync().ConfigureAwait(false);
     }
 
-    public async Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken)
+    public async Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         staged.HasTakeDumpDecisions = false; // the decisions go with the delta, below
@@ -473,46 +473,21 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
         // Rows that need no write (identical) never reach the delta, except held ones: a row equal to live but under a
         // parent that is a different entity (or cannot be told) is not the same row, and its own children must be held too.
-        // With an identity key, a row whose key is live is the same entity only if every identity column is non-NULL on
-        // both sides and equal: NULL never proves identity.
-        string matchedClass = "'c'", relocate = string.Empty;
-        if (identity is { Count: > 0 })
-        {
-            var id = identity.Select(c => (Stage: StageColumn(mapping, c), Live: PgSql.Quote(c))).ToList();
-            var dumpNull = string.Join(" OR ", id.Select(c => $"s.{c.Stage} IS NULL"));
-            var liveNull = string.Join(" OR ", id.Select(c => $"l.{c.Live} IS NULL"));
-            var same = string.Join(" AND ", id.Select(c => $"s.{c.Stage} = l.{c.Live}"));
-            matchedClass = $"CASE WHEN {dumpNull} OR {liveNull} THEN 'u' WHEN NOT ({same}) THEN 'k' ELSE 'c' END";
-
-            // Then, for the few missing and colliding rows only: is their entity live under another key (one row: relocated)
-            // or ambiguous (several rows: undetermined)? Looked up by identity, not by grouping the whole live table.
-            var candidates = $"d.sr_class IN ('m', 'k') AND {string.Join(" AND ", id.Select(c => $"d.{c.Stage} IS NOT NULL"))}";
-            relocate = $"""
-                UPDATE pg_temp.{staged.DeltaName} d SET sr_class = CASE WHEN li.sr_count = 1 THEN 'o' ELSE 'u' END
-                FROM (SELECT {string.Join(", ", id.Select(c => "l." + c.Live))}, count(*) AS sr_count FROM {live} l
-                      WHERE ({string.Join(", ", id.Select(c => "l." + c.Live))}) IN (SELECT {string.Join(", ", id.Select(c => "d." + c.Stage))} FROM pg_temp.{staged.DeltaName} d WHERE {candidates})
-                      GROUP BY {string.Join(", ", id.Select(c => "l." + c.Live))}) li
-                WHERE {candidates} AND {string.Join(" AND ", id.Select(c => $"li.{c.Live} = d.{c.Stage}"))};
-                """;
-        }
-
         var sql = $"""
             DELETE FROM pg_temp.{staged.DeltaName};
             DELETE FROM pg_temp.{staged.Decide};
             INSERT INTO pg_temp.{staged.DeltaName}
             SELECT row_number() OVER (),
-                   CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN 'm' ELSE {matchedClass} END,
+                   CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN 'm' ELSE 'c' END,
                    l.{firstKey} IS NOT NULL, s.*
             FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}
             WHERE {nullKey} OR l.{firstKey} IS NULL OR {differs} OR s.sr_hold;
-            {relocate}
             SELECT count(*) FILTER (WHERE sr_class = 'm'), count(*) FILTER (WHERE sr_class = 'c'), count(*) FILTER (WHERE sr_class = 'n'),
-                   count(*) FILTER (WHERE sr_class = 'k'), count(*) FILTER (WHERE sr_class = 'u'), count(*) FILTER (WHERE sr_class = 'o'),
                    count(*) FILTER (WHERE sr_class = 'h'), count(*), count(*) FILTER (WHERE sr_live)
             FROM pg_temp.{staged.DeltaName};
             {(liveRows is null ? $"SELECT count(*) FROM {live};" : string.Empty)}
             """;
-        long missing, conflicting, nullKeys, collisions, undetermined, relocated, held, delta, deltaLive, liveCount;
+        long missing, conflicting, nullKeys, held, delta, deltaLive, liveCount;
         var command = new NpgsqlCommand(sql, Connection, _transaction);
         await using (command.ConfigureAwait(false))
         {
@@ -522,12 +497,9 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             missing = reader.GetInt64(0);
             conflicting = reader.GetInt64(1);
             nullKeys = reader.GetInt64(2);
-            collisions = reader.GetInt64(3);
-            undetermined = reader.GetInt64(4);
-            relocated = reader.GetInt64(5);
-            held = reader.GetInt64(6);
-            delta = reader.GetInt64(7);
-            deltaLive = reader.GetInt64(8);
+            held = reader.GetInt64(3);
+            delta = reader.GetInt64(4);
+            deltaLive = reader.GetInt64(5);
             if (liveRows is { } known)
             {
                 liveCount = known;
@@ -559,13 +531,13 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             }
         }
 
-        if (collisions + undetermined + relocated + held > 0)
+        if (held > 0)
         {
-            await RecordClassKeysAsync(staged, identity, relocated > 0, cancellationToken).ConfigureAwait(false);
+            await RecordHeldKeysAsync(staged, cancellationToken).ConfigureAwait(false);
         }
 
         var identical = staged.DumpRows - delta;
-        return new Classification(missing, identical, conflicting, liveCount - identical - deltaLive, collisions, undetermined, relocated, held);
+        return new Classification(missing, identical, conflicting, liveCount - identical - deltaLive, 0, 0, 0, held);
     }
 
     public async Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
+using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 
 namespace Selective.Restore;
@@ -157,15 +158,71 @@ public sealed partial class RestoreEngine
             }
 
             await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
-            var identity = table.Identity is { Count: > 0 } declared ? declared : null;
+            Classification classification;
             if (follow)
             {
-                return await target.ClassifyAsync(staged, identity, liveRows: null, cancellationToken).ConfigureAwait(false);
+                classification = await target.ClassifyAsync(staged, liveRows: null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
+                var server = await target.ClassifyAsync(staged, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
+                classification = server with { Identical = server.Identical + counts.Identical };
             }
 
-            // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
-            var server = await target.ClassifyAsync(staged, identity, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
-            return server with { Identical = server.Identical + counts.Identical };
+            return table.Identity is { Count: > 0 } identity
+                ? await ClassifyIdentityAsync(staged, identity, classification, cancellationToken).ConfigureAwait(false)
+                : classification;
+        }
+
+        /// <summary>
+        /// The identity key's classes (collision, undetermined, relocated), decided here from what the database's typed
+        /// comparison says about each missing or conflicting row; only the rows whose class changes go back.
+        /// </summary>
+        private async Task<Classification> ClassifyIdentityAsync(StagedTable staged, IReadOnlyList<string> identity, Classification classification, CancellationToken cancellationToken)
+        {
+            using var changes = new Reclassifications(settings.EngineDiff.TempDirectory ?? Path.GetTempPath());
+            long missing = classification.Missing, conflicting = classification.Conflicting, collisions = 0, undetermined = 0, relocated = 0;
+            await foreach (var facts in target.ReadIdentityFactsAsync(staged, identity, cancellationToken).ConfigureAwait(false))
+            {
+                var from = facts.KeyLive ? DeltaClass.Conflicting : DeltaClass.Missing;
+                var to = IdentityClassifier.Decide(facts);
+                if (to == from)
+                {
+                    continue;
+                }
+
+                if (from == DeltaClass.Missing)
+                {
+                    missing--;
+                }
+                else
+                {
+                    conflicting--;
+                }
+
+                switch (to)
+                {
+                    case DeltaClass.Collision:
+                        collisions++;
+                        break;
+                    case DeltaClass.Undetermined:
+                        undetermined++;
+                        break;
+                    default:
+                        relocated++;
+                        break;
+                }
+
+                changes.Add(facts.Position, to, to == DeltaClass.Relocated ? facts.LiveKey : null);
+            }
+
+            if (changes.Count > 0)
+            {
+                await target.ReclassifyAsync(staged, changes, cancellationToken).ConfigureAwait(false);
+            }
+
+            return classification with { Missing = missing, Conflicting = conflicting, Collisions = collisions, Undetermined = undetermined, Relocated = relocated };
         }
 
         // Live tables read for MayHaveKeyMapAsync (parents not staged, or not yet).

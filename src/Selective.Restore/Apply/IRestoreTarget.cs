@@ -188,14 +188,28 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task PrepareAsync(StagedTable staged, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Compares staged rows with live by key, NULL-safely, inside the current transaction; keeps the
-    /// missing and conflicting rows server-side for the apply step. Fails on NULL or duplicate keys in the dump.
-    /// With an identity key, rows with the same key are also checked to be the same entity (collisions, undetermined,
-    /// relocated), and the key map gets an entry for every row whose key children must not follow as is.
-    /// <paramref name="liveRows"/>: the live rows not accounted for by the staged ones, when the caller counted them
-    /// (the engine diff read them all already; the live-only count is then derived from it instead of a scan).
+    /// Compares staged rows with live by key, NULL-safely and typed, inside the current transaction; keeps the missing
+    /// and conflicting rows server-side for the apply step (rows marked held by <see cref="PrepareAsync"/> are held, and
+    /// get key map entries). Fails on NULL or duplicate keys in the dump. <paramref name="liveRows"/>: the live rows not
+    /// accounted for by the staged ones, when the caller counted them (the engine diff read them all already; the
+    /// live-only count is then derived from it instead of a scan). An identity key is the engine's business: it asks
+    /// <see cref="ReadIdentityFactsAsync"/> and answers with <see cref="ReclassifyAsync"/>.
     /// </summary>
-    Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken);
+    Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// For every missing and conflicting row of the classified delta, in position order: what the typed comparison says
+    /// about its <paramref name="identity"/> columns (see <see cref="Identity.IdentityFacts"/>). Questions, not rules:
+    /// what the answers mean is decided by the engine (<see cref="Identity.IdentityClassifier"/>).
+    /// </summary>
+    IAsyncEnumerable<Identity.IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives delta rows (by the positions <see cref="ReadIdentityFactsAsync"/> named) the classes the engine decided,
+    /// and records a key map entry for each, so children do not follow them as they are: none for collisions and
+    /// undetermined rows (held back), the live key for relocated ones.
+    /// </summary>
+    Task ReclassifyAsync(StagedTable staged, Identity.Reclassifications rows, CancellationToken cancellationToken);
 
     /// <summary>
     /// Classifies a table without a key (matched on whole rows, as a multiset), inside the current transaction: the

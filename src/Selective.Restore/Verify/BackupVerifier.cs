@@ -279,7 +279,7 @@ public sealed class BackupVerifier
                     {
                         using var result = await diff.RunAndStageAsync(target, staged, againstNothing: false, cancellationToken).ConfigureAwait(false);
                         var counts = result.Counts;
-                        var classification = await target.ClassifyAsync(staged, null, counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
+                        var classification = await target.ClassifyAsync(staged, counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
                         using var keys = new SpillFile(diff.Options.TempDirectory ?? Path.GetTempPath(), positions: false);
                         diff.WriteKeys(keys);
                         var ranges = await target.CompareKeyRangesAsync(staged, keys, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Selective.Restore.Apply;
 using Selective.Restore.Identity;
 
@@ -83,7 +84,7 @@ internal sealed partial class InMemoryTarget
         return Task.CompletedTask;
     }
 
-    public Task<Classification> ClassifyAsync(StagedTable staged, IReadOnlyList<string>? identity, long? liveRows, CancellationToken cancellationToken)
+    public Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken)
     {
         Operation("classify");
         var staging = StagingOf(staged);
@@ -92,8 +93,6 @@ internal sealed partial class InMemoryTarget
         staging.Delta.Clear();
         staging.Decisions.Clear();
         staged.HasTakeDumpDecisions = false;
-        var identityIndexes = identity?.Select(c => DumpIndex(mapping, c)).ToList() ?? [];
-        var identityTypes = identity?.Select(c => mapping.Live.Find(c)!.DataType).ToList() ?? [];
         var keys = new HashSet<string>(StringComparer.Ordinal);
         long nullKeys = 0;
         foreach (var row in staging.Rows)
@@ -124,18 +123,9 @@ internal sealed partial class InMemoryTarget
             {
                 continue; // identical: never in the delta
             }
-            else if (identityIndexes.Count == 0)
-            {
-                @class = 'c';
-            }
             else
             {
-                // The same entity only if every identity column is non-NULL on both sides and equal: NULL proves nothing.
-                var dumpIdentity = identityIndexes.Select(i => row.Values[i]).ToList();
-                var liveIdentity = identity!.Select(c => live[table.IndexOf(c)]).ToList();
-                @class = dumpIdentity.Contains(null) || liveIdentity.Contains(null) ? 'u'
-                    : InMemoryTable.KeyImage(identityTypes.Zip(dumpIdentity)) != InMemoryTable.KeyImage(identityTypes.Zip(liveIdentity)) ? 'k'
-                    : 'c';
+                @class = 'c';
             }
 
             staging.Delta.Add(new DeltaRow(staging.Delta.Count + 1, @class, row, live is not null));
@@ -146,36 +136,10 @@ internal sealed partial class InMemoryTarget
             throw RestoreTableException.NullKeys(nullKeys, mapping.Key);
         }
 
-        // Missing and colliding rows: is their entity live under another key (one row: relocated) or ambiguous (undetermined)?
-        var relocatedTo = new Dictionary<DeltaRow, string?[]>();
-        if (identityIndexes.Count > 0)
+        // Held-back rows get key map entries: children must not follow them.
+        foreach (var delta in staging.Delta.Where(d => d.Class == 'h'))
         {
-            foreach (var delta in staging.Delta.Where(d => d.Class is 'm' or 'k'))
-            {
-                var dumpIdentity = identityIndexes.Select(i => delta.Row.Values[i]).ToList();
-                if (dumpIdentity.Contains(null))
-                {
-                    continue;
-                }
-
-                var image = InMemoryTable.KeyImage(identityTypes.Zip(dumpIdentity));
-                var matches = table.Rows.Where(r => InMemoryTable.KeyImage(identityTypes.Zip(identity!.Select(c => r[table.IndexOf(c)]))) == image).ToList();
-                if (matches.Count == 1)
-                {
-                    delta.Class = 'o';
-                    relocatedTo[delta] = [.. mapping.Key.Select(k => matches[0][table.IndexOf(k)])];
-                }
-                else if (matches.Count > 1)
-                {
-                    delta.Class = 'u';
-                }
-            }
-        }
-
-        // Key map entries for the rows children must not follow as they are: held back (null) or relocated (the live key).
-        foreach (var delta in staging.Delta.Where(d => d.Class is 'k' or 'u' or 'h' or 'o'))
-        {
-            staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), delta.Class == 'o' ? relocatedTo[delta] : null, delta.Class);
+            staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), null, 'h');
             staged.HasKeyMap = true;
         }
 
@@ -183,7 +147,61 @@ internal sealed partial class InMemoryTarget
         var identical = staging.Rows.Count - staging.Delta.Count;
         var liveCount = liveRows ?? table.Rows.Count;
         var deltaLive = staging.Delta.Count(d => d.Live);
-        return Task.FromResult(new Classification(Count('m'), identical, Count('c'), liveCount - identical - deltaLive, Count('k'), Count('u'), Count('o'), Count('h')));
+        return Task.FromResult(new Classification(Count('m'), identical, Count('c'), liveCount - identical - deltaLive, 0, 0, 0, Count('h')));
+    }
+
+#pragma warning disable CS1998 // an async iterator over memory: nothing to await
+    public async IAsyncEnumerable<IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, [EnumeratorCancellation] CancellationToken cancellationToken)
+#pragma warning restore CS1998
+    {
+        Operation("identity");
+        var staging = StagingOf(staged);
+        var mapping = staged.Mapping;
+        var table = Table(mapping.Live.Name);
+        var identityIndexes = identity.Select(c => DumpIndex(mapping, c)).ToList();
+        var identityTypes = identity.Select(c => mapping.Live.Find(c)!.DataType).ToList();
+        foreach (var delta in staging.Delta.Where(d => d.Class is 'm' or 'c').ToList())
+        {
+            var dumpIdentity = identityIndexes.Select(i => delta.Row.Values[i]).ToList();
+            var dumpNull = dumpIdentity.Contains(null);
+            bool liveNull = false, same = false;
+            if (delta.Class == 'c')
+            {
+                var live = table.FindByKey(DumpKey(mapping, delta.Row.Values)!)!;
+                var liveIdentity = identity.Select(c => live[table.IndexOf(c)]).ToList();
+                liveNull = liveIdentity.Contains(null);
+                same = !dumpNull && !liveNull && InMemoryTable.KeyImage(identityTypes.Zip(dumpIdentity)) == InMemoryTable.KeyImage(identityTypes.Zip(liveIdentity));
+            }
+
+            List<string?[]> matches = [];
+            if (!dumpNull)
+            {
+                var image = InMemoryTable.KeyImage(identityTypes.Zip(dumpIdentity));
+                matches = [.. table.Rows.Where(r => InMemoryTable.KeyImage(identityTypes.Zip(identity.Select(c => r[table.IndexOf(c)]))) == image)];
+            }
+
+            IReadOnlyList<string>? liveKey = matches.Count == 1 ? [.. mapping.Key.Select(k => matches[0][table.IndexOf(k)]!)] : null;
+            yield return new IdentityFacts(delta.Position, delta.Class == 'c', dumpNull, liveNull, same, matches.Count, liveKey);
+        }
+    }
+
+    public Task ReclassifyAsync(StagedTable staged, Reclassifications rows, CancellationToken cancellationToken)
+    {
+        Operation("reclassify");
+        var staging = StagingOf(staged);
+        var mapping = staged.Mapping;
+        var byPosition = staging.Delta.ToDictionary(d => d.Position);
+        foreach (var (position, to, liveKey) in rows.Read())
+        {
+            var delta = byPosition[position];
+            delta.Class = to switch { DeltaClass.Collision => 'k', DeltaClass.Undetermined => 'u', DeltaClass.Relocated => 'o', _ => throw new ArgumentOutOfRangeException(nameof(rows)) };
+
+            // Key map entries for the rows children must not follow as they are: held back (null) or relocated (the live key).
+            staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), to == DeltaClass.Relocated ? [.. liveKey!] : null, delta.Class);
+            staged.HasKeyMap = true;
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<long> AllocateRemapsAsync(StagedTable staged, bool collisions, CancellationToken cancellationToken)
