@@ -149,7 +149,7 @@ internal sealed partial class PostgreSqlTarget
         foreach (var (position, to, liveKey) in rows.Read())
         {
             positions.Add(position);
-            classes.Add(to switch { DeltaClass.Collision => "k", DeltaClass.Undetermined => "u", DeltaClass.Relocated => "o", _ => throw new ArgumentOutOfRangeException(nameof(rows), to, "not a class the identity key gives") });
+            classes.Add(to switch { DeltaClass.Collision => "k", DeltaClass.Undetermined => "u", DeltaClass.Relocated => "o", DeltaClass.Remapped => "r", _ => throw new ArgumentOutOfRangeException(nameof(rows), to, "not a class the engine reclassifies to") });
             for (var i = 0; i < keys.Count; i++)
             {
                 liveKeys[i].Add(liveKey?[i]);
@@ -186,23 +186,10 @@ internal sealed partial class PostgreSqlTarget
         }
     }
 
-    public async Task<long> AllocateRemapsAsync(StagedTable staged, bool collisions, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var keys = KeyStageColumns(mapping);
-        var decided = string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"));
-        var count = await ScalarAsync(
-            $"""
-            UPDATE pg_temp.{staged.DeltaName} d SET sr_class = 'r' FROM pg_temp.{staged.Decide} x WHERE x.sr_action = 'r' AND {decided} AND d.sr_class = 'c';
-            {(collisions ? $"UPDATE pg_temp.{staged.DeltaName} SET sr_class = 'r' WHERE sr_class = 'k';" : string.Empty)}
-            SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r';
-            """,
-            cancellationToken).ConfigureAwait(false);
-        if (count == 0)
-        {
-            return 0;
-        }
-
         var column = keys.Count == 1 ? mapping.Live.Find(keys[0].Live) : null;
         if (column is not { Sequence: { } sequence } || !IntegerTypes.Contains(column.DataType, StringComparer.Ordinal))
         {
@@ -233,23 +220,16 @@ internal sealed partial class PostgreSqlTarget
             }
         }
 
-        var insert = new NpgsqlCommand(
-            $"""
-            INSERT INTO pg_temp.{staged.KeyMap} (k1, n1, sr_kind)
-            SELECT d.o, pg_catalog.nextval($1::regclass), 'r' FROM (SELECT {OriginalKey(staged, "x", 0)} AS o FROM pg_temp.{staged.DeltaName} x WHERE x.sr_class = 'r' ORDER BY x.sr_n) d
-            WHERE NOT EXISTS (SELECT 1 FROM pg_temp.{staged.KeyMap} e WHERE e.k1 = d.o AND e.sr_kind = 'r')
-            ON CONFLICT (k1) DO UPDATE SET n1 = EXCLUDED.n1, sr_kind = 'r'
-            """,
-            Connection,
-            _transaction);
-        await using (insert.ConfigureAwait(false))
+        var values = new NpgsqlCommand("SELECT pg_catalog.nextval($1::regclass)::text FROM pg_catalog.generate_series(1, $2)", Connection, _transaction);
+        await using var valuesScope = values.ConfigureAwait(false);
+        values.Parameters.Add(new NpgsqlParameter { Value = PgSql.RegClass(sequence) });
+        values.Parameters.Add(new NpgsqlParameter { Value = count });
+        var reader = await values.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            insert.Parameters.Add(new NpgsqlParameter { Value = PgSql.RegClass(sequence) });
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            yield return reader.GetString(0);
         }
-
-        staged.HasKeyMap = true;
-        return count;
     }
 
     public async Task<(long Held, long NowIdentical)> FollowSelfReferencesAsync(StagedTable staged, IReadOnlyList<IReadOnlyList<string>> selfReferences, CancellationToken cancellationToken)

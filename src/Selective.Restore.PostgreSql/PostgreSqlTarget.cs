@@ -620,7 +620,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             var buffer = new ArrayBufferWriter<byte>();
             foreach (var (key, action) in decisions)
             {
-                var code = action switch { KeyAction.Exclude => "x", KeyAction.TakeDump => "t", KeyAction.Remap => "r", _ => "s" };
+                var code = action switch { KeyAction.Exclude => "x", KeyAction.TakeDump => "t", _ => "s" };
                 staged.HasTakeDumpDecisions |= action == KeyAction.TakeDump;
                 await copy.WriteAsync(CopyLine([.. Enumerable.Range(0, keys.Count).Select(key.TextAt), code], buffer).AsMemory(), cancellationToken).ConfigureAwait(false);
             }

@@ -170,18 +170,22 @@ public sealed partial class RestoreEngine
                 classification = server with { Identical = server.Identical + counts.Identical };
             }
 
+            table.Collisions?.Dispose();
+            table.Collisions = null;
             return table.Identity is { Count: > 0 } identity
-                ? await ClassifyIdentityAsync(staged, identity, classification, cancellationToken).ConfigureAwait(false)
+                ? await ClassifyIdentityAsync(table, identity, classification, cancellationToken).ConfigureAwait(false)
                 : classification;
         }
 
         /// <summary>
         /// The identity key's classes (collision, undetermined, relocated), decided here from what the database's typed
-        /// comparison says about each missing or conflicting row; only the rows whose class changes go back.
+        /// comparison says about each missing or conflicting row; only the rows whose class changes go back. The
+        /// collisions are kept (<see cref="TableState.Collisions"/>) for remapping.
         /// </summary>
-        private async Task<Classification> ClassifyIdentityAsync(StagedTable staged, IReadOnlyList<string> identity, Classification classification, CancellationToken cancellationToken)
+        private async Task<Classification> ClassifyIdentityAsync(TableState table, IReadOnlyList<string> identity, Classification classification, CancellationToken cancellationToken)
         {
-            using var changes = new Reclassifications(settings.EngineDiff.TempDirectory ?? Path.GetTempPath());
+            var staged = table.Staged!;
+            using var changes = new Reclassifications(TempDirectory);
             long missing = classification.Missing, conflicting = classification.Conflicting, collisions = 0, undetermined = 0, relocated = 0;
             await foreach (var facts in target.ReadIdentityFactsAsync(staged, identity, cancellationToken).ConfigureAwait(false))
             {
@@ -205,6 +209,7 @@ public sealed partial class RestoreEngine
                 {
                     case DeltaClass.Collision:
                         collisions++;
+                        (table.Collisions ??= new Reclassifications(TempDirectory)).Add(facts.Position, DeltaClass.Remapped, null);
                         break;
                     case DeltaClass.Undetermined:
                         undetermined++;
@@ -225,6 +230,34 @@ public sealed partial class RestoreEngine
             return classification with { Missing = missing, Conflicting = conflicting, Collisions = collisions, Undetermined = undetermined, Relocated = relocated };
         }
 
+        /// <summary>
+        /// Gives the rows at <paramref name="positions"/> (ascending) new keys, from values the target hands out: they are
+        /// inserted under them, and rows that reference them follow.
+        /// </summary>
+        private async Task RemapAsync(StagedTable staged, Reclassifications positions, CancellationToken cancellationToken)
+        {
+            using var remaps = new Reclassifications(TempDirectory);
+            using var rows = positions.Read().GetEnumerator();
+            await foreach (var key in target.ReserveKeysAsync(staged, positions.Count, cancellationToken).ConfigureAwait(false))
+            {
+                if (!rows.MoveNext())
+                {
+                    throw new InvalidOperationException("the target handed out more keys than asked for");
+                }
+
+                remaps.Add(rows.Current.Position, DeltaClass.Remapped, [key]);
+            }
+
+            if (remaps.Count != positions.Count)
+            {
+                throw new RestoreTableException($"{positions.Count} rows must be remapped to new keys, but the target handed out {remaps.Count}");
+            }
+
+            await target.ReclassifyAsync(staged, remaps, cancellationToken).ConfigureAwait(false);
+        }
+
+        private string TempDirectory => settings.EngineDiff.TempDirectory ?? Path.GetTempPath();
+
         // Live tables read for MayHaveKeyMapAsync (parents not staged, or not yet).
         private readonly Dictionary<TableName, Schema.LiveTable?> _catalog = [];
 
@@ -234,6 +267,8 @@ public sealed partial class RestoreEngine
             {
                 table.Diff?.Dispose();
                 table.Diff = null;
+                table.Collisions?.Dispose();
+                table.Collisions = null;
             }
         }
     }

@@ -605,7 +605,7 @@ public sealed partial class RestoreEngine
 
             if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
             {
-                await target.AllocateRemapsAsync(staged, collisions: true, cancellationToken).ConfigureAwait(false);
+                await RemapAsync(staged, table.Collisions!, cancellationToken).ConfigureAwait(false);
             }
 
             // Before the policy sees a row: rows under a held-back row of the same table are held, references to remapped rows rewritten.
@@ -636,7 +636,8 @@ public sealed partial class RestoreEngine
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            long merged = 0, remapDecisions = 0;
+            long merged = 0;
+            using var remapDecisions = new Reclassifications(TempDirectory);
             if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && tableReport.Conflicting > 0)
             {
                 await ForEachBatchAsync(staged, RowClass.Conflicting, async (rows, token) =>
@@ -655,8 +656,7 @@ public sealed partial class RestoreEngine
                                 decisions.Add((row.Key, KeyAction.Skip));
                                 break;
                             case ConflictAction.Remap:
-                                decisions.Add((row.Key, KeyAction.Remap));
-                                remapDecisions++;
+                                remapDecisions.Add(row.Position, DeltaClass.Remapped, null);
                                 break;
                             case ConflictAction.Merge:
                                 mergedRows.Add((row.Key, decision.MergedValues!, row.Live!));
@@ -671,15 +671,15 @@ public sealed partial class RestoreEngine
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            if (remapDecisions > 0)
+            if (remapDecisions.Count > 0)
             {
-                await target.AllocateRemapsAsync(staged, collisions: false, cancellationToken).ConfigureAwait(false);
+                await RemapAsync(staged, remapDecisions, cancellationToken).ConfigureAwait(false);
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
             }
 
             // Nothing to insert: no INSERT statement at all (a table with write rules cannot even run an empty one with ON CONFLICT).
             var instructions = new ApplyInstructions(
-                InsertMissing: classification.Missing + classification.Collisions + remapDecisions > 0,
+                InsertMissing: classification.Missing + classification.Collisions + remapDecisions.Count > 0,
                 UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump);
             var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
             table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
@@ -807,6 +807,9 @@ public sealed partial class RestoreEngine
 
         /// <summary>The engine diff's state (its stored dump rows), or null when the server diffs the table.</summary>
         public TableDiff? Diff { get; set; }
+
+        /// <summary>The delta positions of the collisions the last classification found (null when none), to remap.</summary>
+        public Reclassifications? Collisions { get; set; }
 
         /// <summary>The identity key columns (empty when none is declared), resolved on first classification.</summary>
         public List<string>? Identity { get; set; }

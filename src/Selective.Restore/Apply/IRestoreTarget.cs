@@ -23,8 +23,6 @@ internal enum KeyAction
     /// <summary>A conflicting row left as it is and counted as skipped.</summary>
     Skip,
 
-    /// <summary>A conflicting row that is a different entity: inserted under a new key (the live row stays).</summary>
-    Remap,
 }
 
 /// <summary>Dump rows the report lists by key.</summary>
@@ -207,7 +205,7 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>
     /// Gives delta rows (by the positions <see cref="ReadIdentityFactsAsync"/> named) the classes the engine decided,
     /// and records a key map entry for each, so children do not follow them as they are: none for collisions and
-    /// undetermined rows (held back), the live key for relocated ones.
+    /// undetermined rows (held back), the live key for relocated ones, the new key for remapped ones.
     /// </summary>
     Task ReclassifyAsync(StagedTable staged, Identity.Reclassifications rows, CancellationToken cancellationToken);
 
@@ -223,11 +221,12 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task ExcludeRowsAsync(StagedTable staged, IReadOnlyList<long> positions, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Gives new keys from the table's sequence (first moved above every key live and in the dump) to the rows the
-    /// policy decided to remap and, when <paramref name="collisions"/>, to every collision; records them in the key map.
-    /// Returns how many rows will be inserted under a new key.
+    /// <paramref name="count"/> new values of the table's key (as text, in the order handed out) for rows the engine
+    /// remaps, from the key's sequence, first moved above every key live and staged so that neither a live row nor a dump
+    /// row restored later can ever get the same key. Throws a <see cref="RestoreTableException"/> when the key is not a
+    /// single integer column fed by a sequence, or the sequence counts down.
     /// </summary>
-    Task<long> AllocateRemapsAsync(StagedTable staged, bool collisions, CancellationToken cancellationToken);
+    IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken);
 
     /// <summary>
     /// Rows that reference the same table (<paramref name="selfReferences"/>: column lists in key order) follow its own

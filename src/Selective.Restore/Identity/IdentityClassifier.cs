@@ -21,6 +21,9 @@ internal enum DeltaClass
 
     /// <summary>Its entity is live under another key: not inserted; rows that reference it follow the live key.</summary>
     Relocated,
+
+    /// <summary>A different entity under a live key (a collision, or a policy's decision): inserted under a new key.</summary>
+    Remapped,
 }
 
 /// <summary>
@@ -86,7 +89,7 @@ internal sealed class Reclassifications : IDisposable
     /// <summary>Rows added.</summary>
     public long Count => _rows.Rows;
 
-    /// <summary>Adds a row: its new class and, for <see cref="DeltaClass.Relocated"/>, the live key it was found under.</summary>
+    /// <summary>Adds a row: its new class and its key now (the live key of a relocated row, the new key of a remapped one).</summary>
     public void Add(long position, DeltaClass to, IReadOnlyList<string>? liveKey)
     {
         _line.ResetWrittenCount();

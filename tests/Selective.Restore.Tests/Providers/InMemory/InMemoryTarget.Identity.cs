@@ -194,41 +194,30 @@ internal sealed partial class InMemoryTarget
         foreach (var (position, to, liveKey) in rows.Read())
         {
             var delta = byPosition[position];
-            delta.Class = to switch { DeltaClass.Collision => 'k', DeltaClass.Undetermined => 'u', DeltaClass.Relocated => 'o', _ => throw new ArgumentOutOfRangeException(nameof(rows)) };
+            delta.Class = to switch { DeltaClass.Collision => 'k', DeltaClass.Undetermined => 'u', DeltaClass.Relocated => 'o', DeltaClass.Remapped => 'r', _ => throw new ArgumentOutOfRangeException(nameof(rows)) };
 
-            // Key map entries for the rows children must not follow as they are: held back (null) or relocated (the live key).
-            staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), to == DeltaClass.Relocated ? [.. liveKey!] : null, delta.Class);
+            // Key map entries for the rows children must not follow as they are: held back (null), relocated (the live
+            // key) or remapped (the new key).
+            staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), to is DeltaClass.Relocated or DeltaClass.Remapped ? [.. liveKey!] : null, delta.Class);
             staged.HasKeyMap = true;
         }
 
         return Task.CompletedTask;
     }
 
-    public Task<long> AllocateRemapsAsync(StagedTable staged, bool collisions, CancellationToken cancellationToken)
+#pragma warning disable CS1998 // an async iterator over memory: nothing to await
+    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, [EnumeratorCancellation] CancellationToken cancellationToken)
+#pragma warning restore CS1998
     {
+        Operation("reserve");
         var staging = StagingOf(staged);
         var mapping = staged.Mapping;
         var table = Table(mapping.Live.Name);
-        foreach (var delta in staging.Delta)
-        {
-            if ((delta.Class == 'c' && staging.Decisions.TryGetValue(DumpKey(mapping, delta.Row.Values)!, out var action) && action == KeyAction.Remap) ||
-                (collisions && delta.Class == 'k'))
-            {
-                delta.Class = 'r';
-            }
-        }
-
-        var remapped = staging.Delta.Where(d => d.Class == 'r').ToList();
-        if (remapped.Count == 0)
-        {
-            return Task.FromResult(0L);
-        }
-
         var column = mapping.Key.Count == 1 ? mapping.Live.Find(mapping.Key[0]) : null;
         if (column is not { Sequence: { } sequence } || column.DataType is not ("integer" or "bigint"))
         {
             throw new RestoreTableException(
-                $"{remapped.Count} rows must be remapped to new keys, but the key ({string.Join(", ", mapping.Key)}) is not a single integer column fed by a sequence (serial or identity); restore with collisions skipped or failed instead");
+                $"{count} rows must be remapped to new keys, but the key ({string.Join(", ", mapping.Key)}) is not a single integer column fed by a sequence (serial or identity); restore with collisions skipped or failed instead");
         }
 
         // New keys start above every key live and in the dump, and above what the sequence handed out.
@@ -240,19 +229,10 @@ internal sealed partial class InMemoryTarget
         var before = (last, called);
         _database.Sequences[sequence] = (Math.Max(highest, called ? last : last - 1), true);
         _undoLog?.Add(() => _database.Sequences[sequence] = before);
-        foreach (var delta in remapped)
+        for (long i = 0; i < count; i++)
         {
-            var image = OriginalImage(mapping, delta.Row);
-            if (staging.KeyMap.TryGetValue(image, out var entry) && entry.Kind == 'r')
-            {
-                continue;
-            }
-
-            staging.KeyMap[image] = (OriginalTexts(mapping, delta.Row), [_database.NextValue(sequence).ToString(CultureInfo.InvariantCulture)], 'r');
+            yield return _database.NextValue(sequence).ToString(CultureInfo.InvariantCulture);
         }
-
-        staged.HasKeyMap = true;
-        return Task.FromResult((long)remapped.Count);
     }
 
     public Task<(long Held, long NowIdentical)> FollowSelfReferencesAsync(StagedTable staged, IReadOnlyList<IReadOnlyList<string>> selfReferences, CancellationToken cancellationToken)
