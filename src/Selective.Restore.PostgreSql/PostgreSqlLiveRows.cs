@@ -27,6 +27,13 @@ internal static class PostgreSqlLiveRows
         return new TextReaderStream(reader);
     }
 
+    /// <summary>Starts streaming the rows of <paramref name="query"/> as COPY text; dispose the stream to end the COPY.</summary>
+    public static async Task<Stream> OpenQueryAsync(NpgsqlConnection connection, string query, CancellationToken cancellationToken = default)
+    {
+        var reader = await connection.BeginTextExportAsync($"COPY ({query}) TO STDOUT", cancellationToken).ConfigureAwait(false);
+        return new TextReaderStream(reader);
+    }
+
     /// <summary>
     /// Npgsql offers a text COPY only as a <see cref="TextReader"/> (its raw stream is for binary COPY): this turns the
     /// characters back into UTF-8, a buffer at a time (measured: 0.16 s of CPU for 400 MB).

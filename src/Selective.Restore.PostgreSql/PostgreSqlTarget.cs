@@ -211,7 +211,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var stage = $"sr_stage_{ordinal}";
         var delta = $"sr_delta_{ordinal}";
         var decide = $"sr_decide_{ordinal}";
-        var keyMap = $"sr_keymap_{ordinal}";
         var columns = new StringBuilder();
         for (var i = 0; i < mapping.DumpColumns.Count; i++)
         {
@@ -221,34 +220,30 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         if (mapping.Key.Count == 0)
         {
             await CreateWholeRowStagingAsync(stage, delta, columns.ToString(), mapping, cancellationToken).ConfigureAwait(false);
-            return new StagedTable(mapping, stage, delta, decide, keyMap, 0, Session);
+            return new StagedTable(mapping, stage, delta, decide, 0, Session);
         }
 
         var keys = KeyStageColumns(mapping);
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
 
         // The delta holds every staged column plus its own bookkeeping; PostgreSQL allows 1600 columns per table.
-        var widest = mapping.DumpColumns.Count + 1 + keys.Count + 3;
+        var widest = mapping.DumpColumns.Count + 1 + 3;
         if (widest > MaxColumns)
         {
             throw RestoreTableException.Incompatible(
                 $"{dump.Name} has {mapping.DumpColumns.Count} columns in the dump; staging it needs {widest}, over PostgreSQL's limit of {MaxColumns} columns per table, so it cannot be restored by this tool (restore it with psql from a split file)");
         }
 
-        // sr_hold marks rows whose parent (through a foreign key) is a collision or undetermined: never written. sr_o*
-        // keep a row's original key when following a parent rewrites it (created empty now: a plan cannot ALTER later).
-        // The key map says where each dump key went (k = dump key, n = live key, NULL = held back) for children to follow.
+        // sr_hold marks rows the engine held back (they reference a row that is not written): classified held, never written.
         await ExecuteAsync(Connection, $"""
-            DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{delta}, pg_temp.{decide}, pg_temp.{keyMap};
-            CREATE TEMP TABLE {stage} ({columns}sr_hold boolean, {string.Join(", ", keys.Select((k, i) => $"sr_o{i + 1} {mapping.Live.Find(k.Live)!.DataType}"))});
+            DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{delta}, pg_temp.{decide};
+            CREATE TEMP TABLE {stage} ({columns}sr_hold boolean);
             CREATE TEMP TABLE {delta} (sr_n bigint PRIMARY KEY, sr_class "char" NOT NULL, sr_live boolean NOT NULL, LIKE pg_temp.{stage});
             CREATE TEMP TABLE {decide} AS SELECT {keyList} FROM pg_temp.{stage} WITH NO DATA;
             ALTER TABLE pg_temp.{decide} ADD COLUMN sr_action "char" NOT NULL;
-            CREATE TEMP TABLE {keyMap} AS SELECT {string.Join(", ", keys.Select((k, i) => $"{k.Stage} AS k{i + 1}"))}, {string.Join(", ", keys.Select((k, i) => $"{k.Stage} AS n{i + 1}"))} FROM pg_temp.{stage} WITH NO DATA;
-            ALTER TABLE pg_temp.{keyMap} ADD COLUMN sr_kind "char" NOT NULL, ADD PRIMARY KEY ({string.Join(", ", keys.Select((_, i) => $"k{i + 1}"))});
             """, cancellationToken).ConfigureAwait(false);
 
-        return new StagedTable(mapping, stage, delta, decide, keyMap, 0, Session);
+        return new StagedTable(mapping, stage, delta, decide, 0, Session);
     }
 
     public Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
@@ -259,24 +254,34 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     /// nothing behind; a plan's committed read-only transaction does, hence the DELETE). The server's insert counter
     /// proves every line became one row.
     /// </summary>
-    public async Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, CancellationToken cancellationToken)
+    public async Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, SpillFile? held, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         await ExecuteAsync(Connection, $"DELETE FROM pg_temp.{staged.StageName}", cancellationToken).ConfigureAwait(false);
-        if (delta.Rows == 0)
+        long rows = 0;
+        foreach (var (lines, isHeld) in new[] { (held, true), (delta, false) })
         {
-            return 0;
+            if (lines is not { Rows: > 0 })
+            {
+                continue;
+            }
+
+            lines.Rewind();
+            rows += await CopyLinesAsync(
+                staged.StageName,
+                mapping,
+                columns: null,
+                new SpillLines(lines),
+                where => $"{mapping.Live.Name}{LocateDelta(where, mapping, lines)}",
+                (stagedRows, sent) => $"the server staged {stagedRows} rows of {mapping.Live.Name} where the engine sent {sent}: the server read the data differently, so nothing is applied to this table",
+                cancellationToken).ConfigureAwait(false);
+            if (isHeld)
+            {
+                await ExecuteAsync(Connection, $"UPDATE pg_temp.{staged.StageName} SET sr_hold = true", cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        delta.Rewind();
-        return await CopyLinesAsync(
-            staged.StageName,
-            mapping,
-            columns: null,
-            new SpillLines(delta),
-            where => $"{mapping.Live.Name}{LocateDelta(where, mapping, delta)}",
-            (stagedRows, rows) => $"the server staged {stagedRows} rows of {mapping.Live.Name} where the engine sent {rows}: the server read the data differently, so nothing is applied to this table",
-            cancellationToken).ConfigureAwait(false);
+        return rows;
     }
 
     /// <summary>"COPY sr_stage_3, line 17, column c2" for a delta: the 17th row sent is found again for its row in the table and its dump line.</summary>
@@ -531,11 +536,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             }
         }
 
-        if (held > 0)
-        {
-            await RecordHeldKeysAsync(staged, cancellationToken).ConfigureAwait(false);
-        }
-
         var identical = staged.DumpRows - delta;
         return new Classification(missing, identical, conflicting, liveCount - identical - deltaLive, 0, 0, 0, held);
     }
@@ -744,21 +744,15 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             // Missing rows and remapped rows (under their new key) in one statement, so rows of the same table may
             // reference each other whichever way (foreign keys are checked at the end of the statement).
             var overriding = live.Columns.Any(c => c.Identity == IdentityColumn.Always) ? " OVERRIDING SYSTEM VALUE" : string.Empty;
-            var values = written.Select(c => keys.FindIndex(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) is var i and >= 0
-                ? $"CASE WHEN d.sr_class = 'r' THEN km.n{i + 1} ELSE d.{c.Stage} END"
-                : "d." + c.Stage);
+            var values = written.Select(c => "d." + c.Stage);
             var sql = $"""
                 INSERT INTO {PgSql.Quote(live.Name)} ({string.Join(", ", written.Select(c => PgSql.Quote(c.Column.Name)))}){overriding}
                 SELECT {string.Join(", ", values)} FROM pg_temp.{staged.DeltaName} d
-                LEFT JOIN pg_temp.{staged.KeyMap} km ON d.sr_class = 'r' AND {KeyMapJoin(staged, "km", "d")}
                 WHERE d.sr_class = 'r' OR (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')})
                 {(OnConflictUsable(mapping) ? $"ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING" : string.Empty)}
                 """;
-            // Remapped rows always have key map entries: without any, the delta (all missing rows when restoring into an
-            // empty table) need not be counted again.
-            remapped = staged.HasKeyMap
-                ? await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false)
-                : 0;
+            // Remapped rows carry their new key already (ReclassifyAsync).
+            remapped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false);
             inserted = undo is null
                 ? await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false)
                 : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInserted(mapping), undo, cancellationToken).ConfigureAwait(false);

@@ -133,17 +133,26 @@ public sealed partial class RestoreEngine
 
         /// <summary>
         /// The engine diff of one table, in its transaction: live rows streamed and compared with the stored dump rows, the
-        /// delta staged, and the server's classification of the delta (typed confirmation, identity) completed with the
-        /// rows found identical by their text, which never left the client. When a parent's key map has entries (its rows
-        /// moved to other keys, or are held back), the rows' references change before they can be compared: every row is
-        /// staged (repeats removed), rewritten through the maps and classified by the server.
+        /// delta staged, and the server's classification of the delta (typed confirmation) completed with the rows found
+        /// identical by their text, which never left the client; then the identity key's classes. When a parent's key map
+        /// has entries (its rows moved to other keys, or are held back), the stored rows follow it first (<see cref="Follow"/>).
         /// </summary>
-        private async Task<Classification> EngineClassifyAsync(TableState table, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken)
+        private async Task<Classification> EngineClassifyAsync(TableState table, IReadOnlyList<ParentReference> parents, CancellationToken cancellationToken)
         {
             var diff = table.Diff!;
             var staged = table.Staged!;
-            var follow = parents.Any(p => p.Parent.HasKeyMap);
-            using var result = await diff.RunAndStageAsync(target, staged, againstNothing: follow, cancellationToken).ConfigureAwait(false);
+            table.Map.Clear();
+            table.Moved.Clear();
+            foreach (var keys in table.ReportedKeys.Values)
+            {
+                keys.Clear();
+            }
+
+            table.Collisions?.Dispose();
+            table.Collisions = null;
+            var active = parents.Where(p => p.Parent.Map.HasEntries).ToList();
+            using var followed = active.Count > 0 && diff.Sequence is not null ? Follow(table, active) : null;
+            using var result = await (followed?.Diff ?? diff).RunAndStageAsync(target, staged, followed?.Held, cancellationToken).ConfigureAwait(false);
             var counts = result.Counts;
 
             // Repeats a spilled store found while it joined are a warning.
@@ -157,35 +166,141 @@ public sealed partial class RestoreEngine
                 return new Classification(missing, counts.Identical + paired, 0, counts.LiveOnly - paired, 0, 0, 0, 0);
             }
 
-            await target.PrepareAsync(staged, parents, referenced, cancellationToken).ConfigureAwait(false);
-            Classification classification;
-            if (follow)
-            {
-                classification = await target.ClassifyAsync(staged, liveRows: null, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
-                var server = await target.ClassifyAsync(staged, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
-                classification = server with { Identical = server.Identical + counts.Identical };
-            }
-
-            table.Collisions?.Dispose();
-            table.Collisions = null;
+            // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
+            // Held rows were left out of the diff, so their live rows are among the rest: the server pairs them.
+            var server = await target.ClassifyAsync(staged, liveRows: counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
+            var classification = server with { Identical = server.Identical + counts.Identical };
             return table.Identity is { Count: > 0 } identity
                 ? await ClassifyIdentityAsync(table, identity, classification, cancellationToken).ConfigureAwait(false)
                 : classification;
         }
 
         /// <summary>
+        /// The table's stored rows made to follow its parents' key maps, as the diff reads them: foreign key fields that
+        /// name a parent key with a new home (remapped, relocated, moved) take that key; rows that name a held-back parent
+        /// row are held back (staged as such, never written) and so are their own keys, for their children. A row whose
+        /// own key changed (it holds the foreign key) is mapped from its dump key, so its children follow it too. A re-run
+        /// compares the rewritten rows with what the first run wrote and finds them identical.
+        /// </summary>
+        private FollowedRows Follow(TableState table, List<ParentReference> parents)
+        {
+            var diff = table.Diff!;
+            var source = diff.Sequence!;
+            var mapping = table.Staged!.Mapping;
+            var keyOrdinals = source.KeyOrdinals.ToArray();
+            var references = parents.Select(p => (Ordinals: p.Columns.Select(c => DumpOrdinal(mapping, c)).ToArray(), p.Parent.Map)).ToList();
+            var rewritten = new DumpSequence(keyOrdinals, diff.Options);
+            var held = new SpillFile(TempDirectory);
+            try
+            {
+                var buffer = new byte[4096];
+                source.Rows.Rewind();
+                while (source.Rows.TryRead(out var stored, out var lineNumber, out var ordinal))
+                {
+                    if (source.IsSkipped(ordinal))
+                    {
+                        continue;
+                    }
+
+                    byte[]? line = null;
+                    var original = KeyText(stored, keyOrdinals, ref buffer)!;
+                    var isHeld = false;
+                    foreach (var (ordinals, map) in references)
+                    {
+                        // A NULL foreign key references nothing, and follows nothing.
+                        if (KeyText(line ?? stored, ordinals, ref buffer) is not { } reference || !map.TryGet(reference, out var to))
+                        {
+                            continue;
+                        }
+
+                        if (to is null)
+                        {
+                            isHeld = true;
+                        }
+                        else
+                        {
+                            line = CopyFields.Replace(line ?? stored, ordinals, to);
+                        }
+                    }
+
+                    var row = line ?? stored;
+                    var current = line is null ? original : KeyText(row, keyOrdinals, ref buffer)!;
+                    if (isHeld)
+                    {
+                        held.Write(row, lineNumber, ordinal);
+                        table.Map.Hold(original, MapKind.HeldBack);
+                        Report(table, KeyClass.HeldBack, current);
+                        continue;
+                    }
+
+                    if (!string.Equals(current, original, StringComparison.Ordinal))
+                    {
+                        table.Map.Move(original, current, MapKind.Moved);
+                        table.Moved[current] = original;
+                    }
+
+                    rewritten.Add(row, lineNumber, ordinal);
+                }
+
+                rewritten.Complete();
+                return new FollowedRows(diff.Over(rewritten), held);
+            }
+            catch
+            {
+                rewritten.Dispose();
+                held.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The key fields of a COPY line as raw text joined by tabs, or null when one is NULL.</summary>
+        private static string? KeyText(ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals, ref byte[] buffer)
+        {
+            if (buffer.Length < line.Length)
+            {
+                buffer = new byte[line.Length];
+            }
+
+            var length = CopyFields.Key(line, ordinals, buffer);
+            return length < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+        }
+
+        private static int DumpOrdinal(TableMapping mapping, string column)
+        {
+            for (var i = 0; i < mapping.Targets.Count; i++)
+            {
+                if (string.Equals(mapping.Targets[i]?.Name, column, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            throw RestoreTableException.Incompatible($"the dump has no values for column {column}");
+        }
+
+        /// <summary>Lists a key (as staged: raw COPY fields) under its class in the report, up to the report's limit.</summary>
+        private void Report(TableState table, KeyClass keyClass, string key)
+        {
+            var keys = table.ReportedKeys[keyClass];
+            if (keys.Count < settings.ReportedKeyLimit)
+            {
+                keys.Add([.. KeyMap.Decode(key)]);
+            }
+        }
+
+        /// <summary>The dump's own key of a row whose key is <paramref name="current"/> as staged.</summary>
+        private static string DumpKeyOf(TableState table, string current) => table.Moved.GetValueOrDefault(current) ?? current;
+
+        /// <summary>
         /// The identity key's classes (collision, undetermined, relocated), decided here from what the database's typed
-        /// comparison says about each missing or conflicting row; only the rows whose class changes go back. The
+        /// comparison says about each missing or conflicting row; only the rows whose class changes go back. Each gets a
+        /// key map entry (children hold back under collisions and undetermined rows, and follow relocated ones), and the
         /// collisions are kept (<see cref="TableState.Collisions"/>) for remapping.
         /// </summary>
         private async Task<Classification> ClassifyIdentityAsync(TableState table, IReadOnlyList<string> identity, Classification classification, CancellationToken cancellationToken)
         {
             var staged = table.Staged!;
-            using var changes = new Reclassifications(TempDirectory);
+            using var changes = new DeltaEdits(TempDirectory);
             long missing = classification.Missing, conflicting = classification.Conflicting, collisions = 0, undetermined = 0, relocated = 0;
             await foreach (var facts in target.ReadIdentityFactsAsync(staged, identity, cancellationToken).ConfigureAwait(false))
             {
@@ -205,21 +320,27 @@ public sealed partial class RestoreEngine
                     conflicting--;
                 }
 
+                var original = DumpKeyOf(table, facts.Key);
                 switch (to)
                 {
                     case DeltaClass.Collision:
                         collisions++;
-                        (table.Collisions ??= new Reclassifications(TempDirectory)).Add(facts.Position, DeltaClass.Remapped, null);
+                        table.Map.Hold(original, MapKind.Collision);
+                        Report(table, KeyClass.Collision, facts.Key);
+                        (table.Collisions ??= new DeltaEdits(TempDirectory)).Add(facts.Position, DeltaClass.Remapped, facts.Key);
                         break;
                     case DeltaClass.Undetermined:
                         undetermined++;
+                        table.Map.Hold(original, MapKind.Undetermined);
+                        Report(table, KeyClass.Undetermined, facts.Key);
                         break;
                     default:
                         relocated++;
+                        table.Map.Move(original, facts.LiveKey!, MapKind.Relocated);
                         break;
                 }
 
-                changes.Add(facts.Position, to, to == DeltaClass.Relocated ? facts.LiveKey : null);
+                changes.Add(facts.Position, to, null);
             }
 
             if (changes.Count > 0)
@@ -231,29 +352,176 @@ public sealed partial class RestoreEngine
         }
 
         /// <summary>
-        /// Gives the rows at <paramref name="positions"/> (ascending) new keys, from values the target hands out: they are
-        /// inserted under them, and rows that reference them follow.
+        /// Gives the rows of <paramref name="rows"/> (positions ascending, each with its key as staged) new keys, from
+        /// values the target hands out: they are inserted under them, and rows that reference them follow.
         /// </summary>
-        private async Task RemapAsync(StagedTable staged, Reclassifications positions, CancellationToken cancellationToken)
+        private async Task RemapAsync(TableState table, DeltaEdits rows, CancellationToken cancellationToken)
         {
-            using var remaps = new Reclassifications(TempDirectory);
-            using var rows = positions.Read().GetEnumerator();
-            await foreach (var key in target.ReserveKeysAsync(staged, positions.Count, cancellationToken).ConfigureAwait(false))
+            using var remaps = new DeltaEdits(TempDirectory);
+            using var next = rows.Read().GetEnumerator();
+            await foreach (var value in target.ReserveKeysAsync(table.Staged!, rows.Count, cancellationToken).ConfigureAwait(false))
             {
-                if (!rows.MoveNext())
+                if (!next.MoveNext())
                 {
                     throw new InvalidOperationException("the target handed out more keys than asked for");
                 }
 
-                remaps.Add(rows.Current.Position, DeltaClass.Remapped, [key]);
+                var (position, _, current) = next.Current;
+                var key = KeyMap.Encode([value]);
+                var original = DumpKeyOf(table, current!);
+                remaps.Add(position, DeltaClass.Remapped, key);
+                table.Map.Move(original, key, MapKind.Remapped);
+                table.Moved[key] = original;
             }
 
-            if (remaps.Count != positions.Count)
+            if (remaps.Count != rows.Count)
             {
-                throw new RestoreTableException($"{positions.Count} rows must be remapped to new keys, but the target handed out {remaps.Count}");
+                throw new RestoreTableException($"{rows.Count} rows must be remapped to new keys, but the target handed out {remaps.Count}");
             }
 
-            await target.ReclassifyAsync(staged, remaps, cancellationToken).ConfigureAwait(false);
+            await target.ReclassifyAsync(table.Staged!, remaps, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Rows that reference their own table (self-references) follow its key map: a row under a held-back row is held
+        /// back too, to any depth (one level per pass over the delta), and references to rows that moved are rewritten.
+        /// Returns the rows newly held and the conflicting rows that became identical once rewritten (a re-run after a remap).
+        /// </summary>
+        private async Task<(long Held, long NowIdentical)> FollowOwnKeyMapAsync(TableState table, CancellationToken cancellationToken)
+        {
+            var selfReferences = SelfReferences(table);
+            if (!table.Map.HasEntries || selfReferences.Count == 0)
+            {
+                return (0, 0);
+            }
+
+            var staged = table.Staged!;
+            var key = staged.Mapping.Key;
+            var referencing = selfReferences.SelectMany(r => r).Distinct(StringComparer.Ordinal).ToList();
+            List<string> columns = [.. key, .. referencing.Where(c => !key.Contains(c, StringComparer.Ordinal))];
+
+            // Field 0 is the position; the columns follow.
+            var keyFields = key.Select(c => columns.IndexOf(c) + 1).ToArray();
+            var referenceFields = selfReferences.Select(r => r.Select(c => columns.IndexOf(c) + 1).ToArray()).ToList();
+            var writtenFields = referencing.Select(c => columns.IndexOf(c) + 1).ToArray();
+            using var rows = new SpillFile(TempDirectory);
+            var stream = await target.ReadDeltaAsync(staged, columns, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var reader = new CopyLineReader(stream);
+                while (await reader.ReadAsync(async: true, cancellationToken).ConfigureAwait(false))
+                {
+                    var line = reader.Line;
+                    var tab = line.IndexOf((byte)'\t');
+                    if (tab < 0 || !long.TryParse(line[..tab], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position))
+                    {
+                        throw new InvalidOperationException("the target's delta rows must start with their position");
+                    }
+
+                    rows.Write(line, position, 0);
+                }
+            }
+
+            var buffer = new byte[4096];
+            var held = new HashSet<long>();
+            using var heldEdits = new DeltaEdits(TempDirectory);
+            while (true)
+            {
+                var before = held.Count;
+                rows.Rewind();
+                while (rows.TryRead(out var line, out var position, out _))
+                {
+                    if (held.Contains(position))
+                    {
+                        continue;
+                    }
+
+                    foreach (var fields in referenceFields)
+                    {
+                        if (KeyText(line, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is null)
+                        {
+                            held.Add(position);
+                            var current = KeyText(line, keyFields, ref buffer)!;
+                            table.Map.Hold(DumpKeyOf(table, current), MapKind.HeldBack);
+                            Report(table, KeyClass.HeldBack, current);
+                            heldEdits.Add(position, DeltaClass.HeldBack, null);
+                            break;
+                        }
+                    }
+                }
+
+                if (held.Count == before)
+                {
+                    break;
+                }
+            }
+
+            using var rewrites = new DeltaEdits(TempDirectory);
+            rows.Rewind();
+            while (rows.TryRead(out var stored, out var position, out _))
+            {
+                if (held.Contains(position))
+                {
+                    continue;
+                }
+
+                byte[]? line = null;
+                foreach (var fields in referenceFields)
+                {
+                    if (KeyText(line ?? stored, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is not null)
+                    {
+                        line = CopyFields.Replace(line ?? stored, fields, to);
+                    }
+                }
+
+                if (line is not null)
+                {
+                    rewrites.Add(position, null, FieldsText(line, writtenFields));
+                }
+            }
+
+            if (heldEdits.Count > 0)
+            {
+                await target.ReclassifyAsync(staged, heldEdits, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (rewrites.Count == 0)
+            {
+                return (held.Count, 0);
+            }
+
+            await target.RewriteAsync(staged, referencing, rewrites, cancellationToken).ConfigureAwait(false);
+            return (held.Count, await target.DropIdenticalConflictsAsync(staged, cancellationToken).ConfigureAwait(false));
+        }
+
+        /// <summary>Fields of a COPY line as raw text joined by tabs, NULLs (<c>\N</c>) included.</summary>
+        private static string FieldsText(ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals)
+        {
+            var parts = new List<string>(ordinals.Length);
+            foreach (var ordinal in ordinals)
+            {
+                CopyFields.TryFind(line, ordinal, out var start, out var length);
+                parts.Add(System.Text.Encoding.UTF8.GetString(line.Slice(start, length)));
+            }
+
+            return string.Join('\t', parts);
+        }
+
+        /// <summary>A foreign key whose referencing columns (in the order of the parent's key) follow the parent's key map.</summary>
+        private sealed record ParentReference(IReadOnlyList<string> Columns, TableState Parent);
+
+        /// <summary>A table's rows rewritten to follow its parents' key maps, and the rows held back.</summary>
+        private sealed class FollowedRows(TableDiff diff, SpillFile held) : IDisposable
+        {
+            public TableDiff Diff { get; } = diff;
+
+            public SpillFile Held { get; } = held;
+
+            public void Dispose()
+            {
+                Diff.Dispose();
+                Held.Dispose();
+            }
         }
 
         private string TempDirectory => settings.EngineDiff.TempDirectory ?? Path.GetTempPath();

@@ -12,20 +12,19 @@ public sealed partial class RestoreEngine
         /// <summary>Follows the parents' key maps, then classifies (with the identity key when one is declared).</summary>
         private async Task<Classification> ClassifyAsync(TableState table, CancellationToken cancellationToken)
         {
-            var staged = table.Staged!;
+            var mapping = table.Staged!.Mapping;
             table.Identity ??= ResolveIdentity(table);
             var parents = new List<ParentReference>();
             foreach (var fk in table.Live!.ForeignKeys)
             {
-                if (fk.ReferencedTable != table.Name && _byName.TryGetValue(fk.ReferencedTable, out var parent) && parent.Staged is { } parentStaged &&
-                    parentStaged.Session == target.Session && ReferencesKey(fk, parentStaged.Mapping) is { } columns && columns.TrueForAll(c => IsMapped(staged.Mapping, c)))
+                if (fk.ReferencedTable != table.Name && _byName.TryGetValue(fk.ReferencedTable, out var parent) && parent.Mapping is { } parentMapping &&
+                    ReferencesKey(fk, parentMapping) is { } columns && columns.TrueForAll(c => IsMapped(mapping, c)))
                 {
-                    parents.Add(new ParentReference(columns, parentStaged));
+                    parents.Add(new ParentReference(columns, parent));
                 }
             }
 
-            var referenced = _tables.Any(t => t.Staged is not null && t.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == table.Name && ReferencesKey(fk, staged.Mapping) is not null));
-            return await EngineClassifyAsync(table, parents, referenced, cancellationToken).ConfigureAwait(false);
+            return await EngineClassifyAsync(table, parents, cancellationToken).ConfigureAwait(false);
         }
 
         private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>
@@ -37,19 +36,18 @@ public sealed partial class RestoreEngine
 
         private async Task FollowSelfReferencesAsync(TableState table, CancellationToken cancellationToken)
         {
-            var staged = table.Staged!;
-            var (held, nowIdentical) = await target.FollowSelfReferencesAsync(staged, SelfReferences(table), cancellationToken).ConfigureAwait(false);
+            var (held, nowIdentical) = await FollowOwnKeyMapAsync(table, cancellationToken).ConfigureAwait(false);
             var tableReport = table.Report;
             tableReport.HeldBack += held;
             tableReport.Conflicting -= nowIdentical;
             tableReport.Identical += nowIdentical;
             if (held > 0)
             {
-                tableReport.SetKeys(KeyClass.HeldBack, await target.ReadKeysAsync(staged, KeyClass.HeldBack, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+                tableReport.SetKeys(KeyClass.HeldBack, table.ReportedKeys[KeyClass.HeldBack]);
             }
         }
 
-        private async Task ReportKeysAsync(TableState table, Classification classification, CancellationToken cancellationToken)
+        private static void ReportKeys(TableState table, Classification classification)
         {
             var tableReport = table.Report;
             tableReport.KeyColumns = table.Staged!.Mapping.Key;
@@ -57,7 +55,7 @@ public sealed partial class RestoreEngine
             {
                 if (count > 0)
                 {
-                    tableReport.SetKeys(keyClass, await target.ReadKeysAsync(table.Staged, keyClass, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+                    tableReport.SetKeys(keyClass, table.ReportedKeys[keyClass]);
                 }
             }
         }
@@ -107,8 +105,8 @@ public sealed partial class RestoreEngine
             mapping.Targets.Any(t => string.Equals(t?.Name, column, StringComparison.Ordinal));
 
         /// <summary>
-        /// Applied parents whose key maps were lost (a reconnect) or never built in this process (a resumed run) are
-        /// classified again, read-only: remapped rows are live now and come back as relocated, held-back keys as held back.
+        /// Applied parents whose key maps were never built in this process (a resumed run) are classified again,
+        /// read-only: remapped rows are live now and come back as relocated, held-back keys as held back.
         /// </summary>
         private async Task RebuildKeyMapsAsync(List<TableState> tables, CancellationToken cancellationToken)
         {
@@ -119,7 +117,7 @@ public sealed partial class RestoreEngine
                 try
                 {
                     await ClassifyAsync(parent, cancellationToken).ConfigureAwait(false);
-                    await target.FollowSelfReferencesAsync(parent.Staged!, SelfReferences(parent), cancellationToken).ConfigureAwait(false);
+                    await FollowOwnKeyMapAsync(parent, cancellationToken).ConfigureAwait(false);
                     await target.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch

@@ -438,7 +438,7 @@ public sealed partial class RestoreEngine
 
                                     // Recorded as it reads once committed; a failed commit marks the table failed again.
                                     tables[i].Report.Outcome = TableOutcome.Applied;
-                                    await _journal.RecordAsync(tables[i].Report, tables[i].Staged!.HasKeyMap, parts?[i].Name, tables[i].Witnesses, transactionId, token).ConfigureAwait(false);
+                                    await _journal.RecordAsync(tables[i].Report, tables[i].Map.HasEntries, parts?[i].Name, tables[i].Witnesses, transactionId, token).ConfigureAwait(false);
                                 }
                             }
 
@@ -524,25 +524,15 @@ public sealed partial class RestoreEngine
             var pending = _tables.Where(t => t is { Failed: false, Staged: not null, Completed: false }).Select(t => t.Name).ToHashSet();
             pending.UnionWith(tables.Select(t => t.Name));
 
-            // Key maps of applied parents went with the session: stage those parents again and rebuild their maps
-            // (remapped rows are now live, so they come back as relocated), parents first.
-            var rebuild = _applyOrder
-                .Where(t => t is { Completed: true, Failed: false, Staged.HasKeyMap: true } &&
-                            _tables.Any(c => pending.Contains(c.Name) && c.Live!.ForeignKeys.Any(fk => fk.ReferencedTable == t.Name)))
-                .ToList();
-            pending.UnionWith(rebuild.Select(t => t.Name));
+            // Key maps are the engine's: applied parents' maps survive the lost session, and only the tables still to be
+            // applied are staged again.
             Log.Restaging(settings.Logger, target.Description, pending.Count);
             report.Warnings.Add($"the connection to {target.Description} was lost while applying {string.Join(", ", tables.Select(t => t.Name))}; reconnected and staged {pending.Count} tables again");
             await StageAsync(pending, cancellationToken).ConfigureAwait(false);
-            var lost = tables.Concat(rebuild).FirstOrDefault(t => t.Failed);
+            var lost = tables.FirstOrDefault(t => t.Failed);
             if (lost is not null)
             {
                 throw new RestoreTableException($"staging {lost.Name} again after a lost connection failed: {string.Join("; ", lost.Report.Errors)}");
-            }
-
-            foreach (var parent in rebuild)
-            {
-                parent.NeedsRebuild = true;
             }
         }
 
@@ -576,7 +566,7 @@ public sealed partial class RestoreEngine
                 tableReport.Notes.Add("no primary key (nor a unique key on NOT NULL columns): rows were matched on the whole row, copy for copy (a row the dump has 3 times and live once is 2 missing rows)");
             }
 
-            await ReportKeysAsync(table, classification, cancellationToken).ConfigureAwait(false);
+            ReportKeys(table, classification);
             Log.Classified(settings.Logger, table.Name, classification.Missing, classification.Identical, classification.Conflicting, classification.LiveOnly);
             if (classification.Collisions + classification.Undetermined + classification.Relocated + classification.HeldBack > 0)
             {
@@ -605,7 +595,7 @@ public sealed partial class RestoreEngine
 
             if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
             {
-                await RemapAsync(staged, table.Collisions!, cancellationToken).ConfigureAwait(false);
+                await RemapAsync(table, table.Collisions!, cancellationToken).ConfigureAwait(false);
             }
 
             // Before the policy sees a row: rows under a held-back row of the same table are held, references to remapped rows rewritten.
@@ -637,7 +627,7 @@ public sealed partial class RestoreEngine
             }
 
             long merged = 0;
-            using var remapDecisions = new Reclassifications(TempDirectory);
+            using var remapDecisions = new DeltaEdits(TempDirectory);
             if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && tableReport.Conflicting > 0)
             {
                 await ForEachBatchAsync(staged, RowClass.Conflicting, async (rows, token) =>
@@ -656,7 +646,7 @@ public sealed partial class RestoreEngine
                                 decisions.Add((row.Key, KeyAction.Skip));
                                 break;
                             case ConflictAction.Remap:
-                                remapDecisions.Add(row.Position, DeltaClass.Remapped, null);
+                                remapDecisions.Add(row.Position, DeltaClass.Remapped, KeyMap.Encode(Enumerable.Range(0, row.Key.Columns.Count).Select(i => row.Key.TextAt(i)!)));
                                 break;
                             case ConflictAction.Merge:
                                 mergedRows.Add((row.Key, decision.MergedValues!, row.Live!));
@@ -673,7 +663,7 @@ public sealed partial class RestoreEngine
 
             if (remapDecisions.Count > 0)
             {
-                await RemapAsync(staged, remapDecisions, cancellationToken).ConfigureAwait(false);
+                await RemapAsync(table, remapDecisions, cancellationToken).ConfigureAwait(false);
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
             }
 
@@ -691,7 +681,7 @@ public sealed partial class RestoreEngine
             tableReport.Skipped = counts.Excluded + counts.Skipped;
             if (counts.Remapped > 0 || classification.Relocated > 0)
             {
-                tableReport.SetRemaps(await target.ReadRemapsAsync(staged, settings.ReportedKeyLimit, cancellationToken).ConfigureAwait(false));
+                tableReport.SetRemaps(table.Map.Remaps(settings.ReportedKeyLimit));
             }
 
             var expected = tableReport.Missing - counts.Excluded + counts.Remapped;
@@ -808,8 +798,22 @@ public sealed partial class RestoreEngine
         /// <summary>The engine diff's state (its stored dump rows), or null when the server diffs the table.</summary>
         public TableDiff? Diff { get; set; }
 
-        /// <summary>The delta positions of the collisions the last classification found (null when none), to remap.</summary>
-        public Reclassifications? Collisions { get; set; }
+        /// <summary>The delta positions (and keys) of the collisions the last classification found (null when none), to remap.</summary>
+        public DeltaEdits? Collisions { get; set; }
+
+        /// <summary>Where this table's dump keys went in this run: the rows that reference it follow.</summary>
+        public KeyMap Map { get; } = new();
+
+        /// <summary>Keys (as the staged rows have them) that differ from the dump's own, mapped back to the dump's: rows whose key followed a parent, or was remapped.</summary>
+        public Dictionary<string, string> Moved { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The first keys of each reported class (decoded), as the report lists them.</summary>
+        public Dictionary<KeyClass, List<IReadOnlyList<string>>> ReportedKeys { get; } = new()
+        {
+            [KeyClass.Collision] = [],
+            [KeyClass.Undetermined] = [],
+            [KeyClass.HeldBack] = [],
+        };
 
         /// <summary>The identity key columns (empty when none is declared), resolved on first classification.</summary>
         public List<string>? Identity { get; set; }

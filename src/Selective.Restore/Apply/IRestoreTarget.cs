@@ -38,11 +38,6 @@ internal enum KeyClass
     HeldBack,
 }
 
-/// <summary>A foreign key of the table being restored that references a staged parent's key: its rows follow the parent's key map.</summary>
-/// <param name="Columns">The referencing (child) columns, in the order of the parent's key columns.</param>
-/// <param name="Parent">The parent's staging.</param>
-internal sealed record ParentReference(IReadOnlyList<string> Columns, StagedTable Parent);
-
 /// <summary>How a dump table's columns land in the live table.</summary>
 /// <param name="Live">The live table.</param>
 /// <param name="DumpColumns">The dump's columns in row order.</param>
@@ -51,7 +46,7 @@ internal sealed record ParentReference(IReadOnlyList<string> Columns, StagedTabl
 internal sealed record TableMapping(LiveTable Live, IReadOnlyList<DumpColumn> DumpColumns, IReadOnlyList<LiveColumn?> Targets, IReadOnlyList<string> Key);
 
 /// <summary>A dump table staged on the server: the rows, the classified delta, and the policy decisions.</summary>
-internal sealed class StagedTable(TableMapping mapping, string stageName, string deltaName, string decideName, string keyMapName, long dumpRows, int session)
+internal sealed class StagedTable(TableMapping mapping, string stageName, string deltaName, string decideName, long dumpRows, int session)
 {
     public TableMapping Mapping { get; } = mapping;
 
@@ -61,17 +56,8 @@ internal sealed class StagedTable(TableMapping mapping, string stageName, string
 
     public string Decide { get; } = decideName;
 
-    /// <summary>Where dump keys went (remapped, found live under another key, or held back): children follow it.</summary>
-    public string KeyMap { get; } = keyMapName;
-
-    /// <summary>The key map may have entries (never reset: a stale true only costs children an empty join).</summary>
-    public bool HasKeyMap { get; set; }
-
     /// <summary>A policy decided to take the dump's row for some conflicts (recorded since the table's classification).</summary>
     public bool HasTakeDumpDecisions { get; set; }
-
-    /// <summary>The staged rows carry their original key in o1..on (their key columns were rewritten to follow a parent).</summary>
-    public bool HasOriginalKeys { get; set; }
 
     /// <summary>Rows staged: the dump's rows read for the table, then the engine's delta once it is staged.</summary>
     public long DumpRows { get; set; } = dumpRows;
@@ -165,9 +151,10 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>
     /// Replaces the staged rows with the engine's delta (COPY lines of every dump column: the rows whose key is not live
     /// or whose text differs), inside the current transaction; <see cref="ClassifyAsync"/> then confirms them typed.
-    /// Returns the rows staged.
+    /// <paramref name="held"/>: rows held back (they reference a row that is not written), staged so that they are
+    /// classified as held whatever their values. Returns the rows staged.
     /// </summary>
-    Task<long> StageDeltaAsync(StagedTable staged, Diff.SpillFile delta, CancellationToken cancellationToken);
+    Task<long> StageDeltaAsync(StagedTable staged, Diff.SpillFile delta, Diff.SpillFile? held, CancellationToken cancellationToken);
 
     Task BeginAsync(bool readOnly, CancellationToken cancellationToken);
 
@@ -178,17 +165,8 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task RollbackAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// First step of a table's transaction: clears its key map, then makes its rows follow their parents' key maps —
-    /// foreign key values rewritten to the parent's new key, rows whose parent is held back marked held. When
-    /// <paramref name="referenced"/> (other staged rows reference this table's key) and the rewrite changes key
-    /// columns, the original keys are kept so the key map can translate them.
-    /// </summary>
-    Task PrepareAsync(StagedTable staged, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken);
-
-    /// <summary>
     /// Compares staged rows with live by key, NULL-safely and typed, inside the current transaction; keeps the missing
-    /// and conflicting rows server-side for the apply step (rows marked held by <see cref="PrepareAsync"/> are held, and
-    /// get key map entries). Fails on NULL or duplicate keys in the dump. <paramref name="liveRows"/>: the live rows not
+    /// and conflicting rows server-side for the apply step (rows staged as held are held). Fails on NULL or duplicate keys in the dump. <paramref name="liveRows"/>: the live rows not
     /// accounted for by the staged ones, when the caller counted them (the engine diff read them all already; the
     /// live-only count is then derived from it instead of a scan). An identity key is the engine's business: it asks
     /// <see cref="ReadIdentityFactsAsync"/> and answers with <see cref="ReclassifyAsync"/>.
@@ -203,11 +181,23 @@ internal interface IRestoreTarget : IAsyncDisposable
     IAsyncEnumerable<Identity.IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Gives delta rows (by the positions <see cref="ReadIdentityFactsAsync"/> named) the classes the engine decided,
-    /// and records a key map entry for each, so children do not follow them as they are: none for collisions and
-    /// undetermined rows (held back), the live key for relocated ones, the new key for remapped ones.
+    /// Gives delta rows (by position) the classes the engine decided (<see cref="Identity.DeltaEdits"/> entries with a
+    /// class): collisions, undetermined, relocated and held-back rows are never written; a remapped row is inserted under
+    /// the new key its entry carries (the values of the key columns).
     /// </summary>
-    Task ReclassifyAsync(StagedTable staged, Identity.Reclassifications rows, CancellationToken cancellationToken);
+    Task ReclassifyAsync(StagedTable staged, Identity.DeltaEdits rows, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Streams the delta rows that are to be written (missing, conflicting, remapped) as COPY text lines (UTF-8): the
+    /// row's position, then <paramref name="columns"/>, printed as the dump prints them. Dispose the stream to end it.
+    /// </summary>
+    Task<Stream> ReadDeltaAsync(StagedTable staged, IReadOnlyList<string> columns, CancellationToken cancellationToken);
+
+    /// <summary>Sets <paramref name="columns"/> of delta rows (by position) to the values of each entry of <paramref name="rows"/>.</summary>
+    Task RewriteAsync(StagedTable staged, IReadOnlyList<string> columns, Identity.DeltaEdits rows, CancellationToken cancellationToken);
+
+    /// <summary>Drops the conflicting rows that now equal their live row, typed (after a rewrite); returns how many.</summary>
+    Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken);
 
     /// <summary>
     /// Classifies a table without a key (matched on whole rows, as a multiset), inside the current transaction: the
@@ -227,19 +217,6 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// single integer column fed by a sequence, or the sequence counts down.
     /// </summary>
     IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Rows that reference the same table (<paramref name="selfReferences"/>: column lists in key order) follow its own
-    /// key map: rows under a held-back row are held (to any depth), references to remapped rows are rewritten.
-    /// Returns rows newly held and conflicting rows that became identical once rewritten.
-    /// </summary>
-    Task<(long Held, long NowIdentical)> FollowSelfReferencesAsync(StagedTable staged, IReadOnlyList<IReadOnlyList<string>> selfReferences, CancellationToken cancellationToken);
-
-    /// <summary>Up to <paramref name="max"/> keys (as text, key column order) of rows of one class.</summary>
-    Task<IReadOnlyList<IReadOnlyList<string>>> ReadKeysAsync(StagedTable staged, KeyClass keyClass, int max, CancellationToken cancellationToken);
-
-    /// <summary>Up to <paramref name="max"/> remaps (new keys and keys found live for the same entity).</summary>
-    Task<IReadOnlyList<Identity.KeyRemap>> ReadRemapsAsync(StagedTable staged, int max, CancellationToken cancellationToken);
 
     /// <summary>Reads up to <paramref name="max"/> classified rows whose <see cref="RowPair.Position"/> is above <paramref name="after"/>.</summary>
     Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken);

@@ -74,4 +74,39 @@ internal static class CopyFields
 
         return true;
     }
+
+    /// <summary>
+    /// The line with the fields at <paramref name="ordinals"/> replaced, pairwise, by the tab-separated raw fields of
+    /// <paramref name="values"/> (a key map's target key).
+    /// </summary>
+    public static byte[] Replace(ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals, string values)
+    {
+        var replacements = values.Split('\t');
+        var result = new List<byte>(line.Length + values.Length);
+        var field = 0;
+        var start = 0;
+        while (true)
+        {
+            var tab = line[start..].IndexOf((byte)'\t');
+            var end = tab < 0 ? line.Length : start + tab;
+            var index = ordinals.IndexOf(field);
+            if (index >= 0)
+            {
+                result.AddRange(System.Text.Encoding.UTF8.GetBytes(replacements[index]));
+            }
+            else
+            {
+                result.AddRange(line[start..end]);
+            }
+
+            if (tab < 0)
+            {
+                return [.. result];
+            }
+
+            result.Add((byte)'\t');
+            start = end + 1;
+            field++;
+        }
+    }
 }

@@ -119,11 +119,11 @@ internal sealed class TableDiff : IDisposable
 
     /// <summary>
     /// The table's diff in the target's current transaction: the live rows streamed out and compared with the stored
-    /// rows (or, <paramref name="againstNothing"/>, every stored row once, for rows that must be rewritten before they
-    /// can be compared), different rows under one key refused, and the delta staged for the server's classification.
-    /// Dispose the result after the classification (it holds the live rows a table without a key left unpaired).
+    /// rows, different rows under one key refused, and the delta staged for the server's classification, with the
+    /// <paramref name="held"/> rows (held back whatever their values). Dispose the result after the classification (it
+    /// holds the live rows a table without a key left unpaired).
     /// </summary>
-    public async Task<StagedDiff> RunAndStageAsync(IRestoreTarget target, StagedTable staged, bool againstNothing, CancellationToken cancellationToken)
+    public async Task<StagedDiff> RunAndStageAsync(IRestoreTarget target, StagedTable staged, SpillFile? held, CancellationToken cancellationToken)
     {
         var directory = Options.TempDirectory ?? Path.GetTempPath();
         using var delta = new SpillFile(directory);
@@ -131,17 +131,10 @@ internal sealed class TableDiff : IDisposable
         try
         {
             DiffCounts counts;
-            if (againstNothing && this is { Sequence: { Fallback: null } sequence })
+            var live = await target.OpenLiveRowsAsync(staged.Mapping, LiveColumns, cancellationToken).ConfigureAwait(false);
+            await using (live.ConfigureAwait(false))
             {
-                counts = AllRows(sequence, sink);
-            }
-            else
-            {
-                var live = againstNothing ? Stream.Null : await target.OpenLiveRowsAsync(staged.Mapping, LiveColumns, cancellationToken).ConfigureAwait(false);
-                await using (live.ConfigureAwait(false))
-                {
-                    counts = await RunAsync(live, sink, cancellationToken).ConfigureAwait(false);
-                }
+                counts = await RunAsync(live, sink, cancellationToken).ConfigureAwait(false);
             }
 
             // A spilled store finds different rows under one key while it joins.
@@ -150,7 +143,7 @@ internal sealed class TableDiff : IDisposable
                 throw error;
             }
 
-            staged.DumpRows = await target.StageDeltaAsync(staged, delta, cancellationToken).ConfigureAwait(false);
+            staged.DumpRows = await target.StageDeltaAsync(staged, delta, held, cancellationToken).ConfigureAwait(false);
             return new StagedDiff(counts, sink);
         }
         catch
@@ -160,22 +153,11 @@ internal sealed class TableDiff : IDisposable
         }
     }
 
-    /// <summary>Every row of the sequence once (repeats skipped) as missing: no live row to compare with, nothing waits or spills.</summary>
-    private static DiffCounts AllRows(DumpSequence sequence, DeltaSink sink)
-    {
-        long rows = 0;
-        sequence.Rows.Rewind();
-        while (sequence.Rows.TryRead(out var line, out var lineNumber, out var ordinal))
-        {
-            if (!sequence.IsSkipped(ordinal))
-            {
-                sink.Missing(line, lineNumber, ordinal);
-                rows++;
-            }
-        }
-
-        return new DiffCounts(rows, 0, 0, rows, 0, 0, false, 0);
-    }
+    /// <summary>
+    /// The same table's diff over other rows (the stored ones rewritten to follow parents' key maps): the layout and live
+    /// columns are this diff's; disposing it disposes <paramref name="sequence"/> only.
+    /// </summary>
+    public TableDiff Over(DumpSequence sequence) => new(sequence, Layout, LiveColumns);
 
     /// <summary>
     /// Writes the key fields of every stored keyed row (COPY text, key column order; NULL keys were never stored, a

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 
@@ -24,20 +25,24 @@ internal enum DeltaClass
 
     /// <summary>A different entity under a live key (a collision, or a policy's decision): inserted under a new key.</summary>
     Remapped,
+
+    /// <summary>References a row that is not written (through a foreign key to its own table): never written.</summary>
+    HeldBack,
 }
 
 /// <summary>
 /// What the database's typed comparison says about one missing or conflicting delta row of a table with an identity
 /// key: the provider answers questions about values, the engine decides what they mean (<see cref="IdentityClassifier"/>).
 /// </summary>
-/// <param name="Position">The delta row's position (the provider's numbering, given back in <see cref="Reclassifications"/>).</param>
+/// <param name="Position">The delta row's position (the provider's numbering, given back in <see cref="DeltaEdits"/>).</param>
+/// <param name="Key">The row's key as staged: raw COPY fields joined by tabs.</param>
 /// <param name="KeyLive">A live row has the row's key (it was classified conflicting), so the next three compare with it.</param>
 /// <param name="DumpNull">An identity column of the dump row is NULL.</param>
 /// <param name="LiveNull">An identity column of the live row with the same key is NULL (false when the key is not live).</param>
 /// <param name="Same">The identity columns are equal, typed, on both sides (false when either is NULL or the key is not live).</param>
 /// <param name="LiveCount">Live rows whose identity columns equal the dump row's, typed (0 when the dump row's identity has a NULL).</param>
-/// <param name="LiveKey">The key of that live row as text, in key column order, when <paramref name="LiveCount"/> is 1.</param>
-internal readonly record struct IdentityFacts(long Position, bool KeyLive, bool DumpNull, bool LiveNull, bool Same, long LiveCount, IReadOnlyList<string>? LiveKey);
+/// <param name="LiveKey">The key of that live row when <paramref name="LiveCount"/> is 1: raw COPY fields joined by tabs.</param>
+internal readonly record struct IdentityFacts(long Position, string Key, bool KeyLive, bool DumpNull, bool LiveNull, bool Same, long LiveCount, string? LiveKey);
 
 /// <summary>The identity key's rules, in one place for every database.</summary>
 internal static class IdentityClassifier
@@ -76,36 +81,38 @@ internal static class IdentityClassifier
 }
 
 /// <summary>
-/// Delta rows whose class the identity key changed, in the order they were added, held in bounded memory (a spill
-/// file past a block): a table where every row collides must not need one object per row.
+/// Edits to delta rows by position, for the target to carry out: a new class (with the new key of a remapped row), or
+/// new values for some columns (references that follow a key map). Held in bounded memory (a spill file past a block):
+/// a table where every row collides must not need one object per row.
 /// </summary>
-internal sealed class Reclassifications : IDisposable
+internal sealed class DeltaEdits : IDisposable
 {
+    private const byte NoClass = (byte)'-';
     private readonly SpillFile _rows;
     private readonly ArrayBufferWriter<byte> _line = new();
 
-    public Reclassifications(string directory) => _rows = new SpillFile(directory);
+    public DeltaEdits(string directory) => _rows = new SpillFile(directory);
 
     /// <summary>Rows added.</summary>
     public long Count => _rows.Rows;
 
-    /// <summary>Adds a row: its new class and its key now (the live key of a relocated row, the new key of a remapped one).</summary>
-    public void Add(long position, DeltaClass to, IReadOnlyList<string>? liveKey)
+    /// <summary>Adds a row: its new class (or none) and values as raw COPY fields joined by tabs (or none).</summary>
+    public void Add(long position, DeltaClass? to, string? values)
     {
         _line.ResetWrittenCount();
-        _line.GetSpan(1)[0] = (byte)('0' + (int)to);
+        _line.GetSpan(1)[0] = to is { } c ? (byte)('0' + (int)c) : NoClass;
         _line.Advance(1);
-        foreach (var value in liveKey ?? [])
+        if (values is not null)
         {
             _line.Write("\t"u8);
-            CopyText.Escape(value, _line);
+            _line.Write(Encoding.UTF8.GetBytes(values));
         }
 
         _rows.Write(_line.WrittenSpan, position, 0);
     }
 
-    /// <summary>Reads the rows from the first, as (position, class, live key or null).</summary>
-    public IEnumerable<(long Position, DeltaClass Class, IReadOnlyList<string>? LiveKey)> Read()
+    /// <summary>Reads the rows from the first, as (position, class or null, values as raw COPY fields joined by tabs, or null).</summary>
+    public IEnumerable<(long Position, DeltaClass? Class, string? Values)> Read()
     {
         _rows.Rewind();
         while (true)
@@ -115,16 +122,14 @@ internal sealed class Reclassifications : IDisposable
                 yield break;
             }
 
-            var to = (DeltaClass)(line[0] - '0');
-            List<string>? key = null;
-            for (var field = 1; CopyFields.TryFind(line, field, out var start, out var length); field++)
-            {
-                (key ??= []).Add(CopyText.Decode(line.Slice(start, length)) ?? throw new InvalidOperationException("a live key field is NULL"));
-            }
-
-            yield return (position, to, key);
+            DeltaClass? to = line[0] == NoClass ? null : (DeltaClass)(line[0] - '0');
+            yield return (position, to, line.Length > 1 ? Encoding.UTF8.GetString(line[2..]) : null);
         }
     }
+
+    /// <summary>Raw COPY fields joined by tabs, decoded (null for <c>\N</c>).</summary>
+    public static IReadOnlyList<string?> Decode(string values) =>
+        [.. values.Split('\t').Select(field => CopyText.Decode(Encoding.UTF8.GetBytes(field)))];
 
     public void Dispose() => _rows.Dispose();
 }

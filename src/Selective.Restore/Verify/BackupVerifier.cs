@@ -277,7 +277,7 @@ public sealed class BackupVerifier
                 var (counts, classification, ranges) = await target.IsolatedAsync(
                     async () =>
                     {
-                        using var result = await diff.RunAndStageAsync(target, staged, againstNothing: false, cancellationToken).ConfigureAwait(false);
+                        using var result = await diff.RunAndStageAsync(target, staged, held: null, cancellationToken).ConfigureAwait(false);
                         var counts = result.Counts;
                         var classification = await target.ClassifyAsync(staged, counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
                         using var keys = new SpillFile(diff.Options.TempDirectory ?? Path.GetTempPath(), positions: false);

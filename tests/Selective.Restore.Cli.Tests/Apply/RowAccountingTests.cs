@@ -45,7 +45,7 @@ public sealed class RowAccountingTests
         }
 
         await target.BeginAsync(readOnly: false, CancellationToken.None);
-        var error = await Should.ThrowAsync<RestoreTableException>(() => target.StageDeltaAsync(staged, delta, CancellationToken.None));
+        var error = await Should.ThrowAsync<RestoreTableException>(() => target.StageDeltaAsync(staged, delta, held: null, CancellationToken.None));
         error.Message.ShouldContain("the server staged 2 rows of public.t where the engine sent 3");
         await target.RollbackAsync(CancellationToken.None);
     }

@@ -1,89 +1,17 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Selective.Restore.Apply;
 using Selective.Restore.Identity;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 
 /// <content>
-/// Classification with identity keys, key maps that children follow, remaps and self-references: the PostgreSQL
-/// target's SQL (<c>PostgreSqlTarget.cs</c>, <c>PostgreSqlTarget.Identity.cs</c>) in C#, over the staged delta.
+/// What identity keys, key maps and remaps need from a database, in memory: typed facts about the delta's rows, new
+/// classes and values for them, and new keys from a sequence (the PostgreSQL target's SQL in C#).
 /// </content>
 internal sealed partial class InMemoryTarget
 {
-    public Task PrepareAsync(StagedTable staged, IReadOnlyList<ParentReference> parents, bool referenced, CancellationToken cancellationToken)
-    {
-        var staging = StagingOf(staged);
-        var mapping = staged.Mapping;
-        staged.HasOriginalKeys = false;
-        staging.KeyMap.Clear();
-        foreach (var row in staging.Rows)
-        {
-            row.Hold = false;
-            row.Original = null;
-        }
-
-        // Parents whose key map is empty (the usual case) change nothing.
-        var active = parents.Where(p => p.Parent.HasKeyMap).ToList();
-        if (active.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        // A rewrite that changes this table's own key would leave its children pointing at keys that no longer exist:
-        // the original key is kept so the key map can translate it.
-        if (referenced && active.Any(p => p.Columns.Any(c => mapping.Key.Contains(c, StringComparer.Ordinal))))
-        {
-            foreach (var row in staging.Rows)
-            {
-                row.Original = KeyTextsOf(mapping, row.Values);
-            }
-
-            staged.HasOriginalKeys = true;
-        }
-
-        foreach (var parent in active)
-        {
-            var parentStaging = StagingOf(parent.Parent);
-            var parentTypes = parent.Parent.Mapping.Key.Select(k => parent.Parent.Mapping.Live.Find(k)!.DataType).ToList();
-            var indexes = parent.Columns.Select(c => DumpIndex(mapping, c)).ToList();
-            foreach (var row in staging.Rows)
-            {
-                var image = InMemoryTable.KeyImage(indexes.Select((i, n) => (parentTypes[n], row.Values[i])));
-                if (image is null || !parentStaging.KeyMap.TryGetValue(image, out var entry))
-                {
-                    continue;
-                }
-
-                if (entry.New is null)
-                {
-                    row.Hold = true;
-                }
-                else
-                {
-                    for (var n = 0; n < indexes.Count; n++)
-                    {
-                        row.Values[indexes[n]] = entry.New[n];
-                    }
-                }
-            }
-        }
-
-        if (staged.HasOriginalKeys)
-        {
-            foreach (var row in staging.Rows.Where(r => !r.Hold))
-            {
-                var current = KeyTextsOf(mapping, row.Values);
-                if (!current.SequenceEqual(row.Original!, StringComparer.Ordinal))
-                {
-                    staged.HasKeyMap |= staging.KeyMap.TryAdd(OriginalImage(mapping, row), (row.Original!, current, 'p'));
-                }
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
     public Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken)
     {
         Operation("classify");
@@ -136,13 +64,6 @@ internal sealed partial class InMemoryTarget
             throw RestoreTableException.NullKeys(nullKeys, mapping.Key);
         }
 
-        // Held-back rows get key map entries: children must not follow them.
-        foreach (var delta in staging.Delta.Where(d => d.Class == 'h'))
-        {
-            staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), null, 'h');
-            staged.HasKeyMap = true;
-        }
-
         long Count(char c) => staging.Delta.Count(d => d.Class == c);
         var identical = staging.Rows.Count - staging.Delta.Count;
         var liveCount = liveRows ?? table.Rows.Count;
@@ -180,29 +101,82 @@ internal sealed partial class InMemoryTarget
                 matches = [.. table.Rows.Where(r => InMemoryTable.KeyImage(identityTypes.Zip(identity.Select(c => r[table.IndexOf(c)]))) == image)];
             }
 
-            IReadOnlyList<string>? liveKey = matches.Count == 1 ? [.. mapping.Key.Select(k => matches[0][table.IndexOf(k)]!)] : null;
-            yield return new IdentityFacts(delta.Position, delta.Class == 'c', dumpNull, liveNull, same, matches.Count, liveKey);
+            var liveKey = matches.Count == 1 ? table.Line([.. mapping.Key.Select(k => matches[0][table.IndexOf(k)])]) : null;
+            yield return new IdentityFacts(delta.Position, table.Line(KeyTextsOf(mapping, delta.Row.Values)), delta.Class == 'c', dumpNull, liveNull, same, matches.Count, liveKey);
         }
     }
 
-    public Task ReclassifyAsync(StagedTable staged, Reclassifications rows, CancellationToken cancellationToken)
+    public Task ReclassifyAsync(StagedTable staged, DeltaEdits rows, CancellationToken cancellationToken)
     {
         Operation("reclassify");
         var staging = StagingOf(staged);
         var mapping = staged.Mapping;
         var byPosition = staging.Delta.ToDictionary(d => d.Position);
-        foreach (var (position, to, liveKey) in rows.Read())
+        foreach (var (position, to, values) in rows.Read())
         {
             var delta = byPosition[position];
-            delta.Class = to switch { DeltaClass.Collision => 'k', DeltaClass.Undetermined => 'u', DeltaClass.Relocated => 'o', DeltaClass.Remapped => 'r', _ => throw new ArgumentOutOfRangeException(nameof(rows)) };
-
-            // Key map entries for the rows children must not follow as they are: held back (null), relocated (the live
-            // key) or remapped (the new key).
-            staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), to is DeltaClass.Relocated or DeltaClass.Remapped ? [.. liveKey!] : null, delta.Class);
-            staged.HasKeyMap = true;
+            delta.Class = to switch
+            {
+                DeltaClass.Collision => 'k',
+                DeltaClass.Undetermined => 'u',
+                DeltaClass.Relocated => 'o',
+                DeltaClass.Remapped => 'r',
+                DeltaClass.HeldBack => 'h',
+                _ => throw new ArgumentOutOfRangeException(nameof(rows)),
+            };
+            if (to == DeltaClass.Remapped)
+            {
+                // A remapped row takes its new key here.
+                var key = DeltaEdits.Decode(values!);
+                for (var i = 0; i < mapping.Key.Count; i++)
+                {
+                    delta.Row.Values[DumpIndex(mapping, mapping.Key[i])] = key[i];
+                }
+            }
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<Stream> ReadDeltaAsync(StagedTable staged, IReadOnlyList<string> columns, CancellationToken cancellationToken)
+    {
+        Operation("read-delta");
+        var mapping = staged.Mapping;
+        var table = Table(mapping.Live.Name);
+        var indexes = columns.Select(c => DumpIndex(mapping, c)).ToList();
+        var text = new StringBuilder();
+        foreach (var delta in StagingOf(staged).Delta.Where(d => d.Class is 'm' or 'c' or 'r').OrderBy(d => d.Position))
+        {
+            text.Append(delta.Position.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(table.Line([.. indexes.Select(i => delta.Row.Values[i])])).Append('\n');
+        }
+
+        return Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    public Task RewriteAsync(StagedTable staged, IReadOnlyList<string> columns, DeltaEdits rows, CancellationToken cancellationToken)
+    {
+        Operation("rewrite");
+        var mapping = staged.Mapping;
+        var byPosition = StagingOf(staged).Delta.ToDictionary(d => d.Position);
+        foreach (var (position, _, values) in rows.Read())
+        {
+            var decoded = DeltaEdits.Decode(values!);
+            for (var i = 0; i < columns.Count; i++)
+            {
+                byPosition[position].Row.Values[DumpIndex(mapping, columns[i])] = decoded[i];
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken)
+    {
+        Operation("drop-identical");
+        var mapping = staged.Mapping;
+        var table = Table(mapping.Live.Name);
+        var dropped = StagingOf(staged).Delta.RemoveAll(d => d.Class == 'c' && table.FindByKey(DumpKey(mapping, d.Row.Values)!) is { } live && !Differs(mapping, table, d.Row.Values, live));
+        return Task.FromResult((long)dropped);
     }
 
 #pragma warning disable CS1998 // an async iterator over memory: nothing to await
@@ -235,91 +209,8 @@ internal sealed partial class InMemoryTarget
         }
     }
 
-    public Task<(long Held, long NowIdentical)> FollowSelfReferencesAsync(StagedTable staged, IReadOnlyList<IReadOnlyList<string>> selfReferences, CancellationToken cancellationToken)
-    {
-        if (!staged.HasKeyMap || selfReferences.Count == 0)
-        {
-            return Task.FromResult((0L, 0L));
-        }
-
-        var staging = StagingOf(staged);
-        var mapping = staged.Mapping;
-        var table = Table(mapping.Live.Name);
-        var keyTypes = mapping.Key.Select(k => mapping.Live.Find(k)!.DataType).ToList();
-        var references = selfReferences.Select(r => r.Select(c => DumpIndex(mapping, c)).ToList()).ToList();
-        string? Image(DeltaRow d, List<int> columns) => InMemoryTable.KeyImage(columns.Select((i, n) => (keyTypes[n], d.Row.Values[i])));
-
-        // A row under a held-back row is held too, then the rows under it: one level per round.
-        long held = 0;
-        while (true)
-        {
-            long heldThisRound = 0;
-            foreach (var columns in references)
-            {
-                foreach (var delta in staging.Delta.Where(d => d.Class is 'm' or 'c' or 'r').ToList())
-                {
-                    if (Image(delta, columns) is { } image && staging.KeyMap.TryGetValue(image, out var entry) && entry.New is null)
-                    {
-                        delta.Class = 'h';
-                        staging.KeyMap[OriginalImage(mapping, delta.Row)] = (OriginalTexts(mapping, delta.Row), null, 'h');
-                        heldThisRound++;
-                    }
-                }
-            }
-
-            held += heldThisRound;
-            if (heldThisRound == 0)
-            {
-                break;
-            }
-        }
-
-        foreach (var columns in references)
-        {
-            foreach (var delta in staging.Delta.Where(d => d.Class is 'm' or 'c' or 'r'))
-            {
-                if (Image(delta, columns) is { } image && staging.KeyMap.TryGetValue(image, out var entry) && entry.New is { } to)
-                {
-                    for (var n = 0; n < columns.Count; n++)
-                    {
-                        delta.Row.Values[columns[n]] = to[n];
-                    }
-                }
-            }
-        }
-
-        // A conflicting row may now equal its live row (a re-run after a remap): nothing to write for it.
-        var nowIdentical = staging.Delta.RemoveAll(d => d.Class == 'c' && table.FindByKey(DumpKey(mapping, d.Row.Values)!) is { } live && !Differs(mapping, table, d.Row.Values, live));
-        return Task.FromResult((held, (long)nowIdentical));
-    }
-
-    public Task<IReadOnlyList<IReadOnlyList<string>>> ReadKeysAsync(StagedTable staged, KeyClass keyClass, int max, CancellationToken cancellationToken)
-    {
-        var code = keyClass switch { KeyClass.Collision => 'k', KeyClass.Undetermined => 'u', _ => 'h' };
-        return Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>(
-            [.. StagingOf(staged).Delta.Where(d => d.Class == code).Take(max).Select(d => (IReadOnlyList<string>)[.. KeyTextsOf(staged.Mapping, d.Row.Values).Select(t => t!)])]);
-    }
-
-    public Task<IReadOnlyList<KeyRemap>> ReadRemapsAsync(StagedTable staged, int max, CancellationToken cancellationToken)
-    {
-        var keyTypes = staged.Mapping.Key.Select(k => staged.Mapping.Live.Find(k)!.DataType).ToList();
-        var remaps = StagingOf(staged).KeyMap.Values
-            .Where(e => e.Kind is 'r' or 'o')
-            .OrderBy(e => long.TryParse(e.Original[0], CultureInfo.InvariantCulture, out var n) ? n : 0)
-            .ThenBy(e => e.Original[0], StringComparer.Ordinal)
-            .Take(max)
-            .Select(e => new KeyRemap([.. e.Original.Select(t => t!)], [.. e.New!.Select(t => t!)], e.Kind == 'r' ? RemapKind.NewKey : RemapKind.LiveEntity));
-        return Task.FromResult<IReadOnlyList<KeyRemap>>([.. remaps]);
-    }
-
     private static int DumpIndex(TableMapping mapping, string column) =>
         Enumerable.Range(0, mapping.Targets.Count).First(i => string.Equals(mapping.Targets[i]?.Name, column, StringComparison.Ordinal));
 
     private static string?[] KeyTextsOf(TableMapping mapping, string?[] values) => [.. mapping.Key.Select(k => values[DumpIndex(mapping, k)])];
-
-    /// <summary>The dump's own key of a row (before a parent's remap rewrote it), as texts.</summary>
-    private static string?[] OriginalTexts(TableMapping mapping, StagedRow row) => row.Original ?? KeyTextsOf(mapping, row.Values);
-
-    private static string OriginalImage(TableMapping mapping, StagedRow row) =>
-        InMemoryTable.KeyImage(mapping.Key.Select((k, i) => (mapping.Live.Find(k)!.DataType, OriginalTexts(mapping, row)[i])))!;
 }

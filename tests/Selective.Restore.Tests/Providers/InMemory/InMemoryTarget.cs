@@ -74,7 +74,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
     public Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
     {
         Operation("stage");
-        var staged = new StagedTable(mapping, $"stage_{ordinal}", $"delta_{ordinal}", $"decide_{ordinal}", $"keymap_{ordinal}", 0, Session);
+        var staged = new StagedTable(mapping, $"stage_{ordinal}", $"delta_{ordinal}", $"decide_{ordinal}", 0, Session);
         _staging[staged.StageName] = new Staging();
         return Task.FromResult(staged);
     }
@@ -93,34 +93,42 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         return Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    public Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, CancellationToken cancellationToken)
+    public Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, SpillFile? held, CancellationToken cancellationToken)
     {
         Operation("stage-delta");
         var staging = StagingOf(staged);
         staging.Rows.Clear();
-        delta.Rewind();
         var mapping = staged.Mapping;
-        while (delta.TryRead(out var line, out var lineNumber, out var position))
+        foreach (var (lines, isHeld) in new[] { (held, true), (delta, false) })
         {
-            var fields = Fields(line);
-            for (var i = 0; i < fields.Length; i++)
+            if (lines is null)
             {
-                // The database parses every value it stages: a bad one names its row, dump line and column.
-                if (fields[i] is { } text && mapping.Targets[i] is { } column)
-                {
-                    try
-                    {
-                        InMemoryTypes.Validate(column.DataType, text);
-                    }
-                    catch (InMemoryDataException ex)
-                    {
-                        throw new InMemoryDataException(
-                            $"{ex.Message} (staging {mapping.Live.Name}, row {position}, dump line {lineNumber}, column {mapping.DumpColumns[i].Name})");
-                    }
-                }
+                continue;
             }
 
-            staging.Rows.Add(new StagedRow(fields, lineNumber, position));
+            lines.Rewind();
+            while (lines.TryRead(out var line, out var lineNumber, out var position))
+            {
+                var fields = Fields(line);
+                for (var i = 0; i < fields.Length; i++)
+                {
+                    // The database parses every value it stages: a bad one names its row, dump line and column.
+                    if (fields[i] is { } text && mapping.Targets[i] is { } column)
+                    {
+                        try
+                        {
+                            InMemoryTypes.Validate(column.DataType, text);
+                        }
+                        catch (InMemoryDataException ex)
+                        {
+                            throw new InMemoryDataException(
+                                $"{ex.Message} (staging {mapping.Live.Name}, row {position}, dump line {lineNumber}, column {mapping.DumpColumns[i].Name})");
+                        }
+                    }
+                }
+
+                staging.Rows.Add(new StagedRow(fields, lineNumber, position) { Hold = isHeld });
+            }
         }
 
         return Task.FromResult((long)staging.Rows.Count);
@@ -302,14 +310,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
                 var values = delta.Row.Values;
                 if (delta.Class == 'r')
                 {
-                    values = (string?[])values.Clone();
-                    var newKey = staging.KeyMap[OriginalImage(mapping, delta.Row)].New!;
-                    foreach (var (column, i) in mapping.Key.Select((k, i) => (k, i)))
-                    {
-                        values[DumpIndex(mapping, column)] = newKey[i];
-                    }
-
-                    remapped++;
+                    remapped++; // under the new key ReclassifyAsync gave it
                 }
                 else
                 {
@@ -637,11 +638,8 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
 
         public long Position { get; } = position;
 
-        /// <summary>Under a parent that is held back: never written.</summary>
-        public bool Hold { get; set; }
-
-        /// <summary>The dump's own key texts, when following a parent rewrote the key.</summary>
-        public string?[]? Original { get; set; }
+        /// <summary>Staged as held back (it references a row that is not written): never written.</summary>
+        public bool Hold { get; init; }
     }
 
     private sealed class DeltaRow(long position, char @class, StagedRow row, bool live)
@@ -669,7 +667,5 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
 
         public List<string?[]> Written { get; } = [];
 
-        /// <summary>Where dump keys went, by the image of the dump's own key: the new key (null: held back) and why.</summary>
-        public Dictionary<string, (string?[] Original, string?[]? New, char Kind)> KeyMap { get; } = new(StringComparer.Ordinal);
     }
 }
