@@ -353,8 +353,8 @@ public abstract class ProviderContractTests
         await using var scope = db;
         await db.InsertAsync("notes", ["1", "1", "edited"]);
 
-        // The connection drops while the notes are applied, after people (and Bob's new key) committed: the retry has
-        // to rebuild people's key map from what is live now (Bob is found under his new key) for note 2 to follow him.
+        // The connection drops while the notes are applied, after people (and Bob's new key) committed: the retry must
+        // still know people's key map (the engine's, so the lost session does not take it) for note 2 to follow him.
         var policy = TakeDumpBreakingTheSessionOnce(db);
         var report = await db.Into(SelectiveRestore.FromDump(dump))
             .WithIdentityKey("public.people", "email").OnCollision(CollisionHandling.Remap)
