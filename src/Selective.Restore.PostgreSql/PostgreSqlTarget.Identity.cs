@@ -33,11 +33,11 @@ internal sealed partial class PostgreSqlTarget
                    d.sr_class = 'c' AND ({string.Join(" OR ", id.Select(c => $"l.{c.Live} IS NULL"))}),
                    COALESCE({string.Join(" AND ", id.Select(c => $"d.{c.Stage} = l.{c.Live}"))}, false),
                    COALESCE(g.sr_count, 0), {string.Join(", ", keys.Select(k => "d." + k.Stage))}, {string.Join(", ", keys.Select((_, i) => $"g.sr_k{i + 1}"))}
-            FROM pg_temp.{staged.DeltaName} d
+            FROM pg_temp.{Pg(staged).DeltaName} d
             LEFT JOIN {live} l ON d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
             LEFT JOIN (SELECT {liveIdentity}, count(*) AS sr_count, {string.Join(", ", keys.Select((k, i) => $"(array_agg(i.{PgSql.Quote(k.Live)}))[1] AS sr_k{i + 1}"))}
                        FROM {live} i
-                       WHERE ({liveIdentity}) IN (SELECT {string.Join(", ", id.Select(c => "x." + c.Stage))} FROM pg_temp.{staged.DeltaName} x
+                       WHERE ({liveIdentity}) IN (SELECT {string.Join(", ", id.Select(c => "x." + c.Stage))} FROM pg_temp.{Pg(staged).DeltaName} x
                                                   WHERE x.sr_class IN ('m', 'c') AND {string.Join(" AND ", id.Select(c => $"x.{c.Stage} IS NOT NULL"))})
                        GROUP BY {liveIdentity}) g ON {string.Join(" AND ", id.Select(c => $"g.{c.Live} = d.{c.Stage}"))}
             WHERE d.sr_class IN ('m', 'c')
@@ -77,7 +77,7 @@ internal sealed partial class PostgreSqlTarget
 
         // A remapped row takes its new key here, so the insert needs nothing else.
         var sql = $"""
-            UPDATE pg_temp.{staged.DeltaName} d
+            UPDATE pg_temp.{Pg(staged).DeltaName} d
             SET sr_class = r.sr_class::"char", {string.Join(", ", keys.Select((k, i) => $"{k.Stage} = CASE WHEN r.sr_class = 'r' THEN r.n{i + 1}::{mapping.Live.Find(k.Live)!.DataType} ELSE d.{k.Stage} END"))}
             FROM unnest($1::bigint[], $2::text[], {string.Join(", ", keys.Select((_, i) => $"${i + 3}::text[]"))}) AS r(sr_n, sr_class, {newColumns})
             WHERE d.sr_n = r.sr_n
@@ -120,7 +120,7 @@ internal sealed partial class PostgreSqlTarget
         const int Batch = 10_000;
         var mapping = staged.Mapping;
         var sql = $"""
-            UPDATE pg_temp.{staged.DeltaName} d
+            UPDATE pg_temp.{Pg(staged).DeltaName} d
             SET {string.Join(", ", columns.Select((c, i) => $"{StageColumn(mapping, c)} = r.v{i + 1}::{mapping.Live.Find(c)!.DataType}"))}
             FROM unnest($1::bigint[], {string.Join(", ", columns.Select((_, i) => $"${i + 2}::text[]"))}) AS r(sr_n, {string.Join(", ", columns.Select((_, i) => $"v{i + 1}"))})
             WHERE d.sr_n = r.sr_n
@@ -170,7 +170,7 @@ internal sealed partial class PostgreSqlTarget
     public Task<Stream> ReadDeltaAsync(StagedTable staged, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
         PostgreSqlLiveRows.OpenQueryAsync(
             Connection,
-            $"SELECT sr_n, {string.Join(", ", columns.Select(c => StageColumn(staged.Mapping, c)))} FROM pg_temp.{staged.DeltaName} WHERE sr_class IN ('m', 'c', 'r') ORDER BY sr_n",
+            $"SELECT sr_n, {string.Join(", ", columns.Select(c => StageColumn(staged.Mapping, c)))} FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class IN ('m', 'c', 'r') ORDER BY sr_n",
             cancellationToken);
 
     public Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken)
@@ -178,7 +178,7 @@ internal sealed partial class PostgreSqlTarget
         var mapping = staged.Mapping;
         var keyJoin = string.Join(" AND ", KeyStageColumns(mapping).Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"));
         return ExecuteCountAsync(
-            $"DELETE FROM pg_temp.{staged.DeltaName} d USING {Live(mapping.Live)} l WHERE d.sr_class = 'c' AND {keyJoin} AND NOT ({Differs(mapping, "d")})",
+            $"DELETE FROM pg_temp.{Pg(staged).DeltaName} d USING {Live(mapping.Live)} l WHERE d.sr_class = 'c' AND {keyJoin} AND NOT ({Differs(mapping, "d")})",
             cancellationToken);
     }
 
@@ -199,7 +199,7 @@ internal sealed partial class PostgreSqlTarget
             $"""
             SELECT q.seqincrement, CASE WHEN q.seqincrement > 0 THEN pg_catalog.setval($1::regclass, GREATEST(m.v, h.handed), true) END
             FROM (SELECT GREATEST((SELECT max({PgSql.Quote(column.Name)}) FROM {PgSql.Quote(mapping.Live.Name)}),
-                                  (SELECT max({keys[0].Stage}) FROM pg_temp.{staged.StageName}))::bigint AS v) m,
+                                  (SELECT max({keys[0].Stage}) FROM pg_temp.{Pg(staged).StageName}))::bigint AS v) m,
                  (SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END AS handed FROM {PgSql.Quote(sequence)} s) h,
                  pg_catalog.pg_sequence q
             WHERE q.seqrelid = $1::regclass

@@ -59,13 +59,13 @@ internal sealed partial class PostgreSqlTarget
         }
 
         var keys = KeyStageColumns(mapping);
-        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{staged.Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
+        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{Pg(staged).Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
         var updated = instructions.UpdateConflicting ? "d.sr_class = 'c'" : $"d.sr_class = 'c' AND {string.Format(CultureInfo.InvariantCulture, decided, 't')}";
 
         // Rows this run inserted under their dump key, or overwrote, as they are now (in the run's own transaction).
         var sql = $"""
             SELECT {string.Join(", ", keys.Select(k => $"l.{PgSql.Quote(k.Live)}::text"))}, l::text
-            FROM {Live(mapping.Live)} l JOIN pg_temp.{staged.DeltaName} d ON {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
+            FROM {Live(mapping.Live)} l JOIN pg_temp.{Pg(staged).DeltaName} d ON {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
             WHERE (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')}) OR ({updated})
             LIMIT $1
             """;
@@ -249,7 +249,7 @@ internal sealed partial class PostgreSqlTarget
         return rows;
     }
 
-    private static string MergedOld(StagedTable staged) => staged.StageName + "_old";
+    private static string MergedOld(StagedTable staged) => Pg(staged).StageName + "_old";
 
     /// <summary>Before merged rows are written: their live values (the client holds them) go to a temp table, for the undo block.</summary>
     private async Task StageMergedOldValuesAsync(StagedTable staged, IEnumerable<RowValues> liveRows, CancellationToken cancellationToken)

@@ -69,7 +69,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
     {
         var mapping = staged.Mapping;
         var live = Live(mapping.Live);
-        var stage = $"pg_temp.{staged.StageName}";
+        var stage = $"pg_temp.{Pg(staged).StageName}";
         var keys = KeyStageColumns(mapping);
         var liveKeys = keys.Select(k => "l." + PgSql.Quote(k.Live)).ToList();
         var stageKeys = keys.Select(k => "s." + k.Stage).ToList();
@@ -87,7 +87,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         {
             dumpKeys.Rewind();
             await CopyLinesAsync(
-                staged.StageName,
+                Pg(staged).StageName,
                 mapping,
                 string.Join(", ", keys.Select(k => k.Stage)),
                 new SpillLines(dumpKeys),

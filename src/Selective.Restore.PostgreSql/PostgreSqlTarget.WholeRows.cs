@@ -13,7 +13,7 @@ namespace Selective.Restore.PostgreSql;
 internal sealed partial class PostgreSqlTarget
 {
     /// <summary>The temp table of live rows no dump row matched by text (a table without a key only).</summary>
-    private static string LiveOnlyName(StagedTable staged) => staged.StageName + "_live";
+    private static string LiveOnlyName(StagedTable staged) => Pg(staged).StageName + "_live";
 
     /// <summary>Staging of a table without a key: the stage, the delta, and the live rows left unpaired (created now: a plan's read-only transaction cannot).</summary>
     private async Task CreateWholeRowStagingAsync(string stage, string delta, string columns, TableMapping mapping, CancellationToken cancellationToken)
@@ -32,8 +32,8 @@ internal sealed partial class PostgreSqlTarget
         var mapping = staged.Mapping;
         var all = await ExecuteCountAsync(
             $"""
-            DELETE FROM pg_temp.{staged.DeltaName};
-            INSERT INTO pg_temp.{staged.DeltaName} SELECT row_number() OVER (), 'm', false, s.* FROM pg_temp.{staged.StageName} s
+            DELETE FROM pg_temp.{Pg(staged).DeltaName};
+            INSERT INTO pg_temp.{Pg(staged).DeltaName} SELECT row_number() OVER (), 'm', false, s.* FROM pg_temp.{Pg(staged).StageName} s
             """,
             cancellationToken).ConfigureAwait(false);
         if (all == 0 || liveOnly is not { Rows: > 0 })
@@ -60,11 +60,11 @@ internal sealed partial class PostgreSqlTarget
         var image = (string alias) => $"ROW({string.Join(", ", compared.Select(c => Comparable($"{alias}.{c.Stage}", c.Column)))})::text";
         var paired = await ExecuteCountAsync(
             $"""
-            DELETE FROM pg_temp.{staged.DeltaName} WHERE sr_n IN (
+            DELETE FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_n IN (
                 SELECT sr_n FROM (
                     SELECT sr_n, row_number() OVER (PARTITION BY sr_image, sr_n IS NULL ORDER BY sr_n) AS sr_copy,
                            count(*) FILTER (WHERE sr_n IS NULL) OVER (PARTITION BY sr_image) AS sr_live_copies
-                    FROM (SELECT d.sr_n, {image("d")} AS sr_image FROM pg_temp.{staged.DeltaName} d
+                    FROM (SELECT d.sr_n, {image("d")} AS sr_image FROM pg_temp.{Pg(staged).DeltaName} d
                           UNION ALL SELECT NULL, {image("l")} FROM pg_temp.{live} l) u) w
                 WHERE sr_n IS NOT NULL AND sr_copy <= sr_live_copies)
             """,
@@ -79,7 +79,7 @@ internal sealed partial class PostgreSqlTarget
             return;
         }
 
-        var command = new NpgsqlCommand($"UPDATE pg_temp.{staged.DeltaName} SET sr_class = 'x' WHERE sr_n = ANY($1)", Connection, _transaction);
+        var command = new NpgsqlCommand($"UPDATE pg_temp.{Pg(staged).DeltaName} SET sr_class = 'x' WHERE sr_n = ANY($1)", Connection, _transaction);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter { Value = positions.ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -96,14 +96,14 @@ internal sealed partial class PostgreSqlTarget
             var overriding = mapping.Live.Columns.Any(c => c.Identity == Schema.IdentityColumn.Always) ? " OVERRIDING SYSTEM VALUE" : string.Empty;
             var sql = $"""
                 INSERT INTO {PgSql.Quote(mapping.Live.Name)} ({string.Join(", ", written.Select(c => PgSql.Quote(c.Column.Name)))}){overriding}
-                SELECT {string.Join(", ", written.Select(c => "d." + c.Stage))} FROM pg_temp.{staged.DeltaName} d WHERE d.sr_class = 'm'
+                SELECT {string.Join(", ", written.Select(c => "d." + c.Stage))} FROM pg_temp.{Pg(staged).DeltaName} d WHERE d.sr_class = 'm'
                 """;
             inserted = undo is null
                 ? await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false)
                 : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInsertedCopies(mapping), undo, cancellationToken).ConfigureAwait(false);
         }
 
-        var excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'x'", cancellationToken).ConfigureAwait(false);
+        var excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class = 'x'", cancellationToken).ConfigureAwait(false);
         return new ApplyCounts(inserted, 0, excluded, 0, 0);
     }
 

@@ -203,6 +203,9 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
     }
 
+    /// <summary>The staging this target made (a table is staged and applied by one target).</summary>
+    private static PostgreSqlStaging Pg(StagedTable staged) => (PostgreSqlStaging)staged;
+
     public Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken) =>
         PostgreSqlCatalog.ReadAsync(Connection, name, cancellationToken);
 
@@ -220,7 +223,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         if (mapping.Key.Count == 0)
         {
             await CreateWholeRowStagingAsync(stage, delta, columns.ToString(), mapping, cancellationToken).ConfigureAwait(false);
-            return new StagedTable(mapping, stage, delta, decide, 0, Session);
+            return new PostgreSqlStaging(mapping, stage, delta, decide, Session);
         }
 
         var keys = KeyStageColumns(mapping);
@@ -243,7 +246,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             ALTER TABLE pg_temp.{decide} ADD COLUMN sr_action "char" NOT NULL;
             """, cancellationToken).ConfigureAwait(false);
 
-        return new StagedTable(mapping, stage, delta, decide, 0, Session);
+        return new PostgreSqlStaging(mapping, stage, delta, decide, Session);
     }
 
     public Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
@@ -257,7 +260,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     public async Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, SpillFile? held, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
-        await ExecuteAsync(Connection, $"DELETE FROM pg_temp.{staged.StageName}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(Connection, $"DELETE FROM pg_temp.{Pg(staged).StageName}", cancellationToken).ConfigureAwait(false);
         long rows = 0;
         foreach (var (lines, isHeld) in new[] { (held, true), (delta, false) })
         {
@@ -268,7 +271,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
             lines.Rewind();
             rows += await CopyLinesAsync(
-                staged.StageName,
+                Pg(staged).StageName,
                 mapping,
                 columns: null,
                 new SpillLines(lines),
@@ -277,7 +280,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 cancellationToken).ConfigureAwait(false);
             if (isHeld)
             {
-                await ExecuteAsync(Connection, $"UPDATE pg_temp.{staged.StageName} SET sr_hold = true", cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(Connection, $"UPDATE pg_temp.{Pg(staged).StageName} SET sr_hold = true", cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -468,7 +471,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     public async Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
-        staged.HasTakeDumpDecisions = false; // the decisions go with the delta, below
+        Pg(staged).HasTakeDumpDecisions = false; // the decisions go with the delta, below
         var live = Live(mapping.Live);
         var keys = KeyStageColumns(mapping);
         var join = string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = s.{k.Stage}"));
@@ -479,17 +482,17 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         // Rows that need no write (identical) never reach the delta, except held ones: a row equal to live but under a
         // parent that is a different entity (or cannot be told) is not the same row, and its own children must be held too.
         var sql = $"""
-            DELETE FROM pg_temp.{staged.DeltaName};
-            DELETE FROM pg_temp.{staged.Decide};
-            INSERT INTO pg_temp.{staged.DeltaName}
+            DELETE FROM pg_temp.{Pg(staged).DeltaName};
+            DELETE FROM pg_temp.{Pg(staged).Decide};
+            INSERT INTO pg_temp.{Pg(staged).DeltaName}
             SELECT row_number() OVER (),
                    CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN 'm' ELSE 'c' END,
                    l.{firstKey} IS NOT NULL, s.*
-            FROM pg_temp.{staged.StageName} s LEFT JOIN {live} l ON {join}
+            FROM pg_temp.{Pg(staged).StageName} s LEFT JOIN {live} l ON {join}
             WHERE {nullKey} OR l.{firstKey} IS NULL OR {differs} OR s.sr_hold;
             SELECT count(*) FILTER (WHERE sr_class = 'm'), count(*) FILTER (WHERE sr_class = 'c'), count(*) FILTER (WHERE sr_class = 'n'),
                    count(*) FILTER (WHERE sr_class = 'h'), count(*), count(*) FILTER (WHERE sr_live)
-            FROM pg_temp.{staged.DeltaName};
+            FROM pg_temp.{Pg(staged).DeltaName};
             {(liveRows is null ? $"SELECT count(*) FROM {live};" : string.Empty)}
             """;
         long missing, conflicting, nullKeys, held, delta, deltaLive, liveCount;
@@ -524,7 +527,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
 
         var keyList = string.Join(", ", keys.Select(k => k.Stage));
-        var duplicateCommand = new NpgsqlCommand($"SELECT {string.Join(", ", keys.Select(k => k.Stage + "::text"))} FROM pg_temp.{staged.DeltaName} GROUP BY {keyList} HAVING count(*) > 1 LIMIT 1", Connection, _transaction);
+        var duplicateCommand = new NpgsqlCommand($"SELECT {string.Join(", ", keys.Select(k => k.Stage + "::text"))} FROM pg_temp.{Pg(staged).DeltaName} GROUP BY {keyList} HAVING count(*) > 1 LIMIT 1", Connection, _transaction);
         await using (duplicateCommand.ConfigureAwait(false))
         {
             var reader = await duplicateCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -557,7 +560,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         }
 
         var join = withLive ? $"JOIN {Live(mapping.Live)} l ON {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}" : string.Empty;
-        var sql = $"SELECT {string.Join(", ", select)} FROM pg_temp.{staged.DeltaName} d {join} WHERE d.sr_class = $1 AND d.sr_n > $2 ORDER BY d.sr_n LIMIT $3";
+        var sql = $"SELECT {string.Join(", ", select)} FROM pg_temp.{Pg(staged).DeltaName} d {join} WHERE d.sr_class = $1 AND d.sr_n > $2 ORDER BY d.sr_n LIMIT $3";
         var command = new NpgsqlCommand(sql, Connection, _transaction);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter { Value = rowClass == RowClass.Missing ? 'm' : 'c', NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.InternalChar });
@@ -614,14 +617,14 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
         var keys = KeyStageColumns(staged.Mapping);
         var copy = await Connection.BeginTextImportAsync(
-            $"COPY pg_temp.{staged.Decide} ({string.Join(", ", keys.Select(k => k.Stage))}, sr_action) FROM STDIN", cancellationToken).ConfigureAwait(false);
+            $"COPY pg_temp.{Pg(staged).Decide} ({string.Join(", ", keys.Select(k => k.Stage))}, sr_action) FROM STDIN", cancellationToken).ConfigureAwait(false);
         await using (copy.ConfigureAwait(false))
         {
             var buffer = new ArrayBufferWriter<byte>();
             foreach (var (key, action) in decisions)
             {
                 var code = action switch { KeyAction.Exclude => "x", KeyAction.TakeDump => "t", _ => "s" };
-                staged.HasTakeDumpDecisions |= action == KeyAction.TakeDump;
+                Pg(staged).HasTakeDumpDecisions |= action == KeyAction.TakeDump;
                 await copy.WriteAsync(CopyLine([.. Enumerable.Range(0, keys.Count).Select(key.TextAt), code], buffer).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -736,7 +739,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var live = mapping.Live;
         var keys = KeyStageColumns(mapping);
         var written = WrittenColumns(mapping).ToList();
-        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{staged.Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
+        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{Pg(staged).Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
         long inserted = 0, updated = 0, excluded = 0, skipped = 0, remapped = 0;
 
         if (instructions.InsertMissing)
@@ -747,27 +750,27 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             var values = written.Select(c => "d." + c.Stage);
             var sql = $"""
                 INSERT INTO {PgSql.Quote(live.Name)} ({string.Join(", ", written.Select(c => PgSql.Quote(c.Column.Name)))}){overriding}
-                SELECT {string.Join(", ", values)} FROM pg_temp.{staged.DeltaName} d
+                SELECT {string.Join(", ", values)} FROM pg_temp.{Pg(staged).DeltaName} d
                 WHERE d.sr_class = 'r' OR (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')})
                 {(OnConflictUsable(mapping) ? $"ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING" : string.Empty)}
                 """;
             // Remapped rows carry their new key already (ReclassifyAsync).
-            remapped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false);
+            remapped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false);
             inserted = undo is null
                 ? await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false)
                 : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInserted(mapping), undo, cancellationToken).ConfigureAwait(false);
-            excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 'x'", cancellationToken).ConfigureAwait(false);
+            excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).Decide} WHERE sr_action = 'x'", cancellationToken).ConfigureAwait(false);
         }
 
         // Key columns never change; identity ALWAYS columns cannot be updated to a value. Nothing to overwrite (the policy
         // keeps live rows and decided no row otherwise): no UPDATE at all, which would still join every conflict with live.
         var updatable = written.Where(c => !keys.Any(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) && c.Column.Identity != IdentityColumn.Always).ToList();
-        if (updatable.Count > 0 && (instructions.UpdateConflicting || staged.HasTakeDumpDecisions))
+        if (updatable.Count > 0 && (instructions.UpdateConflicting || Pg(staged).HasTakeDumpDecisions))
         {
             var filter = instructions.UpdateConflicting ? string.Empty : " AND " + string.Format(CultureInfo.InvariantCulture, decided, 't');
             var sql = $"""
                 UPDATE {Live(live)} l SET {string.Join(", ", updatable.Select(c => $"{PgSql.Quote(c.Column.Name)} = d.{c.Stage}"))}
-                FROM pg_temp.{staged.DeltaName} d
+                FROM pg_temp.{Pg(staged).DeltaName} d
                 WHERE d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}{filter}
                 """;
             if (undo is null)
@@ -779,7 +782,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 // A second reference to the table reads the rows as they were before this statement: their old values.
                 var before = $"""
                     UPDATE {Live(live)} l SET {string.Join(", ", updatable.Select(c => $"{PgSql.Quote(c.Column.Name)} = d.{c.Stage}"))}
-                    FROM pg_temp.{staged.DeltaName} d JOIN {Live(live)} o ON {string.Join(" AND ", keys.Select(k => $"o.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
+                    FROM pg_temp.{Pg(staged).DeltaName} d JOIN {Live(live)} o ON {string.Join(" AND ", keys.Select(k => $"o.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
                     WHERE d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}{filter}
                     RETURNING {string.Join(", ", UndoColumns(mapping).Select(c => "o." + PgSql.Quote(c.Name)).Concat(UpdatedColumns(mapping).Select(c => "l." + PgSql.Quote(c.Name))))}
                     """;
@@ -787,7 +790,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             }
         }
 
-        skipped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{staged.Decide} WHERE sr_action = 's'", cancellationToken).ConfigureAwait(false);
+        skipped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).Decide} WHERE sr_action = 's'", cancellationToken).ConfigureAwait(false);
         return new ApplyCounts(inserted, updated, excluded, skipped, remapped);
     }
 

@@ -45,22 +45,16 @@ internal enum KeyClass
 /// <param name="Key">The key columns rows are matched on (the primary key).</param>
 internal sealed record TableMapping(LiveTable Live, IReadOnlyList<DumpColumn> DumpColumns, IReadOnlyList<LiveColumn?> Targets, IReadOnlyList<string> Key);
 
-/// <summary>A dump table staged on the server: the rows, the classified delta, and the policy decisions.</summary>
-internal sealed class StagedTable(TableMapping mapping, string stageName, string deltaName, string decideName, long dumpRows, int session)
+/// <summary>
+/// A dump table's staging on the target (the delta the engine sent, its classes, the policy's decisions), as the
+/// provider keeps it: each provider subclasses it with what it needs (temp table names, say); the engine reads only this.
+/// </summary>
+internal abstract class StagedTable(TableMapping mapping, int session)
 {
     public TableMapping Mapping { get; } = mapping;
 
-    public string StageName { get; } = stageName;
-
-    public string DeltaName { get; } = deltaName;
-
-    public string Decide { get; } = decideName;
-
-    /// <summary>A policy decided to take the dump's row for some conflicts (recorded since the table's classification).</summary>
-    public bool HasTakeDumpDecisions { get; set; }
-
     /// <summary>Rows staged: the dump's rows read for the table, then the engine's delta once it is staged.</summary>
-    public long DumpRows { get; set; } = dumpRows;
+    public long DumpRows { get; set; }
 
     /// <summary>The target session the staging lives in; a reconnect loses it.</summary>
     public int Session { get; } = session;

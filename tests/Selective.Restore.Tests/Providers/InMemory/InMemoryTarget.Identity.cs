@@ -20,7 +20,7 @@ internal sealed partial class InMemoryTarget
         var table = Table(mapping.Live.Name);
         staging.Delta.Clear();
         staging.Decisions.Clear();
-        staged.HasTakeDumpDecisions = false;
+        staging.HasTakeDumpDecisions = false;
         var keys = new HashSet<string>(StringComparer.Ordinal);
         long nullKeys = 0;
         foreach (var row in staging.Rows)

@@ -18,7 +18,6 @@ namespace Selective.Restore.Tests.Providers.InMemory;
 internal sealed partial class InMemoryTarget : IRestoreTarget
 {
     private readonly InMemoryDatabase _database;
-    private readonly Dictionary<string, Staging> _staging = [];
     private List<Action>? _undoLog; // the open transaction's compensations, newest last
     private bool _readOnly;
     private long _transactionId;
@@ -43,7 +42,6 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
     public Task ConnectAsync(CancellationToken cancellationToken)
     {
         Operation("connect");
-        _staging.Clear(); // session-scoped, like temp tables
         _undoLog = null;
         _connected = true;
         Session++;
@@ -74,9 +72,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
     public Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
     {
         Operation("stage");
-        var staged = new StagedTable(mapping, $"stage_{ordinal}", $"delta_{ordinal}", $"decide_{ordinal}", 0, Session);
-        _staging[staged.StageName] = new Staging();
-        return Task.FromResult(staged);
+        return Task.FromResult<StagedTable>(new InMemoryStaging(mapping, ordinal, Session));
     }
 
     public Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken)
@@ -254,7 +250,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         foreach (var (key, action) in decisions)
         {
             staging.Decisions[InMemoryTable.KeyImage(staged.Mapping.Key.Select((k, i) => (table.Shape.Find(k)!.DataType, key.TextAt(i))))!] = action;
-            staged.HasTakeDumpDecisions |= action == KeyAction.TakeDump;
+            StagingOf(staged).HasTakeDumpDecisions |= action == KeyAction.TakeDump;
         }
 
         return Task.CompletedTask;
@@ -351,7 +347,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         var updatable = Enumerable.Range(0, mapping.DumpColumns.Count)
             .Where(i => mapping.Targets[i] is { IsGenerated: false, Identity: not IdentityColumn.Always } c && !mapping.Key.Contains(c.Name, StringComparer.Ordinal))
             .ToList();
-        if (mapping.Key.Count > 0 && updatable.Count > 0 && (instructions.UpdateConflicting || staged.HasTakeDumpDecisions))
+        if (mapping.Key.Count > 0 && updatable.Count > 0 && (instructions.UpdateConflicting || StagingOf(staged).HasTakeDumpDecisions))
         {
             foreach (var delta in staging.Delta.Where(d => d.Class == 'c'))
             {
@@ -567,10 +563,11 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
 
     private InMemoryTable Table(TableName name) => _database.Find(name) ?? throw new InMemoryDataException($"relation {name} does not exist");
 
+    // Session-scoped, like temp tables: a reconnect loses every staging.
     private Staging StagingOf(StagedTable staged) =>
-        staged.Session == Session && _staging.TryGetValue(staged.StageName, out var staging)
-            ? staging
-            : throw new InMemoryDataException($"staging {staged.StageName} does not exist (it went with an earlier session)");
+        staged.Session == Session
+            ? ((InMemoryStaging)staged).Data
+            : throw new InMemoryDataException($"staging {((InMemoryStaging)staged).Name} does not exist (it went with an earlier session)");
 
     private static string? DumpKey(TableMapping mapping, string?[] values)
     {
@@ -655,8 +652,17 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         public bool Live { get; } = live;
     }
 
+    private sealed class InMemoryStaging(TableMapping mapping, int ordinal, int session) : StagedTable(mapping, session)
+    {
+        public string Name { get; } = $"stage_{ordinal}";
+
+        public Staging Data { get; } = new();
+    }
+
     private sealed class Staging
     {
+        public bool HasTakeDumpDecisions { get; set; }
+
         public List<StagedRow> Rows { get; } = [];
 
         public List<DeltaRow> Delta { get; } = [];
