@@ -73,13 +73,12 @@ internal sealed partial class PostgreSqlTarget
         const int Batch = 10_000;
         var mapping = staged.Mapping;
         var keys = KeyStageColumns(mapping);
-        var newColumns = string.Join(", ", keys.Select((_, i) => $"n{i + 1}"));
 
         // A remapped row takes its new key here, so the insert needs nothing else.
         var sql = $"""
             UPDATE pg_temp.{Pg(staged).DeltaName} d
-            SET sr_class = r.sr_class::"char", {string.Join(", ", keys.Select((k, i) => $"{k.Stage} = CASE WHEN r.sr_class = 'r' THEN r.n{i + 1}::{mapping.Live.Find(k.Live)!.DataType} ELSE d.{k.Stage} END"))}
-            FROM unnest($1::bigint[], $2::text[], {string.Join(", ", keys.Select((_, i) => $"${i + 3}::text[]"))}) AS r(sr_n, sr_class, {newColumns})
+            SET sr_class = r.sr_class::"char"{string.Concat(keys.Select((k, i) => $", {k.Stage} = CASE WHEN r.sr_class = 'r' THEN r.n{i + 1}::{mapping.Live.Find(k.Live)!.DataType} ELSE d.{k.Stage} END"))}
+            FROM unnest($1::bigint[], $2::text[]{string.Concat(keys.Select((_, i) => $", ${i + 3}::text[]"))}) AS r(sr_n, sr_class{string.Concat(keys.Select((_, i) => $", n{i + 1}"))})
             WHERE d.sr_n = r.sr_n
             """;
         var positions = new List<long>(Batch);
@@ -95,6 +94,9 @@ internal sealed partial class PostgreSqlTarget
                 DeltaClass.Relocated => "o",
                 DeltaClass.Remapped => "r",
                 DeltaClass.HeldBack => "h",
+                DeltaClass.Excluded => "x",
+                DeltaClass.Skipped => "s",
+                DeltaClass.Overwrite => "t",
                 _ => throw new ArgumentOutOfRangeException(nameof(rows), to, "not a class the engine reclassifies to"),
             });
             var values = to == DeltaClass.Remapped ? DeltaEdits.Decode(key!) : null;
@@ -170,7 +172,7 @@ internal sealed partial class PostgreSqlTarget
     public Task<Stream> ReadDeltaAsync(StagedTable staged, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
         PostgreSqlLiveRows.OpenQueryAsync(
             Connection,
-            $"SELECT sr_n, {string.Join(", ", columns.Select(c => StageColumn(staged.Mapping, c)))} FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class IN ('m', 'c', 'r') ORDER BY sr_n",
+            $"SELECT sr_n, {string.Join(", ", columns.Select(c => StageColumn(staged.Mapping, c)))} FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class IN ('m', 'c', 'r', 't') ORDER BY sr_n",
             cancellationToken);
 
     public Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken)
@@ -178,7 +180,7 @@ internal sealed partial class PostgreSqlTarget
         var mapping = staged.Mapping;
         var keyJoin = string.Join(" AND ", KeyStageColumns(mapping).Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"));
         return ExecuteCountAsync(
-            $"DELETE FROM pg_temp.{Pg(staged).DeltaName} d USING {Live(mapping.Live)} l WHERE d.sr_class = 'c' AND {keyJoin} AND NOT ({Differs(mapping, "d")})",
+            $"DELETE FROM pg_temp.{Pg(staged).DeltaName} d USING {Live(mapping.Live)} l WHERE d.sr_class IN ('c', 't') AND {keyJoin} AND NOT ({Differs(mapping, "d")})",
             cancellationToken);
     }
 

@@ -59,14 +59,12 @@ internal sealed partial class PostgreSqlTarget
         }
 
         var keys = KeyStageColumns(mapping);
-        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{Pg(staged).Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
-        var updated = instructions.UpdateConflicting ? "d.sr_class = 'c'" : $"d.sr_class = 'c' AND {string.Format(CultureInfo.InvariantCulture, decided, 't')}";
 
         // Rows this run inserted under their dump key, or overwrote, as they are now (in the run's own transaction).
         var sql = $"""
             SELECT {string.Join(", ", keys.Select(k => $"l.{PgSql.Quote(k.Live)}::text"))}, l::text
             FROM {Live(mapping.Live)} l JOIN pg_temp.{Pg(staged).DeltaName} d ON {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
-            WHERE (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')}) OR ({updated})
+            WHERE d.sr_class = 'm' OR d.sr_class IN ({UpdatedClasses(instructions)})
             LIMIT $1
             """;
         var command = new NpgsqlCommand(sql, Connection, _transaction);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Npgsql;
 using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 
@@ -72,19 +71,6 @@ internal sealed partial class PostgreSqlTarget
         return all - paired;
     }
 
-    public async Task ExcludeRowsAsync(StagedTable staged, IReadOnlyList<long> positions, CancellationToken cancellationToken)
-    {
-        if (positions.Count == 0)
-        {
-            return;
-        }
-
-        var command = new NpgsqlCommand($"UPDATE pg_temp.{Pg(staged).DeltaName} SET sr_class = 'x' WHERE sr_n = ANY($1)", Connection, _transaction);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.Add(new NpgsqlParameter { Value = positions.ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Inserts the missing copies (those no filter excluded) of a table without a key.</summary>
     private async Task<ApplyCounts> ApplyWholeRowsAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken)
     {
@@ -103,8 +89,7 @@ internal sealed partial class PostgreSqlTarget
                 : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInsertedCopies(mapping), undo, cancellationToken).ConfigureAwait(false);
         }
 
-        var excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class = 'x'", cancellationToken).ConfigureAwait(false);
-        return new ApplyCounts(inserted, 0, excluded, 0, 0);
+        return new ApplyCounts(inserted, 0, 0);
     }
 
     /// <summary>

@@ -213,7 +213,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     {
         var stage = $"sr_stage_{ordinal}";
         var delta = $"sr_delta_{ordinal}";
-        var decide = $"sr_decide_{ordinal}";
         var columns = new StringBuilder();
         for (var i = 0; i < mapping.DumpColumns.Count; i++)
         {
@@ -223,11 +222,8 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         if (mapping.Key.Count == 0)
         {
             await CreateWholeRowStagingAsync(stage, delta, columns.ToString(), mapping, cancellationToken).ConfigureAwait(false);
-            return new PostgreSqlStaging(mapping, stage, delta, decide, Session);
+            return new PostgreSqlStaging(mapping, stage, delta, Session);
         }
-
-        var keys = KeyStageColumns(mapping);
-        var keyList = string.Join(", ", keys.Select(k => k.Stage));
 
         // The delta holds every staged column plus its own bookkeeping; PostgreSQL allows 1600 columns per table.
         var widest = mapping.DumpColumns.Count + 1 + 3;
@@ -239,14 +235,12 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
 
         // sr_hold marks rows the engine held back (they reference a row that is not written): classified held, never written.
         await ExecuteAsync(Connection, $"""
-            DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{delta}, pg_temp.{decide};
+            DROP TABLE IF EXISTS pg_temp.{stage}, pg_temp.{delta};
             CREATE TEMP TABLE {stage} ({columns}sr_hold boolean);
             CREATE TEMP TABLE {delta} (sr_n bigint PRIMARY KEY, sr_class "char" NOT NULL, sr_live boolean NOT NULL, LIKE pg_temp.{stage});
-            CREATE TEMP TABLE {decide} AS SELECT {keyList} FROM pg_temp.{stage} WITH NO DATA;
-            ALTER TABLE pg_temp.{decide} ADD COLUMN sr_action "char" NOT NULL;
             """, cancellationToken).ConfigureAwait(false);
 
-        return new PostgreSqlStaging(mapping, stage, delta, decide, Session);
+        return new PostgreSqlStaging(mapping, stage, delta, Session);
     }
 
     public Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
@@ -471,7 +465,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     public async Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
-        Pg(staged).HasTakeDumpDecisions = false; // the decisions go with the delta, below
         var live = Live(mapping.Live);
         var keys = KeyStageColumns(mapping);
         var join = string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = s.{k.Stage}"));
@@ -483,7 +476,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         // parent that is a different entity (or cannot be told) is not the same row, and its own children must be held too.
         var sql = $"""
             DELETE FROM pg_temp.{Pg(staged).DeltaName};
-            DELETE FROM pg_temp.{Pg(staged).Decide};
             INSERT INTO pg_temp.{Pg(staged).DeltaName}
             SELECT row_number() OVER (),
                    CASE WHEN {nullKey} THEN 'n' WHEN s.sr_hold THEN 'h' WHEN l.{firstKey} IS NULL THEN 'm' ELSE 'c' END,
@@ -608,28 +600,6 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         return new RowValues(names, values, texts);
     }
 
-    public async Task RecordDecisionsAsync(StagedTable staged, IReadOnlyList<(RowValues Key, KeyAction Action)> decisions, CancellationToken cancellationToken)
-    {
-        if (decisions.Count == 0)
-        {
-            return;
-        }
-
-        var keys = KeyStageColumns(staged.Mapping);
-        var copy = await Connection.BeginTextImportAsync(
-            $"COPY pg_temp.{Pg(staged).Decide} ({string.Join(", ", keys.Select(k => k.Stage))}, sr_action) FROM STDIN", cancellationToken).ConfigureAwait(false);
-        await using (copy.ConfigureAwait(false))
-        {
-            var buffer = new ArrayBufferWriter<byte>();
-            foreach (var (key, action) in decisions)
-            {
-                var code = action switch { KeyAction.Exclude => "x", KeyAction.TakeDump => "t", _ => "s" };
-                Pg(staged).HasTakeDumpDecisions |= action == KeyAction.TakeDump;
-                await copy.WriteAsync(CopyLine([.. Enumerable.Range(0, keys.Count).Select(key.TextAt), code], buffer).AsMemory(), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
     /// <summary>Values (null for SQL NULL) as one line of COPY text, escaped; <paramref name="buffer"/> is reused between lines.</summary>
     private static string CopyLine(IReadOnlyList<string?> values, ArrayBufferWriter<byte> buffer)
     {
@@ -739,8 +709,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
         var live = mapping.Live;
         var keys = KeyStageColumns(mapping);
         var written = WrittenColumns(mapping).ToList();
-        var decided = $"EXISTS (SELECT 1 FROM pg_temp.{Pg(staged).Decide} x WHERE x.sr_action = '{{0}}' AND {string.Join(" AND ", keys.Select(k => $"x.{k.Stage} = d.{k.Stage}"))})";
-        long inserted = 0, updated = 0, excluded = 0, skipped = 0, remapped = 0;
+        long inserted = 0, updated = 0, remapped = 0;
 
         if (instructions.InsertMissing)
         {
@@ -751,7 +720,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             var sql = $"""
                 INSERT INTO {PgSql.Quote(live.Name)} ({string.Join(", ", written.Select(c => PgSql.Quote(c.Column.Name)))}){overriding}
                 SELECT {string.Join(", ", values)} FROM pg_temp.{Pg(staged).DeltaName} d
-                WHERE d.sr_class = 'r' OR (d.sr_class = 'm' AND NOT {string.Format(CultureInfo.InvariantCulture, decided, 'x')})
+                WHERE d.sr_class IN ('m', 'r')
                 {(OnConflictUsable(mapping) ? $"ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING" : string.Empty)}
                 """;
             // Remapped rows carry their new key already (ReclassifyAsync).
@@ -759,19 +728,18 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             inserted = undo is null
                 ? await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false)
                 : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInserted(mapping), undo, cancellationToken).ConfigureAwait(false);
-            excluded = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).Decide} WHERE sr_action = 'x'", cancellationToken).ConfigureAwait(false);
         }
 
         // Key columns never change; identity ALWAYS columns cannot be updated to a value. Nothing to overwrite (the policy
         // keeps live rows and decided no row otherwise): no UPDATE at all, which would still join every conflict with live.
         var updatable = written.Where(c => !keys.Any(k => string.Equals(k.Stage, c.Stage, StringComparison.Ordinal)) && c.Column.Identity != IdentityColumn.Always).ToList();
-        if (updatable.Count > 0 && (instructions.UpdateConflicting || Pg(staged).HasTakeDumpDecisions))
+        if (updatable.Count > 0 && (instructions.UpdateConflicting || instructions.UpdateChosen))
         {
-            var filter = instructions.UpdateConflicting ? string.Empty : " AND " + string.Format(CultureInfo.InvariantCulture, decided, 't');
+            var chosen = UpdatedClasses(instructions);
             var sql = $"""
                 UPDATE {Live(live)} l SET {string.Join(", ", updatable.Select(c => $"{PgSql.Quote(c.Column.Name)} = d.{c.Stage}"))}
                 FROM pg_temp.{Pg(staged).DeltaName} d
-                WHERE d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}{filter}
+                WHERE d.sr_class IN ({chosen}) AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
                 """;
             if (undo is null)
             {
@@ -783,16 +751,18 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 var before = $"""
                     UPDATE {Live(live)} l SET {string.Join(", ", updatable.Select(c => $"{PgSql.Quote(c.Column.Name)} = d.{c.Stage}"))}
                     FROM pg_temp.{Pg(staged).DeltaName} d JOIN {Live(live)} o ON {string.Join(" AND ", keys.Select(k => $"o.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
-                    WHERE d.sr_class = 'c' AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}{filter}
+                    WHERE d.sr_class IN ({chosen}) AND {string.Join(" AND ", keys.Select(k => $"l.{PgSql.Quote(k.Live)} = d.{k.Stage}"))}
                     RETURNING {string.Join(", ", UndoColumns(mapping).Select(c => "o." + PgSql.Quote(c.Name)).Concat(UpdatedColumns(mapping).Select(c => "l." + PgSql.Quote(c.Name))))}
                     """;
                 updated = await ExportUndoAsync(before, UndoRestoreValues(mapping), undo, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        skipped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).Decide} WHERE sr_action = 's'", cancellationToken).ConfigureAwait(false);
-        return new ApplyCounts(inserted, updated, excluded, skipped, remapped);
+        return new ApplyCounts(inserted, updated, remapped);
     }
+
+    /// <summary>The delta classes an apply overwrites live rows with: the rows the policy chose, or every conflict.</summary>
+    private static string UpdatedClasses(ApplyInstructions instructions) => instructions.UpdateConflicting ? "'c', 't'" : "'t'";
 
     public async Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken)
     {

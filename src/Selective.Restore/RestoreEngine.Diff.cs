@@ -422,61 +422,81 @@ public sealed partial class RestoreEngine
                 }
             }
 
+            // Rows under a held-back row are held and leave the rows, one level per pass, until a pass holds none.
             var buffer = new byte[4096];
-            var held = new HashSet<long>();
+            long held = 0;
             using var heldEdits = new DeltaEdits(TempDirectory);
-            while (true)
+            using var rewrites = new DeltaEdits(TempDirectory);
+            var current = rows;
+            try
             {
-                var before = held.Count;
-                rows.Rewind();
-                while (rows.TryRead(out var line, out var position, out _))
+                while (true)
                 {
-                    if (held.Contains(position))
+                    long heldThisPass = 0;
+                    var next = new SpillFile(TempDirectory);
+                    current.Rewind();
+                    while (current.TryRead(out var line, out var position, out _))
                     {
-                        continue;
+                        var isHeld = false;
+                        foreach (var fields in referenceFields)
+                        {
+                            if (KeyText(line, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is null)
+                            {
+                                isHeld = true;
+                                break;
+                            }
+                        }
+
+                        if (!isHeld)
+                        {
+                            next.Write(line, position, 0);
+                            continue;
+                        }
+
+                        var own = KeyText(line, keyFields, ref buffer)!;
+                        table.Map.Hold(DumpKeyOf(table, own), MapKind.HeldBack);
+                        Report(table, KeyClass.HeldBack, own);
+                        heldEdits.Add(position, DeltaClass.HeldBack, null);
+                        heldThisPass++;
                     }
 
+                    if (!ReferenceEquals(current, rows))
+                    {
+                        current.Dispose();
+                    }
+
+                    current = next;
+                    held += heldThisPass;
+                    if (heldThisPass == 0)
+                    {
+                        break;
+                    }
+                }
+
+                // References to rows that moved take their new keys.
+                current.Rewind();
+                while (current.TryRead(out var stored, out var position, out _))
+                {
+                    byte[]? line = null;
                     foreach (var fields in referenceFields)
                     {
-                        if (KeyText(line, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is null)
+                        if (KeyText(line ?? stored, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is not null)
                         {
-                            held.Add(position);
-                            var current = KeyText(line, keyFields, ref buffer)!;
-                            table.Map.Hold(DumpKeyOf(table, current), MapKind.HeldBack);
-                            Report(table, KeyClass.HeldBack, current);
-                            heldEdits.Add(position, DeltaClass.HeldBack, null);
-                            break;
+                            line = CopyFields.Replace(line ?? stored, fields, to);
                         }
                     }
-                }
 
-                if (held.Count == before)
-                {
-                    break;
-                }
-            }
-
-            using var rewrites = new DeltaEdits(TempDirectory);
-            rows.Rewind();
-            while (rows.TryRead(out var stored, out var position, out _))
-            {
-                if (held.Contains(position))
-                {
-                    continue;
-                }
-
-                byte[]? line = null;
-                foreach (var fields in referenceFields)
-                {
-                    if (KeyText(line ?? stored, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is not null)
+                    if (line is not null)
                     {
-                        line = CopyFields.Replace(line ?? stored, fields, to);
+                        rewrites.Add(position, null, FieldsText(line, writtenFields));
                     }
                 }
-
-                if (line is not null)
+            }
+            finally
+            {
+                if (!ReferenceEquals(current, rows))
                 {
-                    rewrites.Add(position, null, FieldsText(line, writtenFields));
+                    current.Dispose();
                 }
             }
 
@@ -487,11 +507,11 @@ public sealed partial class RestoreEngine
 
             if (rewrites.Count == 0)
             {
-                return (held.Count, 0);
+                return (held, 0);
             }
 
             await target.RewriteAsync(staged, referencing, rewrites, cancellationToken).ConfigureAwait(false);
-            return (held.Count, await target.DropIdenticalConflictsAsync(staged, cancellationToken).ConfigureAwait(false));
+            return (held, await target.DropIdenticalConflictsAsync(staged, cancellationToken).ConfigureAwait(false));
         }
 
         /// <summary>Fields of a COPY line as raw text joined by tabs, NULLs (<c>\N</c>) included.</summary>
@@ -537,6 +557,7 @@ public sealed partial class RestoreEngine
                 table.Diff = null;
                 table.Collisions?.Dispose();
                 table.Collisions = null;
+                table.Map.Dispose();
             }
         }
     }

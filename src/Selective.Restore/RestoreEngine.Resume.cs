@@ -33,7 +33,7 @@ public sealed partial class RestoreEngine
                     report.Journal = _journal.Location;
                     foreach (var (name, entry) in _journal.Completed)
                     {
-                        var state = new TableState(name, _tables.Count + 1, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap, Witnesses = entry.Witnesses };
+                        var state = new TableState(name, _tables.Count + 1, settings.EngineDiff, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap, Witnesses = entry.Witnesses };
                         state.Report.AppliedEarlier = true;
                         state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Location})");
                         _tables.Add(state);

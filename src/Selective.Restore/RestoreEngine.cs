@@ -265,7 +265,7 @@ public sealed partial class RestoreEngine
                 {
                     if (!_byName.TryGetValue(dump.Name, out var state))
                     {
-                        state = new TableState(dump.Name, _tables.Count + 1);
+                        state = new TableState(dump.Name, _tables.Count + 1, settings.EngineDiff);
                         _tables.Add(state);
                         _byName.Add(dump.Name, state);
                     }
@@ -606,33 +606,35 @@ public sealed partial class RestoreEngine
                 throw new RestoreTableException($"{tableReport.Conflicting} rows conflict with live rows and the policy is {policy.Name}");
             }
 
+            // The policy's decisions are classes of the delta's rows, by position: excluded and skipped rows are not
+            // written, a conflict the policy overwrites is.
+            long excluded = 0, skipped = 0;
             if (policy.MissingFilter is { } include && classification.Missing > 0)
             {
                 await ForEachBatchAsync(staged, RowClass.Missing, async (rows, token) =>
                 {
-                    var excluded = new List<RowPair>();
+                    using var decisions = new DeltaEdits(TempDirectory);
                     foreach (var row in rows)
                     {
                         if (!await include(new MissingRowArguments(table.Name, row.Key, row.Dump, token)).ConfigureAwait(false))
                         {
-                            excluded.Add(row);
+                            decisions.Add(row.Position, DeltaClass.Excluded, null);
                         }
                     }
 
-                    // Without a key, a decision is about one copy of a row: it is recorded by the copy's position.
-                    await (staged.Mapping.Key.Count == 0
-                        ? target.ExcludeRowsAsync(staged, [.. excluded.Select(r => r.Position)], token)
-                        : target.RecordDecisionsAsync(staged, [.. excluded.Select(r => (r.Key, KeyAction.Exclude))], token)).ConfigureAwait(false);
+                    excluded += decisions.Count;
+                    await ReclassifyAsync(staged, decisions, token).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
             }
 
             long merged = 0;
+            var overwrites = false;
             using var remapDecisions = new DeltaEdits(TempDirectory);
             if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && tableReport.Conflicting > 0)
             {
                 await ForEachBatchAsync(staged, RowClass.Conflicting, async (rows, token) =>
                 {
-                    var decisions = new List<(RowValues, KeyAction)>();
+                    using var decisions = new DeltaEdits(TempDirectory);
                     var mergedRows = new List<(RowValues, IReadOnlyDictionary<string, object?>, RowValues)>();
                     foreach (var row in rows)
                     {
@@ -640,10 +642,12 @@ public sealed partial class RestoreEngine
                         switch (decision.Action)
                         {
                             case ConflictAction.TakeDump:
-                                decisions.Add((row.Key, KeyAction.TakeDump));
+                                decisions.Add(row.Position, DeltaClass.Overwrite, null);
+                                overwrites = true;
                                 break;
                             case ConflictAction.Skip:
-                                decisions.Add((row.Key, KeyAction.Skip));
+                                decisions.Add(row.Position, DeltaClass.Skipped, null);
+                                skipped++;
                                 break;
                             case ConflictAction.Remap:
                                 remapDecisions.Add(row.Position, DeltaClass.Remapped, KeyMap.Encode(Enumerable.Range(0, row.Key.Columns.Count).Select(i => row.Key.TextAt(i)!)));
@@ -656,7 +660,7 @@ public sealed partial class RestoreEngine
                         }
                     }
 
-                    await target.RecordDecisionsAsync(staged, decisions, token).ConfigureAwait(false);
+                    await ReclassifyAsync(staged, decisions, token).ConfigureAwait(false);
                     merged += await target.ApplyMergedAsync(staged, mergedRows, undo, token).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
             }
@@ -667,10 +671,12 @@ public sealed partial class RestoreEngine
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
             }
 
-            // Nothing to insert: no INSERT statement at all (a table with write rules cannot even run an empty one with ON CONFLICT).
+            // Nothing to insert: no INSERT statement at all (a table with write rules cannot even run an empty one with ON
+            // CONFLICT); nothing to overwrite: no UPDATE, which would still join every conflict with live.
             var instructions = new ApplyInstructions(
-                InsertMissing: classification.Missing + classification.Collisions + remapDecisions.Count > 0,
-                UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump);
+                InsertMissing: classification.Missing - excluded + classification.Collisions + remapDecisions.Count > 0,
+                UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump,
+                UpdateChosen: overwrites);
             var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
             table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
                 ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)
@@ -678,13 +684,13 @@ public sealed partial class RestoreEngine
             tableReport.Inserted = counts.Inserted;
             tableReport.Remapped = counts.Remapped;
             tableReport.Updated = counts.Updated + merged;
-            tableReport.Skipped = counts.Excluded + counts.Skipped;
+            tableReport.Skipped = excluded + skipped;
             if (counts.Remapped > 0 || classification.Relocated > 0)
             {
                 tableReport.SetRemaps(table.Map.Remaps(settings.ReportedKeyLimit));
             }
 
-            var expected = tableReport.Missing - counts.Excluded + counts.Remapped;
+            var expected = tableReport.Missing - excluded + counts.Remapped;
             if (table.Live!.HasWriteRules && counts.Inserted + counts.Updated + expected > 0)
             {
                 Warn(table, "the table has INSERT or UPDATE rules: rows may have been written elsewhere (where its rules send them), and the counts are what the server reported");
@@ -709,6 +715,14 @@ public sealed partial class RestoreEngine
             }
 
             Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
+        }
+
+        private async Task ReclassifyAsync(StagedTable staged, DeltaEdits decisions, CancellationToken cancellationToken)
+        {
+            if (decisions.Count > 0)
+            {
+                await target.ReclassifyAsync(staged, decisions, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         private async Task ForEachBatchAsync(StagedTable staged, RowClass rowClass, Func<IReadOnlyList<RowPair>, CancellationToken, Task> handle, CancellationToken cancellationToken)
@@ -778,7 +792,7 @@ public sealed partial class RestoreEngine
         private static string Describe(IReadOnlyList<string> key) => "(" + string.Join(", ", key) + ")";
     }
 
-    private sealed class TableState(TableName name, int ordinal, TableReport? report = null)
+    private sealed class TableState(TableName name, int ordinal, DiffOptions options, TableReport? report = null)
     {
         public TableName Name { get; } = name;
 
@@ -802,7 +816,7 @@ public sealed partial class RestoreEngine
         public DeltaEdits? Collisions { get; set; }
 
         /// <summary>Where this table's dump keys went in this run: the rows that reference it follow.</summary>
-        public KeyMap Map { get; } = new();
+        public KeyMap Map { get; } = new(options);
 
         /// <summary>Keys (as the staged rows have them) that differ from the dump's own, mapped back to the dump's: rows whose key followed a parent, or was remapped.</summary>
         public Dictionary<string, string> Moved { get; } = new(StringComparer.Ordinal);

@@ -11,20 +11,6 @@ internal enum RowClass
     Conflicting,
 }
 
-/// <summary>What a policy decided for a key, recorded server-side for set-based application.</summary>
-internal enum KeyAction
-{
-    /// <summary>A missing row the filter left out.</summary>
-    Exclude,
-
-    /// <summary>A conflicting row to overwrite with the dump's values.</summary>
-    TakeDump,
-
-    /// <summary>A conflicting row left as it is and counted as skipped.</summary>
-    Skip,
-
-}
-
 /// <summary>Dump rows the report lists by key.</summary>
 internal enum KeyClass
 {
@@ -79,16 +65,15 @@ internal sealed record RowPair(long Position, RowValues Key, RowValues Dump, Row
 
 /// <summary>What the set-based apply step should do.</summary>
 /// <param name="InsertMissing">Insert the missing rows that were not excluded.</param>
-/// <param name="UpdateConflicting">Overwrite every conflicting row (prefer-dump) rather than only those marked take-dump.</param>
-internal readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting);
+/// <param name="UpdateConflicting">Overwrite every conflicting row (prefer-dump), not only those the policy chose (<see cref="Identity.DeltaClass.Overwrite"/>).</param>
+/// <param name="UpdateChosen">The policy chose rows to overwrite.</param>
+internal readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting, bool UpdateChosen);
 
 /// <summary>Rows written by the apply step.</summary>
 /// <param name="Inserted">Rows inserted, remapped ones included.</param>
 /// <param name="Updated">Live rows overwritten.</param>
-/// <param name="Excluded">Missing rows a filter left out.</param>
-/// <param name="Skipped">Conflicting rows a policy skipped.</param>
 /// <param name="Remapped">Rows inserted under a new key.</param>
-internal readonly record struct ApplyCounts(long Inserted, long Updated, long Excluded, long Skipped, long Remapped);
+internal readonly record struct ApplyCounts(long Inserted, long Updated, long Remapped);
 
 /// <summary>
 /// The seam between the engine and one database: everything that speaks a dialect lives behind it
@@ -176,8 +161,9 @@ internal interface IRestoreTarget : IAsyncDisposable
 
     /// <summary>
     /// Gives delta rows (by position) the classes the engine decided (<see cref="Identity.DeltaEdits"/> entries with a
-    /// class): collisions, undetermined, relocated and held-back rows are never written; a remapped row is inserted under
-    /// the new key its entry carries (the values of the key columns).
+    /// class): collisions, undetermined, relocated, held-back, excluded and skipped rows are never written; a remapped
+    /// row is inserted under the new key its entry carries (the values of the key columns); a row to overwrite is
+    /// written over its live row. Works for a table without a key too (by position: one copy of a row).
     /// </summary>
     Task ReclassifyAsync(StagedTable staged, Identity.DeltaEdits rows, CancellationToken cancellationToken);
 
@@ -201,9 +187,6 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// </summary>
     Task<long> ClassifyWholeRowsAsync(StagedTable staged, Diff.SpillFile? liveOnly, CancellationToken cancellationToken);
 
-    /// <summary>Leaves delta rows (by <see cref="RowPair.Position"/>) out of the apply: a missing-row filter's exclusions in a table without a key.</summary>
-    Task ExcludeRowsAsync(StagedTable staged, IReadOnlyList<long> positions, CancellationToken cancellationToken);
-
     /// <summary>
     /// <paramref name="count"/> new values of the table's key (as text, in the order handed out) for rows the engine
     /// remaps, from the key's sequence, first moved above every key live and staged so that neither a live row nor a dump
@@ -215,9 +198,6 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>Reads up to <paramref name="max"/> classified rows whose <see cref="RowPair.Position"/> is above <paramref name="after"/>.</summary>
     Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken);
 
-    /// <summary>Records decisions for keys (batched, server-side).</summary>
-    Task RecordDecisionsAsync(StagedTable staged, IReadOnlyList<(RowValues Key, KeyAction Action)> decisions, CancellationToken cancellationToken);
-
     /// <summary>
     /// Writes merged rows (only the named columns) in one round trip per batch. With <paramref name="undo"/>, first writes
     /// the SQL that puts the live rows' values back.
@@ -225,7 +205,8 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values, RowValues Live)> rows, TextWriter? undo, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Inserts the missing (and remapped) rows and overwrites the chosen conflicting rows, set-based. With
+    /// Inserts the missing (and remapped) rows and overwrites the conflicting rows the instructions name (all, or those
+    /// reclassified <see cref="Identity.DeltaClass.Overwrite"/>), set-based. With
     /// <paramref name="undo"/>, the rows written stream back as the SQL that reverts them: deletes by key for inserted rows,
     /// the previous values for overwritten ones.
     /// </summary>

@@ -28,6 +28,15 @@ internal enum DeltaClass
 
     /// <summary>References a row that is not written (through a foreign key to its own table): never written.</summary>
     HeldBack,
+
+    /// <summary>A missing row the policy's filter left out: never written.</summary>
+    Excluded,
+
+    /// <summary>A conflicting row the policy skipped: the live row stays.</summary>
+    Skipped,
+
+    /// <summary>A conflicting row the policy overwrites with the dump's values.</summary>
+    Overwrite,
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Selective.Restore.Apply;
 using Selective.Restore.Diff;
+using Selective.Restore.Identity;
 using Selective.Restore.Merge;
 using Selective.Restore.Report;
 using Selective.Restore.Tests.Providers;
@@ -68,6 +69,39 @@ public sealed class InMemoryEngineTests
         (table.Missing, table.Identical, table.Conflicting, table.LiveOnly).ShouldBe((2_000, 18_000 - edited, edited, 300));
         (table.Inserted, table.Updated).ShouldBe((2_000, 0));
         db.Database["users"].Rows.Count.ShouldBe(20_300);
+    }
+
+    [Test]
+    public async Task A_thousand_remapped_collisions_under_a_64_KiB_budget_spill_their_key_map_and_every_child_follows()
+    {
+        // An old backup restored over reused ids: every account id now names someone else. Identity by name.
+        using var dir = new TempDirectory();
+        var accounts = new ContractTable("accounts", [new("id", ContractType.Integer, NotNull: true), new("name", ContractType.Text)], ["id"]) { Serial = "id" };
+        var notes = new ContractTable("notes", [new("id", ContractType.Integer, NotNull: true), new("account_id", ContractType.Integer), new("body", ContractType.Text)], ["id"])
+        { References = [("account_id", "accounts")] };
+        var db = new InMemoryContractDatabase([accounts, notes]);
+        const int Count = 1_000;
+        string?[] Account(int id, string who) => [id.ToString(CultureInfo.InvariantCulture), $"{who} {id}"];
+        await db.InsertAsync("accounts", [.. Enumerable.Range(1, Count).Select(i => Account(i, "newcomer"))]);
+        var dump = ContractDump.Write(
+            dir.File("dump.sql"),
+            (accounts, [.. Enumerable.Range(1, Count).Select(i => Account(i, "original"))]),
+            (notes, [.. Enumerable.Range(1, Count).Select(i => new string?[] { $"{i}", $"{i}", $"note of original {i}" })]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump))
+            .WithDiffOptions(new DiffOptions { MemoryBudget = DiffOptions.MinimumBudget, TempDirectory = dir.Path })
+            .WithIdentityKey("accounts", "name").OnCollision(CollisionHandling.Remap).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var restored = report.Tables.Single(t => t.Name.Name == "accounts");
+        (restored.Collisions, restored.Remapped, restored.Inserted).ShouldBe((Count, Count, Count));
+        report.Tables.Single(t => t.Name.Name == "notes").Inserted.ShouldBe(Count);
+
+        // Every note is attached to its original author under the author's new id, none to a newcomer.
+        var owners = (await db.ContentAsync("accounts")).Select(line => line.Split('\t')).ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
+        (await db.ContentAsync("notes")).Select(line => line.Split('\t')).ShouldAllBe(f => owners[f[1]] == "original " + f[0]);
+        var again = await db.Into(SelectiveRestore.FromDump(dump)).WithIdentityKey("accounts", "name").OnCollision(CollisionHandling.Remap).Build().RunAsync();
+        again.Tables.Sum(t => t.Inserted + t.Updated).ShouldBe(0, again.ToSummary());
     }
 
     [Test]

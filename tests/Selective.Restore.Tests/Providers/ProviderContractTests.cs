@@ -284,6 +284,31 @@ public abstract class ProviderContractTests
         again.Tables.Single().Inserted.ShouldBe(0);
     }
 
+    [Test]
+    public async Task A_missing_row_filter_decides_copy_by_copy_in_a_table_without_a_key()
+    {
+        await using var db = await CreateAsync(Events);
+        using var dir = new TempDirectory();
+        string?[] login = ["login", "2026-03-01 00:00:00+00", "1"];
+        string?[] logout = ["logout", null, null];
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Events, [login, logout, login, logout, login]));
+
+        // The filter takes the first two copies of each row it is asked about, whatever their order.
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var policy = MergePolicy.PreferLive.WithMissingRowFilter(args =>
+        {
+            var kind = args.Dump.GetText("kind")!;
+            seen[kind] = seen.GetValueOrDefault(kind) + 1;
+            return seen[kind] <= 2;
+        });
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithPolicy(policy).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        var table = report.Tables.Single();
+        (table.Missing, table.Inserted, table.Skipped).ShouldBe((5, 4, 1), report.ToSummary());
+        (await db.ContentAsync("events")).ShouldBe(Lines([login, login, logout, logout]));
+    }
+
     /// <summary>
     /// The backup: five people and a note each. Live since: person 2's id now belongs to someone else (a collision),
     /// person 3 lives under id 7 (relocated), person 4 has no email and was edited (undetermined), person 5 is gone.

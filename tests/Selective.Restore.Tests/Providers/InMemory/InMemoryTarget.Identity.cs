@@ -19,8 +19,6 @@ internal sealed partial class InMemoryTarget
         var mapping = staged.Mapping;
         var table = Table(mapping.Live.Name);
         staging.Delta.Clear();
-        staging.Decisions.Clear();
-        staging.HasTakeDumpDecisions = false;
         var keys = new HashSet<string>(StringComparer.Ordinal);
         long nullKeys = 0;
         foreach (var row in staging.Rows)
@@ -122,6 +120,9 @@ internal sealed partial class InMemoryTarget
                 DeltaClass.Relocated => 'o',
                 DeltaClass.Remapped => 'r',
                 DeltaClass.HeldBack => 'h',
+                DeltaClass.Excluded => 'x',
+                DeltaClass.Skipped => 's',
+                DeltaClass.Overwrite => 't',
                 _ => throw new ArgumentOutOfRangeException(nameof(rows)),
             };
             if (to == DeltaClass.Remapped)
@@ -145,7 +146,7 @@ internal sealed partial class InMemoryTarget
         var table = Table(mapping.Live.Name);
         var indexes = columns.Select(c => DumpIndex(mapping, c)).ToList();
         var text = new StringBuilder();
-        foreach (var delta in StagingOf(staged).Delta.Where(d => d.Class is 'm' or 'c' or 'r').OrderBy(d => d.Position))
+        foreach (var delta in StagingOf(staged).Delta.Where(d => d.Class is 'm' or 'c' or 'r' or 't').OrderBy(d => d.Position))
         {
             text.Append(delta.Position.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(table.Line([.. indexes.Select(i => delta.Row.Values[i])])).Append('\n');
         }
@@ -175,7 +176,7 @@ internal sealed partial class InMemoryTarget
         Operation("drop-identical");
         var mapping = staged.Mapping;
         var table = Table(mapping.Live.Name);
-        var dropped = StagingOf(staged).Delta.RemoveAll(d => d.Class == 'c' && table.FindByKey(DumpKey(mapping, d.Row.Values)!) is { } live && !Differs(mapping, table, d.Row.Values, live));
+        var dropped = StagingOf(staged).Delta.RemoveAll(d => d.Class is 'c' or 't' && table.FindByKey(DumpKey(mapping, d.Row.Values)!) is { } live && !Differs(mapping, table, d.Row.Values, live));
         return Task.FromResult((long)dropped);
     }
 

@@ -202,18 +202,6 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         return Task.FromResult((long)staging.Delta.Count);
     }
 
-    public Task ExcludeRowsAsync(StagedTable staged, IReadOnlyList<long> positions, CancellationToken cancellationToken)
-    {
-        Operation("decide");
-        var staging = StagingOf(staged);
-        foreach (var position in positions)
-        {
-            staging.Excluded.Add(position);
-        }
-
-        return Task.CompletedTask;
-    }
-
     public Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken)
     {
         Operation("read");
@@ -240,20 +228,6 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         }
 
         return Task.FromResult<IReadOnlyList<RowPair>>(result);
-    }
-
-    public Task RecordDecisionsAsync(StagedTable staged, IReadOnlyList<(RowValues Key, KeyAction Action)> decisions, CancellationToken cancellationToken)
-    {
-        Operation("decide");
-        var staging = StagingOf(staged);
-        var table = Table(staged.Mapping.Live.Name);
-        foreach (var (key, action) in decisions)
-        {
-            staging.Decisions[InMemoryTable.KeyImage(staged.Mapping.Key.Select((k, i) => (table.Shape.Find(k)!.DataType, key.TextAt(i))))!] = action;
-            StagingOf(staged).HasTakeDumpDecisions |= action == KeyAction.TakeDump;
-        }
-
-        return Task.CompletedTask;
     }
 
     public Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values, RowValues Live)> rows, TextWriter? undo, CancellationToken cancellationToken)
@@ -308,15 +282,9 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
                 {
                     remapped++; // under the new key ReclassifyAsync gave it
                 }
-                else
+                else if (mapping.Key.Count > 0 && table.FindByKey(DumpKey(mapping, values)!) is not null)
                 {
-                    var excluded = mapping.Key.Count == 0
-                        ? staging.Excluded.Contains(delta.Position)
-                        : staging.Decisions.TryGetValue(DumpKey(mapping, values)!, out var action) && action == KeyAction.Exclude;
-                    if (excluded || (mapping.Key.Count > 0 && table.FindByKey(DumpKey(mapping, values)!) is not null))
-                    {
-                        continue; // left out, or inserted concurrently (ON CONFLICT DO NOTHING)
-                    }
+                    continue; // inserted concurrently (ON CONFLICT DO NOTHING)
                 }
 
                 var row = new string?[table.Shape.Columns.Count];
@@ -347,16 +315,11 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         var updatable = Enumerable.Range(0, mapping.DumpColumns.Count)
             .Where(i => mapping.Targets[i] is { IsGenerated: false, Identity: not IdentityColumn.Always } c && !mapping.Key.Contains(c.Name, StringComparer.Ordinal))
             .ToList();
-        if (mapping.Key.Count > 0 && updatable.Count > 0 && (instructions.UpdateConflicting || StagingOf(staged).HasTakeDumpDecisions))
+        if (mapping.Key.Count > 0 && updatable.Count > 0 && (instructions.UpdateConflicting || instructions.UpdateChosen))
         {
-            foreach (var delta in staging.Delta.Where(d => d.Class == 'c'))
+            foreach (var delta in staging.Delta.Where(d => d.Class == 't' || (instructions.UpdateConflicting && d.Class == 'c')))
             {
                 var key = DumpKey(mapping, delta.Row.Values)!;
-                if (!instructions.UpdateConflicting && staging.Decisions.GetValueOrDefault(key) != KeyAction.TakeDump)
-                {
-                    continue;
-                }
-
                 if (table.FindByKey(key) is not { } row)
                 {
                     continue;
@@ -374,9 +337,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
             }
         }
 
-        var excludedCount = mapping.Key.Count == 0 ? staging.Excluded.Count : staging.Decisions.Values.Count(a => a == KeyAction.Exclude);
-        var skipped = staging.Decisions.Values.Count(a => a == KeyAction.Skip);
-        return Task.FromResult(new ApplyCounts(inserted, updated, instructions.InsertMissing ? excludedCount : 0, skipped, remapped));
+        return Task.FromResult(new ApplyCounts(inserted, updated, remapped));
     }
 
     public Task<IReadOnlyList<RowWitness>> ReadWitnessesAsync(StagedTable staged, ApplyInstructions instructions, int max, CancellationToken cancellationToken)
@@ -643,7 +604,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
     {
         public long Position { get; } = position;
 
-        /// <summary>m missing, c conflicting, k collision, u undetermined, o relocated, h held back, r remapped.</summary>
+        /// <summary>m missing, c conflicting, k collision, u undetermined, o relocated, h held back, r remapped, x excluded, s skipped, t overwrite.</summary>
         public char Class { get; set; } = @class;
 
         public StagedRow Row { get; } = row;
@@ -661,15 +622,11 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
 
     private sealed class Staging
     {
-        public bool HasTakeDumpDecisions { get; set; }
 
         public List<StagedRow> Rows { get; } = [];
 
         public List<DeltaRow> Delta { get; } = [];
 
-        public Dictionary<string, KeyAction> Decisions { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<long> Excluded { get; } = [];
 
         public List<string?[]> Written { get; } = [];
 
