@@ -75,12 +75,8 @@ internal readonly record struct ApplyInstructions(bool InsertMissing, bool Updat
 /// <param name="Remapped">Rows inserted under a new key.</param>
 internal readonly record struct ApplyCounts(long Inserted, long Updated, long Remapped);
 
-/// <summary>
-/// The seam between the engine and one database: everything that speaks a dialect lives behind it
-/// (PostgreSQL now; SQLite and SQL Server next). One instance owns one session (connection); staging
-/// tables are session-scoped, so after a reconnect <see cref="Session"/> changes and tables must be staged again.
-/// </summary>
-internal interface IRestoreTarget : IAsyncDisposable
+/// <summary>The session with the database: connecting, transactions, and what its errors mean.</summary>
+internal interface ITargetSession : IAsyncDisposable
 {
     /// <summary>The target described for reports and logs, never with a password.</summary>
     string Description { get; }
@@ -115,26 +111,6 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>A database error as one line: the server's message and detail (which key, which constraint), no stack or credentials.</summary>
     string Describe(Exception exception);
 
-    /// <summary>Reads a live table's shape from the catalog, or null when it does not exist.</summary>
-    Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken);
-
-    /// <summary>Creates the table's session-scoped staging, without rows: the engine diffs the dump rows itself and stages the delta (<see cref="StageDeltaAsync"/>).</summary>
-    Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Streams the live table's <paramref name="columns"/> as COPY text lines (UTF-8), printed as the dump prints them
-    /// (the output settings pg_dump uses), inside the current transaction. Dispose the stream to end it.
-    /// </summary>
-    Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Replaces the staged rows with the engine's delta (COPY lines of every dump column: the rows whose key is not live
-    /// or whose text differs), inside the current transaction; <see cref="ClassifyAsync"/> then confirms them typed.
-    /// <paramref name="held"/>: rows held back (they reference a row that is not written), staged so that they are
-    /// classified as held whatever their values. Returns the rows staged.
-    /// </summary>
-    Task<long> StageDeltaAsync(StagedTable staged, Diff.SpillFile delta, Diff.SpillFile? held, CancellationToken cancellationToken);
-
     Task BeginAsync(bool readOnly, CancellationToken cancellationToken);
 
     Task DeferConstraintsAsync(CancellationToken cancellationToken);
@@ -142,22 +118,38 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task CommitAsync(CancellationToken cancellationToken);
 
     Task RollbackAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The live tables' shape.</summary>
+internal interface ICatalog
+{
+    /// <summary>Reads a live table's shape from the catalog, or null when it does not exist.</summary>
+    Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken);
+}
+
+/// <summary>The live side of the engine's diff: a table's rows, printed as the dump prints them.</summary>
+internal interface ILiveRows
+{
+    /// <summary>
+    /// Streams the live table's <paramref name="columns"/> as COPY text lines (UTF-8), printed as the dump prints them
+    /// (the output settings pg_dump uses), inside the current transaction. Dispose the stream to end it.
+    /// </summary>
+    Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken);
+}
+
+/// <summary>The rows that differ (the delta), staged in the session: the engine sends them, edits them by position, and reads them back.</summary>
+internal interface IDeltaStaging
+{
+    /// <summary>Creates the table's session-scoped staging, without rows: the engine diffs the dump rows itself and stages the delta (<see cref="StageDeltaAsync"/>).</summary>
+    Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Compares staged rows with live by key, NULL-safely and typed, inside the current transaction; keeps the missing
-    /// and conflicting rows server-side for the apply step (rows staged as held are held). Fails on NULL or duplicate keys in the dump. <paramref name="liveRows"/>: the live rows not
-    /// accounted for by the staged ones, when the caller counted them (the engine diff read them all already; the
-    /// live-only count is then derived from it instead of a scan). An identity key is the engine's business: it asks
-    /// <see cref="ReadIdentityFactsAsync"/> and answers with <see cref="ReclassifyAsync"/>.
+    /// Replaces the staged rows with the engine's delta (COPY lines of every dump column: the rows whose key is not live
+    /// or whose text differs), inside the current transaction; <see cref="ITypedComparison.ClassifyAsync"/> then confirms them typed.
+    /// <paramref name="held"/>: rows held back (they reference a row that is not written), staged so that they are
+    /// classified as held whatever their values. Returns the rows staged.
     /// </summary>
-    Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// For every missing and conflicting row of the classified delta, in position order: what the typed comparison says
-    /// about its <paramref name="identity"/> columns (see <see cref="Identity.IdentityFacts"/>). Questions, not rules:
-    /// what the answers mean is decided by the engine (<see cref="Identity.IdentityClassifier"/>).
-    /// </summary>
-    IAsyncEnumerable<Identity.IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, CancellationToken cancellationToken);
+    Task<long> StageDeltaAsync(StagedTable staged, Diff.SpillFile delta, Diff.SpillFile? held, CancellationToken cancellationToken);
 
     /// <summary>
     /// Gives delta rows (by position) the classes the engine decided (<see cref="Identity.DeltaEdits"/> entries with a
@@ -176,8 +168,21 @@ internal interface IRestoreTarget : IAsyncDisposable
     /// <summary>Sets <paramref name="columns"/> of delta rows (by position) to the values of each entry of <paramref name="rows"/>.</summary>
     Task RewriteAsync(StagedTable staged, IReadOnlyList<string> columns, Identity.DeltaEdits rows, CancellationToken cancellationToken);
 
-    /// <summary>Drops the conflicting rows that now equal their live row, typed (after a rewrite); returns how many.</summary>
-    Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken);
+    /// <summary>Reads up to <paramref name="max"/> classified rows whose <see cref="RowPair.Position"/> is above <paramref name="after"/>.</summary>
+    Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken);
+}
+
+/// <summary>The database's typed comparison of the staged delta with live: questions, answered with facts, never rules.</summary>
+internal interface ITypedComparison
+{
+    /// <summary>
+    /// Compares staged rows with live by key, NULL-safely and typed, inside the current transaction; keeps the missing
+    /// and conflicting rows server-side for the apply step (rows staged as held are held). Fails on NULL or duplicate keys in the dump. <paramref name="liveRows"/>: the live rows not
+    /// accounted for by the staged ones, when the caller counted them (the engine diff read them all already; the
+    /// live-only count is then derived from it instead of a scan). An identity key is the engine's business: it asks
+    /// <see cref="ReadIdentityFactsAsync"/> and answers with <see cref="IDeltaStaging.ReclassifyAsync"/>.
+    /// </summary>
+    Task<Classification> ClassifyAsync(StagedTable staged, long? liveRows, CancellationToken cancellationToken);
 
     /// <summary>
     /// Classifies a table without a key (matched on whole rows, as a multiset), inside the current transaction: the
@@ -188,22 +193,19 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task<long> ClassifyWholeRowsAsync(StagedTable staged, Diff.SpillFile? liveOnly, CancellationToken cancellationToken);
 
     /// <summary>
-    /// <paramref name="count"/> new values of the table's key (as text, in the order handed out) for rows the engine
-    /// remaps, from the key's sequence, first moved above every key live and staged so that neither a live row nor a dump
-    /// row restored later can ever get the same key. Throws a <see cref="RestoreTableException"/> when the key is not a
-    /// single integer column fed by a sequence, or the sequence counts down.
+    /// For every missing and conflicting row of the classified delta, in position order: what the typed comparison says
+    /// about its <paramref name="identity"/> columns (see <see cref="Identity.IdentityFacts"/>). Questions, not rules:
+    /// what the answers mean is decided by the engine (<see cref="Identity.IdentityClassifier"/>).
     /// </summary>
-    IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken);
+    IAsyncEnumerable<Identity.IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, CancellationToken cancellationToken);
 
-    /// <summary>Reads up to <paramref name="max"/> classified rows whose <see cref="RowPair.Position"/> is above <paramref name="after"/>.</summary>
-    Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken);
+    /// <summary>Drops the conflicting rows that now equal their live row, typed (after a rewrite); returns how many.</summary>
+    Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken);
+}
 
-    /// <summary>
-    /// Writes merged rows (only the named columns) in one round trip per batch. With <paramref name="undo"/>, first writes
-    /// the SQL that puts the live rows' values back.
-    /// </summary>
-    Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values, RowValues Live)> rows, TextWriter? undo, CancellationToken cancellationToken);
-
+/// <summary>Writes the staged delta by class, set-based, with what the undo script needs.</summary>
+internal interface IDeltaWriter
+{
     /// <summary>
     /// Inserts the missing (and remapped) rows and overwrites the conflicting rows the instructions name (all, or those
     /// reclassified <see cref="Identity.DeltaClass.Overwrite"/>), set-based. With
@@ -213,6 +215,12 @@ internal interface IRestoreTarget : IAsyncDisposable
     Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Writes merged rows (only the named columns) in one round trip per batch. With <paramref name="undo"/>, first writes
+    /// the SQL that puts the live rows' values back.
+    /// </summary>
+    Task<long> ApplyMergedAsync(StagedTable staged, IReadOnlyList<(RowValues Key, IReadOnlyDictionary<string, object?> Values, RowValues Live)> rows, TextWriter? undo, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Up to <paramref name="max"/> rows the apply just wrote (inserted under their key, or overwritten), as they are now:
     /// a journal keeps them to tell, on resume, whether the restore's rows are still there (an undo script run since).
     /// </summary>
@@ -220,7 +228,26 @@ internal interface IRestoreTarget : IAsyncDisposable
 
     /// <summary>How many of <paramref name="witnesses"/> (keys on <paramref name="key"/>) are still in <paramref name="live"/> exactly as written (connects if needed).</summary>
     Task<int> CountWitnessesAsync(LiveTable live, IReadOnlyList<string> key, IReadOnlyList<RowWitness> witnesses, CancellationToken cancellationToken);
+}
 
+/// <summary>Keys from sequences: new keys for remapped rows, and sequences moved past restored keys.</summary>
+internal interface ISequences
+{
+    /// <summary>
+    /// <paramref name="count"/> new values of the table's key (as text, in the order handed out) for rows the engine
+    /// remaps, from the key's sequence, first moved above every key live and staged so that neither a live row nor a dump
+    /// row restored later can ever get the same key. Throws a <see cref="RestoreTableException"/> when the key is not a
+    /// single integer column fed by a sequence, or the sequence counts down.
+    /// </summary>
+    IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken);
+
+    /// <summary>Moves the table's sequences past the highest value present; returns what was changed.</summary>
+    Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken);
+}
+
+/// <summary>A journal of finished tables kept in the target, and what the database can tell about a transaction later.</summary>
+internal interface IJournalStore
+{
     /// <summary>Creates the journal table if absent (in its own transaction) and returns the checkpoints recorded for <paramref name="fingerprint"/>.</summary>
     Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken);
 
@@ -232,10 +259,15 @@ internal interface IRestoreTarget : IAsyncDisposable
 
     /// <summary>Records a table's checkpoint in the current transaction.</summary>
     Task RecordJournalAsync(TableName journal, string fingerprint, TableName table, string entry, CancellationToken cancellationToken);
+}
 
+/// <summary>
+/// The seam between the engine and one database, as the roles above: everything that speaks a dialect lives behind it
+/// (PostgreSQL now; SQLite and SQL Server next). One instance owns one session (connection); staging
+/// tables are session-scoped, so after a reconnect <see cref="ITargetSession.Session"/> changes and tables must be staged again.
+/// </summary>
+internal interface IRestoreTarget : ITargetSession, ICatalog, ILiveRows, IDeltaStaging, ITypedComparison, IDeltaWriter, ISequences, IJournalStore
+{
     /// <summary>How this database's undo script is framed and run.</summary>
     Undo.IUndoDialect UndoDialect { get; }
-
-    /// <summary>Moves the table's sequences past the highest value present; returns what was changed.</summary>
-    Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken);
 }

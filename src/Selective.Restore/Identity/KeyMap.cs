@@ -251,8 +251,7 @@ internal sealed class KeyMap : IMemoryHolder, IDisposable
     public void Dispose() => Clear();
 
     /// <summary>A key's raw COPY fields (tab-joined) as their values.</summary>
-    public static IReadOnlyList<string> Decode(string key) =>
-        [.. key.Split('\t').Select(field => CopyText.Decode(Encoding.UTF8.GetBytes(field)) ?? "NULL")];
+    public static IReadOnlyList<string> Decode(string key) => [.. DeltaEdits.Decode(key).Select(value => value ?? "NULL")];
 
     /// <summary>Key values as raw COPY fields joined by tabs (what a dump line holds).</summary>
     public static string Encode(IEnumerable<string> values)

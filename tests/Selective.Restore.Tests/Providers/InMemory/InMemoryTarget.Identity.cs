@@ -79,6 +79,12 @@ internal sealed partial class InMemoryTarget
         var table = Table(mapping.Live.Name);
         var identityIndexes = identity.Select(c => DumpIndex(mapping, c)).ToList();
         var identityTypes = identity.Select(c => mapping.Live.Find(c)!.DataType).ToList();
+
+        // The live rows by identity (as the server's index or hash join would find them).
+        var byIdentity = table.Rows
+            .Select(r => (Image: InMemoryTable.KeyImage(identityTypes.Zip(identity.Select(c => r[table.IndexOf(c)]))), Row: r))
+            .Where(e => e.Image is not null)
+            .ToLookup(e => e.Image!, e => e.Row, StringComparer.Ordinal);
         foreach (var delta in staging.Delta.Where(d => d.Class is 'm' or 'c').ToList())
         {
             var dumpIdentity = identityIndexes.Select(i => delta.Row.Values[i]).ToList();
@@ -92,12 +98,7 @@ internal sealed partial class InMemoryTarget
                 same = !dumpNull && !liveNull && InMemoryTable.KeyImage(identityTypes.Zip(dumpIdentity)) == InMemoryTable.KeyImage(identityTypes.Zip(liveIdentity));
             }
 
-            List<string?[]> matches = [];
-            if (!dumpNull)
-            {
-                var image = InMemoryTable.KeyImage(identityTypes.Zip(dumpIdentity));
-                matches = [.. table.Rows.Where(r => InMemoryTable.KeyImage(identityTypes.Zip(identity.Select(c => r[table.IndexOf(c)]))) == image)];
-            }
+            List<string?[]> matches = dumpNull ? [] : [.. byIdentity[InMemoryTable.KeyImage(identityTypes.Zip(dumpIdentity))!]];
 
             var liveKey = matches.Count == 1 ? table.Line([.. mapping.Key.Select(k => matches[0][table.IndexOf(k)])]) : null;
             yield return new IdentityFacts(delta.Position, table.Line(KeyTextsOf(mapping, delta.Row.Values)), delta.Class == 'c', dumpNull, liveNull, same, matches.Count, liveKey);
