@@ -194,6 +194,7 @@ public sealed partial class RestoreEngine
             try
             {
                 var buffer = new byte[4096];
+                var chars = new char[4096];
                 source.Rows.Rewind();
                 while (source.Rows.TryRead(out var stored, out var lineNumber, out var ordinal))
                 {
@@ -202,13 +203,13 @@ public sealed partial class RestoreEngine
                         continue;
                     }
 
+                    // Most rows reference a parent row that stayed where it was: they are looked up without a string.
                     byte[]? line = null;
-                    var original = KeyText(stored, keyOrdinals, ref buffer)!;
                     var isHeld = false;
                     foreach (var (ordinals, map) in references)
                     {
                         // A NULL foreign key references nothing, and follows nothing.
-                        if (KeyText(line ?? stored, ordinals, ref buffer) is not { } reference || !map.TryGet(reference, out var to))
+                        if (!KeyChars(line ?? stored, ordinals, ref buffer, ref chars, out var length) || !map.TryGet(chars.AsSpan(0, length), out var to))
                         {
                             continue;
                         }
@@ -223,6 +224,13 @@ public sealed partial class RestoreEngine
                         }
                     }
 
+                    if (!isHeld && line is null)
+                    {
+                        rewritten.Add(stored, lineNumber, ordinal);
+                        continue;
+                    }
+
+                    var original = KeyText(stored, keyOrdinals, ref buffer)!;
                     var row = line ?? stored;
                     var current = line is null ? original : KeyText(row, keyOrdinals, ref buffer)!;
                     if (isHeld)
@@ -263,6 +271,30 @@ public sealed partial class RestoreEngine
 
             var length = CopyFields.Key(line, ordinals, buffer);
             return length < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+        }
+
+        /// <summary>The key fields of a COPY line as raw text joined by tabs, in <paramref name="chars"/>; false when one is NULL.</summary>
+        private static bool KeyChars(ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals, ref byte[] buffer, ref char[] chars, out int length)
+        {
+            if (buffer.Length < line.Length)
+            {
+                buffer = new byte[line.Length];
+            }
+
+            var bytes = CopyFields.Key(line, ordinals, buffer);
+            if (bytes < 0)
+            {
+                length = 0;
+                return false;
+            }
+
+            if (chars.Length < bytes)
+            {
+                chars = new char[bytes];
+            }
+
+            length = System.Text.Encoding.UTF8.GetChars(buffer.AsSpan(0, bytes), chars);
+            return true;
         }
 
         private static int DumpOrdinal(TableMapping mapping, string column)

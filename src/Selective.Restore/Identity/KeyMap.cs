@@ -75,6 +75,27 @@ internal sealed class KeyMap : IMemoryHolder, IDisposable
 
     private static long Size(string key, string? to) => (2L * key.Length) + (2L * (to?.Length ?? 0)) + EntryOverhead;
 
+    /// <summary>
+    /// Whether <paramref name="key"/> has an entry, without making a string of it while the map is in memory (a child's
+    /// rows are looked up one by one, and most have no entry).
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<char> key, out string? to)
+    {
+        if (_entries.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var entry))
+        {
+            to = entry.To;
+            return true;
+        }
+
+        if (_runs.Count == 0)
+        {
+            to = null;
+            return false;
+        }
+
+        return TryGet(key.ToString(), out to);
+    }
+
     /// <summary>Whether <paramref name="key"/> has an entry; <paramref name="to"/> is null when its rows are held back.</summary>
     public bool TryGet(string key, out string? to)
     {

@@ -44,6 +44,9 @@ public sealed class KeyMapTests
         map.TryGet(Key(1), out var second).ShouldBeTrue();
         second.ShouldBeNull();
         map.TryGet(Key(Count), out _).ShouldBeFalse();
+        map.TryGet(Key(5).AsSpan(), out var bySpan).ShouldBeTrue(); // a child's lookup, from a char buffer
+        bySpan.ShouldBe(Key(100_005));
+        map.TryGet(Key(Count).AsSpan(), out _).ShouldBeFalse();
         map.TryGet("2\tb", out _).ShouldBeFalse();
 
         // The report's first remaps, in numeric key order, newest entries only (key 1 is held now).
