@@ -53,6 +53,29 @@ internal static class PostgreSqlCatalog
         ORDER BY con.contype, con.conname
         """;
 
+    // Foreign keys of the table's inheritance relatives (parents, and children of the same parent). Old-style
+    // inheritance does not copy foreign keys, so one child may have one that a sibling lacks (pagila's payment_p2007_07
+    // has none, payment_p2007_01 references customer): the rows of both reference the same parent all the same.
+    private const string RelativesForeignKeysSql = """
+        WITH relatives AS (
+            SELECT i.inhparent AS oid FROM pg_catalog.pg_inherits i WHERE i.inhrelid = $1
+            UNION
+            SELECT s.inhrelid FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_inherits s ON s.inhparent = i.inhparent
+            WHERE i.inhrelid = $1 AND s.inhrelid <> $1)
+        SELECT con.conname, rc.relname,
+               ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),
+               fn.nspname, fc.relname,
+               ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord)
+        FROM relatives r
+        JOIN pg_catalog.pg_constraint con ON con.conrelid = r.oid AND con.contype = 'f'
+        JOIN pg_catalog.pg_class rc ON rc.oid = con.conrelid
+        JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
+        JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+        ORDER BY rc.relname, con.conname
+        """;
+
     // Unique indexes that back no constraint (CREATE UNIQUE INDEX, as older Rails made for schema_migrations) can key the
     // rows too, when ON CONFLICT can use them as its arbiter: valid, immediate, on plain columns, not partial.
     private const string UniqueIndexesSql = """
@@ -137,6 +160,27 @@ internal static class PostgreSqlCatalog
                             reader.GetFieldValue<string[]>(6),
                             reader.GetBoolean(2)));
                         break;
+                }
+            }
+        }
+
+        // A relative's foreign key over columns this table has too is followed here as well (key maps, parents first,
+        // failing with the parent); it is not enforced, so it never blocks a cycle (deferrable).
+        var relativesCommand = new NpgsqlCommand(RelativesForeignKeysSql, connection);
+        await using (relativesCommand.ConfigureAwait(false))
+        {
+            relativesCommand.Parameters.Add(new NpgsqlParameter { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+            var reader = await relativesCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var keyColumns = reader.GetFieldValue<string[]>(2);
+                var referenced = new TableName(reader.GetString(3), reader.GetString(4));
+                if (keyColumns.All(c => columns.Exists(l => string.Equals(l.Name, c, StringComparison.Ordinal))) &&
+                    !foreignKeys.Exists(fk => fk.ReferencedTable == referenced && fk.Columns.SequenceEqual(keyColumns, StringComparer.Ordinal)))
+                {
+                    foreignKeys.Add(new LiveForeignKey(
+                        $"{reader.GetString(0)} (of inheritance relative {reader.GetString(1)})", keyColumns, referenced, reader.GetFieldValue<string[]>(5), Deferrable: true));
                 }
             }
         }

@@ -80,6 +80,34 @@ public sealed class RemapPolicyTests
     }
 
     [Test]
+    public async Task An_inheritance_child_without_the_foreign_key_its_siblings_have_follows_the_remap_too_and_one_without_a_key_fails()
+    {
+        // pagila's payment_p2007_07 has no foreign key to customer while payment_p2007_01 has one: old-style inheritance
+        // does not copy them. Its rows must not keep a remapped customer's old id, which now names someone else.
+        await using var db = await Scenario.CreateAsync("""
+            CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL UNIQUE);
+            CREATE TABLE payments (id int NOT NULL, customer_id int NOT NULL, amount int);
+            CREATE TABLE payments_2024 (PRIMARY KEY (id), FOREIGN KEY (customer_id) REFERENCES customers) INHERITS (payments);
+            CREATE TABLE payments_2025 (PRIMARY KEY (id)) INHERITS (payments);
+            CREATE TABLE payments_old () INHERITS (payments);
+            INSERT INTO customers (email) VALUES ('ann@x'), ('bob@x'), ('cy@x');
+            INSERT INTO payments_2024 VALUES (1, 2, 10); INSERT INTO payments_2025 VALUES (2, 2, 20), (3, 1, 30); INSERT INTO payments_old VALUES (4, 2, 40);
+            """);
+        var dump = await db.DumpAsync();
+
+        // Bob and his payments are gone, and his id was handed to a newcomer.
+        await db.ExecuteAsync("DELETE FROM payments WHERE customer_id = 2; DELETE FROM customers WHERE id = 2; INSERT INTO customers VALUES (2, 'newcomer@x')");
+        var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithIdentityKey("customers", "email").OnCollision(CollisionHandling.Remap).Build().RunAsync();
+
+        report.Tables.Single(t => t.Name.Name == "customers").Remaps.ShouldBe([new KeyRemap(["2"], ["4"], RemapKind.NewKey)]);
+        report.Tables.Single(t => t.Name.Name == "payments_2025").Inserted.ShouldBe(1, report.ToSummary());
+        var old = report.Tables.Single(t => t.Name.Name == "payments_old");
+        old.Outcome.ShouldBe(TableOutcome.Failed);
+        old.Errors.ShouldHaveSingleItem().ShouldContain("references public.customers");
+        (await db.ScalarAsync<string>("SELECT string_agg(id || ':' || customer_id, ' ' ORDER BY id) FROM payments")).ShouldBe("1:4 2:4 3:1");
+    }
+
+    [Test]
     public async Task Children_of_a_colliding_row_under_a_padded_char_key_are_held_back()
     {
         // A char(4) key prints padded, in the dump and from the server's COPY alike; its ::text cast would drop the
