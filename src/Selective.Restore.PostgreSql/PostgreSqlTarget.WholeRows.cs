@@ -1,4 +1,5 @@
 using System.Globalization;
+using Npgsql;
 using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 
@@ -26,20 +27,42 @@ internal sealed partial class PostgreSqlTarget
             """, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> ClassifyWholeRowsAsync(StagedTable staged, SpillFile? liveOnly, CancellationToken cancellationToken)
+    public async Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, SpillFile? liveOnly, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
-        var all = await ExecuteCountAsync(
+        await ExecuteCountAsync(
             $"""
             DELETE FROM pg_temp.{Pg(staged).DeltaName};
-            INSERT INTO pg_temp.{Pg(staged).DeltaName} SELECT row_number() OVER (), 'm', false, s.* FROM pg_temp.{Pg(staged).StageName} s
+            INSERT INTO pg_temp.{Pg(staged).DeltaName}
+            SELECT row_number() OVER (), CASE WHEN s.sr_hold THEN 'h' ELSE 'm' END, false, s.* FROM pg_temp.{Pg(staged).StageName} s
             """,
             cancellationToken).ConfigureAwait(false);
-        if (all == 0 || liveOnly is not { Rows: > 0 })
+        if (liveOnly is { Rows: > 0 })
         {
-            return all; // no live row left to pair with: every copy is missing
+            await PairWholeRowsAsync(staged, liveOnly, cancellationToken).ConfigureAwait(false);
         }
 
+        // Paired copies left the delta: what is left is missing, or held and unpaired.
+        var command = new NpgsqlCommand(
+            $"""
+            SELECT count(*) FILTER (WHERE d.sr_class = 'm'), count(*) FILTER (WHERE d.sr_class = 'h'),
+                   (SELECT count(*) FROM pg_temp.{Pg(staged).StageName} s WHERE s.sr_hold)
+            FROM pg_temp.{Pg(staged).DeltaName} d
+            """,
+            Connection,
+            _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var held = reader.GetInt64(2);
+        return new WholeRowCounts(reader.GetInt64(0), held, held - reader.GetInt64(1));
+    }
+
+    /// <summary>Pairs the delta's copies with the live copies no dump copy matched by text, typed, copy for copy; paired copies leave the delta.</summary>
+    private async Task PairWholeRowsAsync(StagedTable staged, SpillFile liveOnly, CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
         var live = LiveOnlyName(staged);
         await ExecuteAsync(Connection, $"DELETE FROM pg_temp.{live}", cancellationToken).ConfigureAwait(false);
         liveOnly.Rewind();
@@ -57,7 +80,7 @@ internal sealed partial class PostgreSqlTarget
         // an empty string as "").
         var compared = WrittenColumns(mapping).ToList();
         var image = (string alias) => $"ROW({string.Join(", ", compared.Select(c => Comparable($"{alias}.{c.Stage}", c.Column)))})::text";
-        var paired = await ExecuteCountAsync(
+        await ExecuteCountAsync(
             $"""
             DELETE FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_n IN (
                 SELECT sr_n FROM (
@@ -68,7 +91,6 @@ internal sealed partial class PostgreSqlTarget
                 WHERE sr_n IS NOT NULL AND sr_copy <= sr_live_copies)
             """,
             cancellationToken).ConfigureAwait(false);
-        return all - paired;
     }
 
     /// <summary>Inserts the missing copies (those no filter excluded) of a table without a key.</summary>

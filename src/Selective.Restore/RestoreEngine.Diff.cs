@@ -50,13 +50,9 @@ public sealed partial class RestoreEngine
                 throw RestoreTableException.Incompatible($"{Prefix}, and the dump's column {column.Name ?? "#" + column.Position} is not in it: a row without it is not the dump's row");
             }
 
-            if (await ParentWithKeyMapAsync(state, cancellationToken).ConfigureAwait(false) is { } parent)
-            {
-                throw RestoreTableException.Incompatible(
-                    $"{Prefix}, and it references {parent}, whose rows may move to other keys (an identity key or a per-row policy): following them is not supported for a table without a key yet");
-            }
-
-            return TableDiff.ForWholeRows(mapping, settings.EngineDiff);
+            // Rows that may have to follow a parent's key map are kept in dump order too, to be rewritten before the diff.
+            var follows = await ParentWithKeyMapAsync(state, cancellationToken).ConfigureAwait(false) is not null;
+            return TableDiff.ForWholeRows(mapping, settings.EngineDiff, keepRows: follows);
         }
 
         /// <summary>A table this one references (at any depth) whose rows may be remapped or held back, or null.</summary>
@@ -151,7 +147,7 @@ public sealed partial class RestoreEngine
             table.Collisions?.Dispose();
             table.Collisions = null;
             var active = parents.Where(p => p.Parent.Map.HasEntries).ToList();
-            using var followed = active.Count > 0 && diff.Sequence is not null ? Follow(table, active) : null;
+            using var followed = active.Count == 0 ? null : diff.Sequence is not null ? Follow(table, active) : FollowWholeRows(table, active);
             using var result = await (followed?.Diff ?? diff).RunAndStageAsync(target, staged, followed?.Held, cancellationToken).ConfigureAwait(false);
             var counts = result.Counts;
 
@@ -161,9 +157,10 @@ public sealed partial class RestoreEngine
             {
                 // Copies left unpaired by their text on both sides may still be equal typed (a float or a time zone
                 // printed otherwise): the database pairs those; the rest are missing. Nothing conflicts without a key.
-                var missing = await target.ClassifyWholeRowsAsync(staged, result.LiveOnlyRows, cancellationToken).ConfigureAwait(false);
+                // Held copies were left out of the engine's pairing by text: the typed pairing accounts for their live rows.
+                var (missing, held, pairedHeld) = await target.ClassifyWholeRowsAsync(staged, result.LiveOnlyRows, cancellationToken).ConfigureAwait(false);
                 var paired = counts.Missing - missing;
-                return new Classification(missing, counts.Identical + paired, 0, counts.LiveOnly - paired, 0, 0, 0, 0);
+                return new Classification(missing, counts.Identical + paired, 0, counts.LiveOnly - paired - pairedHeld, 0, 0, 0, held);
             }
 
             // The live rows identical by text never reached the server: it classifies the rest, and they are added back.
@@ -203,27 +200,7 @@ public sealed partial class RestoreEngine
                         continue;
                     }
 
-                    // Most rows reference a parent row that stayed where it was: they are looked up without a string.
-                    byte[]? line = null;
-                    var isHeld = false;
-                    foreach (var (ordinals, map) in references)
-                    {
-                        // A NULL foreign key references nothing, and follows nothing.
-                        if (!KeyChars(line ?? stored, ordinals, ref buffer, ref chars, out var length) || !map.TryGet(chars.AsSpan(0, length), out var to))
-                        {
-                            continue;
-                        }
-
-                        if (to is null)
-                        {
-                            isHeld = true;
-                        }
-                        else
-                        {
-                            line = CopyFields.Replace(line ?? stored, ordinals, to);
-                        }
-                    }
-
+                    var line = FollowParents(stored, references, ref buffer, ref chars, out var isHeld);
                     if (!isHeld && line is null)
                     {
                         rewritten.Add(stored, lineNumber, ordinal);
@@ -259,6 +236,77 @@ public sealed partial class RestoreEngine
                 held.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// <see cref="Follow"/> for a table without a key: its rows, kept in dump order, rewritten into a fresh multiset
+        /// store, and the rows under held-back parents set aside (staged as held; nothing references a table without a key,
+        /// so it needs no key map of its own).
+        /// </summary>
+        private FollowedRows FollowWholeRows(TableState table, List<ParentReference> parents)
+        {
+            var diff = table.Diff!;
+            var source = diff.Rows ?? throw new InvalidOperationException($"{table.Name}'s rows were not kept in dump order");
+            var mapping = table.Staged!.Mapping;
+            var references = parents.Select(p => (Ordinals: p.Columns.Select(c => DumpOrdinal(mapping, c)).ToArray(), p.Parent.Map)).ToList();
+            var rewritten = new DumpRowStore([], diff.Options);
+            var held = new SpillFile(TempDirectory);
+            try
+            {
+                var buffer = new byte[4096];
+                var chars = new char[4096];
+                source.Rewind();
+                while (source.TryRead(out var stored, out var lineNumber, out var ordinal))
+                {
+                    var line = FollowParents(stored, references, ref buffer, ref chars, out var isHeld);
+                    if (isHeld)
+                    {
+                        held.Write(line ?? stored, lineNumber, ordinal);
+                    }
+                    else
+                    {
+                        rewritten.Add(line ?? stored, lineNumber, ordinal);
+                    }
+                }
+
+                return new FollowedRows(diff.Over(rewritten), held);
+            }
+            catch
+            {
+                rewritten.Dispose();
+                held.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// One stored row made to follow its parents' key maps: the rewritten line, or null when no reference moved;
+        /// <paramref name="isHeld"/> when one names a held-back parent row. Most rows reference a parent row that stayed
+        /// where it was: they are looked up without a string.
+        /// </summary>
+        private static byte[]? FollowParents(ReadOnlySpan<byte> stored, List<(int[] Ordinals, KeyMap Map)> references, ref byte[] buffer, ref char[] chars, out bool isHeld)
+        {
+            byte[]? line = null;
+            isHeld = false;
+            foreach (var (ordinals, map) in references)
+            {
+                // A NULL foreign key references nothing, and follows nothing.
+                if (!KeyChars(line ?? stored, ordinals, ref buffer, ref chars, out var length) || !map.TryGet(chars.AsSpan(0, length), out var to))
+                {
+                    continue;
+                }
+
+                if (to is null)
+                {
+                    isHeld = true;
+                }
+                else
+                {
+                    line = CopyFields.Replace(line ?? stored, ordinals, to);
+                }
+            }
+
+            return line;
         }
 
         /// <summary>The key fields of a COPY line as raw text joined by tabs, or null when one is NULL.</summary>

@@ -60,6 +60,12 @@ internal sealed record RowWitness(IReadOnlyList<string> Key, string Row);
 /// <param name="HeldBack">Rows referencing a collision or an undetermined row: never written.</param>
 internal readonly record struct Classification(long Missing, long Identical, long Conflicting, long LiveOnly, long Collisions, long Undetermined, long Relocated, long HeldBack);
 
+/// <summary>What the typed pairing of a table without a key found among the staged copies.</summary>
+/// <param name="Missing">Copies no live copy pairs with (not held): to insert.</param>
+/// <param name="Held">Copies staged as held, paired or not: never written.</param>
+/// <param name="PairedHeld">Held copies that paired with a live copy.</param>
+internal readonly record struct WholeRowCounts(long Missing, long Held, long PairedHeld);
+
 /// <summary>A dump row read back for a policy, with the live row when it conflicts.</summary>
 internal sealed record RowPair(long Position, RowValues Key, RowValues Dump, RowValues? Live);
 
@@ -188,9 +194,10 @@ internal interface ITypedComparison
     /// Classifies a table without a key (matched on whole rows, as a multiset), inside the current transaction: the
     /// staged delta holds the dump copies no live row matched by its text; each is paired, copy for copy, with a row of
     /// <paramref name="liveOnly"/> (the live rows no dump row matched by text) that the database's typed comparison
-    /// finds equal. The copies left are missing; their count is returned. Such a table has no conflicts.
+    /// finds equal. The copies left are missing. Copies staged as held pair the same way (their live rows are accounted
+    /// for) and are never written. Such a table has no conflicts.
     /// </summary>
-    Task<long> ClassifyWholeRowsAsync(StagedTable staged, Diff.SpillFile? liveOnly, CancellationToken cancellationToken);
+    Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, Diff.SpillFile? liveOnly, CancellationToken cancellationToken);
 
     /// <summary>
     /// For every missing and conflicting row of the classified delta, in position order: what the typed comparison says

@@ -64,9 +64,22 @@ internal sealed class TableDiff : IDisposable
         return new TableDiff(new DumpSequence(dumpKey, options), layout, [.. compared.Select(i => mapping.Targets[i]!.Name)]);
     }
 
-    /// <summary>The diff of a table without a key: every dump column is compared, in dump order, as a multiset of whole rows.</summary>
-    public static TableDiff ForWholeRows(TableMapping mapping, DiffOptions options) =>
-        new(new DumpRowStore([], options), new RowLayout([], []), [.. mapping.Targets.Select(t => t!.Name)]);
+    /// <summary>
+    /// The diff of a table without a key: every dump column is compared, in dump order, as a multiset of whole rows.
+    /// <paramref name="keepRows"/>: the rows are also kept in dump order (<see cref="Rows"/>), for a table whose
+    /// references may have to follow a parent's key map before it is compared.
+    /// </summary>
+    public static TableDiff ForWholeRows(TableMapping mapping, DiffOptions options, bool keepRows = false) =>
+        new(new DumpRowStore([], options), new RowLayout([], []), [.. mapping.Targets.Select(t => t!.Name)])
+        {
+            Rows = keepRows ? new SpillFile(options.TempDirectory ?? Path.GetTempPath()) : null,
+        };
+
+    /// <summary>A table without a key's rows in dump order, when kept (<see cref="ForWholeRows"/>).</summary>
+    public SpillFile? Rows { get; private init; }
+
+    /// <summary>The same table's diff over another multiset store (its rows rewritten to follow parents' key maps).</summary>
+    public TableDiff Over(DumpRowStore store) => new(store, Layout, LiveColumns);
 
     /// <summary>Reads a dump block's rows into the store (the client keeps them; nothing is staged yet); returns how many.</summary>
     public async Task<long> StoreAsync(DumpTable dump, CancellationToken cancellationToken)
@@ -82,6 +95,7 @@ internal sealed class TableDiff : IDisposable
             }
             else
             {
+                Rows?.Write(dump.Current.CopyLine, dump.Current.Line, _store!.RowsAdded + 1);
                 _store!.Add(dump.Current.CopyLine, dump.Current.Line, _store.RowsAdded + 1);
             }
 
@@ -187,6 +201,7 @@ internal sealed class TableDiff : IDisposable
     {
         Sequence?.Dispose();
         _store?.Dispose();
+        Rows?.Dispose();
     }
 }
 

@@ -168,7 +168,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         _undoLog = null;
     }
 
-    public Task<long> ClassifyWholeRowsAsync(StagedTable staged, SpillFile? liveOnly, CancellationToken cancellationToken)
+    public Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, SpillFile? liveOnly, CancellationToken cancellationToken)
     {
         Operation("classify");
         var staging = StagingOf(staged);
@@ -187,19 +187,22 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
             }
         }
 
+        long held = 0, pairedHeld = 0;
         foreach (var row in staging.Rows)
         {
+            held += row.Hold ? 1 : 0;
             var image = SameImage(mapping, row.Values);
             if (unpaired.GetValueOrDefault(image) > 0)
             {
                 unpaired[image]--;
+                pairedHeld += row.Hold ? 1 : 0;
                 continue;
             }
 
-            staging.Delta.Add(new DeltaRow(staging.Delta.Count + 1, 'm', row, live: false));
+            staging.Delta.Add(new DeltaRow(staging.Delta.Count + 1, row.Hold ? 'h' : 'm', row, live: false));
         }
 
-        return Task.FromResult((long)staging.Delta.Count);
+        return Task.FromResult(new WholeRowCounts(staging.Delta.Count(d => d.Class == 'm'), held, pairedHeld));
     }
 
     public Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken)
