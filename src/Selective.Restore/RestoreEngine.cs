@@ -15,9 +15,10 @@ using Selective.Restore.Undo;
 namespace Selective.Restore;
 
 /// <summary>
-/// Runs a selective restore: stages the selected dump tables on the server (one streaming pass over the
-/// dump), orders them parents-first by foreign key, then per table — in a transaction, retried on transient
-/// failures — classifies rows against live, applies the merge policy and reseeds sequences.
+/// Runs a selective restore: reads the selected dump tables' rows into bounded memory and spill files (one streaming
+/// pass over the dump), orders the tables parents-first by foreign key, then per table — in a transaction, retried on
+/// transient failures — compares the rows with the live table as it streams out, has the database confirm only the
+/// rows that differ, applies the merge policy (and the identity key's rules, key maps and remaps) and reseeds sequences.
 /// </summary>
 public sealed partial class RestoreEngine
 {
