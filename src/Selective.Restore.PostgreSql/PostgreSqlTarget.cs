@@ -723,8 +723,11 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
                 WHERE d.sr_class IN ('m', 'r')
                 {(OnConflictUsable(mapping) ? $"ON CONFLICT ({string.Join(", ", keys.Select(k => PgSql.Quote(k.Live)))}) DO NOTHING" : string.Empty)}
                 """;
-            // Remapped rows carry their new key already (ReclassifyAsync).
-            remapped = await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false);
+            // Remapped rows carry their new key already (ReclassifyAsync). Without any, the delta (every row, when
+            // restoring into an empty table) is not scanned again to count them.
+            remapped = instructions.Remapped
+                ? await ScalarAsync($"SELECT count(*) FROM pg_temp.{Pg(staged).DeltaName} WHERE sr_class = 'r'", cancellationToken).ConfigureAwait(false)
+                : 0;
             inserted = undo is null
                 ? await ExecuteCountAsync(sql, cancellationToken).ConfigureAwait(false)
                 : await ExportUndoAsync($"{sql} RETURNING {string.Join(", ", InsertedColumns(mapping).Select(c => PgSql.Quote(c.Name)))}", UndoDeleteInserted(mapping), undo, cancellationToken).ConfigureAwait(false);

@@ -190,7 +190,7 @@ public sealed partial class RestoreEngine
             var held = new SpillFile(TempDirectory);
             try
             {
-                var buffer = new byte[4096];
+                var keys = new KeyBuffer();
                 var chars = new char[4096];
                 source.Rows.Rewind();
                 while (source.Rows.TryRead(out var stored, out var lineNumber, out var ordinal))
@@ -200,16 +200,16 @@ public sealed partial class RestoreEngine
                         continue;
                     }
 
-                    var line = FollowParents(stored, references, ref buffer, ref chars, out var isHeld);
+                    var line = FollowParents(stored, references, keys, ref chars, out var isHeld);
                     if (!isHeld && line is null)
                     {
                         rewritten.Add(stored, lineNumber, ordinal);
                         continue;
                     }
 
-                    var original = KeyText(stored, keyOrdinals, ref buffer)!;
+                    var original = KeyText(keys, stored, keyOrdinals)!;
                     var row = line ?? stored;
-                    var current = line is null ? original : KeyText(row, keyOrdinals, ref buffer)!;
+                    var current = line is null ? original : KeyText(keys, row, keyOrdinals)!;
                     if (isHeld)
                     {
                         held.Write(row, lineNumber, ordinal);
@@ -253,12 +253,12 @@ public sealed partial class RestoreEngine
             var held = new SpillFile(TempDirectory);
             try
             {
-                var buffer = new byte[4096];
+                var keys = new KeyBuffer();
                 var chars = new char[4096];
                 source.Rewind();
                 while (source.TryRead(out var stored, out var lineNumber, out var ordinal))
                 {
-                    var line = FollowParents(stored, references, ref buffer, ref chars, out var isHeld);
+                    var line = FollowParents(stored, references, keys, ref chars, out var isHeld);
                     if (isHeld)
                     {
                         held.Write(line ?? stored, lineNumber, ordinal);
@@ -284,14 +284,14 @@ public sealed partial class RestoreEngine
         /// <paramref name="isHeld"/> when one names a held-back parent row. Most rows reference a parent row that stayed
         /// where it was: they are looked up without a string.
         /// </summary>
-        private static byte[]? FollowParents(ReadOnlySpan<byte> stored, List<(int[] Ordinals, KeyMap Map)> references, ref byte[] buffer, ref char[] chars, out bool isHeld)
+        private static byte[]? FollowParents(ReadOnlySpan<byte> stored, List<(int[] Ordinals, KeyMap Map)> references, KeyBuffer keys, ref char[] chars, out bool isHeld)
         {
             byte[]? line = null;
             isHeld = false;
             foreach (var (ordinals, map) in references)
             {
                 // A NULL foreign key references nothing, and follows nothing.
-                if (!KeyChars(line ?? stored, ordinals, ref buffer, ref chars, out var length) || !map.TryGet(chars.AsSpan(0, length), out var to))
+                if (!KeyChars(keys, line ?? stored, ordinals, ref chars, out var length) || !map.TryGet(chars.AsSpan(0, length), out var to))
                 {
                     continue;
                 }
@@ -310,38 +310,28 @@ public sealed partial class RestoreEngine
         }
 
         /// <summary>The key fields of a COPY line as raw text joined by tabs, or null when one is NULL.</summary>
-        private static string? KeyText(ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals, ref byte[] buffer)
+        private static string? KeyText(KeyBuffer keys, ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals)
         {
-            if (buffer.Length < line.Length)
-            {
-                buffer = new byte[line.Length];
-            }
-
-            var length = CopyFields.Key(line, ordinals, buffer);
-            return length < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+            var key = keys.Of(line, ordinals, 0, out var isNull);
+            return isNull ? null : System.Text.Encoding.UTF8.GetString(key);
         }
 
         /// <summary>The key fields of a COPY line as raw text joined by tabs, in <paramref name="chars"/>; false when one is NULL.</summary>
-        private static bool KeyChars(ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals, ref byte[] buffer, ref char[] chars, out int length)
+        private static bool KeyChars(KeyBuffer keys, ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals, ref char[] chars, out int length)
         {
-            if (buffer.Length < line.Length)
-            {
-                buffer = new byte[line.Length];
-            }
-
-            var bytes = CopyFields.Key(line, ordinals, buffer);
-            if (bytes < 0)
+            var key = keys.Of(line, ordinals, 0, out var isNull);
+            if (isNull)
             {
                 length = 0;
                 return false;
             }
 
-            if (chars.Length < bytes)
+            if (chars.Length < key.Length)
             {
-                chars = new char[bytes];
+                chars = new char[key.Length]; // UTF-8 never decodes to more chars than bytes
             }
 
-            length = System.Text.Encoding.UTF8.GetChars(buffer.AsSpan(0, bytes), chars);
+            length = System.Text.Encoding.UTF8.GetChars(key, chars);
             return true;
         }
 
@@ -503,7 +493,7 @@ public sealed partial class RestoreEngine
             }
 
             // Rows under a held-back row are held and leave the rows, one level per pass, until a pass holds none.
-            var buffer = new byte[4096];
+            var keys = new KeyBuffer();
             long held = 0;
             using var heldEdits = new DeltaEdits(TempDirectory);
             using var rewrites = new DeltaEdits(TempDirectory);
@@ -520,7 +510,7 @@ public sealed partial class RestoreEngine
                         var isHeld = false;
                         foreach (var fields in referenceFields)
                         {
-                            if (KeyText(line, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is null)
+                            if (KeyText(keys, line, fields) is { } reference && table.Map.TryGet(reference, out var to) && to is null)
                             {
                                 isHeld = true;
                                 break;
@@ -533,7 +523,7 @@ public sealed partial class RestoreEngine
                             continue;
                         }
 
-                        var own = KeyText(line, keyFields, ref buffer)!;
+                        var own = KeyText(keys, line, keyFields)!;
                         table.Map.Hold(DumpKeyOf(table, own), MapKind.HeldBack);
                         Report(table, KeyClass.HeldBack, own);
                         heldEdits.Add(position, DeltaClass.HeldBack, null);
@@ -560,7 +550,7 @@ public sealed partial class RestoreEngine
                     byte[]? line = null;
                     foreach (var fields in referenceFields)
                     {
-                        if (KeyText(line ?? stored, fields, ref buffer) is { } reference && table.Map.TryGet(reference, out var to) && to is not null)
+                        if (KeyText(keys, line ?? stored, fields) is { } reference && table.Map.TryGet(reference, out var to) && to is not null)
                         {
                             line = CopyFields.Replace(line ?? stored, fields, to);
                         }

@@ -677,7 +677,8 @@ public sealed partial class RestoreEngine
             var instructions = new ApplyInstructions(
                 InsertMissing: classification.Missing - excluded + classification.Collisions + remapDecisions.Count > 0,
                 UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump,
-                UpdateChosen: overwrites);
+                UpdateChosen: overwrites,
+                Remapped: remapDecisions.Count > 0 || (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap));
             var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
             table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
                 ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)

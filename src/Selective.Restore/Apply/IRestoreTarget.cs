@@ -73,7 +73,8 @@ internal sealed record RowPair(long Position, RowValues Key, RowValues Dump, Row
 /// <param name="InsertMissing">Insert the missing rows that were not excluded.</param>
 /// <param name="UpdateConflicting">Overwrite every conflicting row (prefer-dump), not only those the policy chose (<see cref="Identity.DeltaClass.Overwrite"/>).</param>
 /// <param name="UpdateChosen">The policy chose rows to overwrite.</param>
-internal readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting, bool UpdateChosen);
+/// <param name="Remapped">Some rows were given new keys (<see cref="Identity.DeltaClass.Remapped"/>): only then are they counted.</param>
+internal readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting, bool UpdateChosen, bool Remapped);
 
 /// <summary>Rows written by the apply step.</summary>
 /// <param name="Inserted">Rows inserted, remapped ones included.</param>

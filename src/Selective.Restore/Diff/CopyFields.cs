@@ -1,3 +1,4 @@
+using System.Buffers;
 namespace Selective.Restore.Diff;
 
 /// <summary>
@@ -82,30 +83,28 @@ internal static class CopyFields
     public static byte[] Replace(ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals, string values)
     {
         var replacements = values.Split('\t');
-        var result = new List<byte>(line.Length + values.Length);
+        var result = new ArrayBufferWriter<byte>(line.Length + values.Length);
         var field = 0;
-        var start = 0;
         while (true)
         {
-            var tab = line[start..].IndexOf((byte)'\t');
-            var end = tab < 0 ? line.Length : start + tab;
+            var tab = line.IndexOf((byte)'\t');
             var index = ordinals.IndexOf(field);
             if (index >= 0)
             {
-                result.AddRange(System.Text.Encoding.UTF8.GetBytes(replacements[index]));
+                System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, replacements[index].AsSpan(), result);
             }
             else
             {
-                result.AddRange(line[start..end]);
+                result.Write(tab < 0 ? line : line[..tab]);
             }
 
             if (tab < 0)
             {
-                return [.. result];
+                return result.WrittenSpan.ToArray();
             }
 
-            result.Add((byte)'\t');
-            start = end + 1;
+            result.Write("\t"u8);
+            line = line[(tab + 1)..];
             field++;
         }
     }

@@ -114,7 +114,7 @@ internal sealed class TableDiff : IDisposable
         }
 
         var duplicate = Problems.Duplicates[0];
-        var key = duplicate.Key.Split('\t').Select(field => CopyText.Decode(System.Text.Encoding.UTF8.GetBytes(field)) ?? "NULL").ToList();
+        var key = Identity.KeyMap.Decode(duplicate.Key);
         var exception = new RepeatedKeyException(keyColumns, key, Problems.DuplicateCount);
         return new RestoreTableException($"{exception.Message} (dump lines {duplicate.FirstLine} and {duplicate.SecondLine})", exception);
     }
