@@ -374,6 +374,28 @@ public abstract class ProviderContractTests
     }
 
     [Test]
+    public async Task A_value_the_database_rejects_in_a_held_back_row_fails_its_table_naming_the_dump_line_and_applies_nothing()
+    {
+        // Held rows are staged (so that they count as held): their values are checked like any other, and a bad one
+        // names its dump line even though the row would never be written.
+        using var dir = new TempDirectory();
+        var db = await CreateAsync(People, Notes);
+        await using var scope = db;
+        await db.InsertAsync("people", ["1", "a@x", "Ann"], ["2", "z@x", "Zed"]);
+        var dump = ContractDump.Write(
+            dir.File("dump.sql"),
+            (People, [["1", "a@x", "Ann"], ["2", "b@x", "Bob"]]),
+            (Notes, [["1", "1", "note of 1"], ["not a number", "2", "note of 2"]]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithIdentityKey("public.people", "email").Build().RunAsync();
+
+        var notes = report.Tables.Single(t => t.Name.Name == "notes");
+        notes.Outcome.ShouldBe(TableOutcome.Failed, report.ToSummary());
+        notes.Errors.ShouldContain(e => e.Contains("dump line", StringComparison.Ordinal) && e.Contains("column id", StringComparison.Ordinal), string.Join("\n", notes.Errors));
+        (await db.ContentAsync("notes")).ShouldBeEmpty();
+    }
+
+    [Test]
     public async Task A_remapped_collision_gets_a_new_id_from_the_sequence_and_its_children_follow_it()
     {
         using var dir = new TempDirectory();
