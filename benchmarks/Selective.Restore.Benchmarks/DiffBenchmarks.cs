@@ -1,6 +1,7 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Selective.Restore.Diff;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Benchmarks;
 

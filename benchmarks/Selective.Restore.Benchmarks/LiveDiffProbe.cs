@@ -4,6 +4,7 @@ using Npgsql;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.PostgreSql;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Benchmarks;
 

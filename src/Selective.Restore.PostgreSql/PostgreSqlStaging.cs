@@ -1,4 +1,4 @@
-using Selective.Restore.Apply;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
 

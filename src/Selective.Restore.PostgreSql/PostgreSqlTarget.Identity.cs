@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Npgsql;
-using Selective.Restore.Apply;
-using Selective.Restore.Diff;
-using Selective.Restore.Identity;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
 
@@ -47,7 +45,7 @@ internal sealed partial class PostgreSqlTarget
         await using var streamScope = stream.ConfigureAwait(false);
         var reader = new CopyLineReader(stream);
         var count = keys.Count;
-        while (await reader.ReadAsync(async: true, cancellationToken).ConfigureAwait(false))
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var fields = Fields(reader.Line);
             var liveCount = long.Parse(fields[5], CultureInfo.InvariantCulture);

@@ -1,9 +1,7 @@
 using System.Globalization;
 using Npgsql;
-using Selective.Restore.Apply;
-using Selective.Restore.Diff;
 using Selective.Restore.Dump;
-using Selective.Restore.Verify;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
 
@@ -65,7 +63,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         ORDER BY 1, 2, 3
         """;
 
-    public async Task<KeyRanges> CompareKeyRangesAsync(StagedTable staged, SpillFile dumpKeys, CancellationToken cancellationToken)
+    public async Task<KeyRanges> CompareKeyRangesAsync(StagedTable staged, IRowLines dumpKeys, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var live = Live(mapping.Live);
@@ -146,7 +144,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
     }
 
     /// <summary>The smallest and largest of integer keys (one field per line), or null when there are none.</summary>
-    private static (long Min, long Max)? IntegerRange(SpillFile keys)
+    private static (long Min, long Max)? IntegerRange(IRowLines keys)
     {
         if (keys.Rows == 0)
         {

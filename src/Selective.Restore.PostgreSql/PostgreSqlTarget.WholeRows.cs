@@ -1,7 +1,6 @@
 using System.Globalization;
 using Npgsql;
-using Selective.Restore.Apply;
-using Selective.Restore.Diff;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
 
@@ -27,7 +26,7 @@ internal sealed partial class PostgreSqlTarget
             """, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, SpillFile? liveOnly, CancellationToken cancellationToken)
+    public async Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, IRowLines? liveOnly, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         await ExecuteCountAsync(
@@ -60,7 +59,7 @@ internal sealed partial class PostgreSqlTarget
     }
 
     /// <summary>Pairs the delta's copies with the live copies no dump copy matched by text, typed, copy for copy; paired copies leave the delta.</summary>
-    private async Task PairWholeRowsAsync(StagedTable staged, SpillFile liveOnly, CancellationToken cancellationToken)
+    private async Task PairWholeRowsAsync(StagedTable staged, IRowLines liveOnly, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var live = LiveOnlyName(staged);

@@ -4,9 +4,9 @@ using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 using Selective.Restore.Apply;
-using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Merge;
+using Selective.Restore.Providers;
 using Selective.Restore.Schema;
 
 namespace Selective.Restore.PostgreSql;
@@ -251,7 +251,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     /// nothing behind; a plan's committed read-only transaction does, hence the DELETE). The server's insert counter
     /// proves every line became one row.
     /// </summary>
-    public async Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, SpillFile? held, CancellationToken cancellationToken)
+    public async Task<long> StageDeltaAsync(StagedTable staged, IRowLines delta, IRowLines? held, CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         await ExecuteAsync(Connection, $"DELETE FROM pg_temp.{Pg(staged).StageName}", cancellationToken).ConfigureAwait(false);
@@ -282,7 +282,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     }
 
     /// <summary>"COPY sr_stage_3, line 17, column c2" for a delta: the 17th row sent is found again for its row in the table and its dump line.</summary>
-    private static string LocateDelta(string? where, TableMapping mapping, SpillFile delta)
+    private static string LocateDelta(string? where, TableMapping mapping, IRowLines delta)
     {
         var match = where is null ? null : CopyWhere().Match(where);
         if (match is not { Success: true } || !long.TryParse(match.Groups["line"].Value, CultureInfo.InvariantCulture, out var row))
@@ -385,7 +385,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
     }
 
     /// <summary>The engine's delta, read from its spill file (rewound by the caller).</summary>
-    private sealed class SpillLines(SpillFile delta) : ICopyLines
+    private sealed class SpillLines(IRowLines delta) : ICopyLines
     {
         private byte[] _line = new byte[4096];
         private int _length;

@@ -1,4 +1,4 @@
-using Selective.Restore.Undo;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
 

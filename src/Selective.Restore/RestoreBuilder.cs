@@ -4,9 +4,10 @@ using Polly;
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Filtering;
-using Selective.Restore.Identity;
 using Selective.Restore.IO;
+using Selective.Restore.Identity;
 using Selective.Restore.Merge;
+using Selective.Restore.Providers;
 using Selective.Restore.Undo;
 
 namespace Selective.Restore;
@@ -311,9 +312,14 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
-    internal RestoreBuilder WithTarget(Func<IRestoreTarget> target)
+    /// <summary>
+    /// Sets the database the restore writes to: called by provider packages (e.g. <c>ToPostgreSql</c>), which wrap it
+    /// in an extension method. <paramref name="target"/> creates one <see cref="IRestoreTarget"/> per run; the engine
+    /// disposes it.
+    /// </summary>
+    public RestoreBuilder WithTarget(Func<IRestoreTarget> target)
     {
+        ArgumentNullException.ThrowIfNull(target);
         _target = target;
         return this;
     }

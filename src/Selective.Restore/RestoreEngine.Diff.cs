@@ -3,6 +3,7 @@ using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Identity;
 using Selective.Restore.Merge;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore;
 

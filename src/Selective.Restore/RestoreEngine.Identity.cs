@@ -1,5 +1,6 @@
 using Selective.Restore.Apply;
 using Selective.Restore.Merge;
+using Selective.Restore.Providers;
 using Selective.Restore.Schema;
 
 namespace Selective.Restore;

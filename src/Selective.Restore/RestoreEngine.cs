@@ -8,6 +8,7 @@ using Selective.Restore.Filtering;
 using Selective.Restore.Identity;
 using Selective.Restore.Journal;
 using Selective.Restore.Merge;
+using Selective.Restore.Providers;
 using Selective.Restore.Report;
 using Selective.Restore.Schema;
 using Selective.Restore.Undo;

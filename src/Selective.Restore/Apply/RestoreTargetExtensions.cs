@@ -1,4 +1,5 @@
 using Selective.Restore.Dump;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Apply;
 

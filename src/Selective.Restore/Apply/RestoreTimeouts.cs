@@ -1,7 +1,7 @@
 namespace Selective.Restore.Apply;
 
 /// <summary>How long a run waits, and for what (documented in docs/guarantees.md).</summary>
-internal static class RestoreTimeouts
+public static class RestoreTimeouts
 {
     /// <summary>
     /// Longest wait for a lock on a live table before that table fails with the lock's holder named. Statements

@@ -1,3 +1,4 @@
+using Selective.Restore.Providers;
 namespace Selective.Restore.Diff;
 
 /// <summary>Where the diff sends the rows that differ: only these travel on (to the database, or to a policy).</summary>

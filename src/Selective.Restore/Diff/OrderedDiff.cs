@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Diff;
 

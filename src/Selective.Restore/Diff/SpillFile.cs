@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Diff;
 
@@ -10,7 +11,7 @@ namespace Selective.Restore.Diff;
 /// into this file's own block buffer and written a whole block at a time (<see cref="RandomAccess"/>: one system call
 /// per block, no stream layer per row).
 /// </summary>
-internal sealed class SpillFile : IDisposable
+internal sealed class SpillFile : IDisposable, IRowLines
 {
     private const int BlockSize = 64 * 1024;
     private const int FirstBlock = 4 * 1024;

@@ -1,5 +1,6 @@
 using Selective.Restore.Apply;
 using Selective.Restore.Dump;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Diff;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Identity;
 

@@ -1,7 +1,7 @@
-using Selective.Restore.Apply;
 using System.Text;
 using System.Text.Json;
 using Selective.Restore.Dump;
+using Selective.Restore.Providers;
 using Selective.Restore.Report;
 
 namespace Selective.Restore.Journal;

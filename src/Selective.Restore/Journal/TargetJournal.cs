@@ -1,5 +1,5 @@
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
+using Selective.Restore.Providers;
 using Selective.Restore.Report;
 
 namespace Selective.Restore.Journal;

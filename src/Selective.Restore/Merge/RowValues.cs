@@ -11,8 +11,21 @@ public sealed class RowValues
     private readonly object?[] _values;
     private readonly string?[] _texts;
 
-    internal RowValues(IReadOnlyList<string> columns, object?[] values, string?[] texts)
+    /// <summary>Creates a row (providers do, for the rows they read back).</summary>
+    /// <param name="columns">Column names, in table order.</param>
+    /// <param name="values">Each column's typed value, as the driver reads it (null for SQL NULL).</param>
+    /// <param name="texts">Each column's text as the database prints it (null for SQL NULL, and only then).</param>
+    /// <exception cref="ArgumentException">The three lists differ in length.</exception>
+    public RowValues(IReadOnlyList<string> columns, object?[] values, string?[] texts)
     {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(texts);
+        if (values.Length != columns.Count || texts.Length != columns.Count)
+        {
+            throw new ArgumentException($"{columns.Count} columns need as many values and texts (got {values.Length} and {texts.Length}).", nameof(values));
+        }
+
         _columns = columns;
         _values = values;
         _texts = texts;
@@ -46,7 +59,9 @@ public sealed class RowValues
         throw new KeyNotFoundException($"No column '{column}' (columns: {string.Join(", ", _columns)}).");
     }
 
-    internal object? ValueAt(int index) => _values[index];
+    /// <summary>The typed value of the column at <paramref name="index"/> in <see cref="Columns"/> (null for SQL NULL).</summary>
+    public object? ValueAt(int index) => _values[index];
 
-    internal string? TextAt(int index) => _texts[index];
+    /// <summary>The text of the column at <paramref name="index"/> in <see cref="Columns"/> (null for SQL NULL).</summary>
+    public string? TextAt(int index) => _texts[index];
 }

@@ -12,7 +12,7 @@ namespace Selective.Restore.Scripts;
 /// outside quotes and comments, so nothing from the input may ever land there. The <c>TSql</c> members are the same
 /// for T-SQL scripts run by sqlcmd (see <see cref="TSqlIdentifier"/>).
 /// </summary>
-internal static class ScriptText
+public static class ScriptText
 {
     /// <summary>
     /// Text safe inside a <c>--</c> comment: LF and CR (which end the comment for psql and the server) and every other

@@ -3,6 +3,7 @@ using System.Globalization;
 using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
+using Selective.Restore.Providers;
 using Selective.Restore.Schema;
 
 namespace Selective.Restore.Verify;

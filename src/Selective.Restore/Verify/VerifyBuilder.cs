@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Selective.Restore.Filtering;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Verify;
 
@@ -97,9 +98,14 @@ public sealed class VerifyBuilder
         return this;
     }
 
-    /// <summary>Sets the database adapter; called by target packages (e.g. <c>ToPostgreSql</c>).</summary>
-    internal VerifyBuilder WithTarget(Func<IVerifyTarget> target)
+    /// <summary>
+    /// Sets the database the backup is checked against: called by provider packages (e.g. <c>ToPostgreSql</c>), which
+    /// wrap it in an extension method. <paramref name="target"/> creates one <see cref="IVerifyTarget"/> per check; the
+    /// engine disposes it.
+    /// </summary>
+    public VerifyBuilder WithTarget(Func<IVerifyTarget> target)
     {
+        ArgumentNullException.ThrowIfNull(target);
         _target = target;
         return this;
     }

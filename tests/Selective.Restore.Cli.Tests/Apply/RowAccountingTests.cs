@@ -3,6 +3,7 @@ using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Merge;
 using Selective.Restore.PostgreSql;
+using Selective.Restore.Providers;
 using Selective.Restore.Report;
 using Selective.Restore.Schema;
 using Selective.Restore.Tests.Support;

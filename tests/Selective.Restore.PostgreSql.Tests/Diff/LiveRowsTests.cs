@@ -2,6 +2,7 @@ using Npgsql;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.PostgreSql;
+using Selective.Restore.Providers;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Diff;

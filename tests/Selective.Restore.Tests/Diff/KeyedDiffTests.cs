@@ -1,5 +1,6 @@
 using System.Text;
 using Selective.Restore.Diff;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Diff;
 

@@ -1,4 +1,5 @@
 using Selective.Restore.Identity;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Identity;
 
@@ -38,7 +39,7 @@ public sealed class IdentityClassifierTests
 
         var read = rows.Read().ToList();
         read.Count.ShouldBe(20_002);
-        read[0].ShouldBe((5L, (DeltaClass?)DeltaClass.Collision, (string?)null));
+        read[0].ShouldBe(new DeltaEdit(5L, DeltaClass.Collision, null));
         read[1].Position.ShouldBe(2);
         read[1].Class.ShouldBeNull();
         read[1].Values.ShouldBe(raw);

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Selective.Restore.Apply;
-using Selective.Restore.Identity;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 

@@ -1,16 +1,14 @@
 using System.Globalization;
-using Selective.Restore.Apply;
-using Selective.Restore.Diff;
 using Selective.Restore.Dump;
+using Selective.Restore.Providers;
 using Selective.Restore.Schema;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 
 /// <content>The backup check's reads: key ranges in the types' order, tables, sequences, counts.</content>
 internal sealed partial class InMemoryTarget : IVerifyTarget
 {
-    public Task<KeyRanges> CompareKeyRangesAsync(StagedTable staged, SpillFile dumpKeys, CancellationToken cancellationToken)
+    public Task<KeyRanges> CompareKeyRangesAsync(StagedTable staged, IRowLines dumpKeys, CancellationToken cancellationToken)
     {
         Operation("verify");
         var mapping = staged.Mapping;

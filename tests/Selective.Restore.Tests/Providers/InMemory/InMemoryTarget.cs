@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Apply;
-using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Merge;
+using Selective.Restore.Providers;
 using Selective.Restore.Schema;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
@@ -37,7 +36,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
 
     public TimeSpan LockTimeout { get; set; }
 
-    public Undo.IUndoDialect UndoDialect => throw new NotSupportedException("the in-memory database writes no undo script");
+    public IUndoDialect UndoDialect => throw new NotSupportedException("the in-memory database writes no undo script");
 
     public Task ConnectAsync(CancellationToken cancellationToken)
     {
@@ -89,7 +88,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         return Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    public Task<long> StageDeltaAsync(StagedTable staged, SpillFile delta, SpillFile? held, CancellationToken cancellationToken)
+    public Task<long> StageDeltaAsync(StagedTable staged, IRowLines delta, IRowLines? held, CancellationToken cancellationToken)
     {
         Operation("stage-delta");
         var staging = StagingOf(staged);
@@ -168,7 +167,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         _undoLog = null;
     }
 
-    public Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, SpillFile? liveOnly, CancellationToken cancellationToken)
+    public Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, IRowLines? liveOnly, CancellationToken cancellationToken)
     {
         Operation("classify");
         var staging = StagingOf(staged);

@@ -1,10 +1,11 @@
-namespace Selective.Restore.Diff;
+namespace Selective.Restore.Providers;
 
 /// <summary>
-/// Lines of a COPY text stream (the live side: the server's <c>COPY ... TO STDOUT</c>), as bytes in a reused buffer:
-/// no per-row allocation, no decoding.
+/// Lines of a row text stream (<see cref="IRowLines"/>'s format: what a provider's live rows stream yields, e.g.
+/// PostgreSQL's <c>COPY ... TO STDOUT</c>), as bytes in a reused buffer: no per-row allocation, no decoding.
 /// </summary>
-internal sealed class CopyLineReader(Stream stream)
+/// <param name="stream">The stream, read from its current position; the reader does not dispose it.</param>
+public sealed class CopyLineReader(Stream stream)
 {
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
@@ -19,7 +20,13 @@ internal sealed class CopyLineReader(Stream stream)
     /// <summary>Lines read so far (the current one's 1-based number).</summary>
     public long LineNumber { get; private set; }
 
-    public async ValueTask<bool> ReadAsync(bool async, CancellationToken cancellationToken)
+    /// <summary>Reads the next line into <see cref="Line"/>; false at the end of the stream. A last line without a newline counts.</summary>
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default) => ReadAsync(async: true, cancellationToken);
+
+    /// <summary>Reads the next line into <see cref="Line"/>, synchronously; false at the end of the stream.</summary>
+    public bool Read() => SyncPath.Complete(ReadAsync(async: false, CancellationToken.None));
+
+    internal async ValueTask<bool> ReadAsync(bool async, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -2,88 +2,10 @@ using Selective.Restore.Dump;
 using Selective.Restore.Merge;
 using Selective.Restore.Schema;
 
-namespace Selective.Restore.Apply;
-
-/// <summary>Which classified dump rows to read back to the client.</summary>
-internal enum RowClass
-{
-    Missing,
-    Conflicting,
-}
-
-/// <summary>Dump rows the report lists by key.</summary>
-internal enum KeyClass
-{
-    /// <summary>Same key as a live row, different identity.</summary>
-    Collision,
-
-    /// <summary>An identity column is NULL on either side, or the identity matches several live rows.</summary>
-    Undetermined,
-
-    /// <summary>References (through a foreign key) a row that is a collision not remapped, or undetermined.</summary>
-    HeldBack,
-}
-
-/// <summary>How a dump table's columns land in the live table.</summary>
-/// <param name="Live">The live table.</param>
-/// <param name="DumpColumns">The dump's columns in row order.</param>
-/// <param name="Targets">For each dump column, the live column it is written to, or null when it is staged but not written (extra or generated).</param>
-/// <param name="Key">The key columns rows are matched on (the primary key).</param>
-internal sealed record TableMapping(LiveTable Live, IReadOnlyList<DumpColumn> DumpColumns, IReadOnlyList<LiveColumn?> Targets, IReadOnlyList<string> Key);
-
-/// <summary>
-/// A dump table's staging on the target (the delta the engine sent, its classes, the policy's decisions), as the
-/// provider keeps it: each provider subclasses it with what it needs (temp table names, say); the engine reads only this.
-/// </summary>
-internal abstract class StagedTable(TableMapping mapping, int session)
-{
-    public TableMapping Mapping { get; } = mapping;
-
-    /// <summary>Rows staged: the dump's rows read for the table, then the engine's delta once it is staged.</summary>
-    public long DumpRows { get; set; }
-
-    /// <summary>The target session the staging lives in; a reconnect loses it.</summary>
-    public int Session { get; } = session;
-}
-
-/// <summary>A row a restore wrote, as it read right after: its key (text, key column order) and the whole row's text.</summary>
-internal sealed record RowWitness(IReadOnlyList<string> Key, string Row);
-
-/// <summary>Counts from classifying a staged table against live.</summary>
-/// <param name="Missing">Dump rows whose key is not live (to insert).</param>
-/// <param name="Identical">Dump rows equal to the live row with the same key.</param>
-/// <param name="Conflicting">Same key and identity, different values (for the merge policy).</param>
-/// <param name="LiveOnly">Live rows whose key is not in the dump.</param>
-/// <param name="Collisions">Same key, different identity: a different entity.</param>
-/// <param name="Undetermined">Identity NULL on either side, or matching several live rows: never written.</param>
-/// <param name="Relocated">The identity is live under another key: not inserted; children follow the live key.</param>
-/// <param name="HeldBack">Rows referencing a collision or an undetermined row: never written.</param>
-internal readonly record struct Classification(long Missing, long Identical, long Conflicting, long LiveOnly, long Collisions, long Undetermined, long Relocated, long HeldBack);
-
-/// <summary>What the typed pairing of a table without a key found among the staged copies.</summary>
-/// <param name="Missing">Copies no live copy pairs with (not held): to insert.</param>
-/// <param name="Held">Copies staged as held, paired or not: never written.</param>
-/// <param name="PairedHeld">Held copies that paired with a live copy.</param>
-internal readonly record struct WholeRowCounts(long Missing, long Held, long PairedHeld);
-
-/// <summary>A dump row read back for a policy, with the live row when it conflicts.</summary>
-internal sealed record RowPair(long Position, RowValues Key, RowValues Dump, RowValues? Live);
-
-/// <summary>What the set-based apply step should do.</summary>
-/// <param name="InsertMissing">Insert the missing rows that were not excluded.</param>
-/// <param name="UpdateConflicting">Overwrite every conflicting row (prefer-dump), not only those the policy chose (<see cref="Identity.DeltaClass.Overwrite"/>).</param>
-/// <param name="UpdateChosen">The policy chose rows to overwrite.</param>
-/// <param name="Remapped">Some rows were given new keys (<see cref="Identity.DeltaClass.Remapped"/>): only then are they counted.</param>
-internal readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting, bool UpdateChosen, bool Remapped);
-
-/// <summary>Rows written by the apply step.</summary>
-/// <param name="Inserted">Rows inserted, remapped ones included.</param>
-/// <param name="Updated">Live rows overwritten.</param>
-/// <param name="Remapped">Rows inserted under a new key.</param>
-internal readonly record struct ApplyCounts(long Inserted, long Updated, long Remapped);
+namespace Selective.Restore.Providers;
 
 /// <summary>The session with the database: connecting, transactions, and what its errors mean.</summary>
-internal interface ITargetSession : IAsyncDisposable
+public interface ITargetSession : IAsyncDisposable
 {
     /// <summary>The target described for reports and logs, never with a password.</summary>
     string Description { get; }
@@ -118,24 +40,28 @@ internal interface ITargetSession : IAsyncDisposable
     /// <summary>A database error as one line: the server's message and detail (which key, which constraint), no stack or credentials.</summary>
     string Describe(Exception exception);
 
+    /// <summary>Begins a transaction (<paramref name="readOnly"/>: a plan or a check, which writes nothing live).</summary>
     Task BeginAsync(bool readOnly, CancellationToken cancellationToken);
 
+    /// <summary>Checks deferrable foreign keys at commit, not per statement (rows of one transaction may reference each other in any order).</summary>
     Task DeferConstraintsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Commits the current transaction.</summary>
     Task CommitAsync(CancellationToken cancellationToken);
 
+    /// <summary>Rolls the current transaction back (session-scoped staging made in it goes with it).</summary>
     Task RollbackAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The live tables' shape.</summary>
-internal interface ICatalog
+public interface ICatalog
 {
     /// <summary>Reads a live table's shape from the catalog, or null when it does not exist.</summary>
     Task<LiveTable?> ReadTableAsync(TableName name, CancellationToken cancellationToken);
 }
 
 /// <summary>The live side of the engine's diff: a table's rows, printed as the dump prints them.</summary>
-internal interface ILiveRows
+public interface ILiveRows
 {
     /// <summary>
     /// Streams the live table's <paramref name="columns"/> as COPY text lines (UTF-8), printed as the dump prints them
@@ -145,7 +71,7 @@ internal interface ILiveRows
 }
 
 /// <summary>The rows that differ (the delta), staged in the session: the engine sends them, edits them by position, and reads them back.</summary>
-internal interface IDeltaStaging
+public interface IDeltaStaging
 {
     /// <summary>Creates the table's session-scoped staging, without rows: the engine diffs the dump rows itself and stages the delta (<see cref="StageDeltaAsync"/>).</summary>
     Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken);
@@ -156,15 +82,15 @@ internal interface IDeltaStaging
     /// <paramref name="held"/>: rows held back (they reference a row that is not written), staged so that they are
     /// classified as held whatever their values. Returns the rows staged.
     /// </summary>
-    Task<long> StageDeltaAsync(StagedTable staged, Diff.SpillFile delta, Diff.SpillFile? held, CancellationToken cancellationToken);
+    Task<long> StageDeltaAsync(StagedTable staged, IRowLines delta, IRowLines? held, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Gives delta rows (by position) the classes the engine decided (<see cref="Identity.DeltaEdits"/> entries with a
+    /// Gives delta rows (by position) the classes the engine decided (<see cref="DeltaEdits"/> entries with a
     /// class): collisions, undetermined, relocated, held-back, excluded and skipped rows are never written; a remapped
     /// row is inserted under the new key its entry carries (the values of the key columns); a row to overwrite is
     /// written over its live row. Works for a table without a key too (by position: one copy of a row).
     /// </summary>
-    Task ReclassifyAsync(StagedTable staged, Identity.DeltaEdits rows, CancellationToken cancellationToken);
+    Task ReclassifyAsync(StagedTable staged, DeltaEdits rows, CancellationToken cancellationToken);
 
     /// <summary>
     /// Streams the delta rows that are to be written (missing, conflicting, remapped) as COPY text lines (UTF-8): the
@@ -173,14 +99,14 @@ internal interface IDeltaStaging
     Task<Stream> ReadDeltaAsync(StagedTable staged, IReadOnlyList<string> columns, CancellationToken cancellationToken);
 
     /// <summary>Sets <paramref name="columns"/> of delta rows (by position) to the values of each entry of <paramref name="rows"/>.</summary>
-    Task RewriteAsync(StagedTable staged, IReadOnlyList<string> columns, Identity.DeltaEdits rows, CancellationToken cancellationToken);
+    Task RewriteAsync(StagedTable staged, IReadOnlyList<string> columns, DeltaEdits rows, CancellationToken cancellationToken);
 
     /// <summary>Reads up to <paramref name="max"/> classified rows whose <see cref="RowPair.Position"/> is above <paramref name="after"/>.</summary>
     Task<IReadOnlyList<RowPair>> ReadRowsAsync(StagedTable staged, RowClass rowClass, long after, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>The database's typed comparison of the staged delta with live: questions, answered with facts, never rules.</summary>
-internal interface ITypedComparison
+public interface ITypedComparison
 {
     /// <summary>
     /// Compares staged rows with live by key, NULL-safely and typed, inside the current transaction; keeps the missing
@@ -198,25 +124,25 @@ internal interface ITypedComparison
     /// finds equal. The copies left are missing. Copies staged as held pair the same way (their live rows are accounted
     /// for) and are never written. Such a table has no conflicts.
     /// </summary>
-    Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, Diff.SpillFile? liveOnly, CancellationToken cancellationToken);
+    Task<WholeRowCounts> ClassifyWholeRowsAsync(StagedTable staged, IRowLines? liveOnly, CancellationToken cancellationToken);
 
     /// <summary>
     /// For every missing and conflicting row of the classified delta, in position order: what the typed comparison says
-    /// about its <paramref name="identity"/> columns (see <see cref="Identity.IdentityFacts"/>). Questions, not rules:
-    /// what the answers mean is decided by the engine (<see cref="Identity.IdentityClassifier"/>).
+    /// about its <paramref name="identity"/> columns (see <see cref="IdentityFacts"/>). Questions, not rules:
+    /// what the answers mean is decided by the engine (the engine's identity rules).
     /// </summary>
-    IAsyncEnumerable<Identity.IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, CancellationToken cancellationToken);
+    IAsyncEnumerable<IdentityFacts> ReadIdentityFactsAsync(StagedTable staged, IReadOnlyList<string> identity, CancellationToken cancellationToken);
 
     /// <summary>Drops the conflicting rows that now equal their live row, typed (after a rewrite); returns how many.</summary>
     Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken);
 }
 
 /// <summary>Writes the staged delta by class, set-based, with what the undo script needs.</summary>
-internal interface IDeltaWriter
+public interface IDeltaWriter
 {
     /// <summary>
     /// Inserts the missing (and remapped) rows and overwrites the conflicting rows the instructions name (all, or those
-    /// reclassified <see cref="Identity.DeltaClass.Overwrite"/>), set-based. With
+    /// reclassified <see cref="DeltaClass.Overwrite"/>), set-based. With
     /// <paramref name="undo"/>, the rows written stream back as the SQL that reverts them: deletes by key for inserted rows,
     /// the previous values for overwritten ones.
     /// </summary>
@@ -239,7 +165,7 @@ internal interface IDeltaWriter
 }
 
 /// <summary>Keys from sequences: new keys for remapped rows, and sequences moved past restored keys.</summary>
-internal interface ISequences
+public interface ISequences
 {
     /// <summary>
     /// <paramref name="count"/> new values of the table's key (as text, in the order handed out) for rows the engine
@@ -254,7 +180,7 @@ internal interface ISequences
 }
 
 /// <summary>A journal of finished tables kept in the target, and what the database can tell about a transaction later.</summary>
-internal interface IJournalStore
+public interface IJournalStore
 {
     /// <summary>Creates the journal table if absent (in its own transaction) and returns the checkpoints recorded for <paramref name="fingerprint"/>.</summary>
     Task<IReadOnlyList<string>> ReadJournalAsync(TableName journal, string fingerprint, CancellationToken cancellationToken);
@@ -274,8 +200,8 @@ internal interface IJournalStore
 /// (PostgreSQL now; SQLite and SQL Server next). One instance owns one session (connection); staging
 /// tables are session-scoped, so after a reconnect <see cref="ITargetSession.Session"/> changes and tables must be staged again.
 /// </summary>
-internal interface IRestoreTarget : ITargetSession, ICatalog, ILiveRows, IDeltaStaging, ITypedComparison, IDeltaWriter, ISequences, IJournalStore
+public interface IRestoreTarget : ITargetSession, ICatalog, ILiveRows, IDeltaStaging, ITypedComparison, IDeltaWriter, ISequences, IJournalStore
 {
     /// <summary>How this database's undo script is framed and run.</summary>
-    Undo.IUndoDialect UndoDialect { get; }
+    IUndoDialect UndoDialect { get; }
 }

@@ -1,10 +1,10 @@
-namespace Selective.Restore.Undo;
+namespace Selective.Restore.Providers;
 
 /// <summary>
 /// How a database's undo script is framed and run: one transaction around the blocks the target wrote while applying
 /// (the self-verifying rule is in those blocks). Comments are <c>--</c> lines, which every SQL dialect reads.
 /// </summary>
-internal interface IUndoDialect
+public interface IUndoDialect
 {
     /// <summary>The script's opening: <paramref name="commentLines"/> (already <c>--</c> lines), session settings, and what opens its transaction.</summary>
     string Begin(string commentLines);

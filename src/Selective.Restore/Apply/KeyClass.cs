@@ -1,0 +1,14 @@
+namespace Selective.Restore.Apply;
+
+/// <summary>Dump rows the report lists by key.</summary>
+internal enum KeyClass
+{
+    /// <summary>Same key as a live row, different identity.</summary>
+    Collision,
+
+    /// <summary>An identity column is NULL on either side, or the identity matches several live rows.</summary>
+    Undetermined,
+
+    /// <summary>References (through a foreign key) a row that is a collision not remapped, or undetermined.</summary>
+    HeldBack,
+}
