@@ -139,7 +139,8 @@ public sealed partial class RestoreEngine
             var diff = table.Diff!;
             var staged = table.Staged!;
             table.Map.Clear();
-            table.Moved.Clear();
+            table.Origins.Clear();
+            table.RemapOrigins.Clear();
             foreach (var keys in table.ReportedKeys.Values)
             {
                 keys.Clear();
@@ -222,7 +223,7 @@ public sealed partial class RestoreEngine
                     if (!string.Equals(current, original, StringComparison.Ordinal))
                     {
                         table.Map.Move(original, current, MapKind.Moved);
-                        table.Moved[current] = original;
+                        table.Origins.Move(current, original, MapKind.Moved);
                     }
 
                     rewritten.Add(row, lineNumber, ordinal);
@@ -360,7 +361,11 @@ public sealed partial class RestoreEngine
         }
 
         /// <summary>The dump's own key of a row whose key is <paramref name="current"/> as staged.</summary>
-        private static string DumpKeyOf(TableState table, string current) => table.Moved.GetValueOrDefault(current) ?? current;
+        /// <remarks><paramref name="remapped"/>: <paramref name="current"/> may be a remapped row's new key.</remarks>
+        private static string DumpKeyOf(TableState table, string current, bool remapped = false) =>
+            (remapped && table.RemapOrigins.HasEntries && table.RemapOrigins.TryGet(current, out var original)) || (table.Origins.HasEntries && table.Origins.TryGet(current, out original))
+                ? original!
+                : current;
 
         /// <summary>
         /// The identity key's classes (collision, undetermined, relocated), decided here from what the database's typed
@@ -442,7 +447,7 @@ public sealed partial class RestoreEngine
                 var original = DumpKeyOf(table, current!);
                 remaps.Add(position, DeltaClass.Remapped, key);
                 table.Map.Move(original, key, MapKind.Remapped);
-                table.Moved[key] = original;
+                table.RemapOrigins.Move(key, original, MapKind.Remapped);
             }
 
             if (remaps.Count != rows.Count)
@@ -525,7 +530,7 @@ public sealed partial class RestoreEngine
                         }
 
                         var own = KeyText(keys, line, keyFields)!;
-                        table.Map.Hold(DumpKeyOf(table, own), MapKind.HeldBack);
+                        table.Map.Hold(DumpKeyOf(table, own, remapped: true), MapKind.HeldBack);
                         Report(table, KeyClass.HeldBack, own);
                         heldEdits.Add(position, DeltaClass.HeldBack, null);
                         heldThisPass++;
@@ -629,6 +634,8 @@ public sealed partial class RestoreEngine
                 table.Collisions?.Dispose();
                 table.Collisions = null;
                 table.Map.Dispose();
+                table.Origins.Dispose();
+                table.RemapOrigins.Dispose();
             }
         }
     }

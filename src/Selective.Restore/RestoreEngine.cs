@@ -821,8 +821,18 @@ public sealed partial class RestoreEngine
         /// <summary>Where this table's dump keys went in this run: the rows that reference it follow.</summary>
         public KeyMap Map { get; } = new(options);
 
-        /// <summary>Keys (as the staged rows have them) that differ from the dump's own, mapped back to the dump's: rows whose key followed a parent, or was remapped.</summary>
-        public Dictionary<string, string> Moved { get; } = new(StringComparer.Ordinal);
+        /// <summary>
+        /// Staged keys that differ from the dump's own (the row's key followed a parent), mapped back to the dump's. A key
+        /// map, so it spills like one.
+        /// </summary>
+        public KeyMap Origins { get; } = new(options);
+
+        /// <summary>
+        /// New keys of remapped rows, mapped back to the dump's key. Apart from <see cref="Origins"/>, which every
+        /// remapped row looks up: a table where every row is remapped has an entry per row here, and those lookups
+        /// must not search it (a new key is never a staged key).
+        /// </summary>
+        public KeyMap RemapOrigins { get; } = new(options);
 
         /// <summary>The first keys of each reported class (decoded), as the report lists them.</summary>
         public Dictionary<KeyClass, List<IReadOnlyList<string>>> ReportedKeys { get; } = new()

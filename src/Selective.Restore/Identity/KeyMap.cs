@@ -202,7 +202,10 @@ internal sealed class KeyMap : IMemoryHolder, IDisposable
 
         var directory = _options.TempDirectory ?? Path.GetTempPath();
         _runs.Add(KeyMapRun.Write(directory, _entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value.To, e.Value.Kind))));
+
+        // The table's arrays go too (Clear keeps them, sized for a budget's worth of entries).
         _entries.Clear();
+        _entries.TrimExcess();
 
         // Lookups read one block per run: past a few runs they are merged into one (the newest entry of a key wins).
         if (_runs.Count > MaxRuns)
