@@ -378,6 +378,10 @@ public sealed partial class RestoreEngine
             var staged = table.Staged!;
             using var changes = new DeltaEdits(TempDirectory);
             long missing = classification.Missing, conflicting = classification.Conflicting, collisions = 0, undetermined = 0, relocated = 0;
+
+            // Collisions an apply remaps right after this go to the target once, as remapped rows with their new keys,
+            // not first as collisions (a table where every row collides had each row updated twice on the server).
+            var remapNext = settings.Collisions == CollisionHandling.Remap && !settings.Plan;
             await foreach (var facts in target.ReadIdentityFactsAsync(staged, identity, cancellationToken).ConfigureAwait(false))
             {
                 var from = facts.KeyLive ? DeltaClass.Conflicting : DeltaClass.Missing;
@@ -404,6 +408,11 @@ public sealed partial class RestoreEngine
                         table.Map.Hold(original, MapKind.Collision);
                         Report(table, KeyClass.Collision, facts.Key);
                         (table.Collisions ??= new DeltaEdits(TempDirectory)).Add(facts.Position, DeltaClass.Remapped, facts.Key);
+                        if (remapNext)
+                        {
+                            continue;
+                        }
+
                         break;
                     case DeltaClass.Undetermined:
                         undetermined++;

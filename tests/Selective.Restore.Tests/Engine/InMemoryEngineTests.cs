@@ -88,6 +88,8 @@ public sealed class InMemoryEngineTests
             (accounts, [.. Enumerable.Range(1, Count).Select(i => Account(i, "original"))]),
             (notes, [.. Enumerable.Range(1, Count).Select(i => new string?[] { $"{i}", $"{i}", $"note of original {i}" })]));
 
+        var reclassified = 0;
+        db.Database.BeforeOperation = operation => reclassified += operation == "reclassify" ? 1 : 0;
         var report = await db.Into(SelectiveRestore.FromDump(dump))
             .WithDiffOptions(new DiffOptions { MemoryBudget = DiffOptions.MinimumBudget, TempDirectory = dir.Path })
             .WithIdentityKey("accounts", "name").OnCollision(CollisionHandling.Remap).Build().RunAsync();
@@ -95,6 +97,10 @@ public sealed class InMemoryEngineTests
         report.Succeeded.ShouldBeTrue(report.ToSummary());
         var restored = report.Tables.Single(t => t.Name.Name == "accounts");
         (restored.Collisions, restored.Remapped, restored.Inserted).ShouldBe((Count, Count, Count));
+
+        // The collisions go to the target once, as remapped rows with their new keys (not first as collisions).
+        reclassified.ShouldBe(1);
+        db.Database.BeforeOperation = null;
         report.Tables.Single(t => t.Name.Name == "notes").Inserted.ShouldBe(Count);
 
         // Every note is attached to its original author under the author's new id, none to a newcomer.
