@@ -171,6 +171,57 @@ public sealed class ServerChecksTests
         });
     }
 
+    [Test]
+    public async Task The_journal_tells_a_committed_transaction_from_a_rolled_back_one()
+    {
+        await using var connection = await OpenAsync();
+        var journal = new TableName("dbo", "journal]; --");
+        await using (var create = new SqlCommand(SqlServerJournal.Create(journal), connection))
+        {
+            create.Parameters.AddWithValue("@journal", SqlServerStatements.Quote(journal));
+            await create.ExecuteNonQueryAsync();
+        }
+
+        async Task<long> RecordAsync(string table, bool commit)
+        {
+            await using var transaction = (SqlTransaction)await connection.BeginTransactionAsync();
+            await using var id = new SqlCommand(SqlServerJournal.TransactionId, connection, transaction);
+            var transactionId = (long)(await id.ExecuteScalarAsync())!;
+            await using var record = new SqlCommand(SqlServerJournal.Record(journal), connection, transaction);
+            record.Parameters.AddWithValue("@fingerprint", "run-1");
+            record.Parameters.AddWithValue("@schema", "dbo");
+            record.Parameters.AddWithValue("@table", table);
+            record.Parameters.AddWithValue("@entry", "{}");
+            await record.ExecuteNonQueryAsync();
+            if (commit)
+            {
+                await transaction.CommitAsync();
+            }
+            else
+            {
+                await transaction.RollbackAsync();
+            }
+
+            return transactionId;
+        }
+
+        async Task<bool?> IsCommittedAsync(long transactionId)
+        {
+            await using var check = new SqlCommand(SqlServerJournal.IsCommitted(journal), connection);
+            check.Parameters.AddWithValue("@id", transactionId);
+            check.Parameters.AddWithValue("@fingerprint", "run-1");
+            return await check.ExecuteScalarAsync() is bool committed ? committed : null;
+        }
+
+        var committed = await RecordAsync("a", commit: true);
+        var rolledBack = await RecordAsync("b", commit: false);
+        (await IsCommittedAsync(committed)).ShouldBe(true);
+        (await IsCommittedAsync(rolledBack)).ShouldNotBe(true); // false, or null without VIEW SERVER STATE
+        await using var read = new SqlCommand(SqlServerJournal.Read(journal), connection);
+        read.Parameters.AddWithValue("@fingerprint", "run-1");
+        (await read.ExecuteScalarAsync()).ShouldBe("{}");
+    }
+
     /// <summary>Row text lines for the bulk copy, with made-up dump lines.</summary>
     private sealed class RowLines(params string[] rows) : IRowLines
     {
