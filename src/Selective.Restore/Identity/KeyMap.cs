@@ -100,33 +100,22 @@ internal sealed class KeyMap : IMemoryHolder, IDisposable
     /// <summary>Whether <paramref name="key"/> has an entry; <paramref name="to"/> is null when its rows are held back.</summary>
     public bool TryGet(string key, out string? to)
     {
-        if (TryGet(key, _runs.Count, out to, out _))
+        // In memory, then the runs newest first (a newer entry of a key replaces an older one).
+        if (_entries.TryGetValue(key, out var entry))
         {
+            to = entry.To;
             return true;
         }
 
-        to = null;
-        return false;
-    }
-
-    /// <summary>Looks in memory, then in the runs older than <paramref name="runs"/> (exclusive), newest first.</summary>
-    private bool TryGet(string key, int runs, out string? to, out MapKind kind)
-    {
-        if (runs == _runs.Count && _entries.TryGetValue(key, out var entry))
+        for (var i = _runs.Count - 1; i >= 0; i--)
         {
-            (to, kind) = entry;
-            return true;
-        }
-
-        for (var i = runs - 1; i >= 0; i--)
-        {
-            if (_runs[i].TryFind(key, out to, out kind))
+            if (_runs[i].TryFind(key, out to, out _))
             {
                 return true;
             }
         }
 
-        (to, kind) = (null, default);
+        to = null;
         return false;
     }
 

@@ -15,6 +15,7 @@ internal sealed class KeyMapRun : IDisposable
     private readonly SafeFileHandle _file;
     private readonly List<(string FirstKey, long Offset, int Length)> _blocks = [];
     private byte[] _buffer = new byte[BlockSize];
+    private string? _lastKey;
 
     private KeyMapRun(SafeFileHandle file) => _file = file;
 
@@ -41,6 +42,7 @@ internal sealed class KeyMapRun : IDisposable
 
                 first ??= key;
                 block.Write(record);
+                run._lastKey = key;
                 run.Count++;
             }
 
@@ -67,9 +69,18 @@ internal sealed class KeyMapRun : IDisposable
         return offset;
     }
 
-    /// <summary>Looks <paramref name="key"/> up: reads the one block that may hold it.</summary>
+    /// <summary>
+    /// Looks <paramref name="key"/> up: reads the one block that may hold it, and none when the key lies outside the
+    /// run's range (most lookups of a child's rows find no entry).
+    /// </summary>
     public bool TryFind(string key, out string? to, out MapKind kind)
     {
+        (to, kind) = (null, default);
+        if (_lastKey is null || string.CompareOrdinal(key, _lastKey) > 0)
+        {
+            return false;
+        }
+
         // The last block whose first key is not after the key.
         int low = 0, high = _blocks.Count - 1, found = -1;
         while (low <= high)
@@ -86,29 +97,22 @@ internal sealed class KeyMapRun : IDisposable
             }
         }
 
-        if (found >= 0)
+        if (found < 0)
         {
-            var sought = Encoding.UTF8.GetBytes(key);
-            var span = Read(found);
-            while (!span.IsEmpty)
-            {
-                var keyLength = BinaryPrimitives.ReadInt32LittleEndian(span);
-                var match = span.Slice(4, keyLength).SequenceEqual(sought);
-                span = span[(4 + keyLength)..];
-                var entryKind = (MapKind)span[0];
-                var toLength = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
-                span = span[5..];
-                if (match)
-                {
-                    (to, kind) = (toLength < 0 ? null : Encoding.UTF8.GetString(span[..toLength]), entryKind);
-                    return true;
-                }
+            return false;
+        }
 
-                span = span[Math.Max(toLength, 0)..];
+        var sought = Encoding.UTF8.GetBytes(key);
+        ReadOnlySpan<byte> span = Read(found);
+        while (Next(ref span, out var entryKey, out var entryKind, out var entryTo))
+        {
+            if (entryKey.SequenceEqual(sought))
+            {
+                (to, kind) = (entryKind.IsHeld ? null : Encoding.UTF8.GetString(entryTo), entryKind.Kind);
+                return true;
             }
         }
 
-        (to, kind) = (null, default);
         return false;
     }
 
@@ -146,25 +150,34 @@ internal sealed class KeyMapRun : IDisposable
     {
         ReadOnlySpan<byte> span = Read(index);
         var entries = new List<(string, string?, MapKind)>();
-        while (!span.IsEmpty)
+        while (Next(ref span, out var key, out var kind, out var to))
         {
-            var keyLength = BinaryPrimitives.ReadInt32LittleEndian(span);
-            var key = Encoding.UTF8.GetString(span.Slice(4, keyLength));
-            span = span[(4 + keyLength)..];
-            var kind = (MapKind)span[0];
-            var toLength = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
-            span = span[5..];
-            string? to = null;
-            if (toLength >= 0)
-            {
-                to = Encoding.UTF8.GetString(span[..toLength]);
-                span = span[toLength..];
-            }
-
-            entries.Add((key, to, kind));
+            entries.Add((Encoding.UTF8.GetString(key), kind.IsHeld ? null : Encoding.UTF8.GetString(to), kind.Kind));
         }
 
         return entries;
+    }
+
+    /// <summary>One record off the front of <paramref name="span"/> (see <see cref="Encode"/>): its key, kind and target bytes.</summary>
+    private static bool Next(ref ReadOnlySpan<byte> span, out ReadOnlySpan<byte> key, out (MapKind Kind, bool IsHeld) kind, out ReadOnlySpan<byte> to)
+    {
+        if (span.IsEmpty)
+        {
+            key = default;
+            to = default;
+            kind = default;
+            return false;
+        }
+
+        var keyLength = BinaryPrimitives.ReadInt32LittleEndian(span);
+        key = span.Slice(4, keyLength);
+        span = span[(4 + keyLength)..];
+        var toLength = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
+        kind = ((MapKind)span[0], toLength < 0);
+        span = span[5..];
+        to = toLength < 0 ? default : span[..toLength];
+        span = span[Math.Max(toLength, 0)..];
+        return true;
     }
 
     private static byte[] Encode(string key, string? to, MapKind kind)

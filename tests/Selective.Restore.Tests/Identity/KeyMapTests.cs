@@ -44,6 +44,12 @@ public sealed class KeyMapTests
         map.TryGet(Key(1), out var second).ShouldBeTrue();
         second.ShouldBeNull();
         map.TryGet(Key(Count), out _).ShouldBeFalse();
+
+        // Keys outside every run's range (before its first key, after its last) find nothing, without a block read.
+        map.TryGet("a", out _).ShouldBeFalse();
+        map.TryGet("a\\tb\t", out _).ShouldBeFalse();
+        map.TryGet("z", out _).ShouldBeFalse();
+        map.TryGet(Key(Count - 1) + "0", out _).ShouldBeFalse();
         map.TryGet(Key(5).AsSpan(), out var bySpan).ShouldBeTrue(); // a child's lookup, from a char buffer
         bySpan.ShouldBe(Key(100_005));
         map.TryGet(Key(Count).AsSpan(), out _).ShouldBeFalse();

@@ -52,6 +52,16 @@ public sealed class ProviderSeamTests
         Should.Throw<ArgumentNullException>(() => SelectiveRestore.FromDump("backup.sql").WithTarget(null!));
     }
 
+    [Test]
+    public void A_provider_row_whose_values_do_not_match_its_columns_is_refused()
+    {
+        string[] columns = ["id", "name"];
+        Should.Throw<ArgumentException>(() => new RowValues(columns, [1], ["1", "a"])).Message.ShouldContain("2 columns");
+        Should.Throw<ArgumentException>(() => new RowValues(columns, [1, "a"], ["1"])).Message.ShouldContain("2 columns");
+        var row = new RowValues(columns, [1, null], ["1", null]);
+        (row.ValueAt(0), row.TextAt(1), row.IsNull("name")).ShouldBe((1, null, true));
+    }
+
     private static void Visit(Type type, HashSet<Type> seen)
     {
         if (type.IsByRef || type.IsArray || type.IsPointer)
