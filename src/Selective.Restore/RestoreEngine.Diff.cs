@@ -312,6 +312,20 @@ public sealed partial class RestoreEngine
         }
 
         /// <summary>The key fields of a COPY line as raw text joined by tabs, or null when one is NULL.</summary>
+        /// <summary>Whether a reference of the row names a held-back row (<see cref="FollowParents"/>'s test alone, without rewriting).</summary>
+        private static bool ReferencesHeld(ReadOnlySpan<byte> row, List<(int[] Ordinals, KeyMap Map)> references, KeyBuffer keys, ref char[] chars)
+        {
+            foreach (var (ordinals, map) in references)
+            {
+                if (KeyChars(keys, row, ordinals, ref chars, out var length) && map.TryGet(chars.AsSpan(0, length), out var to) && to is null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static string? KeyText(KeyBuffer keys, ReadOnlySpan<byte> line, ReadOnlySpan<int> ordinals)
         {
             var key = keys.Of(line, ordinals, 0, out var isNull);
@@ -509,6 +523,8 @@ public sealed partial class RestoreEngine
 
             // Rows under a held-back row are held and leave the rows, one level per pass, until a pass holds none.
             var keys = new KeyBuffer();
+            var chars = new char[4096];
+            var ownReferences = referenceFields.Select(fields => (fields, table.Map)).ToList();
             long held = 0;
             using var heldEdits = new DeltaEdits(TempDirectory);
             using var rewrites = new DeltaEdits(TempDirectory);
@@ -522,17 +538,7 @@ public sealed partial class RestoreEngine
                     current.Rewind();
                     while (current.TryRead(out var line, out var position, out _))
                     {
-                        var isHeld = false;
-                        foreach (var fields in referenceFields)
-                        {
-                            if (KeyText(keys, line, fields) is { } reference && table.Map.TryGet(reference, out var to) && to is null)
-                            {
-                                isHeld = true;
-                                break;
-                            }
-                        }
-
-                        if (!isHeld)
+                        if (!ReferencesHeld(line, ownReferences, keys, ref chars))
                         {
                             next.Write(line, position, 0);
                             continue;
@@ -562,16 +568,8 @@ public sealed partial class RestoreEngine
                 current.Rewind();
                 while (current.TryRead(out var stored, out var position, out _))
                 {
-                    byte[]? line = null;
-                    foreach (var fields in referenceFields)
-                    {
-                        if (KeyText(keys, line ?? stored, fields) is { } reference && table.Map.TryGet(reference, out var to) && to is not null)
-                        {
-                            line = CopyFields.Replace(line ?? stored, fields, to);
-                        }
-                    }
-
-                    if (line is not null)
+                    // The held rows left in the passes above: what is left only follows moved references.
+                    if (FollowParents(stored, ownReferences, keys, ref chars, out _) is { } line)
                     {
                         rewrites.Add(position, null, FieldsText(line, writtenFields));
                     }
