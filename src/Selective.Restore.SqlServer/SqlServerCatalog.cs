@@ -31,6 +31,9 @@ internal sealed record SqlServerTableShape(LiveTable Table, IReadOnlyList<SqlSer
 /// <summary>One key column as <see cref="SqlServerCatalog.KeysSql"/> reads it: primary key or unique (constraint or unfiltered unique index).</summary>
 internal sealed record SqlServerKeyRow(string Index, bool Primary, string Column);
 
+/// <summary>A DML trigger on the table as <see cref="SqlServerCatalog.TriggersSql"/> reads it.</summary>
+internal sealed record SqlServerTriggerRow(string Name, bool Disabled, bool InsteadOf);
+
 /// <summary>One foreign key column as <see cref="SqlServerCatalog.ForeignKeysSql"/> reads it.</summary>
 internal sealed record SqlServerForeignKeyRow(string Name, bool Disabled, string Column, TableName Referenced, string ReferencedColumn);
 
@@ -87,13 +90,18 @@ internal static class SqlServerCatalog
         ORDER BY fk.name, fkc.constraint_column_id;
         """;
 
+    /// <summary>The table's DML triggers (@id): they fire on the rows a restore writes, and are reported.</summary>
+    public const string TriggersSql = """
+        SELECT tr.name, tr.is_disabled, tr.is_instead_of_trigger FROM sys.triggers AS tr WHERE tr.parent_id = @id ORDER BY tr.name;
+        """;
+
     /// <summary>
     /// The engine's <see cref="LiveTable"/> from the catalog's rows. A column of a type whose values have no text that
     /// round trips (hierarchyid, geography, geometry, sql_variant) fails the table naming it, unless the server
     /// computes it (then it is never read or written).
     /// </summary>
     /// <exception cref="RestoreTableException">A column has an unsupported type.</exception>
-    public static LiveTable Build(TableName name, IReadOnlyList<SqlServerColumnRow> columns, IReadOnlyList<SqlServerKeyRow> keys, IReadOnlyList<SqlServerForeignKeyRow> foreignKeys)
+    public static LiveTable Build(TableName name, IReadOnlyList<SqlServerColumnRow> columns, IReadOnlyList<SqlServerKeyRow> keys, IReadOnlyList<SqlServerForeignKeyRow> foreignKeys, IReadOnlyList<SqlServerTriggerRow>? triggers = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(keys);
@@ -126,18 +134,27 @@ internal static class SqlServerCatalog
         var references = foreignKeys.GroupBy(k => k.Name, StringComparer.Ordinal)
             .Select(g => new LiveForeignKey(g.Key, [.. g.Select(k => k.Column)], g.First().Referenced, [.. g.Select(k => k.ReferencedColumn)], Deferrable: false))
             .ToList();
-        return new LiveTable(name, live, primaryKey, uniqueKeys, references, IsPartitioned: false);
+        // A disabled foreign key does not check the rows restored; a trigger acts on them.
+        var notes = foreignKeys.Where(k => k.Disabled).Select(k => k.Name).Distinct(StringComparer.Ordinal)
+            .Select(k => $"foreign key {k} is disabled (NOCHECK): the rows restored are not checked against it")
+            .Concat((triggers ?? []).Select(t => t.Disabled
+                ? $"trigger {t.Name} is disabled"
+                : t.InsteadOf
+                    ? $"INSTEAD OF trigger {t.Name} replaces the restore's writes: what it does is what gets written"
+                    : $"trigger {t.Name} fires for the rows written (it may change or add rows)"))
+            .ToList();
+        return new LiveTable(name, live, primaryKey, uniqueKeys, references, IsPartitioned: false) { Notes = notes };
     }
 
     /// <summary>
-    /// Reads <paramref name="name"/>'s shape in one round trip (four result sets), inside <paramref name="transaction"/>
+    /// Reads <paramref name="name"/>'s shape in one round trip (five result sets), inside <paramref name="transaction"/>
     /// when given; null when there is no such table. The names go as parameters.
     /// </summary>
     /// <exception cref="RestoreTableException">A column has an unsupported type.</exception>
     public static async Task<SqlServerTableShape?> ReadAsync(SqlConnection connection, SqlTransaction? transaction, TableName name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var command = new SqlCommand(TableSql + "\n" + ColumnsSql + "\n" + KeysSql + "\n" + ForeignKeysSql, connection, transaction);
+        var command = new SqlCommand(TableSql + "\n" + ColumnsSql + "\n" + KeysSql + "\n" + ForeignKeysSql + "\n" + TriggersSql, connection, transaction);
         await using (command.ConfigureAwait(false))
         {
             command.Parameters.Add(new SqlParameter("@schema", System.Data.SqlDbType.NVarChar, 128) { Value = name.Schema });
@@ -174,7 +191,14 @@ internal static class SqlServerCatalog
                     foreignKeys.Add(new SqlServerForeignKeyRow(reader.GetString(0), reader.GetBoolean(1), reader.GetString(2), new TableName(reader.GetString(3), reader.GetString(4)), reader.GetString(5)));
                 }
 
-                return new SqlServerTableShape(Build(name, columns, keys, foreignKeys), columns);
+                var triggers = new List<SqlServerTriggerRow>();
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    triggers.Add(new SqlServerTriggerRow(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+                }
+
+                return new SqlServerTableShape(Build(name, columns, keys, foreignKeys, triggers), columns);
             }
         }
     }

@@ -9,7 +9,7 @@ namespace Selective.Restore.SqlServer;
 
 /// <summary>
 /// The engine's delta rows (row text) as a data reader for <c>SqlBulkCopy</c> into the text staging table
-/// (<see cref="SqlServerStatements.CreateText"/>): the row's position (1, 2, ... in the order sent), then each field
+/// (<see cref="SqlServerStatements.CreateStaging"/>): the row's position (1, 2, ... in the order sent), then each field
 /// decoded, as a string, or as bytes for binary columns (<c>\x0aff</c>). The server converts the strings to the
 /// column types. One row is decoded at a time.
 /// </summary>
@@ -23,17 +23,22 @@ internal sealed class SqlServerDeltaReader : DbDataReader
 
     /// <param name="rows">The delta (rewound by the caller).</param>
     /// <param name="columns">The staged columns, one per field of a row.</param>
-    public SqlServerDeltaReader(IRowLines rows, IReadOnlyList<SqlServerStageColumn> columns)
+    /// <param name="first">Positions start after this one (rows staged before from another source).</param>
+    public SqlServerDeltaReader(IRowLines rows, IReadOnlyList<SqlServerStageColumn> columns, long first = 0)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(columns);
         _rows = rows;
         _columns = columns;
         _values = new object?[columns.Count + 1];
+        _position = first;
     }
 
     /// <summary>The dump line of the row just read (for an error naming it).</summary>
     public long LineNumber { get; private set; }
+
+    /// <summary>The position of the row just read (the last position handed out).</summary>
+    public long Position => _position;
 
     public override bool Read()
     {

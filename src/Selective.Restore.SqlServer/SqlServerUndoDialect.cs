@@ -19,6 +19,7 @@ internal sealed class SqlServerUndoDialect : IUndoDialect
 
     public string End => "COMMIT TRANSACTION;\n";
 
-    // -f 65001: the script is UTF-8 (names and values in it may be any Unicode).
-    public string RunCommand(string fileName) => $"sqlcmd -b -f 65001 -i {fileName}";
+    // -f 65001: the script is UTF-8 (names and values in it may be any Unicode). -x: no $(variable) substitution, which
+    // would rewrite values that contain "$(".
+    public string RunCommand(string fileName) => $"sqlcmd -b -x -f 65001 -i {fileName}";
 }

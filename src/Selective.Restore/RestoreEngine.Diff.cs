@@ -29,15 +29,17 @@ public sealed partial class RestoreEngine
         /// </summary>
         private async Task<TableDiff> WholeRowDiffForAsync(TableState state, TableMapping mapping, CancellationToken cancellationToken)
         {
-            const string Prefix = "the live table has no primary key (nor a unique key on NOT NULL columns), so rows are matched on the whole row";
+            var prefix = mapping.Live.PrimaryKey.Count == 0
+                ? "the live table has no primary key (nor a unique key on NOT NULL columns), so rows are matched on the whole row"
+                : $"the dump has no values for the generated key ({string.Join(", ", mapping.Live.PrimaryKey)}), so rows are matched on the whole row";
             if (settings.IdentityFor(state.Name) is not null)
             {
-                throw RestoreTableException.Incompatible($"{Prefix}, and an identity key is declared for it: an identity key needs a key to tell entities apart");
+                throw RestoreTableException.Incompatible($"{prefix}, and an identity key is declared for it that is not a unique key of NOT NULL columns in the live table: an identity key needs a key to tell entities apart");
             }
 
             if (mapping.DumpColumns.Count == 0)
             {
-                throw RestoreTableException.Incompatible($"{Prefix}, and the dump names no columns for it");
+                throw RestoreTableException.Incompatible($"{prefix}, and the dump names no columns for it");
             }
 
             for (var i = 0; i < mapping.Targets.Count; i++)
@@ -48,7 +50,7 @@ public sealed partial class RestoreEngine
                 }
 
                 var column = mapping.DumpColumns[i];
-                throw RestoreTableException.Incompatible($"{Prefix}, and the dump's column {column.Name ?? "#" + column.Position} is not in it: a row without it is not the dump's row");
+                throw RestoreTableException.Incompatible($"{prefix}, and the dump's column {column.Name ?? "#" + column.Position} is not in it: a row without it is not the dump's row");
             }
 
             // Rows that may have to follow a parent's key map are kept in dump order too, to be rewritten before the diff.

@@ -64,6 +64,26 @@ public sealed partial class RestoreEngine
         }
     }
 
+    /// <summary>
+    /// Why <paramref name="formats"/> refuses the dump at <paramref name="path"/>, or null when it takes it (or the dump
+    /// cannot be opened: staging then reports that as it always does).
+    /// </summary>
+    internal static string? RefusedFormat(IDumpFormats formats, string path, string? database)
+    {
+        DumpFormat format;
+        try
+        {
+            using var reader = DumpReader.Open(path, new DumpReaderOptions { Database = database });
+            format = reader.Format;
+        }
+        catch (Exception ex) when (ex is DumpFormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        return formats.Refuses(format) is { } reason ? $"{path}: {reason}" : null;
+    }
+
     /// <summary>One run's state.</summary>
     private sealed partial class Run(RestoreSettings settings, IRestoreTarget target, RestoreReport report)
     {
@@ -79,6 +99,13 @@ public sealed partial class RestoreEngine
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
+            // A dump this target cannot read as its own values (pg_dump into SQL Server) is refused before anything connects.
+            if (target is IDumpFormats formats && RefusedFormat(formats, settings.DumpPath, settings.DumpDatabase) is { } refused)
+            {
+                FailRun(refused);
+                return;
+            }
+
             // 0. Resume: tables an earlier run committed are not applied again (nor staged, unless children follow their key maps).
             if (!await OpenJournalAndUndoAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -393,7 +420,12 @@ public sealed partial class RestoreEngine
                 return ColumnMapper.Reuse(existing, dump);
             }
 
-            state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message), wholeRows: true);
+            foreach (var note in state.Live!.Notes)
+            {
+                Warn(state, note);
+            }
+
+            state.Mapping = ColumnMapper.Map(state.Live!, dump, settings.SkipUnknownColumns, message => Warn(state, message), wholeRows: true, identity: settings.IdentityFor(state.Name)?.Columns);
             return state.Mapping;
         }
 
@@ -565,7 +597,9 @@ public sealed partial class RestoreEngine
             tableReport.MatchedOnWholeRows = staged.Mapping.Key.Count == 0;
             if (tableReport.MatchedOnWholeRows)
             {
-                tableReport.Notes.Add("no primary key (nor a unique key on NOT NULL columns): rows were matched on the whole row, copy for copy (a row the dump has 3 times and live once is 2 missing rows)");
+                tableReport.Notes.Add(staged.Mapping.Live.PrimaryKey.Count == 0
+                    ? "no primary key (nor a unique key on NOT NULL columns): rows were matched on the whole row, copy for copy (a row the dump has 3 times and live once is 2 missing rows)"
+                    : $"the dump has no values for the generated key ({string.Join(", ", staged.Mapping.Live.PrimaryKey)}): rows were matched on the whole row without it, copy for copy, and inserted rows got new keys");
             }
 
             ReportKeys(table, classification);

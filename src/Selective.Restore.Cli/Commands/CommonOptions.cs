@@ -72,6 +72,22 @@ internal sealed class LiveDatabaseOptions(string targetDescription, string jsonD
 {
     public Option<string> Target { get; } = new("--target") { Description = targetDescription, Required = true, HelpName = "CONNECTION" };
 
+    public Option<string?> Provider { get; } = CreateProvider();
+
+    private static Option<string?> CreateProvider()
+    {
+        var provider = new Option<string?>("--provider")
+        {
+            Description = "The live database's kind: postgresql or sqlserver. Default: told from --target's keys (Host=/Port=/Username= PostgreSQL; Server=/Data Source=/Initial Catalog=/TrustServerCertificate= SQL Server); a string that could be either is an error.",
+            HelpName = "postgresql|sqlserver",
+        };
+        provider.AcceptOnlyFromAmong(TargetProvider.Names);
+        return provider;
+    }
+
+    /// <summary>The --target's provider, given or told from the string (a usage error when it cannot be told).</summary>
+    public string ProviderOf(ParseResult parse) => TargetProvider.Resolve(parse.GetValue(Provider), parse.GetRequiredValue(Target));
+
     public Option<string?> Json { get; } = new("--json") { Description = jsonDescription, HelpName = "FILE" };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log progress to stderr." };
@@ -81,6 +97,7 @@ internal sealed class LiveDatabaseOptions(string targetDescription, string jsonD
     public void AddTo(Command command)
     {
         command.Add(Target);
+        command.Add(Provider);
         command.Add(Json);
         command.Add(SkipUnknownColumns);
         command.Add(Verbose);

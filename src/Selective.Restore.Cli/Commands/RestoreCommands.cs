@@ -3,7 +3,6 @@ using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Identity;
 using Selective.Restore.Merge;
-using Selective.Restore.PostgreSql;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -22,7 +21,7 @@ internal static class RestoreCommands
     {
         var common = new CommonOptions();
         var live = new LiveDatabaseOptions(
-            "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=restore\"). Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
+            "Connection string of the live database: PostgreSQL (Npgsql, e.g. \"Host=db;Database=shop;Username=restore\") or SQL Server (SqlClient, e.g. \"Server=db;Database=shop;User ID=restore;TrustServerCertificate=true\"; restores SQL Server scripts only); see --provider. PostgreSQL passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
             "Also write the report as JSON to FILE: {\"tables\": [{\"schema\", \"table\", \"dumpRows\", \"missing\", ...}], ...}.");
         var skipIncompatible = new Option<bool>("--skip-incompatible-tables") { Description = "Skip (with a warning) tables the live database cannot take the dump's rows into (no such table, a NOT NULL column the dump lacks, no key) instead of failing them." };
         var identityKeys = new Option<string[]>("--identity-key")
@@ -113,7 +112,7 @@ internal static class RestoreCommands
             live.CheckJsonPath(parse); // Build() checks --undo and --journal: all before anything is applied
             var logger = live.Logger(parse, error);
             var builder = SelectiveRestore.FromDump(dumpPath)
-                .ToPostgreSql(parse.GetRequiredValue(live.Target))
+                .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))

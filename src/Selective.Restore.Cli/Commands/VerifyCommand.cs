@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Verify;
 
 namespace Selective.Restore.Cli.Commands;
@@ -19,7 +18,7 @@ internal static class VerifyCommand
     {
         var common = new CommonOptions();
         var live = new LiveDatabaseOptions(
-            "Npgsql connection string of the live database (e.g. \"Host=db;Database=shop;Username=readonly\"). Needs only SELECT and TEMP. Passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
+            "Connection string of the live database: PostgreSQL (Npgsql, e.g. \"Host=db;Database=shop;Username=readonly\") or SQL Server (SqlClient, e.g. \"Server=db;Database=shop;User ID=readonly;TrustServerCertificate=true\"); see --provider. Needs only SELECT (and TEMP on PostgreSQL). PostgreSQL passwords are best given with PGPASSWORD or a .pgpass file; they are never printed.",
             "Also write the report as JSON to FILE: {\"problems\": [{\"kind\", ...}], \"tables\": [{\"schema\", \"table\", \"dumpRows\", \"liveRows\", \"missing\", ...}], \"sequences\": [...], ...}.");
         var failOn = new Option<string[]>("--fail-on")
         {
@@ -57,7 +56,7 @@ internal static class VerifyCommand
             live.CheckJsonPath(parse);
             var logger = live.Logger(parse, error);
             var builder = BackupVerification.FromDump(dumpPath)
-                .ToPostgreSql(parse.GetRequiredValue(live.Target))
+                .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))

@@ -18,9 +18,11 @@ internal static class ColumnMapper
     /// default that the dump lacks is an incompatibility then, and only a warning otherwise (it is just not compared).
     /// Incompatibilities throw <see cref="RestoreTableException"/>; things worth knowing go to <paramref name="warn"/>.
     /// With <paramref name="wholeRows"/>, a table without a usable key maps with an empty key: its rows are matched on
-    /// the whole row, as a multiset.
+    /// the whole row, as a multiset. Rows without their key because the database generates it (a script's INSERTs that
+    /// leave the IDENTITY column out) are matched on <paramref name="identity"/> when it is a unique key of the live
+    /// table, otherwise (with <paramref name="wholeRows"/>) on the whole row without the key; missing rows get new keys.
     /// </summary>
-    public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn, bool forWriting = true, bool wholeRows = false)
+    public static TableMapping Map(LiveTable live, DumpTable dump, bool skipUnknownColumns, Action<string> warn, bool forWriting = true, bool wholeRows = false, IReadOnlyList<string>? identity = null)
     {
         CheckPositions(live, dump);
         var targets = new LiveColumn?[dump.Columns.Count];
@@ -89,6 +91,25 @@ internal static class ColumnMapper
                 : throw RestoreTableException.Incompatible("the live table has no primary key (nor a unique key on NOT NULL columns), so dump rows cannot be matched to live rows");
         }
 
+        if (GeneratedKeyLeftOut(live, dump, key, used) is { } generated)
+        {
+            var why = string.Equals(generated, dump.OmittedIdentityColumn, StringComparison.Ordinal)
+                ? $"the script's INSERTs leave the IDENTITY column {generated} out"
+                : $"the dump has no column {generated}, which the database generates";
+            if (identity is { Count: > 0 } && identity.All(used.Contains) && identity.All(c => live.Find(c)?.NotNull == true)
+                && live.UniqueKeys.Any(u => u.Count == identity.Count && u.All(c => identity.Contains(c, StringComparer.Ordinal))))
+            {
+                warn($"{why}: rows are matched on the identity key ({string.Join(", ", identity)}), a unique key of the live table, and a missing row gets a new {generated}");
+                return new TableMapping(live, dump.Columns, targets, identity);
+            }
+
+            if (wholeRows && forWriting)
+            {
+                warn($"{why}: rows are matched on the whole row without it (copy for copy), and a missing row gets a new {generated}; declare an identity key that is a unique key of the table to match on it instead");
+                return new TableMapping(live, dump.Columns, targets, []);
+            }
+        }
+
         if (live.PrimaryKey.Count == 0)
         {
             warn($"no primary key: rows are matched on unique key ({string.Join(", ", key)})");
@@ -106,11 +127,18 @@ internal static class ColumnMapper
         return new TableMapping(live, dump.Columns, targets, key);
     }
 
+    /// <summary>The single key column the dump has no values for because the database generates it (IDENTITY, serial, a sequence default), or null.</summary>
+    private static string? GeneratedKeyLeftOut(LiveTable live, DumpTable dump, IReadOnlyList<string> key, HashSet<string> used) =>
+        key.Count == 1 && !used.Contains(key[0]) && live.Find(key[0]) is { } column
+            && (column.Identity != IdentityColumn.None || column.Sequence is not null || string.Equals(column.Name, dump.OmittedIdentityColumn, StringComparison.Ordinal))
+            ? column.Name
+            : null;
+
     /// <summary>SQL Server INSERTs without a column list leave the table's IDENTITY column out: the rows have no key value.</summary>
     private static string OmittedIdentity(DumpTable dump, string column) =>
         $"the dump's rows have no value for key column {column}: the script's INSERTs into {dump.Name} have no column list, and SQL Server " +
-        $"leaves the IDENTITY column {column} out of them, so the rows cannot be matched to live rows by key " +
-        "(matching such rows on the whole row without the IDENTITY column is not supported yet)";
+        $"leaves the IDENTITY column {column} out of them, but the live column {column} does not generate values (no identity, serial or default), " +
+        "so rows restored from them could not get a key";
 
     /// <summary>
     /// Unnamed columns of SQL Server INSERTs without a column list fill the source table's insertable columns, which leave

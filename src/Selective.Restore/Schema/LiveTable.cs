@@ -58,6 +58,12 @@ public sealed record LiveTable(
     /// <summary>Primary or unique keys whose checking is DEFERRABLE: <c>ON CONFLICT</c> cannot use them.</summary>
     public IReadOnlyList<IReadOnlyList<string>> DeferrableKeys { get; init; } = [];
 
+    /// <summary>
+    /// What the database says about the table that a restore should know (a disabled foreign key, a trigger that fires
+    /// on the rows written), reported as the table's warnings.
+    /// </summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>The column called <paramref name="name"/>, or null.</summary>
     public LiveColumn? Find(string name) => Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
 }

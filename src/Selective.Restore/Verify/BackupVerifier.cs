@@ -59,6 +59,15 @@ public sealed class BackupVerifier
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
+            // A dump this target cannot read as its own values (pg_dump into SQL Server) is refused before anything connects.
+            if (target is IDumpFormats formats && RestoreEngine.RefusedFormat(formats, settings.DumpPath, settings.Database) is { } refused)
+            {
+                VerifyLog.RunFailed(settings.Logger, refused);
+                report.Errors.Add(refused);
+                Finish();
+                return;
+            }
+
             await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
 
             // 1. Read every selected table (one pass over the dump); temp tables cannot be created in a read-only transaction.

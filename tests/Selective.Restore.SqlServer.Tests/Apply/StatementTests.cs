@@ -1,15 +1,19 @@
+using Microsoft.Data.SqlClient;
 using Selective.Restore.Dump;
+using Selective.Restore.Merge;
+using Selective.Restore.Providers;
+using Selective.Restore.Schema;
 using Selective.Restore.SqlServer.Tests.Support;
 
 namespace Selective.Restore.SqlServer.Tests.Apply;
 
 /// <summary>
-/// Every statement the provider builds for a staged table parses as T-SQL (ScriptDom, SQL Server 2022's grammar) for
-/// tables with hostile names and every supported type, and says what the comparison rules need.
+/// Every statement the target can build for a staged table parses as T-SQL (ScriptDom, SQL Server 2022's grammar) for
+/// tables with hostile names and every supported type, composite and single keys, and says what the comparison rules need.
 /// </summary>
 public sealed class StatementTests
 {
-    private static readonly string[] TypeNames =
+    internal static readonly string[] TypeNames =
     [
         "int", "bigint", "smallint", "tinyint", "bit", "decimal", "numeric", "money", "smallmoney", "float", "real",
         "char", "varchar", "nchar", "nvarchar", "text", "ntext", "xml", "binary", "varbinary", "image",
@@ -24,36 +28,76 @@ public sealed class StatementTests
         new("s", "select"),
     ];
 
-    private static IReadOnlyList<SqlServerStageColumn> Columns(string prefix)
+    /// <summary>A staged table of every supported type (the first column an IDENTITY key), plus a dump column the table lacks.</summary>
+    internal static SqlServerStaging Staging(TableName table, int keyColumns = 1, bool extraDumpColumn = true, string prefix = "")
     {
         var rows = TypeNames.Select((type, i) => new SqlServerColumnRow(
             i == 0 ? prefix + "Id" : $"{prefix}{type} ]col[ {i}", type, type.Contains("var", StringComparison.Ordinal) ? (short)-1 : (short)20, 18, (byte)(type is "decimal" or "numeric" or "time" or "datetime2" or "datetimeoffset" ? 3 : 0),
-            Nullable: i != 0, HasDefault: false, Computed: false, Identity: i == 0, GeneratedAlways: false, Sequence: null)).ToList();
-        var live = SqlServerCatalog.Build(new TableName("dbo", "t"), rows, [], []);
-        return SqlServerStatements.StageColumns([.. live.Columns.Select((c, i) => (c, SqlServerType.From(rows[i].SystemType, rows[i].Scale)!.Value, rows[i].SystemType.Contains("char", StringComparison.Ordinal) || rows[i].SystemType.EndsWith("text", StringComparison.Ordinal) ? "SQL_Latin1_General_CP1_CI_AS" : null))]);
+            Nullable: i >= keyColumns, HasDefault: false, Computed: false, Identity: i == 0, GeneratedAlways: false, Sequence: null,
+            Collation: type.Contains("char", StringComparison.Ordinal) || type.EndsWith("text", StringComparison.Ordinal) ? "SQL_Latin1_General_CP1_CI_AS" : null)).ToList();
+        var keyRows = rows.Take(keyColumns).Select(r => new SqlServerKeyRow("pk", true, r.Name)).ToList();
+        var live = SqlServerCatalog.Build(table, rows, keyRows, []);
+        List<DumpColumn> dump = [.. live.Columns.Select((c, i) => new DumpColumn(c.Name, i + 1))];
+        List<LiveColumn?> targets = [.. live.Columns];
+        if (extraDumpColumn)
+        {
+            dump.Add(new DumpColumn("gone", dump.Count + 1));
+            targets.Add(null);
+        }
+
+        var mapping = new TableMapping(live, dump, targets, live.PrimaryKey);
+        return new SqlServerStaging(mapping, 1, 3, new SqlServerTableShape(live, rows));
     }
 
     private static IEnumerable<TestCaseData> Statements()
     {
         foreach (var table in Tables)
         {
-            var columns = Columns(table.Name.Length > 10 ? "ü " : string.Empty);
-            var key = columns.Take(1).ToList();
-            var (delta, text) = SqlServerStatements.TempNames(3);
-            yield return new TestCaseData(SqlServerStatements.CreateDelta(delta, columns)).SetName($"CreateDelta {table}");
-            yield return new TestCaseData(SqlServerStatements.CreateText(text, columns)).SetName($"CreateText {table}");
-            yield return new TestCaseData(SqlServerStatements.FillDelta(delta, text, columns)).SetName($"FillDelta {table}");
-            yield return new TestCaseData(SqlServerStatements.Classify(delta, table, key, columns)).SetName($"Classify {table}");
-            yield return new TestCaseData(SqlServerStatements.InsertMissing(delta, table, columns, key, identityInsert: true, undo: "#sr_undo_3")).SetName($"InsertMissing {table}");
-            yield return new TestCaseData(SqlServerStatements.InsertMissing(delta, table, columns, key, identityInsert: false, undo: null)).SetName($"InsertMissing plain {table}");
-            yield return new TestCaseData(SqlServerStatements.UpdateConflicting(delta, table, columns, key, chosenOnly: false, undo: "#sr_old_3")).SetName($"UpdateConflicting {table}");
-            yield return new TestCaseData(SqlServerStatements.UpdateConflicting(delta, table, columns, key, chosenOnly: true, undo: null)).SetName($"UpdateChosen {table}");
-            yield return new TestCaseData(SqlServerStatements.ReseedIdentity(table, columns[0].Live)).SetName($"ReseedIdentity {table}");
-            yield return new TestCaseData(SqlServerStatements.CountClasses(delta)).SetName($"CountClasses {table}");
+            var prefix = table.Name.Length > 10 ? "ü " : string.Empty;
+            foreach (var keys in new[] { 1, 2 })
+            {
+                var s = Staging(table, keys, prefix: prefix);
+                var name = $"{table} ({keys} key columns)";
+                yield return new TestCaseData(SqlServerStatements.CreateStaging(s)).SetName($"CreateStaging {name}");
+                yield return new TestCaseData(SqlServerStatements.TruncateText(s)).SetName($"TruncateText {name}");
+                yield return new TestCaseData(SqlServerStatements.FillDelta(s, held: true)).SetName($"FillDelta held {name}");
+                yield return new TestCaseData(SqlServerStatements.FillDelta(s, held: false, s.LiveOnly)).SetName($"FillDelta live {name}");
+                yield return new TestCaseData(SqlServerStatements.CheckText(s)).SetName($"CheckText {name}");
+                yield return new TestCaseData(SqlServerStatements.Classify(s, countLive: true)).SetName($"Classify {name}");
+                yield return new TestCaseData(SqlServerStatements.Classify(s, countLive: false)).SetName($"Classify counted {name}");
+                yield return new TestCaseData(SqlServerStatements.DuplicateKey(s)).SetName($"DuplicateKey {name}");
+                yield return new TestCaseData(SqlServerStatements.ReadRows(s, withLive: true)).SetName($"ReadRows live {name}");
+                yield return new TestCaseData(SqlServerStatements.ReadRows(s, withLive: false)).SetName($"ReadRows {name}");
+                yield return new TestCaseData(SqlServerStatements.CreateOutput(s.Output, SqlServerStatements.Inserted(s))).SetName($"CreateOutput {name}");
+                yield return new TestCaseData(SqlServerStatements.Insert(s, "'m', 'r'", s.Output)).SetName($"Insert {name}");
+                yield return new TestCaseData(SqlServerStatements.Insert(s, "'m'", output: null, keyed: false)).SetName($"Insert whole rows {name}");
+                yield return new TestCaseData(SqlServerStatements.Update(s, chosenOnly: false, s.Output)).SetName($"Update {name}");
+                yield return new TestCaseData(SqlServerStatements.Update(s, chosenOnly: true, output: null)).SetName($"Update chosen {name}");
+                yield return new TestCaseData(SqlServerStatements.ReadDelta(s, s.Written)).SetName($"ReadDelta {name}");
+                yield return new TestCaseData(SqlServerStatements.DropIdenticalConflicts(s)).SetName($"DropIdenticalConflicts {name}");
+                yield return new TestCaseData(SqlServerStatements.CreateEdit(s, s.Written)).SetName($"CreateEdit {name}");
+                yield return new TestCaseData(SqlServerStatements.Reclassify(s)).SetName($"Reclassify {name}");
+                yield return new TestCaseData(SqlServerStatements.Rewrite(s, s.Written.Skip(keys).ToList())).SetName($"Rewrite {name}");
+                yield return new TestCaseData(SqlServerStatements.IdentityFacts(s, s.Compared.Take(2).ToList())).SetName($"IdentityFacts {name}");
+                yield return new TestCaseData(SqlServerStatements.PairWholeRows(s)).SetName($"PairWholeRows {name}");
+                yield return new TestCaseData(SqlServerStatements.CreateKeys("#k_text", "#k", s.Key)).SetName($"CreateKeys {name}");
+                yield return new TestCaseData(SqlServerStatements.FillKeys("#k_text", "#k", s.Key)).SetName($"FillKeys {name}");
+                yield return new TestCaseData(SqlServerStatements.KeyRanges(s, "#k")).SetName($"KeyRanges {name}");
+                yield return new TestCaseData(SqlServerStatements.ReserveIdentity(s, s.Key[0])).SetName($"ReserveIdentity {name}");
+                yield return new TestCaseData(SqlServerStatements.ReserveSequence(s, s.Key[0])).SetName($"ReserveSequence {name}");
+                yield return new TestCaseData(SqlServerStatements.ReseedIdentity(table, s.Key[0].Live)).SetName($"ReseedIdentity {name}");
+                yield return new TestCaseData(SqlServerStatements.ReseedColumnSequence(table, s.Key[0].Live)).SetName($"ReseedColumnSequence {name}");
+                yield return new TestCaseData(SqlServerTarget.MergeStatement(s, Key(s), new Dictionary<string, object?> { [s.Compared[0].Live] = 5, [s.Compared[3].Live] = "x" }, new SqlCommand(), s.Output)).SetName($"Merge {name}");
+            }
         }
 
-        yield return new TestCaseData(SqlServerStatements.ReseedSequence).SetName("ReseedSequence");
+        yield return new TestCaseData(SqlServerTarget.LockHoldersSql).SetName("LockHolders");
+        yield return new TestCaseData(SqlServerTarget.ListTablesSql).SetName("ListTables");
+        yield return new TestCaseData(SqlServerTarget.SequenceSql).SetName("Sequence");
     }
+
+    private static RowValues Key(SqlServerStaging staging) =>
+        new([.. staging.Key.Select(k => k.Live)], [.. staging.Key.Select(_ => (object?)1)], [.. staging.Key.Select(_ => (string?)"1")]);
 
     [TestCaseSource(nameof(Statements))]
     public void Parses_with_no_error(string sql)
@@ -65,16 +109,15 @@ public sealed class StatementTests
     public void Names_reach_the_server_as_written()
     {
         var table = Tables[1];
-        var columns = Columns(string.Empty);
-        var sql = SqlServerStatements.InsertMissing("#sr_delta_1", table, columns, columns.Take(1).ToList(), identityInsert: false, undo: null);
+        var sql = SqlServerStatements.Insert(Staging(table), "'m'", output: null);
         TSql.Names(TSql.ShouldParse(sql)).ShouldContain(name => name.Count == 2 && name[0] == table.Schema && name[1] == table.Name);
     }
 
     [Test]
     public void Strings_compare_exactly_and_offsets_count()
     {
-        var columns = Columns(string.Empty);
-        var name = columns.Single(c => c.Type.Name == "nvarchar");
+        var columns = Staging(Tables[0]).Columns;
+        var name = columns.First(c => c.Type.Name == "nvarchar");
         SqlServerStatements.Comparable("d", name.Stage, name).ShouldBe([$"d.{name.Stage} COLLATE {SqlServerStatements.BinaryCollation}", $"DATALENGTH(d.{name.Stage})"]);
         var offset = columns.Single(c => c.Type.Kind == SqlServerTypeKind.DateTimeOffset);
         SqlServerStatements.Comparable("l", "[x]", offset).ShouldBe(["l.[x]", "DATEPART(TZOFFSET, l.[x])"]);
@@ -83,19 +126,55 @@ public sealed class StatementTests
     }
 
     [Test]
-    public void Key_columns_keep_the_live_collation_and_the_classification_is_NULL_safe()
+    public void Key_columns_keep_the_live_collation_and_the_classification_is_NULL_safe_and_marks_held_and_NULL_keys()
     {
-        var columns = Columns(string.Empty);
-        SqlServerStatements.CreateDelta("#d", columns).ShouldContain("COLLATE SQL_Latin1_General_CP1_CI_AS");
-        var classify = SqlServerStatements.Classify("#d", Tables[0], columns.Take(1).ToList(), columns);
-        classify.ShouldContain("EXISTS (SELECT d.c1");
-        classify.ShouldContain(" EXCEPT SELECT l.[Id]");
+        var staging = Staging(Tables[0], keyColumns: 2);
+        SqlServerStatements.CreateStaging(staging).ShouldContain("COLLATE SQL_Latin1_General_CP1_CI_AS");
+        var classify = SqlServerStatements.Classify(staging, countLive: true);
+        classify.ShouldContain("EXISTS (SELECT d.c3");
+        classify.ShouldContain(" EXCEPT SELECT l.[smallint ]]col[ 2]");
+        classify.ShouldContain("WHEN d.c1 IS NULL OR d.c2 IS NULL THEN 'n' WHEN d.sr_hold = 1 THEN 'h'");
+        classify.ShouldContain("LEFT JOIN [dbo].[Orders] AS l ON l.[Id] = d.c1 AND l.[bigint ]]col[ 1] = d.c2");
+    }
+
+    [Test]
+    public void Values_are_cut_by_no_conversion_and_checked_before_they_are_staged()
+    {
+        var staging = Staging(Tables[0]);
+        var fill = SqlServerStatements.FillDelta(staging, held: false);
+        var varchar = staging.Columns.First(c => c.Type.Name == "varchar");
+        fill.ShouldContain($", t.{varchar.Stage},"); // inserted as is: too long fails, never cut
+        fill.ShouldNotContain($"CONVERT(varchar(max), t.{varchar.Stage})");
+        var date = staging.Columns.First(c => c.Type.Name == "datetime2");
+        fill.ShouldContain($"CONVERT(datetime2(3), t.{date.Stage}, 121)");
+        var check = SqlServerStatements.CheckText(staging)!;
+        check.ShouldContain($"CONVERT(nvarchar(max), CONVERT(varchar(max), t.{varchar.Stage} COLLATE SQL_Latin1_General_CP1_CI_AS)) COLLATE {SqlServerStatements.BinaryCollation} <> t.{varchar.Stage} COLLATE {SqlServerStatements.BinaryCollation}");
+        check.ShouldContain($"TRY_CONVERT(datetime2(3), t.{date.Stage}, 121) IS NULL");
+        var binary = staging.Columns.First(c => c.Type.Name == "binary");
+        check.ShouldContain($"DATALENGTH(t.{binary.Stage}) > 20");
+    }
+
+    [Test]
+    public void Inserts_switch_identity_insert_off_whatever_happens_and_skip_keys_inserted_since()
+    {
+        var insert = SqlServerStatements.Insert(Staging(Tables[0]), "'m', 'r'", output: null);
+        insert.ShouldContain("SET IDENTITY_INSERT [dbo].[Orders] ON;");
+        insert.Split("SET IDENTITY_INSERT [dbo].[Orders] OFF;").Length.ShouldBe(3); // after the insert, and in the CATCH
+        insert.ShouldContain("NOT EXISTS (SELECT 1 FROM [dbo].[Orders] AS l WITH (UPDLOCK, HOLDLOCK) WHERE l.[Id] = d.c1)");
+        insert.ShouldNotContain("[gone]"); // a dump column the table lacks is staged, never written
     }
 
     [Test]
     public void A_table_of_key_columns_only_has_nothing_to_overwrite()
     {
-        var key = Columns(string.Empty).Take(1).ToList();
-        Should.Throw<ArgumentException>(() => SqlServerStatements.UpdateConflicting("#d", Tables[0], key, key, chosenOnly: false, undo: null));
+        var staging = Staging(Tables[0], keyColumns: TypeNames.Length, extraDumpColumn: false);
+        Should.Throw<ArgumentException>(() => SqlServerStatements.Update(staging, chosenOnly: false, output: null));
+    }
+
+    [Test]
+    public void A_collation_name_is_never_spliced_unless_it_is_one()
+    {
+        var column = new SqlServerStageColumn("a", "c1", "nvarchar(10)", new SqlServerType("nvarchar", SqlServerTypeKind.String, 0), "Latin1; DROP TABLE t");
+        Should.Throw<ArgumentException>(() => SqlServerStatements.Declare("c1", column));
     }
 }

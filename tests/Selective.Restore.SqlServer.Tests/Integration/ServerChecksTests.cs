@@ -134,9 +134,9 @@ public sealed class ServerChecksTests
             """);
         var shape = (await SqlServerCatalog.ReadAsync(connection, null, new TableName("dbo", "people")))!;
         var live = shape.Table;
-        var stage = SqlServerStatements.StageColumns([.. live.Columns.Select((c, i) => (c, shape.Columns[i].Type!.Value, shape.Columns[i].Collation))]);
-        var (delta, text) = SqlServerStatements.TempNames(1);
-        await ExecuteAsync(connection, SqlServerStatements.CreateDelta(delta, stage) + SqlServerStatements.CreateText(text, stage));
+        var mapping = new TableMapping(live, [.. live.Columns.Select((c, i) => new DumpColumn(c.Name, i + 1))], [.. live.Columns], live.PrimaryKey);
+        var staging = new SqlServerStaging(mapping, 1, 1, shape);
+        await ExecuteAsync(connection, SqlServerStatements.CreateStaging(staging));
 
         // Dump rows: identical; a case change; a trailing space; the same instant at another offset; NULL for ''; a
         // key that differs from a live one only in case (one key under CI); and a missing row.
@@ -148,13 +148,14 @@ public sealed class ServerChecksTests
             "empty\t\\N\t\\N",
             "abc\tx\t\\N",
             "new\tnew\t\\N");
-        using (var bulk = new SqlBulkCopy(connection) { DestinationTableName = text })
+        using (var bulk = new SqlBulkCopy(connection) { DestinationTableName = staging.Text })
         {
-            await bulk.WriteToServerAsync(new SqlServerDeltaReader(rows, stage));
+            await bulk.WriteToServerAsync(new SqlServerDeltaReader(rows, staging.Columns));
         }
 
-        await ExecuteAsync(connection, SqlServerStatements.FillDelta(delta, text, stage));
-        await ExecuteAsync(connection, SqlServerStatements.Classify(delta, live.Name, stage.Take(1).ToList(), stage));
+        await ExecuteAsync(connection, SqlServerStatements.FillDelta(staging, held: false));
+        await ExecuteAsync(connection, SqlServerStatements.Classify(staging, countLive: true));
+        var delta = staging.Delta;
         var classes = new Dictionary<string, string>();
         await using (var command = new SqlCommand($"SELECT c1, sr_class FROM {delta}", connection))
         await using (var reader = await command.ExecuteReaderAsync())

@@ -17,7 +17,8 @@ public sealed class CatalogTests
     [TestCase(SqlServerCatalog.ColumnsSql)]
     [TestCase(SqlServerCatalog.KeysSql)]
     [TestCase(SqlServerCatalog.ForeignKeysSql)]
-    [TestCase(SqlServerCatalog.TableSql + "\n" + SqlServerCatalog.ColumnsSql + "\n" + SqlServerCatalog.KeysSql + "\n" + SqlServerCatalog.ForeignKeysSql)]
+    [TestCase(SqlServerCatalog.TriggersSql)]
+    [TestCase(SqlServerCatalog.TableSql + "\n" + SqlServerCatalog.ColumnsSql + "\n" + SqlServerCatalog.KeysSql + "\n" + SqlServerCatalog.ForeignKeysSql + "\n" + SqlServerCatalog.TriggersSql)]
     public void Every_catalog_statement_parses_and_reads_only_system_views(string sql)
     {
         var script = TSql.ShouldParse(sql);
@@ -96,5 +97,25 @@ public sealed class CatalogTests
     {
         var table = SqlServerCatalog.Build(Orders, [Column("Id", "int"), Column("Area", "geography", -1) with { Computed = true }], [], []);
         table.Find("Area")!.IsGenerated.ShouldBeTrue();
+    }
+
+    [Test]
+    public void Disabled_foreign_keys_and_triggers_are_reported_as_the_table_s_notes()
+    {
+        var customers = new TableName("dbo", "Customers");
+        var table = SqlServerCatalog.Build(
+            Orders,
+            [Column("Id", "int"), Column("CustomerId", "int")],
+            [new SqlServerKeyRow("PK_Orders", true, "Id")],
+            [new SqlServerForeignKeyRow("FK_Orders_Customers", true, "CustomerId", customers, "Id"), new SqlServerForeignKeyRow("FK_ok", false, "CustomerId", customers, "Id")],
+            [new SqlServerTriggerRow("trg_audit", false, false), new SqlServerTriggerRow("trg_old", true, false), new SqlServerTriggerRow("trg_route", false, true)]);
+
+        table.Notes.ShouldBe([
+            "foreign key FK_Orders_Customers is disabled (NOCHECK): the rows restored are not checked against it",
+            "trigger trg_audit fires for the rows written (it may change or add rows)",
+            "trigger trg_old is disabled",
+            "INSTEAD OF trigger trg_route replaces the restore's writes: what it does is what gets written",
+        ]);
+        SqlServerCatalog.Build(Orders, [Column("Id", "int")], [], []).Notes.ShouldBeEmpty();
     }
 }

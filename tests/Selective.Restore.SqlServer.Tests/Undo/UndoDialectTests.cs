@@ -27,6 +27,7 @@ public sealed class UndoDialectTests
         var command = SqlServerUndoDialect.Instance.RunCommand("undo.sql");
         command.ShouldStartWith("sqlcmd ");
         command.ShouldContain(" -b ");
+        command.ShouldContain(" -x "); // values holding "$(name)" reach the server as written
         command.ShouldContain("-f 65001");
         command.ShouldEndWith("-i undo.sql");
     }

@@ -352,4 +352,18 @@ public sealed class InMemoryEngineTests
     }
 
     private static List<string> Lines(IEnumerable<string?[]> rows) => [.. rows.Select(ContractDump.Line).Order(StringComparer.Ordinal)];
+
+    [Test]
+    public async Task What_the_catalog_says_about_a_table_is_reported_as_its_warnings()
+    {
+        using var dir = new TempDirectory();
+        var db = new InMemoryDatabase();
+        db.Create(InMemoryContractDatabase.Shape(Tags) with { Notes = ["trigger trg_audit fires for the rows written (it may change or add rows)"] });
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Tags, [["1", "a"]]));
+
+        var report = await SelectiveRestore.FromDump(dump).WithTarget(() => new InMemoryTarget(db)).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        report.Tables.Single().Warnings.ShouldContain("trigger trg_audit fires for the rows written (it may change or add rows)");
+    }
 }

@@ -1,0 +1,30 @@
+namespace Selective.Restore.SqlServer;
+
+/// <summary>Points a restore at a SQL Server database.</summary>
+public static class SqlServerRestoreExtensions
+{
+    /// <summary>
+    /// Restores into the SQL Server database at <paramref name="connectionString"/> (a Microsoft.Data.SqlClient
+    /// connection string: <c>Server=…;Database=…;…</c>). Applying needs SELECT, INSERT and UPDATE on the tables, ALTER on
+    /// those whose IDENTITY is written or reseeded (SET IDENTITY_INSERT, DBCC CHECKIDENT), ALTER and UPDATE on sequences
+    /// that feed keys, and CREATE TABLE for the journal; a plan needs only SELECT (and tempdb). The connection string is
+    /// never logged or reported.
+    /// </summary>
+    public static RestoreBuilder ToSqlServer(this RestoreBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.WithTarget(() => new SqlServerTarget(connectionString));
+    }
+
+    /// <summary>
+    /// Checks the backup against the SQL Server database at <paramref name="connectionString"/>. Needs only SELECT on
+    /// the tables and sequences (and tempdb); nothing live is written. The connection string is never logged or reported.
+    /// </summary>
+    public static Verify.VerifyBuilder ToSqlServer(this Verify.VerifyBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.WithTarget(() => new SqlServerTarget(connectionString));
+    }
+}

@@ -1,0 +1,77 @@
+using Selective.Restore.Cli.Commands;
+using Selective.Restore.Tests.Support;
+
+namespace Selective.Restore.Tests.Cli;
+
+/// <summary>
+/// --target names a PostgreSQL or a SQL Server database: given by --provider or told from the string's keys, never
+/// guessed (issue 13). A pg_dump dump is refused for SQL Server before anything connects.
+/// </summary>
+public sealed class ProviderTests
+{
+    [TestCase("Host=db;Database=shop;Username=restore", "postgresql")]
+    [TestCase("host=db;port=5433;database=shop", "postgresql")]
+    [TestCase("Server=db;Port=5432;Database=shop", "postgresql")]
+    [TestCase("Server=db;Database=shop;User ID=restore;TrustServerCertificate=true", "sqlserver")]
+    [TestCase("Data Source=tcp:db,1433;Initial Catalog=shop;Integrated Security=true", "sqlserver")]
+    [TestCase("Server=(localdb)\\MSSQLLocalDB;Database=shop", "sqlserver")]
+    public void The_provider_is_told_from_the_connection_string(string target, string provider)
+    {
+        TargetProvider.Resolve(null, target).ShouldBe(provider);
+        TargetProvider.Resolve("postgresql", target).ShouldBe("postgresql"); // --provider decides
+    }
+
+    [TestCase("Database=shop;Password=secret", "cannot tell")]
+    [TestCase("Host=db;Data Source=db2;Password=secret", "keys of PostgreSQL")]
+    [TestCase("Host=db;Password=secret;oops", "is not a connection string")]
+    public void A_string_that_could_be_either_is_a_usage_error_that_never_echoes_it(string target, string expected)
+    {
+        var error = Should.Throw<CliUsageException>(() => TargetProvider.Resolve(null, target));
+        error.Message.ShouldContain(expected);
+        error.Message.ShouldNotContain("secret");
+        if (!expected.StartsWith("is not", StringComparison.Ordinal))
+        {
+            error.Message.ShouldContain("--provider postgresql|sqlserver");
+        }
+    }
+
+    [Test]
+    public async Task An_ambiguous_target_exits_2_before_reading_anything()
+    {
+        using var dir = new TempDirectory();
+        var dump = dir.Write("dump.sql", "COPY public.t (id) FROM stdin;\n1\n\\.\n");
+
+        var (exit, _, err) = await CliRunner.RunAsync("plan", dump, "--target", "Database=shop;Password=hunter2");
+
+        exit.ShouldBe(2, err);
+        err.ShouldContain("--provider");
+        err.ShouldNotContain("hunter2");
+    }
+
+    [Test]
+    public async Task An_unknown_provider_exits_2()
+    {
+        using var dir = new TempDirectory();
+        var dump = dir.Write("dump.sql", "COPY public.t (id) FROM stdin;\n1\n\\.\n");
+
+        var (exit, _, err) = await CliRunner.RunAsync("plan", dump, "--target", "Host=db", "--provider", "oracle");
+
+        exit.ShouldBe(2, err);
+        err.ShouldContain("oracle");
+    }
+
+    [TestCase("plan")]
+    [TestCase("verify")]
+    public async Task A_pg_dump_dump_into_SQL_Server_is_refused_saying_why_before_connecting(string command)
+    {
+        using var dir = new TempDirectory();
+        var dump = dir.Write("dump.sql", "--\n-- PostgreSQL database dump\n--\n\nCOPY public.t (id) FROM stdin;\n1\n\\.\n");
+
+        // No server listens on this port: a connection attempt would fail with another message.
+        var (exit, output, err) = await CliRunner.RunAsync(command, dump, "--target", "Server=127.0.0.1,1;Database=shop;User ID=sa;Password=x;TrustServerCertificate=true;Connect Timeout=1");
+
+        exit.ShouldBe(1, err);
+        (output + err).ShouldContain("cannot be restored into SQL Server");
+        (output + err).ShouldNotContain("Password=x");
+    }
+}
