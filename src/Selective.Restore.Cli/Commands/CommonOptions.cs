@@ -78,8 +78,8 @@ internal sealed class LiveDatabaseOptions(string targetDescription, string jsonD
     {
         var provider = new Option<string?>("--provider")
         {
-            Description = "The live database's kind: postgresql or sqlserver. Default: told from --target's keys (Host=/Port=/Username= PostgreSQL; Server=/Data Source=/Initial Catalog=/TrustServerCertificate= SQL Server); a string that could be either is an error.",
-            HelpName = "postgresql|sqlserver",
+            Description = "The live database's kind: postgresql, sqlserver or sqlite. Default: told from --target (Host=/Port=/Username= PostgreSQL; Server=/Data Source=/Initial Catalog=/TrustServerCertificate= SQL Server; a database file, or Data Source= naming one, SQLite); a string that could be more than one is an error.",
+            HelpName = "postgresql|sqlserver|sqlite",
         };
         provider.AcceptOnlyFromAmong(TargetProvider.Names);
         return provider;

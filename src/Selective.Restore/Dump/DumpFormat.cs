@@ -17,6 +17,9 @@ public enum DumpFormat
 
     /// <summary>SQL Server data script (SSMS "Generate Scripts", mssql-scripter): T-SQL INSERT batches, UTF-8 or UTF-16.</summary>
     SqlServerScript,
+
+    /// <summary>The sqlite3 shell's <c>.dump</c> output: <c>CREATE TABLE</c> and <c>INSERT INTO ... VALUES(...)</c> statements.</summary>
+    SqliteDump,
 }
 
 /// <summary>How the dump bytes are compressed as a whole.</summary>

@@ -5,7 +5,7 @@ namespace Selective.Restore.Tests.Cli;
 
 /// <summary>
 /// --target names a PostgreSQL or a SQL Server database: given by --provider or told from the string's keys, never
-/// guessed (issue 13). A pg_dump dump is refused for SQL Server before anything connects.
+/// guessed (issues 13 and 14). A pg_dump dump is refused for SQL Server before anything connects.
 /// </summary>
 public sealed class ProviderTests
 {
@@ -15,6 +15,10 @@ public sealed class ProviderTests
     [TestCase("Server=db;Database=shop;User ID=restore;TrustServerCertificate=true", "sqlserver")]
     [TestCase("Data Source=tcp:db,1433;Initial Catalog=shop;Integrated Security=true", "sqlserver")]
     [TestCase("Server=(localdb)\\MSSQLLocalDB;Database=shop", "sqlserver")]
+    [TestCase("Data Source=app.db", "sqlite")]
+    [TestCase("Data Source=/var/lib/shop/shop.sqlite3;Mode=ReadWrite", "sqlite")]
+    [TestCase("app.db", "sqlite")]
+    [TestCase("Data Source=db;Initial Catalog=shop", "sqlserver")]
     public void The_provider_is_told_from_the_connection_string(string target, string provider)
     {
         TargetProvider.Resolve(null, target).ShouldBe(provider);
@@ -23,6 +27,7 @@ public sealed class ProviderTests
 
     [TestCase("Database=shop;Password=secret", "cannot tell")]
     [TestCase("Host=db;Data Source=db2;Password=secret", "keys of PostgreSQL")]
+    [TestCase("Data Source=app.db;Initial Catalog=x;Password=secret", "keys of SQL Server")]
     [TestCase("Host=db;Password=secret;oops", "is not a connection string")]
     public void A_string_that_could_be_either_is_a_usage_error_that_never_echoes_it(string target, string expected)
     {
@@ -31,7 +36,7 @@ public sealed class ProviderTests
         error.Message.ShouldNotContain("secret");
         if (!expected.StartsWith("is not", StringComparison.Ordinal))
         {
-            error.Message.ShouldContain("--provider postgresql|sqlserver");
+            error.Message.ShouldContain("--provider postgresql|sqlserver|sqlite");
         }
     }
 

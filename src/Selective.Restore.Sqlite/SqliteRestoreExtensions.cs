@@ -1,0 +1,25 @@
+namespace Selective.Restore.Sqlite;
+
+/// <summary>Points a restore at a SQLite database.</summary>
+public static class SqliteRestoreExtensions
+{
+    /// <summary>
+    /// Restores into the SQLite database at <paramref name="connectionString"/> (a Microsoft.Data.Sqlite connection
+    /// string: <c>Data Source=app.db</c>). The restore's transactions are <c>BEGIN IMMEDIATE</c>, with foreign keys
+    /// checked (<c>PRAGMA foreign_keys = ON</c>).
+    /// </summary>
+    public static RestoreBuilder ToSqlite(this RestoreBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.WithTarget(() => new SqliteTarget(connectionString));
+    }
+
+    /// <summary>Checks the backup against the SQLite database at <paramref name="connectionString"/>; nothing live is written.</summary>
+    public static Verify.VerifyBuilder ToSqlite(this Verify.VerifyBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.WithTarget(() => new SqliteTarget(connectionString));
+    }
+}
