@@ -307,12 +307,14 @@ internal sealed partial class SqliteDumpParser : IDumpParser, ITableSource
     }
 
     /// <summary>
-    /// Skips the rest of a statement through its <c>;</c> (a trigger's through <c>END;</c>). An <c>INSERT</c> inside a statement
-    /// other than a trigger means a <c>;</c> is missing before it: skipping on would skip its rows, so it is an error.
+    /// Skips the rest of a statement through its <c>;</c>; a trigger's through the <c>END;</c> that closes its body (an END
+    /// closing a CASE does not). An <c>INSERT</c> inside a statement other than a trigger means a <c>;</c> is missing before
+    /// it: skipping on would skip its rows, so it is an error.
     /// </summary>
     private async ValueTask SkipStatementAsync(string what, long statementLine, bool trigger, bool async, CancellationToken cancellationToken)
     {
         var afterEnd = false;
+        var cases = 0;
         while (await NextTokenAsync(async, cancellationToken).ConfigureAwait(false) is { } token)
         {
             var buffer = _in.Buffer;
@@ -328,7 +330,16 @@ internal sealed partial class SqliteDumpParser : IDumpParser, ITableSource
                     token.Start);
             }
 
-            afterEnd = token.IsWord(buffer, "END"u8);
+            afterEnd = false;
+            if (token.IsWord(buffer, "CASE"u8))
+            {
+                cases++;
+            }
+            else if (token.IsWord(buffer, "END"u8))
+            {
+                afterEnd = cases == 0;
+                cases = Math.Max(0, cases - 1);
+            }
         }
 
         throw Fail(
@@ -589,18 +600,37 @@ internal sealed partial class SqliteDumpParser : IDumpParser, ITableSource
     {
         public static readonly AsciiIgnoreCase Instance = new();
 
-        public bool Equals(string? x, string? y) => x is null || y is null ? ReferenceEquals(x, y) : System.Text.Ascii.EqualsIgnoreCase(x, y);
+        public bool Equals(string? x, string? y)
+        {
+            if (x is null || y is null || x.Length != y.Length)
+            {
+                return ReferenceEquals(x, y);
+            }
+
+            for (var i = 0; i < x.Length; i++)
+            {
+                if (Fold(x[i]) != Fold(y[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         public int GetHashCode(string obj)
         {
             var hash = default(HashCode);
             foreach (var c in obj)
             {
-                hash.Add(char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c);
+                hash.Add(Fold(c));
             }
 
             return hash.ToHashCode();
         }
+
+        // Ascii.EqualsIgnoreCase refuses any non-ASCII text: only A-Z fold here, as in SQLite.
+        private static char Fold(char c) => char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
     }
 
     private sealed class AsciiIgnoreCaseNames : IEqualityComparer<TableName>
