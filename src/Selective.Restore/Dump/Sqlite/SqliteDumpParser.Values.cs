@@ -457,7 +457,7 @@ internal sealed partial class SqliteDumpParser
             if (token.Kind != SqliteTokenKind.Number || token.Text(_in.Buffer).IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0 ||
                 !int.TryParse(token.Text(_in.Buffer), NumberStyles.None, CultureInfo.InvariantCulture, out var code) || !Rune.IsValid(code))
             {
-                throw Fail($"char({Excerpt(token)}): expected a Unicode code point in decimal (0 to 1114111, not a surrogate)", token.Start, table);
+                throw Fail($"char(): expected a Unicode code point in decimal (0 to 1114111, not a surrogate), found '{Excerpt(token)}'", token.Start, table);
             }
 
             AppendRune(into, new Rune(code));
