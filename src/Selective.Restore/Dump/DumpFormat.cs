@@ -18,7 +18,10 @@ public enum DumpFormat
     /// <summary>SQL Server data script (SSMS "Generate Scripts", mssql-scripter): T-SQL INSERT batches, UTF-8 or UTF-16.</summary>
     SqlServerScript,
 
-    /// <summary>The sqlite3 shell's <c>.dump</c> output: <c>CREATE TABLE</c> and <c>INSERT INTO ... VALUES(...)</c> statements.</summary>
+    /// <summary>
+    /// A sqlite3 <c>.dump</c> script (SQLite 3.7 and later): <c>INSERT INTO ... VALUES</c> statements, read as rows whose fields
+    /// are SQLite literals (<see cref="SqliteText"/>); <c>sqlite_sequence</c> rows as <see cref="DumpReader.Sequences"/>.
+    /// </summary>
     SqliteDump,
 }
 
@@ -54,13 +57,14 @@ public enum DumpCompleteness
     /// </summary>
     Unknown,
 
-    /// <summary>The dump was read to its end and ends as its format says it must (pg_dump's closing comment; an archive's last block).</summary>
+    /// <summary>The dump was read to its end and ends as its format says it must (pg_dump's closing comment; an archive's last block; sqlite3's COMMIT).</summary>
     Complete,
 
     /// <summary>
     /// The dump was read to its end but lacks the end its format promises: a plain dump that starts with pg_dump's
     /// opening comment (<c>-- PostgreSQL database dump</c>) but not its closing one (<c>-- PostgreSQL database dump complete</c>),
-    /// most likely cut short at a statement boundary. The tables after the cut are missing.
+    /// most likely cut short at a statement boundary; or a sqlite3 <c>.dump</c> that opens its transaction
+    /// (<c>BEGIN TRANSACTION;</c>) and never commits it. The tables after the cut are missing.
     /// </summary>
     Incomplete,
 }

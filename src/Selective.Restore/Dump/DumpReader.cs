@@ -22,7 +22,7 @@ namespace Selective.Restore.Dump;
 /// </example>
 public sealed class DumpReader : IDisposable, IAsyncDisposable
 {
-    private const int PeekSize = 4096; // enough head for SqlServerScriptDetector
+    private const int PeekSize = 4096; // enough head for SqlServerScriptDetector and SqliteScriptDetector
 
     private readonly Stream _stream;
     private readonly IDumpParser _parser;
@@ -173,6 +173,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         }
 
         var head = peek.AsSpan(0, n);
+        var sqlite = SqliteScriptDetector.Detect(head.StartsWith("\uFEFF"u8) ? head[3..] : head);
         string? unsupported = null;
         if (head.StartsWith("PGDMP"u8))
         {
@@ -182,6 +183,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
         {
             unsupported = DescribeTar(stream, origin, peek, n, compression, source);
+        }
+        else if (sqlite is { Strong: true })
+        {
+            return OpenSqlite(sqlite, stream, peek, n, compression, source, options, leaveOpen, localFile); // PRAGMA, sqlite_ tables: T-SQL has neither
         }
         else if (SqlServer.SqlServerScriptDetector.Detect(head) is { } scriptEncoding)
         {
@@ -201,21 +206,15 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         }
         else if (head.StartsWith(SqliteScriptDetector.DatabaseFileMagic))
         {
-            unsupported = $"is a SQLite database file, not a dump; {SqliteScriptDetector.NotSupported}";
+            unsupported = SqliteScriptDetector.DatabaseFile;
         }
         else if (head.IndexOf((byte)0) >= 0)
         {
             unsupported = "is binary data, not a SQL dump";
         }
-        else if (SqliteScriptDetector.Detect(head.StartsWith("\uFEFF"u8) ? head[3..] : head) is { } sqlite)
+        else if (sqlite is not null)
         {
-            if (!leaveOpen)
-            {
-                stream.Dispose();
-            }
-
-            var bom = head.StartsWith("\uFEFF"u8) ? 3 : 0;
-            throw new DumpFormatException(sqlite.Reason, source, null, sqlite.Line, sqlite.Offset + bom);
+            return OpenSqlite(sqlite, stream, peek, n, compression, source, options, leaveOpen, localFile);
         }
 
         if (unsupported is not null)
@@ -233,6 +232,28 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
         var content = new PrefixedStream(peek[skip..n], n - skip, stream, leaveOpen);
         var parser = new PlainDumpParser(content, options.SourceName, options.Tables, startOffset: skip, synchronousIO: localFile, maxBuffered: options.MaxBufferedBytes, database: options.Database);
         return new DumpReader(content, parser, DumpFormat.PlainSql, compression, options.SourceName);
+    }
+
+    /// <summary>A script <see cref="SqliteScriptDetector"/> found SQLite evidence in: read as a sqlite3 .dump, or refused when the evidence does not tell SQLite from SQL Server.</summary>
+    private static DumpReader OpenSqlite(SqliteEvidence sqlite, Stream stream, byte[] peek, int n, DumpCompression compression, string source, DumpReaderOptions options, bool leaveOpen, bool localFile)
+    {
+        var bom = peek.AsSpan(0, n).StartsWith("\uFEFF"u8) ? 3 : 0;
+        if (!sqlite.IsSqlite || options.Database is not null)
+        {
+            if (!leaveOpen)
+            {
+                stream.Dispose();
+            }
+
+            throw sqlite.IsSqlite
+                ? new DumpFormatException($"{source}: is a SQLite dump; selecting a database (DumpReaderOptions.Database, --database) is for PostgreSQL dumps")
+                : new DumpFormatException(sqlite.Reason, source, null, sqlite.Line, sqlite.Offset + bom);
+        }
+
+        // A UTF-8 byte order mark is not part of the script, but offsets still count it (they are file offsets).
+        var script = new PrefixedStream(peek[bom..n], n - bom, stream, leaveOpen);
+        var parser = new Sqlite.SqliteDumpParser(script, options.SourceName, options.Tables, startOffset: bom, synchronousIO: localFile, maxBuffered: options.MaxBufferedBytes);
+        return new DumpReader(script, parser, DumpFormat.SqliteDump, compression, options.SourceName);
     }
 
     /// <summary>What a tar holds and what to do with it, read from its start (seeking back to it when the stream can).</summary>

@@ -4,25 +4,33 @@ using System.Text.RegularExpressions;
 namespace Selective.Restore.Dump;
 
 /// <summary>What in a script's head shows it is SQLite's, and where.</summary>
-/// <param name="Reason">The sentence for <see cref="DumpFormatException.Reason"/>.</param>
+/// <param name="Reason">What the evidence is, as a sentence (for <see cref="DumpFormatException.Reason"/> when the script is refused).</param>
 /// <param name="Line">1-based line of the evidence.</param>
 /// <param name="Offset">Byte offset of that line in the head.</param>
-internal sealed record SqliteEvidence(string Reason, int Line, int Offset);
+/// <param name="IsSqlite">
+/// True when the script is SQLite's (read as <see cref="DumpFormat.SqliteDump"/>); false when the evidence only shows it is
+/// not PostgreSQL's, SQLite's or SQL Server's alike (a [bracketed] name and nothing else), and the script is refused.
+/// </param>
+/// <param name="Strong">
+/// True for syntax neither PostgreSQL nor SQL Server reads (a PRAGMA, a write to a <c>sqlite_</c> table, AUTOINCREMENT): it
+/// outweighs a SQL Server script's markers. A [bracketed] name in a script that mentions SQLite does not.
+/// </param>
+internal sealed record SqliteEvidence(string Reason, int Line, int Offset, bool IsSqlite = true, bool Strong = true);
 
 /// <summary>
 /// Tells a SQLite script (a <c>sqlite3 .dump</c>, or a script written for SQLite) from a PostgreSQL one by its first few
-/// KB, so it is refused saying so instead of with a parse error on its first PRAGMA or [bracketed] name. Only syntax
-/// PostgreSQL itself refuses counts as evidence, so no script psql would load is turned away.
+/// KB, so it is read as one instead of failing on its first PRAGMA or [bracketed] name. Only syntax PostgreSQL itself
+/// refuses counts as evidence, so no script psql would load is taken for a SQLite one.
 /// </summary>
 internal static partial class SqliteScriptDetector
 {
-    /// <summary>The message after the evidence.</summary>
-    public const string NotSupported = "SQLite sources are not supported yet";
+    /// <summary>Why a SQLite database file is refused, after its name.</summary>
+    public const string DatabaseFile = "is a SQLite database file, not a dump: read its sqlite3 .dump script instead (sqlite3 FILE .dump > dump.sql)";
 
     /// <summary>A SQLite database file (not a script) starts with this.</summary>
     public static ReadOnlySpan<byte> DatabaseFileMagic => "SQLite format 3\0"u8;
 
-    /// <summary>The evidence that the UTF-8 head is a SQLite script, or null.</summary>
+    /// <summary>The evidence that the UTF-8 head is a SQLite script (the first strong evidence, else the first of any), or null.</summary>
     public static SqliteEvidence? Detect(ReadOnlySpan<byte> utf8Head)
     {
         if (utf8Head.IndexOf((byte)0) >= 0)
@@ -37,6 +45,7 @@ internal static partial class SqliteScriptDetector
             return null;
         }
 
+        SqliteEvidence? weak = null;
         var inBlockComment = false;
         var lineStart = 0;
         for (var line = 1; lineStart < text.Length; line++)
@@ -65,34 +74,37 @@ internal static partial class SqliteScriptDetector
 
             if (Pragma().IsMatch(content))
             {
-                return new SqliteEvidence($"not a PostgreSQL dump: '{Excerpt(content)}' is a SQLite command, so this looks like a sqlite3 .dump; {NotSupported}", line, at);
+                return new SqliteEvidence($"'{Excerpt(content)}' is a SQLite command", line, at);
             }
 
             if (SqliteTable().Match(content) is { Success: true } table)
             {
-                return new SqliteEvidence($"not a PostgreSQL dump: it writes to {table.Groups["table"].Value}, SQLite's own table, so this looks like a sqlite3 .dump; {NotSupported}", line, at);
+                return new SqliteEvidence($"it writes to {table.Groups["table"].Value}, SQLite's own table", line, at);
             }
 
             // Outside string literals: a row may hold any text.
             if (AutoIncrement().IsMatch(StringLiteral().Replace(content, "''")))
             {
-                return new SqliteEvidence($"not a PostgreSQL dump: '{Excerpt(content)}' uses SQLite's AUTOINCREMENT, so this looks like a SQLite script; {NotSupported}", line, at);
+                return new SqliteEvidence($"'{Excerpt(content)}' uses SQLite's AUTOINCREMENT", line, at);
             }
 
-            if (BracketedTable().IsMatch(content))
+            if (weak is null && BracketedTable().IsMatch(content))
             {
-                // [names] are SQLite's or SQL Server's; a SQL Server script with its usual markers never gets here.
-                return text.Contains("sqlite", StringComparison.OrdinalIgnoreCase)
-                    ? new SqliteEvidence($"not a PostgreSQL dump: '{Excerpt(content)}' quotes a name in [brackets] and the script mentions SQLite, so this looks like a SQLite script; {NotSupported}", line, at)
+                // [names] are SQLite's or SQL Server's: a SQL Server script's own markers outweigh them (DumpReader), stronger evidence may follow.
+                weak = text.Contains("sqlite", StringComparison.OrdinalIgnoreCase)
+                    ? new SqliteEvidence($"'{Excerpt(content)}' quotes a name in [brackets] and the script mentions SQLite", line, at, Strong: false)
                     : new SqliteEvidence(
-                        $"not a PostgreSQL dump: '{Excerpt(content)}' quotes a name in [brackets], which PostgreSQL does not read (SQLite or SQL Server syntax); " +
-                        $"{NotSupported}, and a SQL Server script is recognised by its GO lines, SET IDENTITY_INSERT or INSERT [...] statements near its start",
+                        $"not a PostgreSQL dump: '{Excerpt(content)}' quotes a name in [brackets], which PostgreSQL does not read (SQLite or SQL Server syntax), " +
+                        "and nothing else tells which: a SQL Server script is recognised by its GO lines, SET IDENTITY_INSERT or INSERT [...] statements near its start, " +
+                        "a SQLite script by a PRAGMA, a write to SQLite's own tables (sqlite_sequence...), AUTOINCREMENT, or a mention of SQLite",
                         line,
-                        at);
+                        at,
+                        IsSqlite: false,
+                        Strong: false);
             }
         }
 
-        return null;
+        return weak;
     }
 
     /// <summary>The start of a line (held as one char per byte) as the UTF-8 text it is.</summary>

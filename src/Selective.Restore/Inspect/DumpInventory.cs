@@ -124,7 +124,7 @@ public sealed class DumpInventory
         writer.WriteEndArray();
     }
 
-    /// <summary>The lower-case format name used in JSON and summaries (plain, custom, directory, sqlserver, tar).</summary>
+    /// <summary>The lower-case format name used in JSON and summaries (plain, custom, directory, sqlserver, sqlite, tar).</summary>
     public static string FormatNameOf(DumpFormat format) => FormatName(format);
 
     internal static string FormatName(DumpFormat format) => format switch
@@ -133,6 +133,7 @@ public sealed class DumpInventory
         DumpFormat.CustomArchive => "custom",
         DumpFormat.DirectoryArchive => "directory",
         DumpFormat.SqlServerScript => "sqlserver",
+        DumpFormat.SqliteDump => "sqlite",
         _ => "tar",
     };
 }

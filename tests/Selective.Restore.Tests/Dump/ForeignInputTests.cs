@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
@@ -8,8 +7,8 @@ using Selective.Restore.Tests.Support;
 namespace Selective.Restore.Tests.Dump;
 
 /// <summary>
-/// Inputs that are not PostgreSQL scripts or archives the reader reads (issue 11, messages): a SQLite script or database,
-/// and tar files (pg_dump -Ft, a tar of a directory archive, any other tar) are refused with what they are and what to do.
+/// Inputs that are not PostgreSQL scripts or archives (issue 11, messages): a SQLite script is read as one (issue 14), a SQLite
+/// database file and tar files (pg_dump -Ft, a tar of a directory archive, any other tar) are refused with what they are and what to do.
 /// </summary>
 public sealed class ForeignInputTests
 {
@@ -32,36 +31,65 @@ public sealed class ForeignInputTests
 
     private static DumpFormatException Refused(string input, string name = "in.sql") => Refused(DumpHarness.Utf8(input), name);
 
-    [Test]
-    public void A_sqlite3_dump_is_refused_as_one_naming_the_file_and_line()
-    {
-        var error = Refused(SqliteDump, "chinook.sql");
+    private static DumpReader Opened(string input, string name = "in.sql") =>
+        DumpReader.Open(new MemoryStream(DumpHarness.Utf8(input)), new DumpReaderOptions { SourceName = name });
 
-        error.Message.ShouldBe("chinook.sql: line 1, byte offset 0: not a PostgreSQL dump: 'PRAGMA foreign_keys=OFF;' is a SQLite command, so this looks like a sqlite3 .dump; SQLite sources are not supported yet");
-        error.Source.ShouldBe("chinook.sql");
-        error.Line.ShouldBe(1);
+    [Test]
+    public async Task A_sqlite3_dump_is_read_as_one()
+    {
+        await using var reader = Opened(SqliteDump, "chinook.sql");
+
+        reader.Format.ShouldBe(DumpFormat.SqliteDump);
+        var result = await DumpHarness.ReadAsync(reader);
+        result.Tables.Select(t => t.Name).ShouldBe([new TableName("main", "t"), new TableName("main", "my t")]);
+        result.Tables.Select(t => t.Lines.Single()).ShouldBe(["1\t'a'", "1.5"]);
+        result.Sequences.ShouldBe([new SequenceValue(new TableName("main", "t"), 1, IsCalled: true, Line: 8)]);
     }
 
     [Test]
-    public void A_sqlite_script_is_recognised_by_syntax_postgresql_refuses()
+    public async Task A_sqlite_script_is_recognised_by_syntax_postgresql_refuses()
     {
         // Without its PRAGMA line (cut off, or a hand-edited .dump): AUTOINCREMENT, then the sqlite_ tables.
         var withoutPragma = SqliteDump[(SqliteDump.IndexOf('\n', StringComparison.Ordinal) + 1)..];
-        var error = Refused(withoutPragma);
-        error.Message.ShouldContain("uses SQLite's AUTOINCREMENT, so this looks like a SQLite script; SQLite sources are not supported yet");
-        error.Line.ShouldBe(2);
-        error.ByteOffset.ShouldBe("BEGIN TRANSACTION;\n".Length);
+        await using (var reader = Opened(withoutPragma))
+        {
+            reader.Format.ShouldBe(DumpFormat.SqliteDump);
+            (await DumpHarness.ReadAsync(reader)).Tables.Count.ShouldBe(2);
+        }
 
-        Refused("BEGIN TRANSACTION;\nDELETE FROM sqlite_sequence;\n").Message.ShouldContain("it writes to sqlite_sequence, SQLite's own table");
+        await using (var reader = Opened("BEGIN TRANSACTION;\nDELETE FROM sqlite_sequence;\nCOMMIT;\n"))
+        {
+            reader.Format.ShouldBe(DumpFormat.SqliteDump);
+            (await reader.NextTableAsync()).ShouldBeNull();
+            reader.Completeness.ShouldBe(DumpCompleteness.Complete);
+        }
 
         // A script written for SQLite with [bracketed] names (the Chinook SQLite script's style), with a UTF-8 byte order mark.
-        var bracketed = "\uFEFF/* Chinook\n   DB Server: Sqlite */\nDROP TABLE IF EXISTS [Album];\nCREATE TABLE [Album] ([AlbumId] INTEGER NOT NULL);\n";
-        error = Refused(Encoding.UTF8.GetPreamble().Concat(DumpHarness.Utf8(bracketed[1..])).ToArray());
-        error.Message.ShouldContain("'DROP TABLE IF EXISTS [Album];' quotes a name in [brackets] and the script mentions SQLite, so this looks like a SQLite script");
-        error.Line.ShouldBe(3);
-        error.ByteOffset.ShouldBe(3 + "/* Chinook\n   DB Server: Sqlite */\n".Length, "offsets count the byte order mark");
+        var bracketed = "/* Chinook\n   DB Server: Sqlite */\nDROP TABLE IF EXISTS [Album];\nCREATE TABLE [Album] ([AlbumId] INTEGER NOT NULL, [Title] NVARCHAR(160));\n" +
+            "INSERT INTO Album (AlbumId, Title) VALUES (1, 'For Those About To Rock We Salute You');\n";
+        await using (var reader = DumpReader.Open(new MemoryStream([.. Encoding.UTF8.GetPreamble(), .. DumpHarness.Utf8(bracketed)])))
+        {
+            reader.Format.ShouldBe(DumpFormat.SqliteDump);
+            var table = (await DumpHarness.ReadAsync(reader)).Single();
+            table.ColumnNames.ShouldBe(["AlbumId", "Title"]);
+            table.StartOffset.ShouldBe(3 + bracketed.IndexOf("INSERT", StringComparison.Ordinal), "offsets count the byte order mark");
+        }
 
-        Refused("CREATE TABLE [t] (a int);\n").Message.ShouldContain("quotes a name in [brackets], which PostgreSQL does not read (SQLite or SQL Server syntax)");
+        // A SQL Server script's markers (INSERT [...]) outweigh [names] in a script that mentions SQLite; syntax T-SQL refuses outweighs them.
+        await using (var reader = Opened("-- from sqlite\nCREATE TABLE [t] (a int);\nINSERT INTO [t] VALUES (1);\n"))
+        {
+            reader.Format.ShouldBe(DumpFormat.SqlServerScript);
+        }
+
+        await using (var reader = Opened("PRAGMA foreign_keys=OFF;\nCREATE TABLE [t] (a int);\nINSERT INTO [t] VALUES (1);\n"))
+        {
+            reader.Format.ShouldBe(DumpFormat.SqliteDump);
+        }
+
+        // [names] alone are SQLite's or SQL Server's: neither is guessed.
+        var error = Refused("CREATE TABLE [t] (a int);\n");
+        error.Message.ShouldContain("quotes a name in [brackets], which PostgreSQL does not read (SQLite or SQL Server syntax), and nothing else tells which");
+        error.Line.ShouldBe(1);
     }
 
     [Test]
@@ -69,7 +97,14 @@ public sealed class ForeignInputTests
     {
         var file = "SQLite format 3\0"u8.ToArray().Concat(new byte[100]).ToArray();
 
-        Refused(file, "app.db").Message.ShouldBe("app.db is a SQLite database file, not a dump; SQLite sources are not supported yet");
+        Refused(file, "app.db").Message.ShouldBe("app.db is a SQLite database file, not a dump: read its sqlite3 .dump script instead (sqlite3 FILE .dump > dump.sql)");
+    }
+
+    [Test]
+    public void Selecting_a_database_is_refused_for_a_sqlite_dump()
+    {
+        Should.Throw<DumpFormatException>(() => DumpReader.Open(new MemoryStream(DumpHarness.Utf8(SqliteDump)), new DumpReaderOptions { SourceName = "x.sql", Database = "db" }))
+            .Message.ShouldBe("x.sql: is a SQLite dump; selecting a database (DumpReaderOptions.Database, --database) is for PostgreSQL dumps");
     }
 
     [TestCase("BEGIN TRANSACTION;\nCREATE TABLE t(a int, b text);\nINSERT INTO \"t\" VALUES(1,'x');\nCOMMIT;\n")]
@@ -84,40 +119,13 @@ public sealed class ForeignInputTests
     }
 
     [Test]
-    public void The_real_sqlite3_dump_is_refused_as_one()
+    public void A_real_sqlite_database_file_is_refused_as_one()
     {
         using var dir = new TempDirectory();
         var db = dir.File("app.db");
-        string script;
-        try
-        {
-            Sqlite3(db, "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT); INSERT INTO t(name) VALUES ('a'), ('it''s');");
-            script = Sqlite3(db, ".dump");
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Assert.Ignore("sqlite3 is not installed");
-            return;
-        }
+        SqliteShell.Run(db, "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT); INSERT INTO t(name) VALUES ('a'), ('it''s');");
 
-        var path = dir.File("app.sql");
-        File.WriteAllText(path, script);
-        Should.Throw<DumpFormatException>(() => DumpReader.Open(path)).Message.ShouldBe(
-            $"{path}: line 1, byte offset 0: not a PostgreSQL dump: 'PRAGMA foreign_keys=OFF;' is a SQLite command, so this looks like a sqlite3 .dump; SQLite sources are not supported yet");
-        Should.Throw<DumpFormatException>(() => DumpReader.Open(db)).Message.ShouldBe($"{db} is a SQLite database file, not a dump; SQLite sources are not supported yet");
-    }
-
-    private static string Sqlite3(string db, string command)
-    {
-        var start = new ProcessStartInfo("sqlite3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(db);
-        start.ArgumentList.Add(command);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.ShouldBe(0);
-        return output;
+        Should.Throw<DumpFormatException>(() => DumpReader.Open(db)).Message.ShouldBe($"{db} {"is a SQLite database file, not a dump: read its sqlite3 .dump script instead (sqlite3 FILE .dump > dump.sql)"}");
     }
 
     private static byte[] Tar(params string[] names)
