@@ -37,26 +37,27 @@ internal static class SqliteSql
             return text;
         }
 
-        var literal = new StringBuilder("(");
+        // 'a'||char(10)||'b': || binds tighter than any other operator, so no parentheses are needed in a VALUES list.
+        var literal = new StringBuilder();
         var open = false;
         foreach (var c in s)
         {
             if (c < ' ')
             {
-                literal.Append(open ? "'||" : literal.Length > 1 ? "||" : string.Empty).Append(CultureInfo.InvariantCulture, $"char({(int)c})");
+                literal.Append(open ? "'||" : literal.Length > 0 ? "||" : string.Empty).Append(CultureInfo.InvariantCulture, $"char({(int)c})");
                 open = false;
                 continue;
             }
 
             if (!open)
             {
-                literal.Append(literal.Length > 1 ? "||'" : "'");
+                literal.Append(literal.Length > 0 ? "||'" : "'");
                 open = true;
             }
 
             literal.Append(c == '\'' ? "''" : c.ToString());
         }
 
-        return literal.Append(open ? "')" : ")").ToString();
+        return literal.Append(open ? "'" : string.Empty).ToString();
     }
 }

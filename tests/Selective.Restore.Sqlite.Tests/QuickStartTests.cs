@@ -28,7 +28,7 @@ public sealed class QuickStartTests
             process.WaitForExit();
 
             process.ExitCode.ShouldBe(0, output.Result + error);
-            output.Result.ShouldContain("5. restore    succeeded");
+            output.Result.ShouldContain("5. restore   succeeded");
             output.Result.ShouldContain("Дмитрий | 0 | 1");
             output.Result.ShouldContain("Zoë Ñandú | 12.5 | 2");
             File.Exists(Path.Combine(directory, "undo.sql")).ShouldBeTrue();

@@ -57,7 +57,9 @@ public sealed class RestoreIntoSqliteTests
         again.Tables.Sum(t => t.Inserted + t.Updated).ShouldBe(0, again.ToSummary());
 
         SqliteFile.Sqlite3(live.Path, ".read " + undo);
-        (live.Content("customers"), live.Content("orders"), live.Content("visits", "1, 2")).ShouldBe(before);
+        live.Content("customers").ShouldBe(before.Item1);
+        live.Content("orders").ShouldBe(before.Item2);
+        live.Content("visits", "1, 2").ShouldBe(before.Item3);
     }
 
     [Test]

@@ -44,7 +44,7 @@ internal sealed class SqliteFile : IDisposable
         using var connection = new SqliteConnection(ConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY {orderBy}";
+        command.CommandText = $"SELECT * FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\" ORDER BY {orderBy}";
         using var reader = command.ExecuteReader();
         var rows = new List<string>();
         while (reader.Read())
