@@ -19,7 +19,18 @@ public static class SelectiveRestore
     public static RestoreBuilder FromDump(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return new RestoreBuilder(path);
+        return new RestoreBuilder(DumpSource.File(path));
+    }
+
+    /// <summary>
+    /// Starts configuring a restore from a database read as a dump (a PITR clone, a replica out of rotation,
+    /// yesterday's copy of <c>app.db</c>): <c>new PostgreSqlSource(cs)</c>, <c>new SqliteSource(path)</c>. It is read
+    /// in one consistent snapshot per pass, and may not be the target database itself.
+    /// </summary>
+    public static RestoreBuilder FromDatabase(DumpSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new RestoreBuilder(source);
     }
 }
 
@@ -77,9 +88,9 @@ public sealed class RestoreBuilder
     private Diff.DiffOptions _diffOptions = new();
     private string? _database;
 
-    internal RestoreBuilder(string dumpPath) => DumpPath = dumpPath;
+    internal RestoreBuilder(DumpSource source) => Source = source;
 
-    internal string DumpPath { get; }
+    internal DumpSource Source { get; }
 
     /// <summary>Restore only tables matching these patterns (pg_dump <c>-t</c> style, see <see cref="TableFilter"/>).</summary>
     public RestoreBuilder IncludeTables(params string[] patterns)
@@ -362,13 +373,9 @@ public sealed class RestoreBuilder
 
         _retry.Validate();
         CheckOutputPaths();
-        if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
-        {
-            throw new InvalidOperationException($"{DumpPath}: no such dump file or archive directory.");
-        }
-
+        Source.Check();
         return new RestoreEngine(new RestoreSettings(
-            DumpPath,
+            Source,
             TableFilter.Create(_include, _exclude),
             _policy,
             [.. _tablePolicies],
@@ -410,7 +417,7 @@ public sealed class RestoreBuilder
 
 /// <summary>Everything <see cref="RestoreBuilder.Build"/> validated.</summary>
 internal sealed record RestoreSettings(
-    string DumpPath,
+    DumpSource Source,
     TableFilter Filter,
     MergePolicy Policy,
     IReadOnlyList<(TableFilter Pattern, string PatternText, MergePolicy Policy)> TablePolicies,

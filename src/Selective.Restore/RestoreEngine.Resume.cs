@@ -130,7 +130,7 @@ public sealed partial class RestoreEngine
             }
 
             var header = $"""
-                -- Undo script of the selective restore of {settings.DumpPath} into {target.Description}.
+                -- Undo script of the selective restore of {settings.Source.Description} into {target.Description}.
                 -- Written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z. Run it with: {target.UndoDialect.RunCommand(Path.GetFileName(_undo.ScriptPath))} (add your connection options).
                 -- It is one transaction: it deletes the rows the restore inserted and puts back the values it overwrote, children
                 -- before parents, and stops (undoing nothing) if any of those rows was changed or deleted since.
@@ -151,13 +151,8 @@ public sealed partial class RestoreEngine
         /// <summary>What makes two runs the same restore: the dump (path, size, time), the target and every option that decides what is written.</summary>
         private string Fingerprint()
         {
-            var dump = Path.GetFullPath(settings.DumpPath);
-            var file = Directory.Exists(dump) ? Path.Combine(dump, "toc.dat") : dump;
-            var info = new FileInfo(file);
             var text = string.Join('\n',
-                "dump " + dump,
-                "size " + (info.Exists ? info.Length : -1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "time " + (info.Exists ? info.LastWriteTimeUtc.Ticks : 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                settings.Source.Fingerprint,
                 "target " + target.Description,
                 "tables " + settings.Filter,
                 "policy " + settings.Policy.Name,

@@ -38,9 +38,9 @@ public sealed partial class RestoreEngine
         target.LockTimeout = _settings.LockTimeout;
         await using (target.ConfigureAwait(false))
         {
-            var report = new RestoreReport(_settings.DumpPath, target.Description, _settings.Policy.Name, _settings.Plan, DateTimeOffset.UtcNow);
+            var report = new RestoreReport(_settings.Source.Description, target.Description, _settings.Policy.Name, _settings.Plan, DateTimeOffset.UtcNow);
             var logger = _settings.Logger;
-            Log.Starting(logger, _settings.Plan ? "Plan" : "Restore", _settings.DumpPath, target.Description, _settings.Policy.Name);
+            Log.Starting(logger, _settings.Plan ? "Plan" : "Restore", _settings.Source.Description, target.Description, _settings.Policy.Name);
             var run = new Run(_settings, target, report);
             try
             {
@@ -65,23 +65,30 @@ public sealed partial class RestoreEngine
     }
 
     /// <summary>
-    /// Why <paramref name="formats"/> refuses the dump at <paramref name="path"/>, or null when it takes it (or the dump
+    /// Why <paramref name="formats"/> refuses <paramref name="source"/>, or null when it takes it (or the dump
     /// cannot be opened: staging then reports that as it always does).
     /// </summary>
-    internal static string? RefusedFormat(IDumpFormats formats, string path, string? database)
+    internal static string? RefusedFormat(IDumpFormats formats, DumpSource source, string? database)
     {
         DumpFormat format;
-        try
+        if (source.Format is { } known)
         {
-            using var reader = DumpReader.Open(path, new DumpReaderOptions { Database = database });
-            format = reader.Format;
+            format = known;
         }
-        catch (Exception ex) when (ex is DumpFormatException or IOException or UnauthorizedAccessException)
+        else
         {
-            return null;
+            try
+            {
+                using var reader = source.Open(new DumpReaderOptions { Database = database });
+                format = reader.Format;
+            }
+            catch (Exception ex) when (ex is DumpFormatException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
         }
 
-        return formats.Refuses(format) is { } reason ? $"{path}: {reason}" : null;
+        return formats.Refuses(format) is { } reason ? $"{source.Description}: {reason}" : null;
     }
 
     /// <summary>One run's state.</summary>
@@ -100,9 +107,15 @@ public sealed partial class RestoreEngine
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
             // A dump this target cannot read as its own values (pg_dump into SQL Server) is refused before anything connects.
-            if (target is IDumpFormats formats && RefusedFormat(formats, settings.DumpPath, settings.DumpDatabase) is { } refused)
+            if (target is IDumpFormats formats && RefusedFormat(formats, settings.Source, settings.DumpDatabase) is { } refused)
             {
                 FailRun(refused);
+                return;
+            }
+
+            if (settings.Source.IsSameDatabase(target.Description))
+            {
+                FailRun($"the source {settings.Source.Description} is the target database itself: restore from a copy (a PITR clone, a backup copy of the file)");
                 return;
             }
 
@@ -135,14 +148,14 @@ public sealed partial class RestoreEngine
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The dump could not be read (a local file error, never retried): nothing is applied.
-                FailRun($"{settings.DumpPath}: {ex.Message}");
+                FailRun($"{settings.Source.Description}: {ex.Message}");
                 return;
             }
 
             // A pg_dump file cut short at a statement boundary reads cleanly, minus the tables after the cut.
             if (_incomplete is not null && !settings.AllowIncomplete)
             {
-                FailRun($"{settings.DumpPath} is incomplete: {_incomplete}; nothing is applied. Restore from it anyway with --allow-incomplete (AllowIncompleteDump)");
+                FailRun($"{settings.Source.Description} is incomplete: {_incomplete}; nothing is applied. Restore from it anyway with --allow-incomplete (AllowIncompleteDump)");
                 return;
             }
 
@@ -286,7 +299,7 @@ public sealed partial class RestoreEngine
             var filter = only is null
                 ? settings.Filter.Except(_tables.Where(t => t is { Completed: true, NeedsRebuild: false }).Select(t => Pattern(t.Name)))
                 : TableFilter.Create(only.Select(Pattern));
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)), Database = settings.DumpDatabase });
+            var reader = settings.Source.Open(new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)), Database = settings.DumpDatabase });
             var stagedThisPass = new HashSet<TableName>();
             await using (reader.ConfigureAwait(false))
             {

@@ -31,8 +31,8 @@ public sealed class BackupVerifier
         var target = _settings.TargetFactory();
         await using (target.ConfigureAwait(false))
         {
-            var report = new VerifyReport(_settings.DumpPath, target.Description, _settings.FailOn, DateTimeOffset.UtcNow);
-            VerifyLog.Starting(_settings.Logger, _settings.DumpPath, target.Description);
+            var report = new VerifyReport(_settings.Source.Description, target.Description, _settings.FailOn, DateTimeOffset.UtcNow);
+            VerifyLog.Starting(_settings.Logger, _settings.Source.Description, target.Description);
             try
             {
                 await new Run(_settings, target, report).ExecuteAsync(cancellationToken).ConfigureAwait(false);
@@ -60,10 +60,19 @@ public sealed class BackupVerifier
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
             // A dump this target cannot read as its own values (pg_dump into SQL Server) is refused before anything connects.
-            if (target is IDumpFormats formats && RestoreEngine.RefusedFormat(formats, settings.DumpPath, settings.Database) is { } refused)
+            if (target is IDumpFormats formats && RestoreEngine.RefusedFormat(formats, settings.Source, settings.Database) is { } refused)
             {
                 VerifyLog.RunFailed(settings.Logger, refused);
                 report.Errors.Add(refused);
+                Finish();
+                return;
+            }
+
+            if (settings.Source.IsSameDatabase(target.Description))
+            {
+                var same = $"the source {settings.Source.Description} is the target database itself: check a copy against it";
+                VerifyLog.RunFailed(settings.Logger, same);
+                report.Errors.Add(same);
                 Finish();
                 return;
             }
@@ -159,7 +168,7 @@ public sealed class BackupVerifier
 
         private async Task<IReadOnlyList<SequenceValue>> StageAsync(CancellationToken cancellationToken)
         {
-            var reader = DumpReader.Open(settings.DumpPath, new DumpReaderOptions { Tables = Filter, Database = settings.Database });
+            var reader = settings.Source.Open(new DumpReaderOptions { Tables = Filter, Database = settings.Database });
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)

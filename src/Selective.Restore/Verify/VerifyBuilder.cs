@@ -15,7 +15,14 @@ public static class BackupVerification
     public static VerifyBuilder FromDump(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return new VerifyBuilder(path);
+        return new VerifyBuilder(Dump.DumpSource.File(path));
+    }
+
+    /// <summary>Starts configuring a check of a database read as a dump (<c>new PostgreSqlSource(cs)</c>, <c>new SqliteSource(path)</c>) against a live database.</summary>
+    public static VerifyBuilder FromDatabase(Dump.DumpSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new VerifyBuilder(source);
     }
 }
 
@@ -34,9 +41,9 @@ public sealed class VerifyBuilder
     private Func<IVerifyTarget>? _target;
     private Diff.DiffOptions _diffOptions = new();
 
-    internal VerifyBuilder(string dumpPath) => DumpPath = dumpPath;
+    internal VerifyBuilder(Dump.DumpSource source) => Source = source;
 
-    internal string DumpPath { get; }
+    internal Dump.DumpSource Source { get; }
 
     /// <summary>Check only tables matching these patterns (pg_dump <c>-t</c> style, see <see cref="TableFilter"/>), on both sides.</summary>
     public VerifyBuilder IncludeTables(params string[] patterns)
@@ -127,13 +134,9 @@ public sealed class VerifyBuilder
             throw new InvalidOperationException("No target database: call a target's extension, e.g. .ToPostgreSql(connectionString).");
         }
 
-        if (!File.Exists(DumpPath) && !Directory.Exists(DumpPath))
-        {
-            throw new InvalidOperationException($"{DumpPath}: no such dump file or archive directory.");
-        }
-
+        Source.Check();
         return new BackupVerifier(new VerifySettings(
-            DumpPath,
+            Source,
             TableFilter.Create(_include, _exclude),
             [.. VerifyProblems.All.Where(_failOn.Contains)],
             _logger,
@@ -146,7 +149,7 @@ public sealed class VerifyBuilder
 
 /// <summary>Everything <see cref="VerifyBuilder.Build"/> validated.</summary>
 internal sealed record VerifySettings(
-    string DumpPath,
+    Dump.DumpSource Source,
     TableFilter Filter,
     IReadOnlyList<VerifyProblem> FailOn,
     ILogger Logger,
