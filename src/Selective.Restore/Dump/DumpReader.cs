@@ -61,7 +61,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// <summary>Whether string literals in INSERT statements follow <c>standard_conforming_strings</c> at this point of the dump.</summary>
     public bool StandardConformingStrings => _parser.StandardConformingStrings;
 
-    /// <summary>Sequence positions (<c>setval</c>) read so far; complete once <see cref="NextTableAsync"/> has returned null.</summary>
+    /// <summary>
+    /// Sequence positions (<c>setval</c>; a SQLite dump's <c>sqlite_sequence</c> rows, named by their table, with
+    /// <see cref="SequenceValue.IsCalled"/> true) read so far; complete once <see cref="NextTableAsync"/> has returned null.
+    /// </summary>
     public IReadOnlyList<SequenceValue> Sequences => _parser.Sequences;
 
     /// <summary>The session settings statements (<c>SET ...</c>) in force at the reader's current point, to replay before loading a table's data.</summary>
