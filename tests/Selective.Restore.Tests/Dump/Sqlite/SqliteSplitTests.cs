@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Selective.Restore.Dump;
@@ -64,6 +65,43 @@ public sealed class SqliteSplitTests
         Sqlite3DumpTests.Live(fresh, "s", ["a", "b", "c"], "rowid").ShouldBe(dumped[InMain("s").ToString()].Values);
         SqliteShell.Run(fresh, "SELECT name || '=' || seq FROM sqlite_sequence;").Trim().ShouldBe($"v={dumped.Sequences.Single().Value}");
     }
+
+    [Test]
+    public async Task Hostile_values_and_names_stay_data_when_sqlite3_loads_a_part()
+    {
+        using var dir = new TempDirectory();
+        var pwned = dir.File("PWNED");
+        var shell = $".shell touch '{pwned}'";
+        var table = $"t\";{shell};--";
+        var column = $"c'); {shell}";
+        string[] values =
+        [
+            $"x\n{shell}\n", $"\r\n{shell}\r\n.bail off\n", $"';\n{shell}\n--", "nul\0inside", "\u001b[2J bell \u0007 tab\t ünï 😀", string.Empty,
+        ];
+        var dump = new StringBuilder(Head).Append(CultureInfo.InvariantCulture, $"CREATE TABLE {Quote(table)}({Quote(column)});\n");
+        foreach (var value in values)
+        {
+            // Old sqlite3 versions wrote line ends as they are; char(0) is how a NUL gets into text.
+            var literal = string.Join("||char(0)||", value.Split('\0').Select(SqliteText.Text));
+            dump.Append(CultureInfo.InvariantCulture, $"INSERT INTO {Quote(table)} VALUES({literal});\n");
+        }
+
+        dump.Append("COMMIT;\n");
+        var output = Path.Combine(dir.Path, "parts");
+        await using (var reader = DumpReader.Open(dir.Write("hostile.sql", dump.ToString())))
+        {
+            await DumpSplitter.SplitAsync(reader, output);
+        }
+
+        var db = dir.File("target.db");
+        SqliteShell.Run(db, $"CREATE TABLE {Quote(table)}({Quote(column)});");
+        SqliteShell.Run(db, $".read '{Directory.GetFiles(output, "0001-*").Single()}'");
+
+        File.Exists(pwned).ShouldBeFalse("no line of a value ran as a dot-command");
+        Sqlite3DumpTests.Live(db, table, [column], "rowid").Select(r => r[0]).ShouldBe(values.Select(SqliteText.Text));
+    }
+
+    private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     [Test]
     public async Task A_part_stops_at_its_first_error_and_loads_nothing()
