@@ -6,7 +6,7 @@ using Selective.Restore.Split;
 
 namespace Selective.Restore.Cli.Commands;
 
-/// <summary><c>selective-restore split DUMP --out DIR [--dialect postgresql|tsql]</c>: one loadable file per table plus manifest.json.</summary>
+/// <summary><c>selective-restore split DUMP --out DIR [--dialect postgresql|tsql|sqlite]</c>: one loadable file per table plus manifest.json.</summary>
 internal static class SplitCommand
 {
     public static Command Create(TextWriter output)
@@ -16,15 +16,15 @@ internal static class SplitCommand
         var force = new Option<bool>("--force") { Description = "Write into a directory that already has files." };
         var dialect = new Option<string?>("--dialect")
         {
-            Description = "The files' language: postgresql (COPY, load with psql -X -f FILE) or tsql (INSERT batches, load with sqlcmd -i FILE). " +
-                          "Default: the dump's own (postgresql for pg_dump files, tsql for SQL Server scripts).",
-            HelpName = "postgresql|tsql",
+            Description = "The files' language: postgresql (COPY, load with psql -X -f FILE), tsql (INSERT batches, load with sqlcmd -i FILE) " +
+                          "or sqlite (INSERTs, load with sqlite3 DATABASE < FILE). Default: the dump's own (postgresql for pg_dump files, tsql for SQL Server scripts, sqlite for sqlite3 dumps).",
+            HelpName = "postgresql|tsql|sqlite",
         };
-        dialect.AcceptOnlyFromAmong("postgresql", "tsql");
+        dialect.AcceptOnlyFromAmong("postgresql", "tsql", "sqlite");
         var command = new Command(
             "split",
             "Write one self-contained SQL file per table and a manifest.json: PostgreSQL files (psql -X -f FILE) for a pg_dump, " +
-            "T-SQL files (sqlcmd -i FILE) for a SQL Server script; either loads into a database that has the schema.");
+            "T-SQL files (sqlcmd -i FILE) for a SQL Server script, SQLite files (sqlite3 DATABASE < FILE) for a sqlite3 dump; each loads into a database that has the schema.");
         common.AddTo(command);
         command.Add(outDir);
         command.Add(force);
@@ -40,11 +40,21 @@ internal static class SplitCommand
                 {
                     "tsql" => SplitDialect.TSql,
                     "postgresql" => SplitDialect.PostgreSql,
+                    "sqlite" => SplitDialect.Sqlite,
                     _ => (SplitDialect?)null,
                 };
                 if (asked == SplitDialect.TSql && reader.Format != Dump.DumpFormat.SqlServerScript)
                 {
-                    throw new CliUsageException("--dialect tsql: T-SQL files are written only for SQL Server scripts; this dump is a PostgreSQL one");
+                    throw new CliUsageException(reader.Format == Dump.DumpFormat.SqliteDump
+                        ? "--dialect tsql: T-SQL files are written only for SQL Server scripts; this dump is a SQLite one"
+                        : "--dialect tsql: T-SQL files are written only for SQL Server scripts; this dump is a PostgreSQL one");
+                }
+
+                if (asked is { } named && (asked == SplitDialect.Sqlite) != (reader.Format == Dump.DumpFormat.SqliteDump))
+                {
+                    throw new CliUsageException(named == SplitDialect.Sqlite
+                        ? "--dialect sqlite: SQLite files are written only for sqlite3 dumps"
+                        : $"--dialect {parse.GetValue(dialect)}: a sqlite3 dump is split only into SQLite files (its values are SQLite literals)");
                 }
 
                 var result = await DumpSplitter.SplitAsync(reader, parse.GetRequiredValue(outDir), new SplitOptions { Overwrite = parse.GetValue(force), Dialect = asked }, cancellationToken)
@@ -53,9 +63,12 @@ internal static class SplitCommand
                 var rows = result.Tables.Sum(t => t.Rows);
                 var bytes = result.Tables.Sum(t => t.Bytes);
                 // One line: what was written, and in which language (how to load it).
-                var load = result.Dialect == SplitDialect.TSql
-                    ? "The files are T-SQL (UTF-16, as SSMS writes): load each with sqlcmd -i FILE -d DATABASE into a database that has the tables."
-                    : "The files are PostgreSQL: load each with psql -X -f FILE into a database that has the tables.";
+                var load = result.Dialect switch
+                {
+                    SplitDialect.TSql => "The files are T-SQL (UTF-16, as SSMS writes): load each with sqlcmd -i FILE -d DATABASE into a database that has the tables.",
+                    SplitDialect.Sqlite => "The files are SQLite: load each with sqlite3 DATABASE < FILE into a database that has the tables.",
+                    _ => "The files are PostgreSQL: load each with psql -X -f FILE into a database that has the tables.",
+                };
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
                     $"Wrote {result.Tables.Count} table files ({rows:N0} rows, {bytes:N0} bytes) and {SplitResult.ManifestFileName} to {DisplayText.Escape(result.OutputDirectory)}. {load}")).ConfigureAwait(false);

@@ -53,7 +53,7 @@ public enum DumpCompleteness
 {
     /// <summary>
     /// Not known: the dump has not been read to its end yet, or its format has no end marker to check (a hand-written
-    /// script without pg_dump's opening comment, a SQL Server script).
+    /// script without pg_dump's opening comment, a SQL Server script, a SQLite script without <c>BEGIN TRANSACTION</c>).
     /// </summary>
     Unknown,
 

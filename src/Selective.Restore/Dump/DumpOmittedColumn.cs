@@ -6,7 +6,7 @@ public enum DumpOmittedColumnKind
     /// <summary>An IDENTITY column: the source database numbered the rows itself, and the dump does not say how.</summary>
     Identity,
 
-    /// <summary>A computed column (<c>X AS (...)</c>): its value follows from the others.</summary>
+    /// <summary>A computed column (<c>X AS (...)</c>; SQLite's generated columns, <c>GENERATED ALWAYS AS (...)</c>): its value follows from the others.</summary>
     Computed,
 
     /// <summary>A <c>rowversion</c> / <c>timestamp</c> column: the database sets it on every write.</summary>
@@ -18,7 +18,7 @@ public enum DumpOmittedColumnKind
 
 /// <summary>
 /// A column the source table has but the dump's rows carry no value for, because the source database fills it in: SQL
-/// Server leaves these columns out of an <c>INSERT</c> written without a column list (see <see cref="DumpTable.OmittedColumns"/>).
+/// Server leaves these columns out of an <c>INSERT</c> written without a column list, and SQLite its generated columns (see <see cref="DumpTable.OmittedColumns"/>).
 /// </summary>
 /// <param name="Name">The column's name, as the dump's <c>CREATE TABLE</c> spells it.</param>
 /// <param name="Kind">What kind of column it is.</param>

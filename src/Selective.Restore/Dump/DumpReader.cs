@@ -61,7 +61,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// <summary>Whether string literals in INSERT statements follow <c>standard_conforming_strings</c> at this point of the dump.</summary>
     public bool StandardConformingStrings => _parser.StandardConformingStrings;
 
-    /// <summary>Sequence positions (<c>setval</c>) read so far; complete once <see cref="NextTableAsync"/> has returned null.</summary>
+    /// <summary>
+    /// Sequence positions (<c>setval</c>; a SQLite dump's <c>sqlite_sequence</c> rows, named by their table, with
+    /// <see cref="SequenceValue.IsCalled"/> true) read so far; complete once <see cref="NextTableAsync"/> has returned null.
+    /// </summary>
     public IReadOnlyList<SequenceValue> Sequences => _parser.Sequences;
 
     /// <summary>The session settings statements (<c>SET ...</c>) in force at the reader's current point, to replay before loading a table's data.</summary>
@@ -77,8 +80,9 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// Whether the dump is known to be whole, decided once <see cref="NextTableAsync"/> has returned null (before that,
     /// <see cref="DumpCompleteness.Unknown"/>). <see cref="DumpCompleteness.Incomplete"/>: a plain dump that starts with
     /// pg_dump's opening comment but lacks its closing <c>-- PostgreSQL database dump complete</c>, i.e. one cut short at a
-    /// statement boundary; a notice in <see cref="Notices"/> says so too. Archives cut short are errors instead, and
-    /// scripts without pg_dump's opening comment (hand-written, SQL Server) stay <see cref="DumpCompleteness.Unknown"/>.
+    /// statement boundary, or a sqlite3 dump that opens its transaction (<c>BEGIN TRANSACTION;</c>) and never commits it; a
+    /// notice in <see cref="Notices"/> says so too. Archives cut short are errors instead, and scripts without pg_dump's
+    /// opening comment or sqlite3's BEGIN (hand-written, SQL Server) stay <see cref="DumpCompleteness.Unknown"/>.
     /// </summary>
     public DumpCompleteness Completeness => _parser.Completeness;
 

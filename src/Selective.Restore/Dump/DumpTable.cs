@@ -31,10 +31,10 @@ public sealed class DumpTable
 
     /// <summary>
     /// The source table's columns that the rows have no values for because the source database fills them in, in the
-    /// table's order. Only SQL Server scripts have them: an <c>INSERT</c> without a column list supplies every column
-    /// except the IDENTITY, computed, rowversion/timestamp and hidden period columns, which the script's
-    /// <c>CREATE TABLE</c> names. Empty otherwise (pg_dump rows, and INSERTs with a column list, have a value for every
-    /// column they name).
+    /// table's order. Only SQL Server scripts and SQLite dumps have them: an <c>INSERT</c> without a column list supplies every
+    /// column except the IDENTITY, computed, rowversion/timestamp and hidden period columns (SQL Server) or the generated
+    /// columns (SQLite, listed as <see cref="DumpOmittedColumnKind.Computed"/>), which the script's <c>CREATE TABLE</c> names.
+    /// Empty otherwise (pg_dump rows, and INSERTs with a column list, have a value for every column they name).
     /// </summary>
     public IReadOnlyList<DumpOmittedColumn> OmittedColumns { get; internal init; } = [];
 
@@ -61,7 +61,8 @@ public sealed class DumpTable
 
     /// <summary>
     /// True when the rows come from SQL Server INSERTs without a column list: their values fill the table's columns in
-    /// order, leaving out its IDENTITY, computed, rowversion/timestamp and hidden period columns. With the script's
+    /// order, leaving out its IDENTITY, computed, rowversion/timestamp and hidden period columns (from a SQLite dump's: its
+    /// generated columns). With the script's
     /// <c>CREATE TABLE</c>, the columns have names and <see cref="OmittedColumns"/> lists those left out. Without it, the
     /// columns have no names and nothing says which columns were left out, so their positions match those of a table
     /// only when it has no such columns.

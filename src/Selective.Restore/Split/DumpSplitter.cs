@@ -14,7 +14,8 @@ namespace Selective.Restore.Split;
 /// so <c>psql -f FILE</c> loads it into a database that has the schema. A COPY table's data lines are copied byte for
 /// byte; an INSERT table's rows become COPY lines (the same values, as the server's COPY TO writes them).
 /// A SQL Server script is split into T-SQL files by default instead, loaded with <c>sqlcmd -i FILE</c>
-/// (<see cref="SplitDialect.TSql"/>, <see cref="TSqlPart"/>).
+/// (<see cref="SplitDialect.TSql"/>, <see cref="TSqlPart"/>), and a sqlite3 dump into SQLite files, loaded with
+/// <c>sqlite3 DATABASE &lt; FILE</c> (<see cref="SplitDialect.Sqlite"/>, <see cref="SqlitePart"/>).
 /// Streams in constant memory; a table whose data turns out malformed leaves no file behind.
 /// </summary>
 /// <remarks>
@@ -32,7 +33,10 @@ public static class DumpSplitter
     /// <summary>Splits the remaining tables of <paramref name="reader"/> into <paramref name="outputDirectory"/>.</summary>
     /// <exception cref="DumpFormatException">The dump is malformed, or holds something that would not stay data in a psql script (files of the tables before it are kept; the manifest is not written).</exception>
     /// <exception cref="IOException">The output directory is not empty and <see cref="SplitOptions.Overwrite"/> is false, or it is a link or not a directory.</exception>
-    /// <exception cref="ArgumentException"><see cref="SplitDialect.TSql"/> was asked for a dump that is not a SQL Server script.</exception>
+    /// <exception cref="ArgumentException">
+    /// <see cref="SplitDialect.TSql"/> was asked for a dump that is not a SQL Server script, <see cref="SplitDialect.Sqlite"/> for one
+    /// that is not a SQLite dump, or another dialect for a SQLite dump.
+    /// </exception>
     public static async Task<SplitResult> SplitAsync(DumpReader reader, string outputDirectory, SplitOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -59,6 +63,10 @@ public static class DumpSplitter
             {
                 TSqlPart.CheckNames(table, reader.Source); // before a file is made
             }
+            else if (dialect == SplitDialect.Sqlite)
+            {
+                SqlitePart.CheckNames(table, reader.Source);
+            }
 
             // Unbuffered: the reader hands over whole blocks, so a FileStream buffer would only add a copy and a lock.
             var stream = OutputPath.CreateNew(partial, bufferSize: 0);
@@ -69,6 +77,11 @@ public static class DumpSplitter
                     if (dialect == SplitDialect.TSql)
                     {
                         await TSqlPart.WriteAsync(stream, table, reader.Source, cancellationToken).ConfigureAwait(false);
+                        bytes = stream.Length;
+                    }
+                    else if (dialect == SplitDialect.Sqlite)
+                    {
+                        await SqlitePart.WriteAsync(stream, table, reader.Source, cancellationToken).ConfigureAwait(false);
                         bytes = stream.Length;
                     }
                     else
@@ -92,7 +105,8 @@ public static class DumpSplitter
         if (reader.Sequences.Count > 0)
         {
             sequencesFile = "sequences.sql";
-            await OutputPath.ReplaceAsync(Path.Combine(outputDirectory, sequencesFile), SequencesScript(reader), cancellationToken).ConfigureAwait(false);
+            var script = dialect == SplitDialect.Sqlite ? SqlitePart.SequencesScript(reader.Sequences) : SequencesScript(reader);
+            await OutputPath.ReplaceAsync(Path.Combine(outputDirectory, sequencesFile), script, cancellationToken).ConfigureAwait(false);
         }
 
         var result = new SplitResult(outputDirectory, reader.Source, dialect, files, [.. reader.Sequences], sequencesFile);
@@ -101,15 +115,28 @@ public static class DumpSplitter
         return result;
     }
 
-    /// <summary>The dialect to write: the one asked for, or the dump's own. T-SQL parts are made from SQL Server scripts only.</summary>
+    /// <summary>
+    /// The dialect to write: the one asked for, or the dump's own. T-SQL parts are made from SQL Server scripts only, SQLite
+    /// parts from SQLite dumps only, and a SQLite dump makes no other parts (its values are SQLite literals).
+    /// </summary>
     internal static SplitDialect DialectFor(DumpFormat format, SplitDialect? asked)
     {
-        var source = format == DumpFormat.SqlServerScript ? SplitDialect.TSql : SplitDialect.PostgreSql;
+        var source = format switch
+        {
+            DumpFormat.SqlServerScript => SplitDialect.TSql,
+            DumpFormat.SqliteDump => SplitDialect.Sqlite,
+            _ => SplitDialect.PostgreSql,
+        };
         return asked switch
         {
             null => source,
-            SplitDialect.TSql when source != SplitDialect.TSql =>
-                throw new ArgumentException("T-SQL split files are written only for SQL Server scripts: the values of a PostgreSQL dump are in PostgreSQL's text forms", nameof(asked)),
+            { } dialect when dialect == source => dialect,
+            SplitDialect.TSql =>
+                throw new ArgumentException("T-SQL split files are written only for SQL Server scripts: the values of a PostgreSQL dump are in PostgreSQL's text forms, a SQLite dump's in SQLite's", nameof(asked)),
+            SplitDialect.Sqlite =>
+                throw new ArgumentException("SQLite split files are written only for SQLite dumps: the values of other dumps are not SQLite literals", nameof(asked)),
+            _ when source == SplitDialect.Sqlite =>
+                throw new ArgumentException("a SQLite dump is split only into SQLite files: its values are SQLite literals, which PostgreSQL would load as other values", nameof(asked)),
             { } dialect => dialect,
         };
     }

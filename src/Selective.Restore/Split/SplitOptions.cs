@@ -8,6 +8,9 @@ public enum SplitDialect
 
     /// <summary>T-SQL: INSERT batches per table (UTF-16 with a byte order mark, as SSMS writes), loaded with <c>sqlcmd -i FILE</c>. SQL Server scripts only.</summary>
     TSql,
+
+    /// <summary>SQLite: INSERT statements per table in one transaction (UTF-8), loaded with <c>sqlite3 DATABASE &lt; FILE</c>. SQLite dumps only.</summary>
+    Sqlite,
 }
 
 /// <summary>Options for <see cref="DumpSplitter"/>.</summary>
@@ -20,8 +23,9 @@ public sealed class SplitOptions
     public bool Overwrite { get; set; }
 
     /// <summary>
-    /// The language of the files. Default (null): the dump's own, that is PostgreSQL for pg_dump files and T-SQL for SQL
-    /// Server scripts. A SQL Server script can also be split into PostgreSQL files; a pg_dump file only into PostgreSQL ones.
+    /// The language of the files. Default (null): the dump's own, that is PostgreSQL for pg_dump files, T-SQL for SQL
+    /// Server scripts and SQLite for sqlite3 dumps. A SQL Server script can also be split into PostgreSQL files; a pg_dump file
+    /// only into PostgreSQL ones, a sqlite3 dump only into SQLite ones.
     /// </summary>
     public SplitDialect? Dialect { get; set; }
 }

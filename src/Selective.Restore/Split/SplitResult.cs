@@ -32,16 +32,26 @@ public sealed class SplitResult
     /// <summary>The dump the files came from.</summary>
     public string? Source { get; }
 
-    /// <summary>The language of the files: PostgreSQL (load with <c>psql -X -f FILE</c>) or T-SQL (load with <c>sqlcmd -i FILE</c>).</summary>
+    /// <summary>The language of the files: PostgreSQL (load with <c>psql -X -f FILE</c>), T-SQL (<c>sqlcmd -i FILE</c>) or SQLite (<c>sqlite3 DATABASE &lt; FILE</c>).</summary>
     public SplitDialect Dialect { get; }
 
-    /// <summary>The language of the files as the manifest names it: <c>postgresql</c> or <c>tsql</c>.</summary>
-    public string DialectName => Dialect == SplitDialect.TSql ? "tsql" : "postgresql";
+    /// <summary>The language of the files as the manifest names it: <c>postgresql</c>, <c>tsql</c> or <c>sqlite</c>.</summary>
+    public string DialectName => Dialect switch
+    {
+        SplitDialect.TSql => "tsql",
+        SplitDialect.Sqlite => "sqlite",
+        _ => "postgresql",
+    };
 
-    /// <summary>How to load one file: <c>psql -X -f FILE</c> or <c>sqlcmd -i FILE</c> (with connection options added).</summary>
-    public string LoadCommand => Dialect == SplitDialect.TSql ? "sqlcmd -i FILE" : "psql -X -f FILE";
+    /// <summary>How to load one file: <c>psql -X -f FILE</c>, <c>sqlcmd -i FILE</c> (with connection options added) or <c>sqlite3 DATABASE &lt; FILE</c>.</summary>
+    public string LoadCommand => Dialect switch
+    {
+        SplitDialect.TSql => "sqlcmd -i FILE",
+        SplitDialect.Sqlite => "sqlite3 DATABASE < FILE",
+        _ => "psql -X -f FILE",
+    };
 
-    /// <summary>The files' text encoding: <c>UTF-8</c> (PostgreSQL) or <c>UTF-16LE</c> with a byte order mark (T-SQL, as SSMS writes).</summary>
+    /// <summary>The files' text encoding: <c>UTF-8</c> (PostgreSQL, SQLite) or <c>UTF-16LE</c> with a byte order mark (T-SQL, as SSMS writes).</summary>
     public string FileEncoding => Dialect == SplitDialect.TSql ? "UTF-16LE" : "UTF-8";
 
     /// <summary>One entry per table file, in dump order.</summary>
@@ -50,7 +60,7 @@ public sealed class SplitResult
     /// <summary>The sequence positions found in the dump.</summary>
     public IReadOnlyList<SequenceValue> Sequences { get; }
 
-    /// <summary>The file of <c>setval</c> statements, or null when the dump had none.</summary>
+    /// <summary>The file of <c>setval</c> statements (SQLite: <c>sqlite_sequence</c> rows), or null when the dump had none.</summary>
     public string? SequencesFile { get; }
 
     /// <summary>The manifest's file name inside <see cref="OutputDirectory"/>.</summary>

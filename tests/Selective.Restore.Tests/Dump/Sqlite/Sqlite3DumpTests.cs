@@ -35,7 +35,7 @@ public sealed class Sqlite3DumpTests
     private static readonly int NegativeZeroRow = Array.IndexOf(Values, "-0.0");
     private static readonly int NulRow = Array.IndexOf(Values, "'x' || char(0) || 'y'");
 
-    private const string Schema =
+    internal const string Schema =
         "CREATE TABLE v(id INTEGER PRIMARY KEY AUTOINCREMENT, x);\n" +
         "CREATE TABLE \"Tab \"\"q\"\" [Zoë] 😀\"(\"col 1\" TEXT NOT NULL, [sp ace] INT, `back``tick` REAL, g GENERATED ALWAYS AS (\"col 1\" || 'x') VIRTUAL, " +
         "PRIMARY KEY(\"col 1\")) WITHOUT ROWID;\n" +
@@ -52,7 +52,7 @@ public sealed class Sqlite3DumpTests
     private static readonly TableName Weird = InMain("Tab \"q\" [Zoë] 😀");
     private static readonly TableName S = InMain("s");
 
-    private static string Build(TempDirectory dir)
+    internal static string Build(TempDirectory dir)
     {
         var db = dir.File("awkward.db");
         var inserts = string.Concat(Values.Select(v => $"INSERT INTO v(x) VALUES ({v});\n"));
