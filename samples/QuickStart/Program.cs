@@ -12,7 +12,7 @@ using Selective.Restore.Sqlite;
 
 var directory = args.Length > 0 ? Directory.CreateDirectory(args[0]).FullName : Directory.CreateTempSubdirectory("selective-restore-quickstart-").FullName;
 var shop = Path.Combine(directory, "shop.db");
-var backup = Path.Combine(directory, "shop-backup.sql");
+var backup = Path.Combine(directory, "shop-backup.db");
 var undo = Path.Combine(directory, "undo.sql");
 foreach (var file in new[] { shop, backup, undo })
 {
@@ -31,8 +31,8 @@ Execute("""
     """);
 Print("1. shop.db", Count("customers") + " customers, " + Count("orders") + " orders");
 
-// 2. The nightly backup: a sqlite3-style .dump (SqliteDump writes it without the sqlite3 binary).
-await SqliteDump.WriteAsync(connectionString, backup);
+// 2. The nightly backup: a copy of the database file (a .dump works too: SqliteDump writes one without sqlite3).
+File.Copy(shop, backup);
 Print("2. backup", $"{backup} ({new FileInfo(backup).Length} bytes)");
 
 // 3. The next day: new business, then an incident. A bad script deleted Dmitri (and his orders), and someone
@@ -46,7 +46,7 @@ Execute("""
 Print("3. incident", Count("customers") + " customers, " + Count("orders") + " orders (Dmitri and his order are gone; Zoë's balance is 0)");
 
 // 4. Plan: what would a restore do? Nothing is written.
-var plan = await SelectiveRestore.FromDump(backup).ToSqlite(connectionString).AsPlan().Build().RunAsync();
+var plan = await SelectiveRestore.FromDatabase(new SqliteSource(backup)).ToSqlite(connectionString).AsPlan().Build().RunAsync();
 Print("4. plan", string.Join("; ", plan.Tables.Select(t => $"{t.Name.Name}: {t.Missing} missing, {t.Conflicting} conflicting, {t.LiveOnly} live-only")));
 
 // 5. Apply: missing rows come back; for a conflict, the application decides: keep the larger balance.
@@ -54,7 +54,7 @@ var policy = MergePolicy.Custom("larger-balance", (ConflictArguments row) =>
     row.Dump.Get<double>("balance") > row.Live.Get<double>("balance")
         ? ConflictDecision.Merge(new Dictionary<string, object?> { ["balance"] = row.Dump["balance"] })
         : ConflictDecision.KeepLive);
-var report = await SelectiveRestore.FromDump(backup)
+var report = await SelectiveRestore.FromDatabase(new SqliteSource(backup))
     .ToSqlite(connectionString)
     .WithPolicy(policy)
     .WithIdentityKey("main.customers", "email")

@@ -16,7 +16,7 @@ namespace Selective.Restore.PostgreSql;
 /// text, unchanged); classification and writes are single SQL statements joining them with the live table.
 /// Only rows a merge policy must see are read back to the client, in batches.
 /// </summary>
-internal sealed partial class PostgreSqlTarget : IRestoreTarget
+internal sealed partial class PostgreSqlTarget : IRestoreTarget, IDumpFormats
 {
     // Types whose equality implies the same text output; every other type is compared as text, so
     // 1.0 vs 1.00 (numeric), 'A' vs 'a' (citext), -0 vs 0 (float) and json (no equality at all) count as different.
@@ -202,6 +202,14 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget
             return $"{prefix} (who holds it could not be read: {Describe(ex)}){Hint}";
         }
     }
+
+    /// <summary>
+    /// pg_dump in every format, and SQL Server scripts (whose values the script reader prints as PostgreSQL reads them);
+    /// not a sqlite3 .dump, whose values are SQLite literals.
+    /// </summary>
+    public string? Refuses(DumpFormat format) => format == DumpFormat.SqliteDump
+        ? "a sqlite3 .dump cannot be restored into PostgreSQL: its values are SQLite literals ('text' quoted, X'..' blobs) that keep SQLite's storage classes, which PostgreSQL would store quotes and all. Restore it into SQLite"
+        : null;
 
     /// <summary>The staging this target made (a table is staged and applied by one target).</summary>
     private static PostgreSqlStaging Pg(StagedTable staged) => (PostgreSqlStaging)staged;

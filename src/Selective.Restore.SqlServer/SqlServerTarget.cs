@@ -56,9 +56,12 @@ internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
     private SqlConnection Connection => _connection ?? throw new InvalidOperationException("Not connected.");
 
     /// <summary>Only SQL Server scripts: the live rows print as the T-SQL script reader reads values, not as pg_dump writes them.</summary>
-    public string? Refuses(DumpFormat format) => format == DumpFormat.SqlServerScript
-        ? null
-        : $"a pg_dump dump ({format}) cannot be restored into SQL Server: its values are written the way PostgreSQL prints them (booleans as t/f, time zones as +00), which SQL Server reads differently. Restore it into PostgreSQL, or script the data out of SQL Server (SSMS Generate Scripts, mssql-scripter) and restore that";
+    public string? Refuses(DumpFormat format) => format switch
+    {
+        DumpFormat.SqlServerScript => null,
+        DumpFormat.SqliteDump => "a sqlite3 .dump cannot be restored into SQL Server: its values are SQLite literals that keep SQLite's storage classes, which SQL Server columns do not have. Restore it into SQLite",
+        _ => $"a pg_dump dump ({format}) cannot be restored into SQL Server: its values are written the way PostgreSQL prints them (booleans as t/f, time zones as +00), which SQL Server reads differently. Restore it into PostgreSQL, or script the data out of SQL Server (SSMS Generate Scripts, mssql-scripter) and restore that",
+    };
 
     private static SqlServerStaging Sql(StagedTable staged) => (SqlServerStaging)staged;
 

@@ -10,7 +10,18 @@ namespace Selective.Restore.Cli.Commands;
 /// <summary>Arguments shared by the commands that read a dump.</summary>
 internal sealed class CommonOptions
 {
-    public Argument<string> Dump { get; } = new("dump") { Description = "The dump file (plain SQL, optionally gzip-compressed; the format is detected from the content)." };
+    public Argument<string?> Dump { get; } = new("dump")
+    {
+        Description = "The dump: pg_dump plain SQL (optionally gzip), custom (-Fc) or directory (-Fd) archive, a SQL Server script (SSMS, mssql-scripter; UTF-8 or UTF-16) or a sqlite3 .dump; the format is detected from the content.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    /// <summary>--from: a database as the source, in place of the dump (not on every command: <see cref="AddTo"/>).</summary>
+    public Option<string?> From { get; } = new("--from")
+    {
+        Description = "Read the rows from a database instead of a dump: a copy of the live one (a PITR clone, a replica out of rotation, yesterday's app.db), never the target itself. A PostgreSQL connection string (read from one REPEATABLE READ snapshot, as pg_dump prints it) or a SQLite database file (opened read-only).",
+        HelpName = "CONNECTION",
+    };
 
     public Option<string[]> Tables { get; } = new("--table", "-t")
     {
@@ -31,9 +42,24 @@ internal sealed class CommonOptions
         HelpName = "NAME",
     };
 
-    public void AddTo(Command command)
+    /// <summary>Adds the dump argument (with <paramref name="from"/>, --from too: exactly one of them is needed) and the table options.</summary>
+    public void AddTo(Command command, bool from = false)
     {
         command.Add(Dump);
+        if (from)
+        {
+            command.Add(From);
+        }
+
+        command.Validators.Add(result =>
+        {
+            var hasDump = result.GetResult(Dump) is { Tokens.Count: > 0 };
+            var hasFrom = from && result.GetResult(From) is { Tokens.Count: > 0 };
+            if (hasDump == hasFrom)
+            {
+                result.AddError(from ? "give the dump, or a database with --from (one of them)" : "the dump is required");
+            }
+        });
         command.Add(Tables);
         command.Add(ExcludeTables);
         command.Add(Database);
@@ -42,15 +68,42 @@ internal sealed class CommonOptions
     /// <summary>Opens the dump with the table filter; <paramref name="seen"/> collects every table the dump has, for <see cref="CheckPatterns"/>.</summary>
     public DumpReader OpenReader(ParseResult parse, ISet<TableName> seen)
     {
-        var path = parse.GetRequiredValue(Dump);
-        if (!File.Exists(path) && !Directory.Exists(path))
+        var source = Source(parse);
+        if (parse.GetValue(Dump) is { } path && !File.Exists(path) && !Directory.Exists(path))
         {
             throw new IOException($"{DisplayText.Escape(path)}: no such file");
         }
 
+        source.Check();
         var filter = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []);
-        return DumpReader.Open(path, new DumpReaderOptions { Tables = filter.Observing(name => seen.Add(name)), Database = NonEmpty(parse.GetValue(Database)) });
+        return source.Open(new DumpReaderOptions { Tables = filter.Observing(name => seen.Add(name)), Database = NonEmpty(parse.GetValue(Database)) });
     }
+
+    /// <summary>The dump file, or the --from database (its kind told as --target's is).</summary>
+    /// <exception cref="CliUsageException">--from names a database that cannot be a source.</exception>
+    public DumpSource Source(ParseResult parse)
+    {
+        if (parse.GetValue(Dump) is { } path)
+        {
+            return DumpSource.File(path);
+        }
+
+        var from = parse.GetValue(From)!;
+        return TargetProvider.Resolve(null, from) switch
+        {
+            TargetProvider.PostgreSql => new PostgreSql.PostgreSqlSource(from),
+            TargetProvider.Sqlite => new Sqlite.SqliteSource(from),
+            _ => throw new CliUsageException("--from: a SQL Server database cannot be a source yet; script its data (SSMS Generate Scripts, mssql-scripter) and give the script as the dump"),
+        };
+    }
+
+    /// <summary>A restore from the dump or the --from database.</summary>
+    public RestoreBuilder Restore(ParseResult parse) =>
+        parse.GetValue(Dump) is { } path ? SelectiveRestore.FromDump(path) : SelectiveRestore.FromDatabase(Source(parse));
+
+    /// <summary>A check of the dump or the --from database.</summary>
+    public Selective.Restore.Verify.VerifyBuilder Check(ParseResult parse) =>
+        parse.GetValue(Dump) is { } path ? Selective.Restore.Verify.BackupVerification.FromDump(path) : Selective.Restore.Verify.BackupVerification.FromDatabase(Source(parse));
 
     /// <summary>An empty --database is no selection (as an unset one), not a database named ''.</summary>
     public static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -17,7 +17,7 @@ internal static class InspectCommand
             "inspect",
             "Read the whole dump once (checking every row's structure: field count, escapes, UTF-8) and list its tables with row counts and byte ranges " +
             "(archives: TOC entries). Values are not type-checked: a value the server would reject is found by verify or apply.");
-        common.AddTo(command);
+        common.AddTo(command, from: true);
         command.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {

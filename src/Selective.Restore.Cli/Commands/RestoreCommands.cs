@@ -64,7 +64,7 @@ internal static class RestoreCommands
             plan
                 ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows. Writes nothing (needs only SELECT and TEMP)."
                 : "Insert the dump's missing rows (and resolve conflicting ones by --policy), each table in a transaction, parents before children; sequences are moved past restored IDs.");
-        common.AddTo(command);
+        common.AddTo(command, from: true);
         live.AddTo(command);
         command.Add(skipIncompatible);
         command.Add(identityKeys);
@@ -108,10 +108,9 @@ internal static class RestoreCommands
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
-            live.CheckJsonPath(parse); // Build() checks --undo and --journal: all before anything is applied
+            live.CheckJsonPath(parse); // Build() checks the dump, --undo and --journal: all before anything is applied
             var logger = live.Logger(parse, error);
-            var builder = SelectiveRestore.FromDump(dumpPath)
+            var builder = common.Restore(parse)
                 .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])

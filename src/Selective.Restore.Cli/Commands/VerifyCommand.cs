@@ -47,15 +47,14 @@ internal static class VerifyCommand
             "key ranges on both sides, live-only rows inside the dump's key range (reused IDs or a backup missing rows), sequences behind the dump or " +
             "behind their column's max, and tables present on one side only. Read-only (needs SELECT and TEMP). " +
             "Exit codes: 0 checked, no gated problem; 1 could not check; 2 usage error; 3 a problem named in --fail-on was found.");
-        common.AddTo(command);
+        common.AddTo(command, from: true);
         live.AddTo(command);
         command.Add(failOn);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var dumpPath = parse.GetRequiredValue(common.Dump); // Build() reports a missing file
-            live.CheckJsonPath(parse);
+            live.CheckJsonPath(parse); // Build() reports a missing dump
             var logger = live.Logger(parse, error);
-            var builder = BackupVerification.FromDump(dumpPath)
+            var builder = common.Check(parse)
                 .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
                 .IncludeTables(parse.GetValue(common.Tables) ?? [])
                 .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])

@@ -1,0 +1,49 @@
+using Selective.Restore.Sqlite.Tests.Support;
+using Selective.Restore.Verify;
+
+namespace Selective.Restore.Sqlite.Tests.Apply;
+
+/// <summary>Yesterday's copy of app.db as the source (issue 14): read-only, streamed as its .dump, never the target itself.</summary>
+public sealed class DatabaseSourceTests
+{
+    private const string Shop = """
+        CREATE TABLE customers (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, anything);
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), note TEXT);
+        INSERT INTO customers VALUES (1, 'Zoë', 1), (2, 'line' || char(10) || 'break', '1'), (3, 'it''s', X'00');
+        INSERT INTO orders VALUES (1, 1, 'a'), (2, 2, NULL);
+        """;
+
+    [Test]
+    public async Task A_copy_of_the_database_file_restores_what_live_lost()
+    {
+        using var live = new SqliteFile(Shop);
+        using var backup = live.Copy("yesterday.db");
+        live.Execute("DELETE FROM orders WHERE customer_id = 2; DELETE FROM customers WHERE id = 2; INSERT INTO customers (name) VALUES ('new');");
+        var backupBefore = File.GetLastWriteTimeUtc(backup.Path);
+
+        var report = await SelectiveRestore.FromDatabase(new SqliteSource(backup.Path)).ToSqlite(live.ConnectionString).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        (report.Tables.Single(t => t.Name.Name == "customers").Inserted, report.Tables.Single(t => t.Name.Name == "orders").Inserted).ShouldBe((1, 1), report.ToSummary());
+        live.Content("customers").Take(3).ShouldBe(backup.Content("customers"));
+        live.Content("orders").ShouldBe(backup.Content("orders"));
+        File.GetLastWriteTimeUtc(backup.Path).ShouldBe(backupBefore); // opened read-only
+
+        var verify = await BackupVerification.FromDatabase(new SqliteSource(backup.Path)).ToSqlite(live.ConnectionString).Build().RunAsync();
+        verify.Completed.ShouldBeTrue(verify.ToSummary());
+        verify.Tables.Single(t => t.Name.Name == "customers").Missing.ShouldBe(0);
+    }
+
+    [Test]
+    public async Task The_target_file_is_refused_as_its_own_source_and_a_missing_file_before_anything_runs()
+    {
+        using var live = new SqliteFile(Shop);
+
+        var report = await SelectiveRestore.FromDatabase(new SqliteSource(live.Path)).ToSqlite(live.ConnectionString).Build().RunAsync();
+        report.Succeeded.ShouldBeFalse();
+        report.ToSummary().ShouldContain("is the target database itself");
+
+        Should.Throw<InvalidOperationException>(() => SelectiveRestore.FromDatabase(new SqliteSource(live.File("absent.db"))).ToSqlite(live.ConnectionString).Build())
+            .Message.ShouldContain("no such SQLite database file");
+    }
+}
