@@ -141,14 +141,15 @@ internal sealed partial class SqlServerTarget
             return await action().ConfigureAwait(false);
         }
 
-        await transaction.SaveAsync("sr_verify", cancellationToken).ConfigureAwait(false);
+        // SqlTransaction's own savepoint calls (its async ones are the base class's, which SqlClient may not implement).
+        transaction.Save("sr_verify");
         try
         {
             return await action().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !IsBroken && transaction.Connection is not null)
         {
-            await transaction.RollbackAsync("sr_verify", CancellationToken.None).ConfigureAwait(false);
+            transaction.Rollback("sr_verify");
             throw;
         }
     }
