@@ -35,7 +35,7 @@ public sealed partial class RestoreEngine
                     {
                         var state = new TableState(name, _tables.Count + 1, settings.EngineDiff, entry.Report) { Completed = true, NeedsRebuild = entry.HasKeyMap, Witnesses = entry.Witnesses };
                         state.Report.AppliedEarlier = true;
-                        state.Report.Notes.Add($"applied by an earlier run of this restore (journal {_journal.Location})");
+                        state.Report.NotesList.Add($"applied by an earlier run of this restore (journal {_journal.Location})");
                         _tables.Add(state);
                         _byName.Add(name, state);
                     }
@@ -56,7 +56,7 @@ public sealed partial class RestoreEngine
                     var committed = _journal?.Completed.Values.Select(e => e.UndoPart).OfType<string>().ToHashSet(StringComparer.Ordinal);
                     foreach (var interrupted in _undo.ResolvePending(committed, _journal?.UncertainUndoParts ?? []))
                     {
-                        report.Warnings.Add(
+                        report.WarningsList.Add(
                             $"the undo part {interrupted} was left by a run killed while committing a table, and whether that commit happened can no longer be told; it is not in the undo script (run it by hand if that table's changes are there)");
                     }
                 }
@@ -105,7 +105,7 @@ public sealed partial class RestoreEngine
             {
                 if (held < total)
                 {
-                    report.Warnings.Add($"{total - held} of {total} rows that the journal saw earlier runs write have changed since; the tables it lists as applied are not applied again");
+                    report.WarningsList.Add($"{total - held} of {total} rows that the journal saw earlier runs write have changed since; the tables it lists as applied are not applied again");
                 }
 
                 return true;
@@ -144,7 +144,7 @@ public sealed partial class RestoreEngine
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The tables are committed whatever happens here: say so, and where the parts are.
-                report.Errors.Add($"the undo script {_undo.ScriptPath} could not be written ({ex.Message}); what was applied stays applied, and its undo parts are in {_undo.ScriptPath}.parts/");
+                report.ErrorsList.Add($"the undo script {_undo.ScriptPath} could not be written ({ex.Message}); what was applied stays applied, and its undo parts are in {_undo.ScriptPath}.parts/");
             }
         }
 

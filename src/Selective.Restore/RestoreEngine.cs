@@ -192,7 +192,7 @@ public sealed partial class RestoreEngine
                     Fail(table, new RestoreTableException(reason));
                 }
 
-                report.Errors.Add(reason);
+                report.ErrorsList.Add(reason);
             }
 
             var staged = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
@@ -226,7 +226,7 @@ public sealed partial class RestoreEngine
             // Applied tables in the order they were applied, then those that failed before (staging, mapping) or were applied by an earlier run.
             foreach (var table in ordered.SelectMany(g => g.Tables).Concat(_tables.Where(t => !staged.Contains(t))))
             {
-                report.Tables.Add(table.Report);
+                report.TablesList.Add(table.Report);
             }
 
             await FinishUndoAsync(cancellationToken).ConfigureAwait(false);
@@ -243,13 +243,13 @@ public sealed partial class RestoreEngine
                 table.Report.Outcome = TableOutcome.Cancelled;
             }
 
-            report.Tables.Clear();
+            report.TablesList.Clear();
             foreach (var table in _applyOrder.Where(t => t.Completed).Concat(_tables.Where(t => !_applyOrder.Contains(t) || !t.Completed)).Distinct())
             {
-                report.Tables.Add(table.Report);
+                report.TablesList.Add(table.Report);
             }
 
-            report.Errors.Add(committed.Count == 0
+            report.ErrorsList.Add(committed.Count == 0
                 ? "cancelled: nothing was applied"
                 : $"cancelled: {committed.Count} tables were committed before the cancel and stay applied ({string.Join(", ", committed.Select(t => t.Name).Take(20))}{(committed.Count > 20 ? ", ..." : string.Empty)}); the others were not applied");
             Log.Cancelled(settings.Logger, report.Errors[^1]);
@@ -259,7 +259,7 @@ public sealed partial class RestoreEngine
         private void FailRun(string error)
         {
             Log.RunFailed(settings.Logger, error);
-            report.Errors.Add(error);
+            report.ErrorsList.Add(error);
             foreach (var table in _tables)
             {
                 if (!table.Completed)
@@ -267,7 +267,7 @@ public sealed partial class RestoreEngine
                     table.Report.Outcome = TableOutcome.Failed;
                 }
 
-                report.Tables.Add(table.Report);
+                report.TablesList.Add(table.Report);
             }
         }
 
@@ -379,7 +379,7 @@ public sealed partial class RestoreEngine
             {
                 state.Failed = true; // never staged or applied
                 state.Report.Outcome = TableOutcome.Skipped;
-                state.Report.Notes.Add(state.NothingToRestore!);
+                state.Report.NotesList.Add(state.NothingToRestore!);
             }
 
             // Every block of a table is read now: rows repeated exactly are kept once, different rows under one key fail it.
@@ -405,7 +405,7 @@ public sealed partial class RestoreEngine
                 _incomplete = reader.IsIncomplete ? reader.IncompleteReason ?? "pg_dump's opening comment lacks its closing one" : null;
                 foreach (var notice in reader.Notices)
                 {
-                    report.Warnings.Add(notice);
+                    report.WarningsList.Add(notice);
                 }
             }
 
@@ -554,6 +554,22 @@ public sealed partial class RestoreEngine
             }
         }
 
+        /// <summary>
+        /// Calls application code (a policy's resolver or missing-row filter): an exception it throws fails the table with
+        /// its type, message, the policy and the row's key, kept as the inner exception (never retried: it would throw again).
+        /// </summary>
+        private static async ValueTask<T> PolicyCallAsync<T>(MergePolicy policy, string what, RowValues key, Func<ValueTask<T>> call, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or RestoreTableException) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                throw new RestoreTableException($"policy {policy.Name}'s {what} threw {ex.GetType().FullName} at key ({Describe(key)}): {ex.Message}", ex);
+            }
+        }
+
         /// <summary>After a lost connection the session's staging is gone: reconnect and stage the unfinished tables again.</summary>
         private async Task EnsureStagedAsync(List<TableState> tables, CancellationToken cancellationToken)
         {
@@ -574,7 +590,7 @@ public sealed partial class RestoreEngine
             // Key maps are the engine's: applied parents' maps survive the lost session, and only the tables still to be
             // applied are staged again.
             Log.Restaging(settings.Logger, target.Description, pending.Count);
-            report.Warnings.Add($"the connection to {target.Description} was lost while applying {string.Join(", ", tables.Select(t => t.Name))}; reconnected and staged {pending.Count} tables again");
+            report.WarningsList.Add($"the connection to {target.Description} was lost while applying {string.Join(", ", tables.Select(t => t.Name))}; reconnected and staged {pending.Count} tables again");
             await StageAsync(pending, cancellationToken).ConfigureAwait(false);
             var lost = tables.FirstOrDefault(t => t.Failed);
             if (lost is not null)
@@ -610,7 +626,7 @@ public sealed partial class RestoreEngine
             tableReport.MatchedOnWholeRows = staged.Mapping.Key.Count == 0;
             if (tableReport.MatchedOnWholeRows)
             {
-                tableReport.Notes.Add(staged.Mapping.Live.PrimaryKey.Count == 0
+                tableReport.NotesList.Add(staged.Mapping.Live.PrimaryKey.Count == 0
                     ? "no primary key (nor a unique key on NOT NULL columns): rows were matched on the whole row, copy for copy (a row the dump has 3 times and live once is 2 missing rows)"
                     : $"the dump has no values for the generated key ({string.Join(", ", staged.Mapping.Live.PrimaryKey)}): rows were matched on the whole row without it, copy for copy, and inserted rows got new keys");
             }
@@ -665,7 +681,7 @@ public sealed partial class RestoreEngine
                     using var decisions = new DeltaEdits(TempDirectory);
                     foreach (var row in rows)
                     {
-                        if (!await include(new MissingRowArguments(table.Name, row.Key, row.Dump, token)).ConfigureAwait(false))
+                        if (!await PolicyCallAsync(policy, "missing-row filter", row.Key, () => include(new MissingRowArguments(table.Name, row.Key, row.Dump, token)), token).ConfigureAwait(false))
                         {
                             decisions.Add(row.Position, DeltaClass.Excluded, null);
                         }
@@ -687,7 +703,7 @@ public sealed partial class RestoreEngine
                     var mergedRows = new List<(RowValues, IReadOnlyDictionary<string, object?>, RowValues)>();
                     foreach (var row in rows)
                     {
-                        var decision = await resolve(new ConflictArguments(table.Name, row.Key, row.Dump, row.Live!, token)).ConfigureAwait(false);
+                        var decision = await PolicyCallAsync(policy, "resolver", row.Key, () => resolve(new ConflictArguments(table.Name, row.Key, row.Dump, row.Live!, token)), token).ConfigureAwait(false);
                         switch (decision.Action)
                         {
                             case ConflictAction.TakeDump:
@@ -756,7 +772,7 @@ public sealed partial class RestoreEngine
             {
                 foreach (var note in await target.ReseedAsync(table.Live!, cancellationToken).ConfigureAwait(false))
                 {
-                    tableReport.Notes.Add(note);
+                    tableReport.NotesList.Add(note);
                     if (undo is not null)
                     {
                         await undo.WriteAsync($"-- not undone: {Scripts.ScriptText.Comment(note)}\n").ConfigureAwait(false);
@@ -807,7 +823,7 @@ public sealed partial class RestoreEngine
             table.Failed = true;
             table.Report.Outcome = TableOutcome.Failed;
             var message = Describe(ex);
-            table.Report.Errors.Add(message);
+            table.Report.ErrorsList.Add(message);
             Log.TableFailed(settings.Logger, table.Name.ToString(), message);
         }
 
@@ -821,9 +837,9 @@ public sealed partial class RestoreEngine
 
         private void Warn(TableState table, string message)
         {
-            if (!table.Report.Warnings.Contains(message))
+            if (!table.Report.WarningsList.Contains(message))
             {
-                table.Report.Warnings.Add(message);
+                table.Report.WarningsList.Add(message);
                 Log.TableWarning(settings.Logger, table.Name, message);
             }
         }

@@ -60,6 +60,8 @@ public sealed class MergePolicy
     }
 
     /// <summary>An application-defined policy with a synchronous resolver.</summary>
+    /// <remarks>Preferred when a lambda fits both overloads (one that only throws, say), so such a call compiles.</remarks>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     public static MergePolicy Custom(string name, Func<ConflictArguments, ConflictDecision> resolve)
     {
         ArgumentNullException.ThrowIfNull(resolve);

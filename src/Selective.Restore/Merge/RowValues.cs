@@ -37,8 +37,47 @@ public sealed class RowValues
     /// <summary>The typed value of <paramref name="column"/> (null for SQL NULL).</summary>
     public object? this[string column] => _values[IndexOf(column)];
 
-    /// <summary>The typed value of <paramref name="column"/>, converted to <typeparamref name="T"/>.</summary>
-    public T? Get<T>(string column) => _values[IndexOf(column)] is { } value ? (T)value : default;
+    /// <summary>
+    /// The typed value of <paramref name="column"/> as <typeparamref name="T"/>: the value itself when it is one, or
+    /// converted when the conversion is exact (an <c>int</c> column read as <c>long</c>, a <c>numeric</c> 12.00 read as
+    /// <c>int</c>; never 1.5 as 2). SQL NULL is null for a reference type or a nullable one (<c>Get&lt;decimal?&gt;</c>).
+    /// </summary>
+    /// <exception cref="InvalidCastException">The value is NULL and <typeparamref name="T"/> cannot be null, or it does not convert exactly; the message names the column and both types.</exception>
+    public T? Get<T>(string column)
+    {
+        var index = IndexOf(column);
+        var value = _values[index];
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        if (value is null)
+        {
+            return default(T) is null
+                ? default
+                : throw new InvalidCastException($"column '{column}' is NULL, which is no {typeof(T).Name}: read it as {typeof(T).Name}? or check IsNull(\"{column}\") first.");
+        }
+
+        if (value is T same)
+        {
+            return same;
+        }
+
+        if (value is IConvertible && typeof(IConvertible).IsAssignableFrom(target) && target != typeof(string) && value is not string)
+        {
+            try
+            {
+                var converted = Convert.ChangeType(value, target, System.Globalization.CultureInfo.InvariantCulture);
+                if (Equals(Convert.ChangeType(converted, value.GetType(), System.Globalization.CultureInfo.InvariantCulture), value))
+                {
+                    return (T)converted;
+                }
+            }
+            catch (Exception ex) when (ex is InvalidCastException or FormatException or OverflowException)
+            {
+                throw new InvalidCastException($"column '{column}' holds a {value.GetType().Name} ({_texts[index]}), which does not convert to {target.Name}: {ex.Message}", ex);
+            }
+        }
+
+        throw new InvalidCastException($"column '{column}' holds a {value.GetType().Name} ({_texts[index]}), which does not convert exactly to {target.Name}.");
+    }
 
     /// <summary>The value's text as the database prints it (byte-identical to the dump's field for a dump row), or null for SQL NULL.</summary>
     public string? GetText(string column) => _texts[IndexOf(column)];

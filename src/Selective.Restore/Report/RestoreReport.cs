@@ -39,13 +39,19 @@ public sealed class RestoreReport
     public TimeSpan Duration { get; internal set; }
 
     /// <summary>Per-table reports, in the order tables were applied.</summary>
-    public IList<TableReport> Tables { get; } = [];
+    public IReadOnlyList<TableReport> Tables => TablesList;
+
+    internal List<TableReport> TablesList { get; } = [];
 
     /// <summary>Problems not tied to one table (e.g. a foreign-key cycle).</summary>
-    public IList<string> Errors { get; } = [];
+    public IReadOnlyList<string> Errors => ErrorsList;
+
+    internal List<string> ErrorsList { get; } = [];
 
     /// <summary>Things worth knowing that are not tied to one table and did not stop the run (e.g. large objects in an archive, which are not restored).</summary>
-    public IList<string> Warnings { get; } = [];
+    public IReadOnlyList<string> Warnings => WarningsList;
+
+    internal List<string> WarningsList { get; } = [];
 
     /// <summary>The undo script written for this run (with the earlier runs of the same journal), or null.</summary>
     public string? UndoScript { get; internal set; }

@@ -114,13 +114,19 @@ public sealed class TableReport
     public int Attempts { get; internal set; }
 
     /// <summary>Why the table failed, or problems met on the way.</summary>
-    public IList<string> Errors { get; } = [];
+    public IReadOnlyList<string> Errors => ErrorsList;
+
+    internal List<string> ErrorsList { get; } = [];
 
     /// <summary>Things worth knowing that did not stop the table (skipped columns, reseeded sequences...).</summary>
-    public IList<string> Warnings { get; } = [];
+    public IReadOnlyList<string> Warnings => WarningsList;
+
+    internal List<string> WarningsList { get; } = [];
 
     /// <summary>What was done besides rows (e.g. sequences moved past restored IDs).</summary>
-    public IList<string> Notes { get; } = [];
+    public IReadOnlyList<string> Notes => NotesList;
+
+    internal List<string> NotesList { get; } = [];
 
     internal void ResetCounts()
     {
@@ -128,7 +134,7 @@ public sealed class TableReport
         Collisions = Remapped = Undetermined = Relocated = HeldBack = 0;
         CollisionKeys = UndeterminedKeys = HeldBackKeys = [];
         Remaps = [];
-        Notes.Clear();
+        NotesList.Clear();
     }
 
     internal void SetKeys(KeyClass keyClass, IReadOnlyList<IReadOnlyList<string>> keys)
@@ -223,7 +229,7 @@ public sealed class TableReport
             Outcome = Enum.Parse<TableOutcome>(json.GetProperty("outcome").GetString()!, ignoreCase: true),
             Attempts = json.GetProperty("attempts").GetInt32(),
         };
-        foreach (var (name, list) in new[] { ("errors", report.Errors), ("warnings", report.Warnings), ("notes", report.Notes) })
+        foreach (var (name, list) in new[] { ("errors", report.ErrorsList), ("warnings", report.WarningsList), ("notes", report.NotesList) })
         {
             foreach (var value in Strings(json.GetProperty(name)))
             {

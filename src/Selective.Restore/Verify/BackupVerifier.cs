@@ -63,7 +63,7 @@ public sealed class BackupVerifier
             if (target is IDumpFormats formats && RestoreEngine.RefusedFormat(formats, settings.Source, settings.Database) is { } refused)
             {
                 VerifyLog.RunFailed(settings.Logger, refused);
-                report.Errors.Add(refused);
+                report.ErrorsList.Add(refused);
                 Finish();
                 return;
             }
@@ -72,7 +72,7 @@ public sealed class BackupVerifier
             {
                 var same = $"the source {settings.Source.Description} is the target database itself: check a copy against it";
                 VerifyLog.RunFailed(settings.Logger, same);
-                report.Errors.Add(same);
+                report.ErrorsList.Add(same);
                 Finish();
                 return;
             }
@@ -88,7 +88,7 @@ public sealed class BackupVerifier
             catch (DumpFormatException ex)
             {
                 VerifyLog.RunFailed(settings.Logger, ex.Message);
-                report.Errors.Add(ex.Message);
+                report.ErrorsList.Add(ex.Message);
                 DisposeDiffs();
                 Finish();
                 return;
@@ -108,7 +108,7 @@ public sealed class BackupVerifier
                     var r = table.Report;
                     r.Compared = true;
                     r.LiveRows = r.LiveOnly = await target.CountRowsAsync(table.Live!, cancellationToken).ConfigureAwait(false);
-                    r.Warnings.Add($"the dump has no rows for it, so every live row is live-only (rows could not have been matched: {table.Empty})");
+                    r.WarningsList.Add($"the dump has no rows for it, so every live row is live-only (rows could not have been matched: {table.Empty})");
                 }
 
                 await FindLiveOnlyTablesAsync(cancellationToken).ConfigureAwait(false);
@@ -117,7 +117,7 @@ public sealed class BackupVerifier
                 foreach (var pattern in settings.Filter.PatternsMatchingNone(_seen))
                 {
                     report.InvalidOptions = true;
-                    report.Errors.Add($"the table pattern '{pattern}' matches no table in the dump or the live database{Filtering.TableFilter.Hint(pattern, _seen)}");
+                    report.ErrorsList.Add($"the table pattern '{pattern}' matches no table in the dump or the live database{Filtering.TableFilter.Hint(pattern, _seen)}");
                 }
 
                 await CompareSequencesAsync(sequences, cancellationToken).ConfigureAwait(false);
@@ -144,7 +144,7 @@ public sealed class BackupVerifier
         {
             foreach (var table in _tables)
             {
-                report.Tables.Add(table.Report);
+                report.TablesList.Add(table.Report);
             }
 
             foreach (var table in _tables)
@@ -159,7 +159,7 @@ public sealed class BackupVerifier
 
             foreach (var finding in _sequenceFindings)
             {
-                report.Problems.Add(finding);
+                report.ProblemsList.Add(finding);
                 VerifyLog.Problem(settings.Logger, VerifyProblems.Name(finding.Kind), finding.Message);
             }
         }
@@ -239,7 +239,7 @@ public sealed class BackupVerifier
 
                 foreach (var notice in reader.Notices)
                 {
-                    report.Warnings.Add(notice);
+                    report.WarningsList.Add(notice);
                     VerifyLog.Warning(settings.Logger, notice);
                 }
 
@@ -309,7 +309,7 @@ public sealed class BackupVerifier
                 var r = table.Report;
                 if (diff.Problems.Repeats > 0)
                 {
-                    r.Warnings.Add(RestoreTableException.RepeatsWarning(diff.Problems.Repeats, "each is counted once"));
+                    r.WarningsList.Add(RestoreTableException.RepeatsWarning(diff.Problems.Repeats, "each is counted once"));
                 }
 
                 // Rows identical by text never reached the server; every live row matched by key lies in the dump's key range.
@@ -345,7 +345,7 @@ public sealed class BackupVerifier
             {
                 if (Filter.Matches(entry.Name) && !_byName.ContainsKey(entry.Name) && !entry.Ancestors.Any(_byName.ContainsKey))
                 {
-                    report.TablesOnlyInLive.Add(entry.Name);
+                    report.TablesOnlyInLiveList.Add(entry.Name);
                 }
             }
         }
@@ -379,7 +379,7 @@ public sealed class BackupVerifier
                 }
 
                 var s = new VerifySequenceReport(value);
-                report.Sequences.Add(s);
+                report.SequencesList.Add(s);
                 if (live is null)
                 {
                     _sequenceFindings.Add(Finding(VerifyProblem.SequenceOnlyInDump, name, $"the dump sets sequence {name} to {value.Value}, which the live database does not have"));
@@ -430,7 +430,7 @@ public sealed class BackupVerifier
                     }
                 }
 
-                s.Columns.Add(new VerifySequenceColumn(column.Table, column.Column, max));
+                s.ColumnsList.Add(new VerifySequenceColumn(column.Table, column.Column, max));
 
                 // Descending sequences hand out ever smaller values; only the dump's value is compared for them.
                 if (live.Readable && live.Increment > 0 && max > live.HighestHandedOut)
@@ -494,7 +494,7 @@ public sealed class BackupVerifier
         private void Add(VerifyProblem kind, TableName name, string message)
         {
             var finding = Finding(kind, name, message);
-            report.Problems.Add(finding);
+            report.ProblemsList.Add(finding);
             VerifyLog.Problem(settings.Logger, VerifyProblems.Name(kind), message);
         }
 
@@ -506,24 +506,24 @@ public sealed class BackupVerifier
         {
             table.Failed = true;
             var message = Describe(ex);
-            table.Report.Errors.Add(message);
+            table.Report.ErrorsList.Add(message);
             VerifyLog.TableFailed(settings.Logger, table.Name, message);
         }
 
         private void Warn(TableState table, string message)
         {
-            if (!table.Report.Warnings.Contains(message))
+            if (!table.Report.WarningsList.Contains(message))
             {
-                table.Report.Warnings.Add(message);
+                table.Report.WarningsList.Add(message);
                 VerifyLog.TableWarning(settings.Logger, table.Name, message);
             }
         }
 
         private void Warn(string message)
         {
-            if (!report.Warnings.Contains(message))
+            if (!report.WarningsList.Contains(message))
             {
-                report.Warnings.Add(message);
+                report.WarningsList.Add(message);
                 VerifyLog.Warning(settings.Logger, message);
             }
         }

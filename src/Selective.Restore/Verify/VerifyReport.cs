@@ -37,25 +37,37 @@ public sealed class VerifyReport
     public TimeSpan Duration { get; internal set; }
 
     /// <summary>Per dump table, in dump order (including tables the live database lacks).</summary>
-    public IList<VerifyTableReport> Tables { get; } = [];
+    public IReadOnlyList<VerifyTableReport> Tables => TablesList;
+
+    internal List<VerifyTableReport> TablesList { get; } = [];
 
     /// <summary>Live tables matching the filter that the dump has no data for.</summary>
-    public IList<TableName> TablesOnlyInLive { get; } = [];
+    public IReadOnlyList<TableName> TablesOnlyInLive => TablesOnlyInLiveList;
+
+    internal List<TableName> TablesOnlyInLiveList { get; } = [];
 
     /// <summary>The sequences the dump sets (those of the checked tables when a table filter is given).</summary>
-    public IList<VerifySequenceReport> Sequences { get; } = [];
+    public IReadOnlyList<VerifySequenceReport> Sequences => SequencesList;
+
+    internal List<VerifySequenceReport> SequencesList { get; } = [];
 
     /// <summary>Every problem found, gated or not.</summary>
-    public IList<VerifyFinding> Problems { get; } = [];
+    public IReadOnlyList<VerifyFinding> Problems => ProblemsList;
+
+    internal List<VerifyFinding> ProblemsList { get; } = [];
 
     /// <summary>Why the check could not be completed (e.g. a malformed dump), not tied to one table.</summary>
-    public IList<string> Errors { get; } = [];
+    public IReadOnlyList<string> Errors => ErrorsList;
+
+    internal List<string> ErrorsList { get; } = [];
 
     /// <summary>True when a table pattern matched no table in the dump or the live database (a typo, most likely); <see cref="Errors"/> names it.</summary>
     public bool InvalidOptions { get; internal set; }
 
     /// <summary>Things worth knowing not tied to one table (large objects in an archive, an unreadable sequence...).</summary>
-    public IList<string> Warnings { get; } = [];
+    public IReadOnlyList<string> Warnings => WarningsList;
+
+    internal List<string> WarningsList { get; } = [];
 
     /// <summary>True when everything selected was compared: no run-level errors and no table errors.</summary>
     public bool Completed => Errors.Count == 0 && Tables.All(t => t.Errors.Count == 0);

@@ -59,10 +59,14 @@ public sealed class VerifyTableReport
     public TimeSpan Duration { get; internal set; }
 
     /// <summary>Why the table could not be compared (the check is then incomplete).</summary>
-    public IList<string> Errors { get; } = [];
+    public IReadOnlyList<string> Errors => ErrorsList;
+
+    internal List<string> ErrorsList { get; } = [];
 
     /// <summary>Things worth knowing that did not stop the comparison (ignored columns, key choice...).</summary>
-    public IList<string> Warnings { get; } = [];
+    public IReadOnlyList<string> Warnings => WarningsList;
+
+    internal List<string> WarningsList { get; } = [];
 }
 
 /// <summary>A sequence the dump sets, compared with the live sequence.</summary>
@@ -97,7 +101,9 @@ public sealed class VerifySequenceReport
     public bool Behind { get; internal set; }
 
     /// <summary>The live columns the sequence feeds, with their largest value (null when empty or unreadable).</summary>
-    public IList<VerifySequenceColumn> Columns { get; } = [];
+    public IReadOnlyList<VerifySequenceColumn> Columns => ColumnsList;
+
+    internal List<VerifySequenceColumn> ColumnsList { get; } = [];
 }
 
 /// <summary>A live column fed by a sequence and its largest value.</summary>

@@ -43,12 +43,12 @@ public sealed class HumanOutputTests
     {
         var report = new RestoreReport("dump\n.sql", "db\u001b[31m", "prefer-live", dryRun: false, DateTimeOffset.UnixEpoch);
         var table = new TableReport(Name) { Outcome = TableOutcome.Failed };
-        table.Errors.Add("bad row\n\\! touch x");
-        table.Warnings.Add("w\r");
+        table.ErrorsList.Add("bad row\n\\! touch x");
+        table.WarningsList.Add("w\r");
         table.SetKeys(KeyClass.Collision, [["k\n1"]]);
         table.Collisions = 1;
-        report.Tables.Add(table);
-        report.Errors.Add("run\nerror");
+        report.TablesList.Add(table);
+        report.ErrorsList.Add("run\nerror");
         report.UndoScript = "/tmp/u\n.sql";
 
         var summary = report.ToSummary();
@@ -64,10 +64,10 @@ public sealed class HumanOutputTests
     {
         var report = new VerifyReport("dump\n.sql", "db", [], DateTimeOffset.UnixEpoch);
         var table = new VerifyTableReport(Name) { Compared = true, DumpMinKey = "1\n", DumpMaxKey = "9" };
-        table.Errors.Add("e\n1");
-        report.Tables.Add(table);
-        report.TablesOnlyInLive.Add(new TableName("x\ny", "z"));
-        report.Warnings.Add("w\n2");
+        table.ErrorsList.Add("e\n1");
+        report.TablesList.Add(table);
+        report.TablesOnlyInLiveList.Add(new TableName("x\ny", "z"));
+        report.WarningsList.Add("w\n2");
 
         var summary = report.ToSummary();
 
