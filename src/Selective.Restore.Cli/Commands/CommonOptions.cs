@@ -36,6 +36,22 @@ internal sealed class CommonOptions
         HelpName = "PATTERN",
     };
 
+    /// <summary>Refuses a malformed table pattern as a usage error, in the pattern's own terms.</summary>
+    internal static void ValidatePatterns(System.CommandLine.Parsing.OptionResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            try
+            {
+                TableFilter.Create([token.Value]);
+            }
+            catch (ArgumentException ex)
+            {
+                result.AddError(ex.ParamName is { } name ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message);
+            }
+        }
+    }
+
     public Option<string?> Database { get; } = new("--database")
     {
         Description = "For a dump of several databases (pg_dumpall): read only this database's section (after its \\connect). Without it, such a dump is refused when more than one of its databases holds table data.",
@@ -45,6 +61,8 @@ internal sealed class CommonOptions
     /// <summary>Adds the dump argument (with <paramref name="from"/>, --from too: exactly one of them is needed) and the table options.</summary>
     public void AddTo(Command command, bool from = false)
     {
+        Tables.Validators.Add(ValidatePatterns);
+        ExcludeTables.Validators.Add(ValidatePatterns);
         command.Add(Dump);
         if (from)
         {
@@ -91,7 +109,7 @@ internal sealed class CommonOptions
         var from = parse.GetValue(From)!;
         return TargetProvider.Resolve(null, from) switch
         {
-            TargetProvider.PostgreSql => new PostgreSql.PostgreSqlSource(from),
+            TargetProvider.PostgreSql => new PostgreSql.PostgreSqlSource(TargetProvider.NpgsqlConnectionString(from)),
             TargetProvider.Sqlite => new Sqlite.SqliteSource(from),
             _ => throw new CliUsageException("--from: a SQL Server database cannot be a source yet; script its data (SSMS Generate Scripts, mssql-scripter) and give the script as the dump"),
         };

@@ -16,7 +16,8 @@ internal static class InspectCommand
         var command = new Command(
             "inspect",
             "Read the whole dump once (checking every row's structure: field count, escapes, UTF-8) and list its tables with row counts and byte ranges " +
-            "(archives: TOC entries). Values are not type-checked: a value the server would reject is found by verify or apply.");
+            "(archives: TOC entries). Values are not type-checked: a value the server would reject is found by verify or apply. " +
+            "Exit codes: 0 listed; 1 bad input (the error names file, table, line and byte offset); 2 usage error.");
         common.AddTo(command, from: true);
         command.Add(json);
         command.SetAction(async (parse, cancellationToken) =>

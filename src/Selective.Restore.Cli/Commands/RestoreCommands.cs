@@ -62,8 +62,10 @@ internal static class RestoreCommands
         var command = new Command(
             name,
             plan
-                ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows. Writes nothing (needs only SELECT and TEMP)."
-                : "Insert the dump's missing rows (and resolve conflicting ones by --policy), each table in a transaction, parents before children; sequences are moved past restored IDs.");
+                ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows. Writes nothing (needs only SELECT and TEMP). " +
+                  "Exit codes: 0 compared; 1 bad input or a table that could not be compared; 2 usage error; 4 compared, but the --json report could not be written."
+                : "Insert the dump's missing rows (and resolve conflicting ones by --policy), each table in a transaction, parents before children; sequences are moved past restored IDs. " +
+                  "Exit codes: 0 applied; 1 bad input or a failed table (the others are applied: see the summary); 2 usage error; 4 applied, but the --json report could not be written; 130 cancelled.");
         common.AddTo(command, from: true);
         live.AddTo(command);
         command.Add(skipIncompatible);

@@ -24,7 +24,8 @@ internal static class SplitCommand
         var command = new Command(
             "split",
             "Write one self-contained SQL file per table and a manifest.json: PostgreSQL files (psql -X -f FILE) for a pg_dump, " +
-            "T-SQL files (sqlcmd -i FILE) for a SQL Server script, SQLite files (sqlite3 DATABASE < FILE) for a sqlite3 dump; each loads into a database that has the schema.");
+            "T-SQL files (sqlcmd -i FILE) for a SQL Server script, SQLite files (sqlite3 DATABASE < FILE) for a sqlite3 dump; each loads into a database that has the schema. " +
+            "Exit codes: 0 written; 1 bad input or an output directory that is not empty (see --force); 2 usage error.");
         common.AddTo(command);
         command.Add(outDir);
         command.Add(force);

@@ -55,9 +55,9 @@ internal static class TargetProvider
             return Sqlite;
         }
 
-        if (connectionString.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || connectionString.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        if (IsPostgreSqlUri(connectionString))
         {
-            throw new CliUsageException("--target: a postgresql:// URI is not a connection string yet; write it as Host=...;Port=...;Database=...;Username=...");
+            return PostgreSql;
         }
 
         HashSet<string> keys;
@@ -133,13 +133,86 @@ internal static class TargetProvider
     {
         SqlServer => builder.ToSqlServer(connectionString),
         Sqlite => builder.ToSqlite(SqliteConnectionString(connectionString)),
-        _ => builder.ToPostgreSql(connectionString),
+        _ => builder.ToPostgreSql(NpgsqlConnectionString(connectionString)),
     };
 
     public static VerifyBuilder To(this VerifyBuilder builder, string provider, string connectionString) => provider switch
     {
         SqlServer => builder.ToSqlServer(connectionString),
         Sqlite => builder.ToSqlite(SqliteConnectionString(connectionString)),
-        _ => builder.ToPostgreSql(connectionString),
+        _ => builder.ToPostgreSql(NpgsqlConnectionString(connectionString)),
     };
+
+    private static bool IsPostgreSqlUri(string target) =>
+        target.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A PostgreSQL target as an Npgsql connection string: a libpq URI (<c>postgresql://user:password@host:port/db?sslmode=require</c>,
+    /// the form the tool prints targets in) is turned into one; anything else is one already.
+    /// </summary>
+    /// <exception cref="CliUsageException">The URI is malformed or has a parameter Npgsql has no setting for (never echoing the password).</exception>
+    public static string NpgsqlConnectionString(string target)
+    {
+        if (!IsPostgreSqlUri(target))
+        {
+            return target;
+        }
+
+        if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new CliUsageException("--target: not a valid postgresql:// URI (postgresql://USER@HOST:PORT/DATABASE)");
+        }
+
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder { Host = uri.Host.Trim('[', ']') };
+        if (uri.Port > 0)
+        {
+            builder.Port = uri.Port;
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+            builder.Username = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon]);
+            if (colon >= 0)
+            {
+                builder.Password = Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
+            }
+        }
+
+        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (database.Length > 0)
+        {
+            builder.Database = database;
+        }
+
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
+            var value = equals < 0 ? string.Empty : Uri.UnescapeDataString(pair[(equals + 1)..]);
+            switch (key)
+            {
+                case "sslmode":
+                    builder.SslMode = Enum.TryParse<Npgsql.SslMode>(value.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var mode)
+                        ? mode
+                        : throw new CliUsageException($"--target: sslmode={value} is not an SSL mode (disable, allow, prefer, require, verify-ca, verify-full)");
+                    break;
+                case "application_name":
+                    builder.ApplicationName = value;
+                    break;
+                case "connect_timeout":
+                    builder.Timeout = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                        ? seconds
+                        : throw new CliUsageException($"--target: connect_timeout={value} is not a number of seconds");
+                    break;
+                case "options" or "target_session_attrs":
+                    builder[string.Equals(key, "options", StringComparison.Ordinal) ? "Options" : "Target Session Attributes"] = value;
+                    break;
+                default:
+                    throw new CliUsageException($"--target: the URI parameter '{key}' has no Npgsql setting; use a connection string (Host=...;Port=...) instead");
+            }
+        }
+
+        return builder.ConnectionString;
+    }
 }

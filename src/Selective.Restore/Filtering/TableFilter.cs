@@ -127,7 +127,12 @@ public sealed class TableFilter
 
         public static TablePattern Parse(string text)
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(text);
+            ArgumentNullException.ThrowIfNull(text);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                throw new ArgumentException($"Table pattern '{text}' is empty.", nameof(text));
+            }
+
             var parts = new List<StringBuilder> { new() };
             var inQuotes = false;
             for (var i = 0; i < text.Length; i++)
@@ -188,9 +193,14 @@ public sealed class TableFilter
                 {
                     return new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking);
                 }
-                catch (ArgumentException ex)
+                catch (RegexParseException ex)
                 {
-                    throw new ArgumentException($"Table pattern '{text}' is not a valid pattern: {ex.Message}", nameof(text), ex);
+                    // Said in the pattern's terms, never the regular expression it became.
+                    var error = System.Text.RegularExpressions.Regex.Replace(ex.Error.ToString(), "(?<=[a-z])(?=[A-Z])", " ", RegexOptions.None, TimeSpan.FromSeconds(1)).ToLowerInvariant();
+                    throw new ArgumentException(
+                        $"Table pattern '{text}' is not a valid pattern ({error}): patterns take * and ? wildcards and, as psql's do, regular-expression syntax; put a name with [ ( {{ | or + in double quotes.",
+                        nameof(text),
+                        ex);
                 }
             }
 

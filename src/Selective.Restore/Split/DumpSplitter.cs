@@ -46,7 +46,7 @@ public static class DumpSplitter
         OutputPath.CheckDirectory(outputDirectory, "split output directory");
         if (Directory.Exists(outputDirectory) && !options.Overwrite && Directory.EnumerateFileSystemEntries(outputDirectory).Any())
         {
-            throw new IOException($"Output directory '{DisplayText.Escape(outputDirectory)}' is not empty; choose an empty one or allow overwriting.");
+            throw new IOException($"Output directory '{DisplayText.Escape(outputDirectory)}' is not empty; choose an empty one or allow overwriting (SplitOptions.Overwrite; --force on the command line).");
         }
 
         Directory.CreateDirectory(outputDirectory);

@@ -101,4 +101,21 @@ public sealed class PatternTypoTests
         var verify = await BackupVerification.FromDump(dump).ToPostgreSql(db.ConnectionString).IncludeTables("public.acounts").Build().RunAsync();
         verify.InvalidOptions.ShouldBeTrue();
     }
+
+    [TestCase("a[b", "Table pattern 'a[b' is not a valid pattern (unterminated bracket)")]
+    [TestCase("\"unterminated", "Table pattern '\"unterminated' has an unbalanced double quote.")]
+    [TestCase("x.y.z", "Table pattern 'x.y.z' must be TABLE or SCHEMA.TABLE")]
+    [TestCase("", "Table pattern '' is empty.")]
+    public async Task An_invalid_pattern_exits_2_in_the_pattern_s_own_terms(string pattern, string expected)
+    {
+        using var dir = new TempDirectory();
+        var dump = dir.Write("dump.sql", Dump);
+
+        var (exit, _, err) = await CliRunner.RunAsync("inspect", dump, "-T", pattern);
+
+        exit.ShouldBe(2, err);
+        err.ShouldContain(expected);
+        err.ShouldNotContain("(?:");
+        err.ShouldNotContain("(Parameter");
+    }
 }

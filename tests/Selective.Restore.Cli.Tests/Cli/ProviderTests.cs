@@ -79,4 +79,41 @@ public sealed class ProviderTests
         (output + err).ShouldContain("cannot be restored into SQL Server");
         (output + err).ShouldNotContain("Password=x");
     }
+
+    [Test]
+    public void A_postgresql_URI_is_the_connection_string_it_stands_for()
+    {
+        TargetProvider.Resolve(null, "postgresql://restore@db:5433/shop").ShouldBe("postgresql");
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(TargetProvider.NpgsqlConnectionString("postgresql://re%40store:p%3Ass@[::1]:5433/sh%C3%B6p?sslmode=verify-full&application_name=ops&connect_timeout=7"));
+        (builder.Host, builder.Port, builder.Username, builder.Password, builder.Database).ShouldBe(("::1", 5433, "re@store", "p:ss", "shöp"));
+        (builder.SslMode, builder.ApplicationName, builder.Timeout).ShouldBe((Npgsql.SslMode.VerifyFull, "ops", 7));
+        TargetProvider.NpgsqlConnectionString("Host=db").ShouldBe("Host=db");
+
+        var error = Should.Throw<CliUsageException>(() => TargetProvider.NpgsqlConnectionString("postgres://u:secret@db/x?weird=1"));
+        error.Message.ShouldContain("'weird'");
+        error.Message.ShouldNotContain("secret");
+    }
+
+    [Test]
+    public async Task A_URI_target_works_as_the_tool_prints_it()
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString);
+        using var dir = new TempDirectory();
+        var dump = dir.Write("dump.sql", "COPY public.sr_uri_absent (id) FROM stdin;\n1\n\\.\n");
+
+        var (exit, output, err) = await CliRunner.RunAsync("plan", dump, "--target", $"postgresql://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}");
+
+        exit.ShouldBe(1, output + err); // connected, and the table is not there: the URI was understood
+        (output + err).ShouldContain("sr_uri_absent");
+    }
+
+    [Test]
+    public async Task Every_command_lists_its_exit_codes_in_its_help()
+    {
+        foreach (var command in new[] { "inspect", "split", "plan", "apply", "verify" })
+        {
+            var (_, output, _) = await CliRunner.RunAsync(command, "--help");
+            output.ShouldContain("Exit codes: 0 ", customMessage: command);
+        }
+    }
 }
