@@ -2172,12 +2172,6 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
     private Token RequireToken(string expected) =>
         NextTokenOrNeedMore() ?? throw Fail($"unexpected end of input: expected {expected}", _in.Position);
 
-    /// <summary>Signals that a synchronous parse ran past the buffer; preallocated, thrown at most once per refill.</summary>
-    private sealed class NeedMoreInputException : Exception
-    {
-        public static readonly NeedMoreInputException Instance = new();
-    }
-
     private int ReadTuple(DumpTable table, bool firstRow)
     {
         _row.Reset();

@@ -931,53 +931,12 @@ internal sealed partial class SqliteDumpParser : IDumpParser, ITableSource
         table.Current.Set(_row.Array, 0, _row.Count, line, offset);
     }
 
-    /// <summary>Index just past the line end that follows a statement (so a section keeps its newline).</summary>
-    private int LineEndAfter(int index)
-    {
-        var buffer = _in.Buffer;
-        var i = index;
-        while (i < _in.End && buffer[i] is (byte)' ' or (byte)'\t' or (byte)'\r')
-        {
-            i++;
-        }
+    private int LineEndAfter(int index) => ScriptInput.LineEndAfter(_in, index);
 
-        if (i >= _in.End)
-        {
-            return _in.StreamExhausted ? index : throw NeedMoreInputException.Instance;
-        }
-
-        return buffer[i] == '\n' ? i + 1 : index;
-    }
-
-    public async ValueTask<long> CopyRawAsync(DumpTable table, Stream destination, bool async, CancellationToken cancellationToken)
-    {
-        if (!ReferenceEquals(table, _current) || table.Started || _in.Mark < 0)
-        {
-            throw new InvalidOperationException($"CopyRawTo must be called on the current table before any of its rows are read ({table.Name}).");
-        }
-
-        _in.BeginCapture(destination, _in.Mark);
-        _in.Mark = -1;
-        table.Started = true;
-        while (await ReadRowAsync(table, materialize: false, async, cancellationToken).ConfigureAwait(false))
-        {
-        }
-
-        if (_in.IsCapturing)
-        {
-            await _in.EndCaptureAsync(_in.Position, async, cancellationToken).ConfigureAwait(false);
-        }
-
-        return table.RowsRead;
-    }
+    public ValueTask<long> CopyRawAsync(DumpTable table, Stream destination, bool async, CancellationToken cancellationToken) =>
+        ScriptInput.CopyRawAsync(_in, this, table, _current, destination, async, cancellationToken);
 
     // ---------------------------------------------------------------- tokens and input
-
-    /// <summary>Signals that a synchronous parse ran past the buffer; preallocated, thrown at most once per refill.</summary>
-    private sealed class NeedMoreInputException : Exception
-    {
-        public static readonly NeedMoreInputException Instance = new();
-    }
 
     /// <summary>Runs a synchronous parse from the current position, refilling and starting again while it runs past the buffer.</summary>
     private async ValueTask<T> SynchronouslyAsync<T>(Func<SqliteDumpParser, T> parse, bool async, CancellationToken cancellationToken)
