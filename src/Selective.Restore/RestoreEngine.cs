@@ -606,6 +606,7 @@ public sealed partial class RestoreEngine
             var tableReport = table.Report;
             tableReport.ResetCounts();
             var policy = settings.PolicyFor(table.Name);
+            tableReport.Policy = policy.Name;
             var classification = await ClassifyAsync(table, cancellationToken).ConfigureAwait(false);
             if (classification is { Missing: < 0 } or { Identical: < 0 } or { Conflicting: < 0 } or { LiveOnly: < 0 })
             {

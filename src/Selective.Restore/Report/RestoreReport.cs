@@ -130,7 +130,12 @@ public sealed class RestoreReport
     public string ToSummary()
     {
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"{(DryRun ? "Plan" : "Restore")} from {DisplayText.Escape(Source)} into {DisplayText.Escape(Target)}, policy {DisplayText.Escape(Policy)}\n");
+        // The policies the tables were applied with: the default, and each table that had its own.
+        var own = Tables.Where(t => t.Policy is not null && !string.Equals(t.Policy, Policy, StringComparison.Ordinal)).ToList();
+        var policies = own.Count == 0
+            ? $"policy {DisplayText.Escape(Policy)}"
+            : $"policy {DisplayText.Escape(Policy)}; per table: {string.Join(", ", own.Select(t => $"{DisplayText.Name(t.Name)} {DisplayText.Escape(t.Policy)}"))}";
+        b.Append(CultureInfo.InvariantCulture, $"{(DryRun ? "Plan" : "Restore")} from {DisplayText.Escape(Source)} into {DisplayText.Escape(Target)}, {policies}\n");
         var width = Math.Max(5, Tables.Count == 0 ? 0 : Tables.Max(t => DisplayText.Name(t.Name).Length));
         b.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(width)}  {"dump",10} {"missing",9} {"identical",10} {"conflict",9} {"live-only",10} {"inserted",9} {"updated",8} {"skipped",8}  outcome\n");
         foreach (var t in Tables)

@@ -155,6 +155,9 @@ public sealed class TableReport
 
     internal void SetRemaps(IReadOnlyList<KeyRemap> remaps) => Remaps = remaps;
 
+    /// <summary>The merge policy this table was applied with (a per-table one, or the restore's default); null until it is classified.</summary>
+    public string? Policy { get; internal set; }
+
     /// <summary>Writes the table as one JSON object (the shape of <see cref="RestoreReport.WriteJson"/>'s <c>tables</c> items).</summary>
     public void WriteJson(Utf8JsonWriter writer)
     {
@@ -192,6 +195,7 @@ public sealed class TableReport
         writer.WriteEndArray();
         writer.WriteNumber("duration", Math.Round(Duration.TotalSeconds, 3));
         writer.WriteString("outcome", Outcome.ToString().ToLowerInvariant());
+        writer.WriteString("policy", Policy);
         writer.WriteBoolean("appliedEarlier", AppliedEarlier);
         writer.WriteNumber("attempts", Attempts);
         JsonText.WriteStrings(writer, "errors", Errors);
@@ -220,6 +224,7 @@ public sealed class TableReport
             HeldBack = json.GetProperty("heldBack").GetInt64(),
             KeyColumns = Strings(json.GetProperty("keyColumns")),
             MatchedOnWholeRows = json.TryGetProperty("matchedOnWholeRows", out var wholeRows) && wholeRows.GetBoolean(), // absent in journals of earlier versions
+            Policy = json.TryGetProperty("policy", out var policy) ? policy.GetString() : null,
             CollisionKeys = Keys(json.GetProperty("collisionKeys")),
             UndeterminedKeys = Keys(json.GetProperty("undeterminedKeys")),
             HeldBackKeys = Keys(json.GetProperty("heldBackKeys")),

@@ -51,4 +51,25 @@ public sealed class PolicyContractTests
         error.ShouldContain("policy strict's resolver threw System.InvalidOperationException at key (id=1): no rule for 1");
         (await db.ContentAsync("items")).Count.ShouldBe(1); // nothing applied
     }
+
+    [Test]
+    public async Task The_report_names_the_policy_each_table_was_applied_with()
+    {
+        using var dir = new TempDirectory();
+        var tags = new ContractTable("tags", [new("id", ContractType.Integer, NotNull: true), new("label", ContractType.Text)], ["id"]);
+        var db = new InMemoryContractDatabase([Items, tags]);
+        await db.InsertAsync("items", ["1", "live", "1.00"]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Items, [["1", "dump", "2.00"]]), (tags, [["1", "a"]]));
+
+        var report = await db.Into(SelectiveRestore.FromDump(dump))
+            .WithPolicy("public.items", MergePolicy.Custom("keep-live-names", _ => ConflictDecision.KeepLive))
+            .Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        report.Tables.Single(t => t.Name.Name == "items").Policy.ShouldBe("keep-live-names");
+        report.Tables.Single(t => t.Name.Name == "tags").Policy.ShouldBe("prefer-live");
+        report.ToSummary().ShouldStartWith($"Restore from {dump} into ");
+        report.ToSummary().Split('\n')[0].ShouldEndWith("policy prefer-live; per table: public.items keep-live-names");
+        report.ToJson().ShouldContain("\"policy\": \"keep-live-names\"");
+    }
 }
