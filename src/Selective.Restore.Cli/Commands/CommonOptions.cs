@@ -36,6 +36,42 @@ internal sealed class CommonOptions
         HelpName = "PATTERN",
     };
 
+    public Option<string[]> Schemas { get; } = new("--schema", "-n")
+    {
+        Description = "Only tables in schemas matching PATTERN (as pg_restore's -n; * and ? wildcards, \"quoted\" for exact case). Repeatable; combines with --table.",
+        HelpName = "PATTERN",
+    };
+
+    public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N")
+    {
+        Description = "Leave out tables in schemas matching PATTERN (as pg_restore's -N; wins over --table and --schema). Repeatable.",
+        HelpName = "PATTERN",
+    };
+
+    /// <summary>The tables to include: --table patterns and, for each --schema pattern S, <c>S.*</c>.</summary>
+    public string[] IncludePatterns(ParseResult parse) => [.. parse.GetValue(Tables) ?? [], .. (parse.GetValue(Schemas) ?? []).Select(SchemaPattern)];
+
+    /// <summary>The tables to leave out: --exclude-table patterns and, for each --exclude-schema pattern S, <c>S.*</c>.</summary>
+    public string[] ExcludePatterns(ParseResult parse) => [.. parse.GetValue(ExcludeTables) ?? [], .. (parse.GetValue(ExcludeSchemas) ?? []).Select(SchemaPattern)];
+
+    private static string SchemaPattern(string schema) => schema + ".*";
+
+    /// <summary>Refuses a malformed schema pattern as a usage error (a dot outside quotes would make it a table pattern).</summary>
+    private static void ValidateSchemaPatterns(System.CommandLine.Parsing.OptionResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            try
+            {
+                TableFilter.Create([SchemaPattern(token.Value)]);
+            }
+            catch (ArgumentException)
+            {
+                result.AddError($"Schema pattern '{token.Value}' is not a valid pattern: a schema name, * and ? wildcards, \"quoted\" for exact case or a name with dots.");
+            }
+        }
+    }
+
     /// <summary>Refuses a malformed table pattern as a usage error, in the pattern's own terms.</summary>
     internal static void ValidatePatterns(System.CommandLine.Parsing.OptionResult result)
     {
@@ -63,6 +99,8 @@ internal sealed class CommonOptions
     {
         Tables.Validators.Add(ValidatePatterns);
         ExcludeTables.Validators.Add(ValidatePatterns);
+        Schemas.Validators.Add(ValidateSchemaPatterns);
+        ExcludeSchemas.Validators.Add(ValidateSchemaPatterns);
         command.Add(Dump);
         if (from)
         {
@@ -79,6 +117,8 @@ internal sealed class CommonOptions
             }
         });
         command.Add(Tables);
+        command.Add(Schemas);
+        command.Add(ExcludeSchemas);
         command.Add(ExcludeTables);
         command.Add(Database);
     }
@@ -93,7 +133,7 @@ internal sealed class CommonOptions
         }
 
         source.Check();
-        var filter = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []);
+        var filter = TableFilter.Create(IncludePatterns(parse), ExcludePatterns(parse));
         return source.Open(new DumpReaderOptions { Tables = filter.Observing(name => seen.Add(name)), Database = NonEmpty(parse.GetValue(Database)) });
     }
 
@@ -130,7 +170,7 @@ internal sealed class CommonOptions
     /// <exception cref="CliUsageException">A pattern matched nothing.</exception>
     public void CheckPatterns(ParseResult parse, IReadOnlyCollection<TableName> seen)
     {
-        var unmatched = TableFilter.Create(parse.GetValue(Tables) ?? [], parse.GetValue(ExcludeTables) ?? []).PatternsMatchingNone(seen);
+        var unmatched = TableFilter.Create(IncludePatterns(parse), ExcludePatterns(parse)).PatternsMatchingNone(seen);
         if (unmatched.Count > 0)
         {
             throw new CliUsageException(string.Join("; ", unmatched.Select(p => $"the table pattern '{p}' matches no table in the dump{TableFilter.Hint(p, seen)}")));

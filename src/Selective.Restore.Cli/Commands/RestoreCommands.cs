@@ -114,8 +114,8 @@ internal static class RestoreCommands
             var logger = live.Logger(parse, error);
             var builder = common.Restore(parse)
                 .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
-                .IncludeTables(parse.GetValue(common.Tables) ?? [])
-                .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
+                .IncludeTables(common.IncludePatterns(parse))
+                .ExcludeTables(common.ExcludePatterns(parse))
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger)

@@ -56,8 +56,8 @@ internal static class VerifyCommand
             var logger = live.Logger(parse, error);
             var builder = common.Check(parse)
                 .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
-                .IncludeTables(parse.GetValue(common.Tables) ?? [])
-                .ExcludeTables(parse.GetValue(common.ExcludeTables) ?? [])
+                .IncludeTables(common.IncludePatterns(parse))
+                .ExcludeTables(common.ExcludePatterns(parse))
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .FromDatabase(CommonOptions.NonEmpty(parse.GetValue(common.Database)))
                 .FailOn([.. ParseKinds(parse.GetValue(failOn) ?? [])])
