@@ -104,27 +104,22 @@ public static class SqliteDump
             }
         }
 
-        // AUTOINCREMENT positions, as sqlite3 writes them: the largest key each table ever handed out.
-        var sequences = connection.CreateCommand();
-        await using (sequences.ConfigureAwait(false))
+        // AUTOINCREMENT positions, as sqlite3 writes them: the largest key each table ever handed out (the table exists
+        // only once an AUTOINCREMENT table has been created).
+        if (await HasSequenceTableAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
         {
+            var sequences = connection.CreateCommand();
+            await using var sequencesScope = sequences.ConfigureAwait(false);
             sequences.Transaction = transaction;
-            sequences.CommandText = "SELECT name, seq FROM sqlite_sequence WHERE EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence');";
-            try
+            sequences.CommandText = "SELECT name, seq FROM sqlite_sequence;";
+            var reader = await sequences.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            var first = true;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var reader = await sequences.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using var readerScope = reader.ConfigureAwait(false);
-                var first = true;
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    await writer.WriteAsync((first ? "DELETE FROM sqlite_sequence;\n" : string.Empty) +
-                        $"INSERT INTO sqlite_sequence VALUES({SqliteSql.Literal(reader.GetString(0))},{SqliteSql.Literal(reader.GetValue(1))});\n").ConfigureAwait(false);
-                    first = false;
-                }
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
-            {
-                // No AUTOINCREMENT table: no sqlite_sequence to write.
+                await writer.WriteAsync((first ? "DELETE FROM sqlite_sequence;\n" : string.Empty) +
+                    $"INSERT INTO sqlite_sequence VALUES({SqliteSql.Literal(reader.GetString(0))},{SqliteSql.Literal(reader.GetValue(1))});\n").ConfigureAwait(false);
+                first = false;
             }
         }
 
@@ -134,6 +129,15 @@ public static class SqliteDump
         }
 
         await writer.WriteAsync("COMMIT;\n").ConfigureAwait(false);
+    }
+
+    private static async Task<bool> HasSequenceTableAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var command = connection.CreateCommand();
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Transaction = transaction;
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence');";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
     }
 
     private static async Task<long> ColumnCountAsync(SqliteConnection connection, SqliteTransaction transaction, string table, CancellationToken cancellationToken)

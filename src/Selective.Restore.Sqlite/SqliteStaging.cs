@@ -19,7 +19,6 @@ internal sealed class SqliteStaging : StagedTable
         var n = ordinal.ToString(CultureInfo.InvariantCulture);
         Delta = "sr_delta_" + n;
         LiveOnly = "sr_live_" + n;
-        Edit = "sr_edit_" + n;
         Old = "sr_old_" + n;
         Columns = [.. mapping.DumpColumns.Select((d, i) => new SqliteStageColumn(
             mapping.Targets[i]?.Name ?? d.Name ?? "#" + d.Position.ToString(CultureInfo.InvariantCulture),
@@ -38,9 +37,6 @@ internal sealed class SqliteStaging : StagedTable
 
     /// <summary>A table without a key: the live rows no dump row matched by text.</summary>
     public string LiveOnly { get; }
-
-    /// <summary>The engine's edits (classes, new keys, rewritten values).</summary>
-    public string Edit { get; }
 
     /// <summary>The values overwritten rows had, for the undo script.</summary>
     public string Old { get; }

@@ -447,10 +447,10 @@ internal sealed partial class SqliteTarget
         var live = SqliteSql.Quote(staging.Mapping.Live.Name);
         var liveKeys = keys.Select(k => "l." + SqliteSql.Quote(k.Live)).ToList();
         var ks = keys.Select((_, i) => "k" + (i + 1).ToString(CultureInfo.InvariantCulture)).ToList();
-        var (dumpMin, dumpMax) = (await RowAsync($"SELECT {columns} FROM temp.{table} ORDER BY {columns} LIMIT 1;", null, cancellationToken).ConfigureAwait(false),
-            await RowAsync($"SELECT {columns} FROM temp.{table} ORDER BY {string.Join(", ", ks.Select(k => k + " DESC"))} LIMIT 1;", null, cancellationToken).ConfigureAwait(false));
-        var liveMin = await RowAsync($"SELECT {string.Join(", ", liveKeys)} FROM {live} AS l ORDER BY {string.Join(", ", liveKeys)} LIMIT 1;", null, cancellationToken).ConfigureAwait(false);
-        var liveMax = await RowAsync($"SELECT {string.Join(", ", liveKeys)} FROM {live} AS l ORDER BY {string.Join(", ", liveKeys.Select(k => k + " DESC"))} LIMIT 1;", null, cancellationToken).ConfigureAwait(false);
+        var (dumpMin, dumpMax) = (await RowAsync($"SELECT {columns} FROM temp.{table} ORDER BY {columns} LIMIT 1;", cancellationToken).ConfigureAwait(false),
+            await RowAsync($"SELECT {columns} FROM temp.{table} ORDER BY {string.Join(", ", ks.Select(k => k + " DESC"))} LIMIT 1;", cancellationToken).ConfigureAwait(false));
+        var liveMin = await RowAsync($"SELECT {string.Join(", ", liveKeys)} FROM {live} AS l ORDER BY {string.Join(", ", liveKeys)} LIMIT 1;", cancellationToken).ConfigureAwait(false);
+        var liveMax = await RowAsync($"SELECT {string.Join(", ", liveKeys)} FROM {live} AS l ORDER BY {string.Join(", ", liveKeys.Select(k => k + " DESC"))} LIMIT 1;", cancellationToken).ConfigureAwait(false);
         long inRange = 0;
         if (dumpMin is not null && dumpMax is not null)
         {
@@ -474,11 +474,10 @@ internal sealed partial class SqliteTarget
     private static string? KeyText(object?[]? key) =>
         key is null ? null : key.Length == 1 ? (key[0] is null ? null : Plain(key[0]!)) : "(" + string.Join(",", key.Select(v => v is null ? string.Empty : Plain(v))) + ")";
 
-    private async Task<object?[]?> RowAsync(string sql, Action<SqliteCommand>? bind, CancellationToken cancellationToken)
+    private async Task<object?[]?> RowAsync(string sql, CancellationToken cancellationToken)
     {
         var command = Command(sql);
         await using var commandScope = command.ConfigureAwait(false);
-        bind?.Invoke(command);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
