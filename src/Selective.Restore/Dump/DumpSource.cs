@@ -45,7 +45,7 @@ public abstract class DumpSource
     /// <summary>
     /// A reader over text that <paramref name="produce"/> writes (a database streaming its tables in a dump format) as
     /// it is read: the two meet in a bounded pipe, so memory does not grow with the source. An exception in
-    /// <paramref name="produce"/> reaches the reader; disposing the reader cancels <paramref name="produce"/>.
+    /// <paramref name="produce"/> reaches the reader as an <see cref="IOException"/>; disposing the reader cancels <paramref name="produce"/>.
     /// </summary>
     protected static DumpReader OpenProduced(Func<Stream, CancellationToken, Task> produce, DumpReaderOptions options)
     {
@@ -62,6 +62,12 @@ public abstract class DumpSource
                     await produce(writer, cancel.Token).ConfigureAwait(false);
                     await writer.FlushAsync(cancel.Token).ConfigureAwait(false);
                     await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancel.IsCancellationRequested)
+                {
+                    // A source that cannot be read (an unreachable server, a bad password) is the source's failure, not
+                    // the target's: an IOException, which the engine reports as such and never retries as the target's.
+                    await pipe.Writer.CompleteAsync(ex as IOException ?? new IOException($"the source could not be read: {ex.Message}", ex)).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {

@@ -75,6 +75,21 @@ public sealed class DatabaseSourceTests
     }
 
     [Test]
+    public async Task An_unreachable_source_fails_the_run_naming_it_and_applies_nothing()
+    {
+        await using var live = await Scenario.CreateAsync(Schema + "INSERT INTO accounts (email) VALUES ('kept@example.com');");
+        var before = await live.ContentAsync("accounts");
+        var source = new PostgreSqlSource("Host=127.0.0.1;Port=1;Username=nobody;Password=secret;Database=clone;Timeout=2");
+
+        var report = await SelectiveRestore.FromDatabase(source).ToPostgreSql(live.ConnectionString).WithRetry(new RestoreRetryOptions { MaxRetryAttempts = 0 }).Build().RunAsync();
+
+        report.Succeeded.ShouldBeFalse();
+        report.ToSummary().ShouldContain("postgresql://nobody@127.0.0.1:1/clone");
+        report.ToSummary().ShouldNotContain("secret");
+        (await live.ContentAsync("accounts")).ShouldBe(before);
+    }
+
+    [Test]
     public async Task The_source_reads_as_the_dump_pg_dump_writes()
     {
         await using var clone = await Scenario.CreateAsync(Schema + Rows + "SELECT setval('orders_id_seq', 41);");
