@@ -149,7 +149,8 @@ internal sealed class FileJournal : RestoreJournal
                 $"the journal {full} was written by a different restore (another dump, target, table selection, policy or identity keys); resume with the same options, or use a new journal file");
         }
 
-        var pending = new Dictionary<long, JournalEntry>();
+        // Per transaction: the tables of a foreign-key cycle commit together, in one.
+        var pending = new Dictionary<long, List<JournalEntry>>();
         var confirmed = new HashSet<long>();
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
@@ -162,22 +163,30 @@ internal sealed class FileJournal : RestoreJournal
                 }
                 else if (TryReadEntry(line, out var entry))
                 {
-                    pending[id.GetInt64()] = entry;
+                    if (!pending.TryGetValue(id.GetInt64(), out var entries))
+                    {
+                        pending[id.GetInt64()] = entries = [];
+                    }
+
+                    entries.Add(entry);
                 }
             }
         }
 
         var uncertain = new List<string>();
-        foreach (var (id, entry) in pending)
+        foreach (var (id, entries) in pending)
         {
             var done = confirmed.Contains(id) ? true : await committed(id, cancellationToken).ConfigureAwait(false);
-            if (done == true)
+            foreach (var entry in entries)
             {
-                completed[entry.Report.Name] = entry;
-            }
-            else if (done is null && entry.UndoPart is { } part)
-            {
-                uncertain.Add(part);
+                if (done == true)
+                {
+                    completed[entry.Report.Name] = entry;
+                }
+                else if (done is null && entry.UndoPart is { } part)
+                {
+                    uncertain.Add(part);
+                }
             }
         }
 

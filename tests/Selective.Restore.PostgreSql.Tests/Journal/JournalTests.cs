@@ -47,6 +47,32 @@ public sealed class JournalTests
     }
 
     [Test]
+    public async Task Both_tables_of_a_foreign_key_cycle_are_resumed_from_a_journal_file()
+    {
+        // The two tables commit in one transaction: two checkpoints under one transaction ID, both kept.
+        await using var db = await Scenario.CreateAsync("""
+            CREATE TABLE staff (id int PRIMARY KEY, store_id int);
+            CREATE TABLE store (id int PRIMARY KEY, manager_id int REFERENCES staff DEFERRABLE);
+            ALTER TABLE staff ADD FOREIGN KEY (store_id) REFERENCES store DEFERRABLE;
+            INSERT INTO staff SELECT g, NULL FROM generate_series(1, 10) g;
+            INSERT INTO store SELECT g, g FROM generate_series(1, 10) g;
+            UPDATE staff SET store_id = id;
+            """);
+        var dump = await db.DumpAsync();
+        await db.ExecuteAsync("WITH gone AS (DELETE FROM store WHERE id > 8) DELETE FROM staff WHERE id > 8");
+        using var dir = new TempDirectory();
+        RestoreBuilder Restore() => SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithJournal(dir.File("journal.jsonl")).WithUndoScript(dir.File("undo.sql"));
+
+        var first = await Restore().Build().RunAsync();
+        var again = await Restore().Build().RunAsync();
+
+        first.Succeeded.ShouldBeTrue(first.ToSummary());
+        first.Tables.Sum(t => t.Inserted).ShouldBe(4);
+        again.Succeeded.ShouldBeTrue(again.ToSummary());
+        again.Tables.Select(t => (t.Name.Name, t.AppliedEarlier)).OrderBy(t => t.Name, StringComparer.Ordinal).ShouldBe([("staff", true), ("store", true)]);
+    }
+
+    [Test]
     public async Task A_journal_of_another_restore_is_refused_and_nothing_is_applied()
     {
         await using var db = await Scenario.CreateAsync(Shop);
