@@ -17,7 +17,7 @@ namespace Selective.Restore.Sqlite;
 /// storage class, and the comparison is by storage class and value (<c>1</c> is not <c>'1'</c>). Classification and
 /// writes are set-based statements joining it with the live table.
 /// </summary>
-internal sealed partial class SqliteTarget : IVerifyTarget, IDumpFormats
+internal sealed partial class SqliteTarget : IVerifyTarget, IDumpFormats, IParallelSessions
 {
     private readonly string _connectionString;
     private readonly Dictionary<TableName, SqliteTableShape> _shapes = [];
@@ -53,6 +53,9 @@ internal sealed partial class SqliteTarget : IVerifyTarget, IDumpFormats
     public string? Refuses(DumpFormat format) => format == DumpFormat.SqliteDump
         ? null
         : $"a {format} dump cannot be restored into SQLite: its values are written the way {(format == DumpFormat.SqlServerScript ? "SQL Server scripts them" : "PostgreSQL prints them")}, which say nothing of SQLite's storage classes. Restore it into {(format == DumpFormat.SqlServerScript ? "SQL Server or PostgreSQL" : "PostgreSQL")}, or restore into SQLite from a sqlite3 .dump";
+
+    /// <summary>SQLite writes one transaction at a time per file: parallel jobs (<c>BEGIN IMMEDIATE</c> each) would only queue behind each other.</summary>
+    public string? RefusesParallelSessions => "SQLite lets one connection write to a database file at a time, so parallel jobs would only wait for each other";
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {

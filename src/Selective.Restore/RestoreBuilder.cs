@@ -87,6 +87,7 @@ public sealed class RestoreBuilder
     private bool _allowIncomplete;
     private Diff.DiffOptions _diffOptions = new();
     private string? _database;
+    private int _jobs = 1;
 
     internal RestoreBuilder(DumpSource source) => Source = source;
 
@@ -130,6 +131,30 @@ public sealed class RestoreBuilder
         _transactionMode = mode;
         return this;
     }
+
+    /// <summary>
+    /// Restores tables in parallel over <paramref name="jobs"/> connections to the target, as <c>pg_restore -j</c> does:
+    /// the dump is read once, then each table (or foreign-key cycle) is applied in its own transaction on whichever
+    /// connection is free, a child table only after its parent tables are committed (or failed, with the same
+    /// consequences for it as in a sequential run). The report and the database afterwards are those of a run on one
+    /// connection, tables listed in the same order; only timings differ. Tables whose rows follow another table's key
+    /// map (identity keys, remaps, custom policies) and tables with application-defined callbacks are applied one at
+    /// a time among themselves. Log and progress callbacks may come from several threads. A target that cannot take
+    /// writes from several sessions (SQLite) runs on one connection, with a warning in the report. Default: 1; range
+    /// 1–64. Cannot be combined with <see cref="TransactionMode.SingleTransaction"/> (one transaction cannot span
+    /// connections): <see cref="Build"/> refuses that.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="jobs"/> is below 1 or above 64.</exception>
+    public RestoreBuilder WithJobs(int jobs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(jobs, MaxJobs);
+        _jobs = jobs;
+        return this;
+    }
+
+    /// <summary>The most connections <see cref="WithJobs"/> takes.</summary>
+    public const int MaxJobs = 64;
 
     /// <summary>
     /// Dry run: stage and classify, write nothing to live tables (transactions are READ ONLY and rolled back).
@@ -366,6 +391,11 @@ public sealed class RestoreBuilder
             throw new InvalidOperationException("A plan writes nothing, so it has no undo script or journal.");
         }
 
+        if (_jobs > 1 && _transactionMode == TransactionMode.SingleTransaction)
+        {
+            throw new InvalidOperationException($"Parallel jobs (WithJobs({_jobs})) cannot be combined with TransactionMode.SingleTransaction: one transaction cannot span connections.");
+        }
+
         if (_lockTimeout < TimeSpan.Zero || _lockTimeout > RestoreTimeouts.MaxLockTimeout)
         {
             throw new InvalidOperationException($"The lock timeout must be between 0 (wait forever) and 24 hours (was {_lockTimeout}).");
@@ -397,7 +427,7 @@ public sealed class RestoreBuilder
             _lockTimeout,
             _allowIncomplete,
             _database,
-            _target) { EngineDiff = _diffOptions });
+            _target) { EngineDiff = _diffOptions, Jobs = _jobs });
     }
 
     /// <summary>Refuses special files as output before anything connects or is applied (see <see cref="OutputPath"/>).</summary>
@@ -445,6 +475,9 @@ internal sealed record RestoreSettings(
 
     /// <summary>The engine-side diff's settings: memory budget, partitions, temp directory.</summary>
     public Diff.DiffOptions EngineDiff { get; init; } = new();
+
+    /// <summary>Connections tables are applied over in parallel (<see cref="RestoreBuilder.WithJobs"/>).</summary>
+    public int Jobs { get; init; } = 1;
 
     public MergePolicy PolicyFor(TableName table)
     {

@@ -41,7 +41,7 @@ public sealed partial class RestoreEngine
             var report = new RestoreReport(_settings.Source.Description, target.Description, _settings.Policy.Name, _settings.Plan, DateTimeOffset.UtcNow);
             var logger = _settings.Logger;
             Log.Starting(logger, _settings.Plan ? "Plan" : "Restore", _settings.Source.Description, target.Description, _settings.Policy.Name);
-            var run = new Run(_settings, target, report);
+            var run = Run.Create(_settings, target, report);
             try
             {
                 await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
@@ -99,7 +99,6 @@ public sealed partial class RestoreEngine
         private readonly List<TableState> _applyOrder = []; // parents first
         private RestoreJournal? _journal;
         private UndoLog? _undo;
-        private TableState? _current; // the table being staged or processed, for errors that do not name one
         private readonly HashSet<TableName> _dumpTables = []; // every table the dump has, selected or not
         private string? _incomplete; // pg_dump's header without its closing comment (cut short): why, and where
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
@@ -209,6 +208,10 @@ public sealed partial class RestoreEngine
                 {
                     await ApplyAsync(pending, cycles, cancellationToken).ConfigureAwait(false);
                 }
+            }
+            else if (_jobs > 1)
+            {
+                await ApplyInParallelAsync(ordered, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -332,6 +335,7 @@ public sealed partial class RestoreEngine
                             state.Diff = null; // stays null when the table is refused here
                             state.Diff = await DiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
                             state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
+                            KeepForJobs(state, dump);
                             state.Staged.DumpRows = await state.Diff.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
                         }
                         else
@@ -529,7 +533,7 @@ public sealed partial class RestoreEngine
             catch (Exception ex) when (ex is not (OperationCanceledException or DumpFormatException))
             {
                 // Non-transient, or transient with the retries used up: the group's transaction was rolled back.
-                var message = await DescribeAsync(ex, _current ?? tables[0]).ConfigureAwait(false);
+                var message = await DescribeAsync(ex, Current ?? tables[0]).ConfigureAwait(false);
                 foreach (var table in tables)
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
@@ -573,6 +577,12 @@ public sealed partial class RestoreEngine
         /// <summary>After a lost connection the session's staging is gone: reconnect and stage the unfinished tables again.</summary>
         private async Task EnsureStagedAsync(List<TableState> tables, CancellationToken cancellationToken)
         {
+            if (_jobs > 1)
+            {
+                await EnsureStagedForJobAsync(tables, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             if (!target.IsBroken && tables.TrueForAll(t => t.Staged!.Session == target.Session))
             {
                 return;
@@ -601,7 +611,7 @@ public sealed partial class RestoreEngine
 
         private async Task ProcessAsync(TableState table, TextWriter? undo, CancellationToken cancellationToken)
         {
-            _current = table;
+            Current = table;
             var staged = table.Staged!;
             var tableReport = table.Report;
             tableReport.ResetCounts();

@@ -72,6 +72,21 @@ internal static class RestoreCommands
         command.Add(identityKeys);
         command.Add(onCollision);
         command.Add(lockTimeout);
+        var jobs = new Option<int>("--jobs", "-j")
+        {
+            Description = $"Apply tables in parallel over N connections to the target, as pg_restore -j does (1 to {RestoreBuilder.MaxJobs}; default 1). The dump is read once; a table is applied only after the tables it references are committed, so the result and the report are those of -j 1. Cannot be combined with --single-transaction. A SQLite target runs on one connection (with a warning): SQLite writes one transaction at a time.",
+            DefaultValueFactory = _ => 1,
+            HelpName = "N",
+        };
+        jobs.Validators.Add(result =>
+        {
+            // Not a number at all is System.CommandLine's own parse error.
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is < 1 or > RestoreBuilder.MaxJobs)
+            {
+                result.AddError($"-j/--jobs '{result.Tokens[0].Value}': expected a number of connections from 1 to {RestoreBuilder.MaxJobs}");
+            }
+        });
+        command.Add(jobs);
         var allowIncomplete = new Option<bool>("--allow-incomplete") { Description = "Restore from a pg_dump file that lacks pg_dump's closing '-- PostgreSQL database dump complete' line (cut short: tables after the cut are missing). Without it, such a dump stops the run before anything is applied." };
         command.Add(allowIncomplete);
 
@@ -102,6 +117,13 @@ internal static class RestoreCommands
             });
             command.Add(policy);
             command.Add(single);
+            command.Validators.Add(result =>
+            {
+                if (result.GetValue(jobs) > 1 && result.GetValue(single))
+                {
+                    result.AddError("-j/--jobs cannot be combined with --single-transaction: one transaction cannot span several connections");
+                }
+            });
             command.Add(dryRun);
             command.Add(undo);
             command.Add(journal);
@@ -122,6 +144,7 @@ internal static class RestoreCommands
                 .WithLockTimeout(ParseDuration(parse.GetValue(lockTimeout)!)!.Value)
                 .AllowIncompleteDump(parse.GetValue(allowIncomplete))
                 .FromDatabase(CommonOptions.NonEmpty(parse.GetValue(common.Database)))
+                .WithJobs(parse.GetValue(jobs))
                 .OnCollision(parse.GetValue(onCollision) switch { "fail" => CollisionHandling.Fail, "remap" => CollisionHandling.Remap, _ => CollisionHandling.Skip });
             foreach (var declaration in parse.GetValue(identityKeys) ?? [])
             {

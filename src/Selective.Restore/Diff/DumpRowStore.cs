@@ -109,7 +109,7 @@ internal sealed class DumpRowStore : IMemoryHolder, IDisposable
         if (grown != 0 && _options.Gauge.Change(this, grown, _options.MemoryBudget) is { } largest)
         {
             // The budget is the restore's, not the table's: the store holding the most goes to disk.
-            largest.Evict();
+            _options.Gauge.Evict(largest);
         }
     }
 

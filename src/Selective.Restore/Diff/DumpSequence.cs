@@ -79,7 +79,7 @@ internal sealed class DumpSequence : IMemoryHolder, IDisposable
         var grown = _hashes!.Add(Hash(key));
         if (grown > 0 && _options.Gauge.Change(this, grown, _options.MemoryBudget) is { } largest)
         {
-            largest.Evict();
+            _options.Gauge.Evict(largest);
         }
 
         var buffer = _rows.BufferBytes;
@@ -87,7 +87,7 @@ internal sealed class DumpSequence : IMemoryHolder, IDisposable
         if (_rows.BufferBytes != buffer && _options.Gauge.Change(this, _rows.BufferBytes - buffer, _options.MemoryBudget) is { } over)
         {
             // A small table's rows live in their buffer: thousands of tables count against the budget like any data.
-            over.Evict();
+            _options.Gauge.Evict(over);
         }
     }
 

@@ -70,7 +70,7 @@ internal sealed class KeyMap : IMemoryHolder, IDisposable
         _bytes += change;
         if (_options.Gauge.Change(this, change, _options.MemoryBudget) is { } largest)
         {
-            largest.Evict();
+            _options.Gauge.Evict(largest);
         }
     }
 

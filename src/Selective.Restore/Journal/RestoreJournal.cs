@@ -110,6 +110,8 @@ internal sealed class FileJournal : RestoreJournal
     private const string Magic = "selective-restore journal";
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
     private readonly string _path;
+    private readonly Lock _lock = new();
+    private Task _lastAppend = Task.CompletedTask;
 
     private FileJournal(string path, Dictionary<TableName, JournalEntry> completed)
         : base(completed) => _path = path;
@@ -197,7 +199,7 @@ internal sealed class FileJournal : RestoreJournal
     public override Task RecordAsync(TableReport report, bool hasKeyMap, string? undoPart, IReadOnlyList<RowWitness> witnesses, long transactionId, CancellationToken cancellationToken)
     {
         var entry = Entry(report, hasKeyMap, undoPart, witnesses);
-        return AppendAsync(_path, writer =>
+        return InTurn(() => AppendAsync(_path, writer =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("transaction", transactionId);
@@ -207,17 +209,41 @@ internal sealed class FileJournal : RestoreJournal
             }
 
             writer.WriteEndObject();
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     public override Task ConfirmAsync(long transactionId, CancellationToken cancellationToken) =>
-        AppendAsync(_path, writer =>
+        InTurn(() => AppendAsync(_path, writer =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("transaction", transactionId);
             writer.WriteBoolean("confirmed", true);
             writer.WriteEndObject();
-        }, cancellationToken);
+        }, cancellationToken));
+
+    /// <summary>Appends one line after the previous one is written: parallel jobs record and confirm tables at once.</summary>
+    private Task InTurn(Func<Task> append)
+    {
+        lock (_lock)
+        {
+            _lastAppend = AfterAsync(_lastAppend, append);
+            return _lastAppend;
+        }
+
+        static async Task AfterAsync(Task previous, Func<Task> append)
+        {
+            try
+            {
+                await previous.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
+            {
+                // The previous line's writer saw its own failure; this line is written regardless.
+            }
+
+            await append().ConfigureAwait(false);
+        }
+    }
 
     private static async Task AppendAsync(string path, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {

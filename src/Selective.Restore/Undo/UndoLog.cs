@@ -110,8 +110,10 @@ internal sealed class UndoLog
     /// <summary>Starts the part of one table's attempt.</summary>
     public UndoPart Begin(TableName table)
     {
-        var path = Path.Combine(_parts, _next.ToString("D6", CultureInfo.InvariantCulture) + ".pending");
-        _next++;
+        // Parallel jobs begin parts at once; numbers still follow the order parts begin in, and a child's part begins
+        // after its parents' committed, so "newest first" still undoes children first.
+        var number = Interlocked.Increment(ref _next) - 1;
+        var path = Path.Combine(_parts, number.ToString("D6", CultureInfo.InvariantCulture) + ".pending");
         var writer = new StreamWriter(OutputPath.CreateNew(path), Utf8) { NewLine = "\n" };
         writer.Write($"-- {ScriptText.Comment(table.ToString())}\n");
         return new UndoPart(path, writer);
