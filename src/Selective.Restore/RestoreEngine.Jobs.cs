@@ -1,13 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
-using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Report;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore;
 

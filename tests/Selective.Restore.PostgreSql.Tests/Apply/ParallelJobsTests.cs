@@ -2,12 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
-using Selective.Restore.Apply;
 using Selective.Restore.Diff;
-using Selective.Restore.Dump;
-using Selective.Restore.Merge;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;
