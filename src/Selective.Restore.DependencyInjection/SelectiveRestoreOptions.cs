@@ -28,6 +28,6 @@ public sealed class SelectiveRestoreOptions
     /// <summary>One transaction per table (default) or one for the whole restore.</summary>
     public TransactionMode TransactionMode { get; set; } = TransactionMode.PerTable;
 
-    /// <summary>How long a statement waits for a lock held by another session before its table fails. Default 10 seconds; zero waits forever.</summary>
+    /// <summary>How long a statement waits for a lock held by another session before its table fails. Default 30 seconds; zero waits forever.</summary>
     public TimeSpan LockTimeout { get; set; } = RestoreTimeouts.DefaultLockTimeout;
 }
