@@ -168,6 +168,9 @@ public sealed partial class RestoreEngine
             // apply; serial groups one at a time and in order. A group left with nothing to apply finishes at once.
             (int Group, List<TableState> Tables, bool Serial)? Next()
             {
+                // RebuildKeyMapsAsync's tables (a resumed run's parents with key maps): a group after one reads and rebuilds its map.
+                var firstRebuild = _applyOrder.FindIndex(t => t is { NeedsRebuild: true, Failed: false, Staged: not null });
+                bool RebuildPendingBefore(int index) => firstRebuild >= 0 && firstRebuild < index;
                 var serialBlocked = serialBusy;
                 for (var i = 0; i < count; i++)
                 {
@@ -203,10 +206,6 @@ public sealed partial class RestoreEngine
 
                 return null;
             }
-
-            // RebuildKeyMapsAsync's tables: a group after one reads (and rebuilds) a resumed table's key map.
-            bool RebuildPendingBefore(int index) =>
-                _applyOrder.Take(index).Any(t => t is { NeedsRebuild: true, Failed: false, Staged: not null });
         }
 
         /// <summary>

@@ -344,6 +344,63 @@ public sealed class ParallelJobsTests
     }
 
     [Test]
+    public async Task A_resumed_restore_follows_the_key_maps_of_tables_an_earlier_run_applied_as_a_sequential_one_does()
+    {
+        // Run 1 applies accounts (whose identity key holds back the dump's account 3: its id is someone else's now) and
+        // fails the other tables on constraints. Run 2, resumed from the journal, has three tables to apply over three
+        // connections: a_notes (before accounts in the order) goes to the first; the next job classifies accounts again
+        // on its own connection to rebuild its key map (as a sequential run does before any table after it), and the
+        // posts of account 3 stay held back.
+        const string setup = """
+            CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL);
+            CREATE TABLE posts (id int PRIMARY KEY, account_id int NOT NULL REFERENCES accounts, body text);
+            CREATE TABLE a_notes (id int PRIMARY KEY, v text);
+            CREATE TABLE labels (id int PRIMARY KEY, v text);
+            INSERT INTO accounts SELECT g, 'user' || g || '@x' FROM generate_series(1, 50) g;
+            INSERT INTO posts SELECT g, 1 + g % 50, 'post ' || g FROM generate_series(1, 200) g;
+            INSERT INTO a_notes SELECT g, 'n' || g FROM generate_series(1, 100) g;
+            INSERT INTO labels SELECT g, 'l' || g FROM generate_series(1, 100) g;
+            """;
+        const string damage = """
+            DELETE FROM posts WHERE account_id <= 10; DELETE FROM accounts WHERE id <= 10;
+            INSERT INTO accounts VALUES (3, 'someone-else@x');
+            DELETE FROM a_notes WHERE id % 3 = 0; DELETE FROM labels WHERE id % 4 = 0;
+            ALTER TABLE posts ADD CONSTRAINT not_yet CHECK (body <> 'post 7') NOT VALID;
+            ALTER TABLE a_notes ADD CONSTRAINT not_yet CHECK (v <> 'n3') NOT VALID;
+            ALTER TABLE labels ADD CONSTRAINT not_yet CHECK (v <> 'l4') NOT VALID;
+            """;
+        await using var sequential = await Scenario.CreateAsync(setup);
+        await using var parallel = await Scenario.CreateAsync(setup);
+        var dump = await sequential.DumpAsync();
+        await sequential.ExecuteAsync(damage);
+        await parallel.ExecuteAsync(damage);
+        using var dir = new TempDirectory();
+
+        async Task<(RestoreReport First, RestoreReport Resumed)> RunTwiceAsync(Scenario db, int jobs)
+        {
+            var journal = dir.File($"journal-{jobs}.jsonl");
+            RestoreBuilder Restore() => SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithIdentityKey("accounts", "email").WithJournal(journal).WithJobs(jobs);
+            var first = await Restore().Build().RunAsync();
+            await db.ExecuteAsync("ALTER TABLE posts DROP CONSTRAINT not_yet; ALTER TABLE a_notes DROP CONSTRAINT not_yet; ALTER TABLE labels DROP CONSTRAINT not_yet");
+            return (first, await Restore().Build().RunAsync());
+        }
+
+        var one = await RunTwiceAsync(sequential, 1);
+        var four = await RunTwiceAsync(parallel, 4);
+
+        one.First.Tables.Where(t => t.Outcome == TableOutcome.Failed).Select(t => t.Name.Name).ShouldBe(["labels", "a_notes", "posts"], ignoreOrder: true);
+        one.Resumed.Succeeded.ShouldBeTrue(one.Resumed.ToSummary());
+        var posts = one.Resumed.Tables.Single(t => t.Name.Name == "posts");
+        (posts.Inserted, posts.HeldBack).ShouldBe((36L, 4L), one.Resumed.ToSummary());
+        Normalize(four.First, parallel, ("journal-4", "journal-1")).ShouldBe(Normalize(one.First, sequential));
+        Normalize(four.Resumed, parallel, ("journal-4", "journal-1")).ShouldBe(Normalize(one.Resumed, sequential));
+        foreach (var table in new[] { "accounts", "posts", "a_notes", "labels" })
+        {
+            (await parallel.ContentAsync(table)).ShouldBe(await sequential.ContentAsync(table), table);
+        }
+    }
+
+    [Test]
     public void Jobs_are_checked_by_the_builder()
     {
         using var dir = new TempDirectory();
@@ -356,12 +413,13 @@ public sealed class ParallelJobsTests
     }
 
     /// <summary>The report as JSON without what differs between two runs: timings, and the database's name.</summary>
-    private static string Normalize(RestoreReport report, Scenario db)
+    private static string Normalize(RestoreReport report, Scenario db, params (string From, string To)[] replacements)
     {
         var json = JsonNode.Parse(report.ToJson())!;
         Strip(json);
-        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })
+        var text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })
             .Replace(new NpgsqlConnectionStringBuilder(db.ConnectionString).Database!, "<db>", StringComparison.Ordinal);
+        return replacements.Aggregate(text, (t, r) => t.Replace(r.From, r.To, StringComparison.Ordinal));
 
         static void Strip(JsonNode? node)
         {
