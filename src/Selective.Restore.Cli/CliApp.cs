@@ -71,7 +71,7 @@ internal static class CliApp
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
             return Failure;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or System.Data.Common.DbException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or System.Data.Common.DbException or RestoreConnectionException)
         {
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
             return Failure;

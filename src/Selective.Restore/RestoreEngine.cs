@@ -134,6 +134,11 @@ public sealed partial class RestoreEngine
                     },
                     cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (target.Session == 0 && ex is not (OperationCanceledException or DumpFormatException))
+            {
+                // Never connected: nothing can be reported per table, and the caller must fix the connection. Thrown (docs/errors.md).
+                throw new RestoreConnectionException($"could not connect to {target.Description}: {target.Describe(ex)}", ex);
+            }
             catch (DumpFormatException ex)
             {
                 FailRun(ex.Message);

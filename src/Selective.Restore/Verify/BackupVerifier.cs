@@ -75,7 +75,14 @@ public sealed class BackupVerifier
                 return;
             }
 
-            await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new RestoreConnectionException($"could not connect to {target.Description}: {target.Describe(ex)}", ex);
+            }
 
             // 1. Read every selected table (one pass over the dump); temp tables cannot be created in a read-only transaction.
             IReadOnlyList<SequenceValue> sequences;
