@@ -38,4 +38,7 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Warning, "Restore cancelled: {Message}")]
     public static partial void Cancelled(ILogger logger, string message);
+
+    [LoggerMessage(12, LogLevel.Information, "{Table}: would insert {Inserted}, update {Updated}, skip {Skipped} (plan: nothing written)")]
+    public static partial void Planned(ILogger logger, TableName table, long inserted, long updated, long skipped);
 }
