@@ -244,6 +244,8 @@ public sealed partial class RestoreEngine
             foreach (var table in _tables.Where(t => !t.Completed && t.Report.Outcome is not (TableOutcome.Failed or TableOutcome.Skipped)))
             {
                 table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                table.Report.SetKeys(KeyClass.Inserted, []);
+                table.Report.SetKeys(KeyClass.Updated, []);
                 table.Report.Outcome = TableOutcome.Cancelled;
             }
 
@@ -253,7 +255,9 @@ public sealed partial class RestoreEngine
                 report.TablesList.Add(table.Report);
             }
 
-            report.ErrorsList.Add(committed.Count == 0
+            report.ErrorsList.Add(settings.Plan
+                ? $"cancelled: the plan stopped after planning {committed.Count} tables (nothing was written)"
+                : committed.Count == 0
                 ? "cancelled: nothing was applied"
                 : $"cancelled: {committed.Count} tables were committed before the cancel and stay applied ({string.Join(", ", committed.Select(t => t.Name).Take(20))}{(committed.Count > 20 ? ", ..." : string.Empty)}); the others were not applied");
             Log.Cancelled(settings.Logger, report.Errors[^1]);
@@ -545,6 +549,8 @@ public sealed partial class RestoreEngine
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
                     table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                    table.Report.SetKeys(KeyClass.Inserted, []);
+                    table.Report.SetKeys(KeyClass.Updated, []);
                     Fail(table, new RestoreTableException(
                         tables.Count > 1 ? $"{message}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)" : message,
                         ex));

@@ -93,4 +93,40 @@ public sealed class PlanTests
         strict.Tables.Single().Errors.ShouldHaveSingleItem().ShouldBe("5 rows conflict with live rows and the policy is fail-on-conflict");
         db.Database["users"].Rows.Count.ShouldBe(5);
     }
+
+    [Test]
+    public async Task A_cancelled_plan_says_it_wrote_nothing_rather_than_that_tables_stay_applied()
+    {
+        using var dir = new TempDirectory();
+        var tags = new ContractTable("tags", [new("id", ContractType.Integer, NotNull: true), new("label", ContractType.Text)], ["id"]);
+        var db = new InMemoryContractDatabase([Users, tags]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Users, [User(1), User(2)]), (tags, [["1", "a"]]));
+        using var cancel = new CancellationTokenSource();
+        var begun = 0;
+        db.Database.BeforeOperation = operation =>
+        {
+            if (operation == "begin" && ++begun == 2)
+            {
+                cancel.Cancel(); // the first table is planned; the second begins
+            }
+        };
+
+        // The task ends cancelled (the exception carries the token), so it is caught rather than asserted on the task.
+        RestoreCanceledException? caught = null;
+        try
+        {
+            await db.Into(SelectiveRestore.FromDump(dump)).AsPlan().Build().RunAsync(cancel.Token);
+        }
+        catch (RestoreCanceledException cancelled)
+        {
+            caught = cancelled;
+        }
+
+        var ex = caught.ShouldNotBeNull();
+        ex.Report.Errors.ShouldBe(["cancelled: the plan stopped after planning 1 tables (nothing was written)"]);
+        var (first, second) = (ex.Report.Tables[0], ex.Report.Tables[1]);
+        (first.Outcome, first.Inserted, second.Outcome, second.InsertedKeys.Count).ShouldBe((TableOutcome.Planned, first.DumpRows, TableOutcome.Cancelled, 0));
+        db.Database["users"].Rows.ShouldBeEmpty();
+        db.Database["tags"].Rows.ShouldBeEmpty();
+    }
 }
