@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Selective.Restore.Cli.Commands;
-using Selective.Restore.Dump;
 using Selective.Restore.IO;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli;
 

@@ -1,6 +1,5 @@
 using Npgsql;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.PostgreSql;
 

@@ -1,5 +1,4 @@
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Sqlite;
 

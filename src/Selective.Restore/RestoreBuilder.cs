@@ -1,12 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 using Selective.Restore.IO;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
 using Selective.Restore.Undo;
 
@@ -181,7 +177,7 @@ public sealed class RestoreBuilder
     }
 
     /// <summary>
-    /// Skip (with a warning, outcome <see cref="Report.TableOutcome.Skipped"/>) tables the live database cannot take
+    /// Skip (with a warning, outcome <see cref="TableOutcome.Skipped"/>) tables the live database cannot take
     /// the dump's rows into — no such table, a live NOT NULL column without default that the dump lacks, no usable key,
     /// a dump column the live table lacks (unless <see cref="SkipUnknownColumns"/>) — instead of failing them.
     /// </summary>

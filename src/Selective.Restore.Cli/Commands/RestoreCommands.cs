@@ -1,8 +1,4 @@
 using System.CommandLine;
-using Selective.Restore.Apply;
-using Selective.Restore.Dump;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -152,7 +148,7 @@ internal static class RestoreCommands
 
             var planOnly = plan || parse.GetValue(dryRun!);
             builder.AsPlan(planOnly);
-            Report.RestoreReport report;
+            RestoreReport report;
             try
             {
                 report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Cli.Commands;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>Source-generated log messages. Targets are logged by description only (never a connection string).</summary>
 internal static partial class Log

@@ -1,6 +1,5 @@
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>Where a restore is, for <see cref="IProgress{T}"/>.</summary>
 /// <param name="Phase">"stage" while dump rows go to the server, "apply" while tables are classified and written.</param>

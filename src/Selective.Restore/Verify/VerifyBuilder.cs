@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Selective.Restore.Filtering;
 using Selective.Restore.Providers;
 
-namespace Selective.Restore.Verify;
+namespace Selective.Restore;
 
 /// <summary>
 /// The entry point of the backup check:
@@ -15,11 +14,11 @@ public static class BackupVerification
     public static VerifyBuilder FromDump(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return new VerifyBuilder(Dump.DumpSource.File(path));
+        return new VerifyBuilder(DumpSource.File(path));
     }
 
     /// <summary>Starts configuring a check of a database read as a dump (<c>new PostgreSqlSource(cs)</c>, <c>new SqliteSource(path)</c>) against a live database.</summary>
-    public static VerifyBuilder FromDatabase(Dump.DumpSource source)
+    public static VerifyBuilder FromDatabase(DumpSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
         return new VerifyBuilder(source);
@@ -41,9 +40,9 @@ public sealed class VerifyBuilder
     private Func<IVerifyTarget>? _target;
     private Diff.DiffOptions _diffOptions = new();
 
-    internal VerifyBuilder(Dump.DumpSource source) => Source = source;
+    internal VerifyBuilder(DumpSource source) => Source = source;
 
-    internal Dump.DumpSource Source { get; }
+    internal DumpSource Source { get; }
 
     /// <summary>Check only tables matching these patterns (pg_dump <c>-t</c> style, see <see cref="TableFilter"/>), on both sides.</summary>
     public VerifyBuilder IncludeTables(params string[] patterns)
@@ -149,7 +148,7 @@ public sealed class VerifyBuilder
 
 /// <summary>Everything <see cref="VerifyBuilder.Build"/> validated.</summary>
 internal sealed record VerifySettings(
-    Dump.DumpSource Source,
+    DumpSource Source,
     TableFilter Filter,
     IReadOnlyList<VerifyProblem> FailOn,
     ILogger Logger,

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Selective.Restore.Merge;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Providers;
 using Selective.Restore.Tests.Providers.InMemory;
 using Selective.Restore.Tests.Support;
