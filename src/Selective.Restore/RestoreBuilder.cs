@@ -155,10 +155,21 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>Logs progress and problems (never credentials).</summary>
+    /// <summary>Logs progress and problems (never credentials), every component into this one logger.</summary>
     public RestoreBuilder WithLogger(ILogger logger)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        return this;
+    }
+
+    /// <summary>
+    /// Logs progress and problems (never credentials) into loggers of <paramref name="loggerFactory"/>, one category per
+    /// component (<see cref="RestoreLogCategory"/>), with the event IDs of <see cref="RestoreEventId"/>.
+    /// </summary>
+    public RestoreBuilder WithLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _logger = new CategoryLogger(loggerFactory);
         return this;
     }
 
