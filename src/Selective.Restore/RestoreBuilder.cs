@@ -128,8 +128,12 @@ public sealed class RestoreBuilder
     }
 
     /// <summary>
-    /// Dry run: stage and classify, write nothing to live tables (transactions are READ ONLY and rolled back).
-    /// Needs only SELECT on the tables and TEMP on the database.
+    /// Dry run: stage, classify and decide as the apply would — custom policies and missing-row filters run — but write
+    /// nothing: each transaction is READ ONLY and rolled back, and nothing is remapped (no sequence values taken) or
+    /// reseeded. The report's inserted, updated and skipped are what the apply would do, with the first keys of each
+    /// (<c>TableReport.InsertedKeys</c>, <c>TableReport.UpdatedKeys</c>), and a table whose
+    /// rows name parent rows that are neither live nor restored here is warned about. Needs only SELECT on the tables
+    /// and TEMP on the database.
     /// </summary>
     public RestoreBuilder AsPlan(bool plan = true)
     {

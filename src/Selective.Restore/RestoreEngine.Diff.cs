@@ -86,12 +86,7 @@ public sealed partial class RestoreEngine
                 return true;
             }
 
-            if (!_catalog.TryGetValue(name, out var live))
-            {
-                live = _byName.TryGetValue(name, out var known) && known.Live is { } read ? read : await target.ReadTableAsync(name, cancellationToken).ConfigureAwait(false);
-                _catalog[name] = live;
-            }
-
+            var live = await CatalogAsync(name, cancellationToken).ConfigureAwait(false);
             foreach (var fk in live?.ForeignKeys ?? [])
             {
                 if (fk.ReferencedTable != name && await MayHaveKeyMapAsync(fk.ReferencedTable, seen, cancellationToken).ConfigureAwait(false))
@@ -627,7 +622,7 @@ public sealed partial class RestoreEngine
 
         private string TempDirectory => settings.EngineDiff.TempDirectory ?? Path.GetTempPath();
 
-        // Live tables read for MayHaveKeyMapAsync (parents not staged, or not yet).
+        // Live tables read for MayHaveKeyMapAsync and CheckParentsAsync (parents not staged, or not yet).
         private readonly Dictionary<TableName, LiveTable?> _catalog = [];
 
         public void DisposeDiffs()

@@ -20,6 +20,10 @@ public sealed partial class RestoreEngine
     // Rows per table a journal keeps as witnesses: enough that an app touching a few of them cannot look like an undo.
     private const int WitnessesPerTable = 5;
 
+    // Keys a plan lists per table of the rows it would insert and of those it would update: a few to check by hand,
+    // read back after the decisions (never all of them: memory stays bounded whatever the table's size).
+    private const int PlannedKeyLimit = 10;
+
     private readonly RestoreSettings _settings;
 
     internal RestoreEngine(RestoreSettings settings) => _settings = settings;
@@ -239,6 +243,8 @@ public sealed partial class RestoreEngine
             foreach (var table in _tables.Where(t => !t.Completed && t.Report.Outcome is not (TableOutcome.Failed or TableOutcome.Skipped)))
             {
                 table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                table.Report.SetKeys(KeyClass.Inserted, []);
+                table.Report.SetKeys(KeyClass.Updated, []);
                 table.Report.Outcome = TableOutcome.Cancelled;
             }
 
@@ -248,7 +254,9 @@ public sealed partial class RestoreEngine
                 report.TablesList.Add(table.Report);
             }
 
-            report.ErrorsList.Add(committed.Count == 0
+            report.ErrorsList.Add(settings.Plan
+                ? $"cancelled: the plan stopped after planning {committed.Count} tables (nothing was written)"
+                : committed.Count == 0
                 ? "cancelled: nothing was applied"
                 : $"cancelled: {committed.Count} tables were committed before the cancel and stay applied ({string.Join(", ", committed.Select(t => t.Name).Take(20))}{(committed.Count > 20 ? ", ..." : string.Empty)}); the others were not applied");
             Log.Cancelled(settings.Logger, report.Errors[^1]);
@@ -455,7 +463,7 @@ public sealed partial class RestoreEngine
                         attempts++;
                         await EnsureStagedAsync(tables, token).ConfigureAwait(false);
                         await RebuildKeyMapsAsync(tables, token).ConfigureAwait(false);
-                        var parts = _undo is null ? null : tables.Select(t => _undo.Begin(t.Name)).ToList();
+                        var parts = _undo is null || settings.Plan ? null : tables.Select(t => _undo.Begin(t.Name)).ToList();
                         long transactionId = 0;
                         await target.BeginAsync(settings.Plan, token).ConfigureAwait(false);
                         try
@@ -472,7 +480,7 @@ public sealed partial class RestoreEngine
 
                             // Checkpoints are written just before the commit, naming undo parts already on disk: a journal in the
                             // target commits with the changes; a file's checkpoint carries the transaction ID to settle it by.
-                            if (_journal is not null)
+                            if (_journal is not null && !settings.Plan)
                             {
                                 transactionId = await target.TransactionIdAsync(token).ConfigureAwait(false);
                                 for (var i = 0; i < tables.Count; i++)
@@ -488,9 +496,16 @@ public sealed partial class RestoreEngine
                                 }
                             }
 
-                            // A plan's transaction is READ ONLY, so committing it writes nothing live; it keeps the
-                            // staging's key maps, which the tables planned after it follow.
-                            await target.CommitAsync(token).ConfigureAwait(false);
+                            if (settings.Plan)
+                            {
+                                // A plan is never committed: its transaction is READ ONLY, and the policy's decisions live in
+                                // the staging only. The key maps the tables planned after it follow are the engine's.
+                                await target.RollbackAsync(token).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await target.CommitAsync(token).ConfigureAwait(false);
+                            }
                         }
                         catch
                         {
@@ -508,7 +523,7 @@ public sealed partial class RestoreEngine
                             await UndoLog.CommitAsync(part).ConfigureAwait(false);
                         }
 
-                        if (_journal is not null)
+                        if (_journal is not null && !settings.Plan)
                         {
                             // Committed: the confirmation must not be lost to a cancel arriving now (it is one small local write).
                             await _journal.ConfirmAsync(transactionId, CancellationToken.None).ConfigureAwait(false);
@@ -533,6 +548,8 @@ public sealed partial class RestoreEngine
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
                     table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                    table.Report.SetKeys(KeyClass.Inserted, []);
+                    table.Report.SetKeys(KeyClass.Updated, []);
                     Fail(table, new RestoreTableException(
                         tables.Count > 1 ? $"{message}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)" : message,
                         ex));
@@ -645,20 +662,14 @@ public sealed partial class RestoreEngine
                     $"e.g. key {Describe(tableReport.CollisionKeys[0])}; collisions are set to fail");
             }
 
-            if (settings.Plan)
+            // Remapping takes sequence values, which a plan must not (they are not transactional): collisions are
+            // reported, and the rows under them show as held back (an apply would move them to the new keys).
+            var remapCollisions = classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap;
+            if (remapCollisions && settings.Plan)
             {
-                // Remapping takes sequence values, which a read-only plan cannot: collisions are reported, and the rows
-                // under them show as held back (an apply would move them to the new keys).
-                if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
-                {
-                    Warn(table, $"a plan cannot take new keys: the {classification.Collisions} collisions would be remapped, and rows that reference them are shown as held back");
-                }
-
-                await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
-                return;
+                Warn(table, $"a plan cannot take new keys: the {classification.Collisions} collisions would be remapped (inserted under new keys), and rows that reference them are shown as held back");
             }
-
-            if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
+            else if (remapCollisions)
             {
                 await RemapAsync(table, table.Collisions!, cancellationToken).ConfigureAwait(false);
             }
@@ -672,8 +683,9 @@ public sealed partial class RestoreEngine
             }
 
             // The policy's decisions are classes of the delta's rows, by position: excluded and skipped rows are not
-            // written, a conflict the policy overwrites is.
-            long excluded = 0, skipped = 0;
+            // written, a conflict the policy overwrites is. A plan takes the same decisions (in the staging, which its
+            // rolled-back transaction discards), so its counts and keys are what the apply would write.
+            long excluded = 0, skipped = 0, overwritten = 0;
             if (policy.MissingFilter is { } include && classification.Missing > 0)
             {
                 await ForEachBatchAsync(staged, RowClass.Missing, async (rows, token) =>
@@ -694,6 +706,8 @@ public sealed partial class RestoreEngine
 
             long merged = 0;
             var overwrites = false;
+            var keyLimit = Math.Min(settings.ReportedKeyLimit, PlannedKeyLimit);
+            var updatedKeys = new List<IReadOnlyList<string>>();
             using var remapDecisions = new DeltaEdits(TempDirectory);
             if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && tableReport.Conflicting > 0)
             {
@@ -709,6 +723,8 @@ public sealed partial class RestoreEngine
                             case ConflictAction.TakeDump:
                                 decisions.Add(row.Position, DeltaClass.Overwrite, null);
                                 overwrites = true;
+                                overwritten++;
+                                KeepKey(updatedKeys, keyLimit, row.Key);
                                 break;
                             case ConflictAction.Skip:
                                 decisions.Add(row.Position, DeltaClass.Skipped, null);
@@ -726,11 +742,28 @@ public sealed partial class RestoreEngine
                     }
 
                     await ReclassifyAsync(staged, decisions, token).ConfigureAwait(false);
-                    merged += await target.ApplyMergedAsync(staged, mergedRows, undo, token).ConfigureAwait(false);
+                    if (settings.Plan)
+                    {
+                        // Merged values are written by the apply only; the plan refuses what it would refuse, and counts the rest.
+                        foreach (var (key, values, _) in mergedRows.Where(m => m.Item2.Count > 0))
+                        {
+                            CheckMerged(staged.Mapping, values);
+                            merged++;
+                            KeepKey(updatedKeys, keyLimit, key);
+                        }
+                    }
+                    else
+                    {
+                        merged += await target.ApplyMergedAsync(staged, mergedRows, undo, token).ConfigureAwait(false);
+                    }
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            if (remapDecisions.Count > 0)
+            if (remapDecisions.Count > 0 && settings.Plan)
+            {
+                Warn(table, $"a plan cannot take new keys: the {remapDecisions.Count} rows policy {policy.Name} remaps would be inserted under new keys");
+            }
+            else if (remapDecisions.Count > 0)
             {
                 await RemapAsync(table, remapDecisions, cancellationToken).ConfigureAwait(false);
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
@@ -742,7 +775,32 @@ public sealed partial class RestoreEngine
                 InsertMissing: classification.Missing - excluded + classification.Collisions + remapDecisions.Count > 0,
                 UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump,
                 UpdateChosen: overwrites,
-                Remapped: remapDecisions.Count > 0 || (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap));
+                Remapped: remapDecisions.Count > 0 || remapCollisions);
+
+            // Rows whose parent row is neither live nor restored here: the database would refuse them. A plan warns;
+            // an apply fails the table saying so, instead of the database's bare foreign key violation.
+            await CheckParentsAsync(table, instructions, cancellationToken).ConfigureAwait(false);
+
+            if (settings.Plan)
+            {
+                // What the apply would write. Nothing reaches live tables (nor sequences, the undo script or the journal).
+                var remapped = (remapCollisions ? classification.Collisions : 0) + remapDecisions.Count;
+                tableReport.Inserted = classification.Missing - excluded + remapped;
+                tableReport.Remapped = remapped;
+                tableReport.Updated = policy.Conflicts == ConflictHandling.TakeDump ? tableReport.Conflicting : overwritten + merged;
+                tableReport.Skipped = excluded + skipped;
+                if (!tableReport.MatchedOnWholeRows)
+                {
+                    tableReport.SetKeys(KeyClass.Inserted, await FirstKeysAsync(staged, RowClass.Missing, keyLimit, cancellationToken).ConfigureAwait(false));
+                    tableReport.SetKeys(KeyClass.Updated, policy.Conflicts == ConflictHandling.TakeDump
+                        ? await FirstKeysAsync(staged, RowClass.Conflicting, keyLimit, cancellationToken).ConfigureAwait(false)
+                        : updatedKeys);
+                }
+
+                Log.Planned(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
+                return;
+            }
+
             var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
             table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
                 ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)
@@ -781,6 +839,106 @@ public sealed partial class RestoreEngine
             }
 
             Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
+        }
+
+        /// <summary>
+        /// Foreign keys whose parent this run does not write (not selected, or failed or skipped): rows to be written that
+        /// name a parent row that is not live would be refused by the database (a foreign key violation). An apply fails the
+        /// table saying which and why; a plan warns with the same words. Asked of the database, typed, for the rows to
+        /// be written only, and only about such parents.
+        /// </summary>
+        private async Task CheckParentsAsync(TableState table, ApplyInstructions instructions, CancellationToken cancellationToken)
+        {
+            if (instructions is { InsertMissing: false, UpdateConflicting: false, UpdateChosen: false })
+            {
+                return;
+            }
+
+            var staged = table.Staged!;
+            var mapping = staged.Mapping;
+            foreach (var fk in table.Live!.ForeignKeys)
+            {
+                var restored = _byName.TryGetValue(fk.ReferencedTable, out var parentState) && !parentState.Failed;
+                if (!fk.Enforced || fk.ReferencedTable == table.Name || restored || !fk.Columns.All(c => IsMapped(mapping, c)) ||
+                    await CatalogAsync(fk.ReferencedTable, cancellationToken).ConfigureAwait(false) is not { } parent)
+                {
+                    continue;
+                }
+
+                // An overwrite never changes key columns: a reference made of them is broken by inserts only.
+                var asked = fk.Columns.Any(c => mapping.Key.Contains(c, StringComparer.Ordinal)) ? instructions with { UpdateConflicting = false, UpdateChosen = false } : instructions;
+                if (await target.FindMissingParentsAsync(staged, fk, parent, asked, cancellationToken).ConfigureAwait(false) is not { } missing)
+                {
+                    continue;
+                }
+
+                var example = string.Join(", ", fk.Columns.Zip(missing.Reference, (c, v) => $"{c}={v}")) +
+                    (missing.Key.Count == 0 ? string.Empty : $" in the row with key ({string.Join(", ", mapping.Key.Zip(missing.Key, (c, v) => $"{c}={v}"))})");
+                var (why, hint) = parentState is null
+                    ? ("is not part of this restore", $"add {fk.ReferencedTable} to the restore (-t {fk.ReferencedTable}) so that its rows are restored first")
+                    : (parentState.Report.Outcome == TableOutcome.Skipped ? "was skipped in this run" : "failed in this run", $"{fk.ReferencedTable} must be restored first");
+                var rows = missing.Rows == 1 ? "1 row to be written references a row" : $"{missing.Rows} rows to be written reference rows";
+                var cause = $"{rows} of {fk.ReferencedTable} that {(missing.Rows == 1 ? "is" : "are")} not there (foreign key {fk.Name}, e.g. {example}), and {fk.ReferencedTable} {why}";
+                if (settings.Plan)
+                {
+                    Warn(table, $"the apply would fail this table: {cause}, so the database would refuse {(missing.Rows == 1 ? "it" : "them")} (a foreign key violation); {hint}");
+                    continue;
+                }
+
+                throw new RestoreTableException($"{cause}, so the database would refuse {(missing.Rows == 1 ? "it" : "them")} (a foreign key violation) and nothing is applied to this table; {hint}");
+            }
+        }
+
+        /// <summary>The live shape of a table this run may not stage (a parent outside the restore), read once.</summary>
+        private async Task<LiveTable?> CatalogAsync(TableName name, CancellationToken cancellationToken)
+        {
+            if (!_catalog.TryGetValue(name, out var live))
+            {
+                live = _byName.TryGetValue(name, out var known) && known.Live is { } read ? read : await target.ReadTableAsync(name, cancellationToken).ConfigureAwait(false);
+                _catalog[name] = live;
+            }
+
+            return live;
+        }
+
+        /// <summary>The keys of the first <paramref name="limit"/> rows of a class, in position order (a plan's lists).</summary>
+        private async Task<IReadOnlyList<IReadOnlyList<string>>> FirstKeysAsync(StagedTable staged, RowClass rowClass, int limit, CancellationToken cancellationToken)
+        {
+            if (limit == 0)
+            {
+                return [];
+            }
+
+            var rows = await target.ReadRowsAsync(staged, rowClass, 0, limit, cancellationToken).ConfigureAwait(false);
+            return [.. rows.Take(limit).Select(r => KeyTexts(r.Key))];
+        }
+
+        private static void KeepKey(List<IReadOnlyList<string>> keys, int limit, RowValues key)
+        {
+            if (keys.Count < limit)
+            {
+                keys.Add(KeyTexts(key));
+            }
+        }
+
+        private static IReadOnlyList<string> KeyTexts(RowValues key) => [.. Enumerable.Range(0, key.Columns.Count).Select(i => key.TextAt(i) ?? "NULL")];
+
+        /// <summary>What every target refuses in a merged row, checked by a plan (which writes none) as the apply's write would.</summary>
+        private static void CheckMerged(TableMapping mapping, IReadOnlyDictionary<string, object?> values)
+        {
+            foreach (var name in values.Keys)
+            {
+                var column = mapping.Live.Find(name) ?? throw new RestoreTableException($"a merged row sets column '{name}', which {mapping.Live.Name} does not have");
+                if (mapping.Key.Contains(name, StringComparer.Ordinal))
+                {
+                    throw new RestoreTableException($"a merged row may not change key column '{name}'");
+                }
+
+                if (column.IsGenerated)
+                {
+                    throw new RestoreTableException($"a merged row may not set generated column '{name}'");
+                }
+            }
         }
 
         private async Task ReclassifyAsync(StagedTable staged, DeltaEdits decisions, CancellationToken cancellationToken)

@@ -58,7 +58,8 @@ internal static class RestoreCommands
         var command = new Command(
             name,
             plan
-                ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows. Writes nothing (needs only SELECT and TEMP). " +
+                ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows, what an apply would insert, update and skip (the first keys of each), " +
+                  "and a warning where it would fail (rows whose parent row is neither live nor selected). Writes nothing (needs only SELECT and TEMP); to preview a policy, use apply --policy POLICY --dry-run. " +
                   "Exit codes: 0 compared; 1 bad input or a table that could not be compared; 2 usage error; 4 compared, but the --json report could not be written."
                 : "Insert the dump's missing rows (and resolve conflicting ones by --policy), each table in a transaction, parents before children; sequences are moved past restored IDs. " +
                   "Exit codes: 0 applied; 1 bad input or a failed table (the others are applied: see the summary); 2 usage error; 4 applied, but the --json report could not be written; 130 cancelled.");
@@ -85,7 +86,7 @@ internal static class RestoreCommands
             };
             policy.AcceptOnlyFromAmong("prefer-live", "insert-missing", "prefer-dump", "fail-on-conflict");
             single = new Option<bool>("--single-transaction") { Description = "One transaction for all tables: everything or nothing." };
-            dryRun = new Option<bool>("--dry-run") { Description = "Same as plan: classify and report, write nothing." };
+            dryRun = new Option<bool>("--dry-run") { Description = "Same as plan, with this --policy: classify, decide as the apply would in a transaction that is rolled back, and report what would be inserted, updated and skipped; writes nothing." };
             undo = new Option<string?>("--undo") { Description = "Write an undo script to FILE: a psql script (one transaction) that deletes the rows this restore inserted and puts back the values it overwrote, refusing if any of them changed since. Parts are kept in FILE.parts/ as tables commit.", HelpName = "FILE" };
             journal = new Option<string?>("--journal") { Description = "Record a checkpoint per committed table in FILE; after a crash or kill, run the same command again to resume (tables already applied are skipped and reported).", HelpName = "FILE" };
             journalTable = new Option<string?>("--journal-table") { Description = "Like --journal, but in a table of the target (SCHEMA.TABLE, created if absent), written in each table's own transaction: exact whenever the run is killed.", HelpName = "SCHEMA.TABLE" };
