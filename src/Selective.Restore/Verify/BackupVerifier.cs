@@ -207,7 +207,7 @@ public sealed class BackupVerifier
                             state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
                         }
 
-                        state.Report.DumpRows += await state.Diff!.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
+                        state.Report.DumpRows += await state.Diff!.StoreAsync(dump, progress: null, cancellationToken).ConfigureAwait(false);
                         VerifyLog.Staged(settings.Logger, dump.Name, dump.RowsRead);
                     }
                     catch (RestoreTableException ex) when (ex.IsIncompatibility && state.Staged is null)
@@ -296,7 +296,7 @@ public sealed class BackupVerifier
                 var (counts, classification, ranges) = await target.IsolatedAsync(
                     async () =>
                     {
-                        using var result = await diff.RunAndStageAsync(target, staged, held: null, cancellationToken).ConfigureAwait(false);
+                        using var result = await diff.RunAndStageAsync(target, staged, held: null, liveRows: null, cancellationToken).ConfigureAwait(false);
                         var counts = result.Counts;
                         var classification = await target.ClassifyAsync(staged, counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
                         using var keys = new SpillFile(diff.Options.TempDirectory ?? Path.GetTempPath(), positions: false);
