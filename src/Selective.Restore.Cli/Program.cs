@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Selective.Restore.Cli;
+using Selective.Restore.Cli.Display;
 
 // The first Ctrl-C (or SIGTERM) cancels: apply rolls back the table in flight, then writes the report, the undo script
 // and the journal of what committed. A second one stops at once.
@@ -22,4 +23,4 @@ void OnSignal(PosixSignalContext context)
 
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-return await CliApp.RunAsync(args, Console.Out, Console.Error, cancel.Token).ConfigureAwait(false);
+return await CliApp.RunAsync(args, Console.Out, Console.Error, ProgressOutput.ForStderr(), cancel.Token).ConfigureAwait(false);
