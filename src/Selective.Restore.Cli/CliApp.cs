@@ -47,7 +47,7 @@ internal static class CliApp
             SplitCommand.Create(output),
             RestoreCommands.CreatePlan(output, error, progress),
             RestoreCommands.CreateApply(output, error, progress),
-            VerifyCommand.Create(output, error),
+            VerifyCommand.Create(output, error, progress),
         };
 
         var parse = root.Parse(args);

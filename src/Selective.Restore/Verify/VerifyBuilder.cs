@@ -36,6 +36,8 @@ public sealed class VerifyBuilder
     private readonly List<string> _exclude = [];
     private readonly HashSet<VerifyProblem> _failOn = [];
     private ILogger _logger = NullLogger.Instance;
+    private IProgress<Apply.RestoreProgress>? _progress;
+    private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(Apply.ProgressThrottle.Interval);
     private bool _skipUnknownColumns;
     private string? _database;
     private Func<IVerifyTarget>? _target;
@@ -82,6 +84,26 @@ public sealed class VerifyBuilder
     public VerifyBuilder WithLogger(ILogger logger)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        return this;
+    }
+
+    /// <summary>
+    /// Reports where the check is, as a restore does (<see cref="Apply.RestoreProgress"/>): staging, then diffing each
+    /// table (a check applies nothing). Called on the check's own flow when a table starts and ends each phase, and in
+    /// between at most every 100 ms.
+    /// </summary>
+    public VerifyBuilder WithProgress(IProgress<Apply.RestoreProgress> progress) =>
+        WithProgress(progress, TimeSpan.FromMilliseconds(Apply.ProgressThrottle.Interval));
+
+    /// <summary>
+    /// Like <see cref="WithProgress(IProgress{Apply.RestoreProgress})"/>, with the least time between two reports that
+    /// mark no table boundary: <see cref="TimeSpan.Zero"/> reports every 64 dump rows and every read of live rows.
+    /// </summary>
+    public VerifyBuilder WithProgress(IProgress<Apply.RestoreProgress> progress, TimeSpan interval)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
+        _progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        _progressInterval = interval;
         return this;
     }
 
@@ -143,7 +165,10 @@ public sealed class VerifyBuilder
             _skipUnknownColumns,
             _database,
             _diffOptions,
-            _target));
+            _target)
+        {
+            Progress = _progress is null ? null : new Apply.ProgressThrottle(_progress, _progressInterval),
+        });
     }
 }
 
@@ -156,4 +181,8 @@ internal sealed record VerifySettings(
     bool SkipUnknownColumns,
     string? Database,
     Diff.DiffOptions Diff,
-    Func<IVerifyTarget> TargetFactory);
+    Func<IVerifyTarget> TargetFactory)
+{
+    /// <summary>Where progress goes, throttled; null for none.</summary>
+    public Apply.ProgressThrottle? Progress { get; init; }
+}

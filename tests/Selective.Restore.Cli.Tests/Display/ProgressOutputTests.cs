@@ -103,6 +103,20 @@ public sealed class ProgressOutputTests
         stdout.ShouldContain("1 tables, 285 inserted");
     }
 
+    [Test]
+    public async Task Verify_prints_its_progress_too()
+    {
+        using var dir = new TempDirectory();
+        var (live, dump) = Scenario(dir);
+
+        var (exit, stdout, stderr) = await RunAsync(Pipe, "verify", dump, "--target", live);
+
+        exit.ShouldBe(0, stdout + stderr);
+        stderr.ShouldContain("selective-restore: progress: staging main.notes: table 1/?, ");
+        stderr.ShouldContain("selective-restore: progress: diffing main.notes: table 1/1, 1,715 live rows read (the dump has 2,000)");
+        stdout.ShouldNotContain("progress");
+    }
+
     [TestCase("lines")]
     [TestCase("bar")]
     public async Task Quiet_prints_neither_progress_nor_warnings_and_the_summary_still_has_them(string style)

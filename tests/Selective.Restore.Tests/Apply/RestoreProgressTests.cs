@@ -4,6 +4,7 @@ using Selective.Restore.Apply;
 using Selective.Restore.Tests.Providers;
 using Selective.Restore.Tests.Providers.InMemory;
 using Selective.Restore.Tests.Support;
+using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Apply;
 
@@ -103,6 +104,33 @@ public sealed class RestoreProgressTests
         staging.Select(e => e.Rows).ToArray().ShouldBe([0L, 5_000L, 5_000L]); // the table starts, ends, and the pass ends
         events.Where(e => e.Phase == RestorePhase.Diffing).Select(e => e.Rows).ToArray().ShouldBe([0L]);
         events.Where(e => e.Phase == RestorePhase.Applying).Select(e => (e.Rows, e.TablesDone)).ToArray().ShouldBe([(0L, 0), (5_000L, 1)]);
+    }
+
+    [Test]
+    public async Task A_backup_check_reports_while_it_stages_and_while_it_diffs_each_table_and_never_applies()
+    {
+        using var dir = new TempDirectory();
+        var db = new InMemoryContractDatabase([Users, Tags]);
+        var users = Enumerable.Range(1, 20_000).Select(Row).ToArray();
+        await db.InsertAsync("users", [.. users.Where(r => !r[0]!.EndsWith('3'))]);
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Users, users), (Tags, [["1", "a"]]));
+        var events = new List<RestoreProgress>();
+
+        var report = await db.Into(BackupVerification.FromDump(dump)).WithProgress(new Recorder(events), TimeSpan.Zero).Build().RunAsync();
+
+        report.Completed.ShouldBeTrue(report.ToSummary());
+        var length = new FileInfo(dump).Length;
+        var staging = events.Where(e => e.Phase == RestorePhase.Staging).ToList();
+        staging.Count(e => e.Table.Name == "users" && e.Rows is > 0 and < 20_000).ShouldBeGreaterThan(10);
+        staging.ShouldAllBe(e => e.BytesTotal == length);
+        (staging[^1].TablesDone, staging[^1].TablesTotal, staging[^1].Bytes).ShouldBe((2, 2, length));
+
+        events.ShouldNotContain(e => e.Phase == RestorePhase.Applying);
+        var diffing = events.Where(e => e.Phase == RestorePhase.Diffing).ToList();
+        diffing.ShouldAllBe(e => e.TablesTotal == 2);
+        diffing.Where(e => e.Table.Name == "users").ShouldAllBe(e => e.TableNumber == 1 && e.TableRows == 20_000);
+        diffing.ShouldContain(e => e.Table.Name == "users" && e.Rows > 0 && e.Rows < 18_000, "reported while the live rows stream out");
+        (diffing[^1].Table.Name, diffing[^1].TablesDone).ShouldBe(("tags", 2));
     }
 
     private static string Gzip(string from, string to)
