@@ -12,9 +12,6 @@
 #:project ../src/Selective.Restore.SqlServer/Selective.Restore.SqlServer.csproj
 
 using Selective.Restore;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Sqlite;
-using Selective.Restore.SqlServer;
 
 if (args.Length < 2)
 {

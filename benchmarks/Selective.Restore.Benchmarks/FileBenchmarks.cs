@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Selective.Restore.Dump;
-using Selective.Restore.Inspect;
-using Selective.Restore.Split;
 
 namespace Selective.Restore.Benchmarks;
 

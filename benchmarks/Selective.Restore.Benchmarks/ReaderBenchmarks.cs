@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using Selective.Restore.Dump;
-using Selective.Restore.Inspect;
 
 namespace Selective.Restore.Benchmarks;
 

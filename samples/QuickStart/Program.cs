@@ -7,8 +7,6 @@
 // and keep an undo script. Every step prints what it did; the files stay in DIRECTORY (a temp directory by default).
 using Microsoft.Data.Sqlite;
 using Selective.Restore;
-using Selective.Restore.Merge;
-using Selective.Restore.Sqlite;
 
 var directory = args.Length > 0 ? Directory.CreateDirectory(args[0]).FullName : Directory.CreateTempSubdirectory("selective-restore-quickstart-").FullName;
 var shop = Path.Combine(directory, "shop.db");

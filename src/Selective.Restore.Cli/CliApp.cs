@@ -1,9 +1,7 @@
 using System.CommandLine;
 using Selective.Restore.Cli.Commands;
 using Selective.Restore.Cli.Display;
-using Selective.Restore.Dump;
 using Selective.Restore.IO;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli;
 

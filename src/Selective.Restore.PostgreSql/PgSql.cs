@@ -1,5 +1,4 @@
-using Selective.Restore.Dump;
-using Selective.Restore.Scripts;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
 

@@ -1,6 +1,5 @@
 using Npgsql;
-using Selective.Restore.Dump;
-using Selective.Restore.Schema;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
 

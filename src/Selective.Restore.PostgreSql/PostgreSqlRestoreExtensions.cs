@@ -1,4 +1,6 @@
-namespace Selective.Restore.PostgreSql;
+using Selective.Restore.PostgreSql;
+
+namespace Selective.Restore;
 
 /// <summary>Points a restore at a PostgreSQL database.</summary>
 public static class PostgreSqlRestoreExtensions
@@ -20,7 +22,7 @@ public static class PostgreSqlRestoreExtensions
     /// string). Needs only SELECT on the tables and sequences and TEMP on the database; nothing live is written.
     /// The connection string is never logged or reported.
     /// </summary>
-    public static Verify.VerifyBuilder ToPostgreSql(this Verify.VerifyBuilder builder, string connectionString)
+    public static VerifyBuilder ToPostgreSql(this VerifyBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);

@@ -1,8 +1,9 @@
 using System.Text;
 using Npgsql;
 using Selective.Restore.Dump;
+using Selective.Restore.PostgreSql;
 
-namespace Selective.Restore.PostgreSql;
+namespace Selective.Restore;
 
 /// <summary>
 /// A PostgreSQL database as a restore's source (a PITR clone, a replica out of rotation, a database restored from a

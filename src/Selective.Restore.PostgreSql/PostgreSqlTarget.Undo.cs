@@ -1,10 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using Npgsql;
-using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.PostgreSql;
 
@@ -206,7 +203,7 @@ internal sealed partial class PostgreSqlTarget
             tag = "$sr" + n.ToString(CultureInfo.InvariantCulture) + "$";
         }
 
-        var name = Scripts.ScriptText.Comment(live.Name.ToString()).Replace("'", "''", StringComparison.Ordinal); // one line, whatever the name holds
+        var name = ScriptText.Comment(live.Name.ToString()).Replace("'", "''", StringComparison.Ordinal); // one line, whatever the name holds
         return $"""
             DO {tag} DECLARE done bigint; expected bigint; BEGIN
                 SELECT count(*) INTO expected FROM pg_temp.sr_undo;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
 
 namespace Selective.Restore.PostgreSql;
@@ -255,7 +254,7 @@ internal sealed partial class PostgreSqlTarget : IVerifyTarget
         return new LiveSequence(sequence, increment, readable, lastValue, isCalled, columns);
     }
 
-    public Task<long> CountRowsAsync(Schema.LiveTable live, CancellationToken cancellationToken) =>
+    public Task<long> CountRowsAsync(LiveTable live, CancellationToken cancellationToken) =>
         IsolatedAsync(() => ScalarAsync($"SELECT count(*) FROM {Live(live)}", cancellationToken), cancellationToken);
 
     public Task<long?> MaxValueAsync(TableName table, string column, CancellationToken cancellationToken) =>

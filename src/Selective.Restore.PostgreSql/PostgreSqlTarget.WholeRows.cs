@@ -100,7 +100,7 @@ internal sealed partial class PostgreSqlTarget
         if (instructions.InsertMissing)
         {
             var written = WrittenColumns(mapping).ToList();
-            var overriding = mapping.Live.Columns.Any(c => c.Identity == Schema.IdentityColumn.Always) ? " OVERRIDING SYSTEM VALUE" : string.Empty;
+            var overriding = mapping.Live.Columns.Any(c => c.Identity == IdentityColumn.Always) ? " OVERRIDING SYSTEM VALUE" : string.Empty;
             var sql = $"""
                 INSERT INTO {PgSql.Quote(mapping.Live.Name)} ({string.Join(", ", written.Select(c => PgSql.Quote(c.Column.Name)))}){overriding}
                 SELECT {string.Join(", ", written.Select(c => "d." + c.Stage))} FROM pg_temp.{Pg(staged).DeltaName} d WHERE d.sr_class = 'm'

@@ -3,11 +3,8 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Npgsql;
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.PostgreSql;
 

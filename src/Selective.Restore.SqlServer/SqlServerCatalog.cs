@@ -1,8 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.SqlClient;
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.SqlServer;
 

@@ -1,4 +1,3 @@
-using Selective.Restore.Dump;
 
 namespace Selective.Restore.SqlServer;
 

@@ -1,4 +1,6 @@
-namespace Selective.Restore.SqlServer;
+using Selective.Restore.SqlServer;
+
+namespace Selective.Restore;
 
 /// <summary>Points a restore at a SQL Server database.</summary>
 public static class SqlServerRestoreExtensions
@@ -21,7 +23,7 @@ public static class SqlServerRestoreExtensions
     /// Checks the backup against the SQL Server database at <paramref name="connectionString"/>. Needs only SELECT on
     /// the tables and sequences (and tempdb); nothing live is written. The connection string is never logged or reported.
     /// </summary>
-    public static Verify.VerifyBuilder ToSqlServer(this Verify.VerifyBuilder builder, string connectionString)
+    public static VerifyBuilder ToSqlServer(this VerifyBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);

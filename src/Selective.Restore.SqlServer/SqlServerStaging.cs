@@ -39,7 +39,7 @@ internal sealed class SqlServerStaging : StagedTable
         Key = [.. mapping.Key.Select(k => Written.FirstOrDefault(c => string.Equals(c.Live, k, StringComparison.Ordinal))
             ?? throw RestoreTableException.Incompatible($"the dump has no column for key column '{k}'"))];
         Compared = [.. Written.Where(c => !Key.Contains(c))];
-        IdentityInsert = Written.Any(c => mapping.Live.Find(c.Live)?.Identity == Schema.IdentityColumn.Always);
+        IdentityInsert = Written.Any(c => mapping.Live.Find(c.Live)?.Identity == IdentityColumn.Always);
     }
 
     /// <summary>The typed delta: sr_n, sr_class, sr_live, sr_hold, then c1.. (one per dump column).</summary>

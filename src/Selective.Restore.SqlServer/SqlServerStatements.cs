@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Selective.Restore.Dump;
 
 namespace Selective.Restore.SqlServer;
 
@@ -243,7 +242,7 @@ internal static partial class SqlServerStatements
 
     /// <summary>The columns an overwrite changes: key columns never change, and IDENTITY columns cannot.</summary>
     public static IReadOnlyList<SqlServerStageColumn> Updated(SqlServerStaging staging) =>
-        [.. staging.Compared.Where(c => staging.Mapping.Live.Find(c.Live)?.Identity != Schema.IdentityColumn.Always)];
+        [.. staging.Compared.Where(c => staging.Mapping.Live.Find(c.Live)?.Identity != Providers.IdentityColumn.Always)];
 
     /// <summary>A temp table for a write's OUTPUT clause: one column per entry (o1, o2...), typed as the staged column.</summary>
     public static string CreateOutput(string name, IEnumerable<SqlServerStageColumn> columns) =>

@@ -2,9 +2,7 @@ using System.Data;
 using System.Globalization;
 using Microsoft.Data.SqlClient;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.SqlServer;
 

@@ -1,6 +1,5 @@
 using System.Data;
 using Microsoft.Data.SqlClient;
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
 
 namespace Selective.Restore.SqlServer;
@@ -116,7 +115,7 @@ internal sealed partial class SqlServerTarget
         return new LiveSequence(sequence, increment, Readable: true, current, used, columns);
     }
 
-    public Task<long> CountRowsAsync(Schema.LiveTable live, CancellationToken cancellationToken) =>
+    public Task<long> CountRowsAsync(LiveTable live, CancellationToken cancellationToken) =>
         IsolatedAsync(() => ScalarAsync($"SELECT COUNT_BIG(*) FROM {SqlServerStatements.Quote(live.Name)};", cancellationToken), cancellationToken);
 
     public Task<long?> MaxValueAsync(TableName table, string column, CancellationToken cancellationToken) =>

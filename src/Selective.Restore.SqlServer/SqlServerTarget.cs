@@ -5,11 +5,8 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Data.SqlClient;
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.SqlServer;
 

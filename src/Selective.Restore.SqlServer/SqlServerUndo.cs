@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.SqlServer;
 
@@ -83,7 +84,7 @@ internal static class SqlServerUndo
     /// row of the block (a THROW otherwise, which under XACT_ABORT ends the script's transaction), then GO.
     /// </summary>
     /// <exception cref="Providers.RestoreTableException">A name in the block holds a line sqlcmd would read as a command (GO, or :...).</exception>
-    public static string Close(IReadOnlyList<SqlServerStageColumn> columns, Block block, Schema.LiveTable live)
+    public static string Close(IReadOnlyList<SqlServerStageColumn> columns, Block block, LiveTable live)
     {
         // Names are bracketed as they are, line breaks included; values never span lines (Literal).
         if (block.Statement.Split('\n').Skip(1).Select(line => line.Trim()).Any(line => string.Equals(line, "GO", StringComparison.OrdinalIgnoreCase) || line.StartsWith(':')))
@@ -92,7 +93,7 @@ internal static class SqlServerUndo
         }
 
         var typed = columns.Select((c, i) => c with { Stage = U(i) }).ToList();
-        var name = Literal(Scripts.ScriptText.Comment(live.Name.ToString()));
+        var name = Literal(ScriptText.Comment(live.Name.ToString()));
         return $"""
             CREATE TABLE #sr_undo ({string.Join(", ", typed.Select(c => SqlServerStatements.Declare(c.Stage, c)))});
             INSERT INTO #sr_undo ({string.Join(", ", typed.Select(c => c.Stage))}) SELECT {string.Join(", ", typed.Select(c => SqlServerStatements.Convert("t." + c.Stage, c)))} FROM #sr_undo_text AS t;

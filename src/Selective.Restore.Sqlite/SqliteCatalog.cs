@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Sqlite;
 

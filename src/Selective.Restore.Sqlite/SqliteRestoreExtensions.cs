@@ -1,4 +1,6 @@
-namespace Selective.Restore.Sqlite;
+using Selective.Restore.Sqlite;
+
+namespace Selective.Restore;
 
 /// <summary>Points a restore at a SQLite database.</summary>
 public static class SqliteRestoreExtensions
@@ -16,7 +18,7 @@ public static class SqliteRestoreExtensions
     }
 
     /// <summary>Checks the backup against the SQLite database at <paramref name="connectionString"/>; nothing live is written.</summary>
-    public static Verify.VerifyBuilder ToSqlite(this Verify.VerifyBuilder builder, string connectionString)
+    public static VerifyBuilder ToSqlite(this VerifyBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);

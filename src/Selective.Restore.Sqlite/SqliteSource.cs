@@ -1,8 +1,9 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Selective.Restore.Dump;
+using Selective.Restore.Sqlite;
 
-namespace Selective.Restore.Sqlite;
+namespace Selective.Restore;
 
 /// <summary>
 /// A SQLite database file as a restore's source (yesterday's copy of <c>app.db</c>, <c>VACUUM INTO</c> or <c>.backup</c>

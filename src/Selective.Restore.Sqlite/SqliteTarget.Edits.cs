@@ -3,9 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Sqlite;
 

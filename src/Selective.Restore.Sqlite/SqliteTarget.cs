@@ -3,11 +3,8 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Sqlite;
 

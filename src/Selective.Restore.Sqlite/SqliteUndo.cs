@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using Selective.Restore.Schema;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Sqlite;
 
@@ -98,7 +98,7 @@ internal static class SqliteUndo
     /// <summary>The block's end: the statement, and a CHECK that it touched every row of the block.</summary>
     public static string Close(Block block, LiveTable live)
     {
-        var message = $"undo: rows the restore {block.Verb} in {Scripts.ScriptText.Comment(live.Name.ToString())} were changed or deleted since; nothing was undone";
+        var message = $"undo: rows the restore {block.Verb} in {ScriptText.Comment(live.Name.ToString())} were changed or deleted since; nothing was undone";
         return $"""
             ;
             CREATE TEMP TABLE sr_check (ok INTEGER NOT NULL CONSTRAINT {SqliteSql.Quote(message)} CHECK (ok));

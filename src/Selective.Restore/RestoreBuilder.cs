@@ -1,12 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 using Selective.Restore.IO;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
 using Selective.Restore.Undo;
 
@@ -156,10 +152,21 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>Logs progress and problems (never credentials).</summary>
+    /// <summary>Logs progress and problems (never credentials), every component into this one logger.</summary>
     public RestoreBuilder WithLogger(ILogger logger)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        return this;
+    }
+
+    /// <summary>
+    /// Logs progress and problems (never credentials) into loggers of <paramref name="loggerFactory"/>, one category per
+    /// component (<see cref="RestoreLogCategory"/>), with the event IDs of <see cref="RestoreEventId"/>.
+    /// </summary>
+    public RestoreBuilder WithLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _logger = new CategoryLogger(loggerFactory);
         return this;
     }
 
@@ -190,7 +197,7 @@ public sealed class RestoreBuilder
     }
 
     /// <summary>
-    /// Skip (with a warning, outcome <see cref="Report.TableOutcome.Skipped"/>) tables the live database cannot take
+    /// Skip (with a warning, outcome <see cref="TableOutcome.Skipped"/>) tables the live database cannot take
     /// the dump's rows into — no such table, a live NOT NULL column without default that the dump lacks, no usable key,
     /// a dump column the live table lacks (unless <see cref="SkipUnknownColumns"/>) — instead of failing them.
     /// </summary>

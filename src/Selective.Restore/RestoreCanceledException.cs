@@ -1,4 +1,3 @@
-using Selective.Restore.Report;
 
 namespace Selective.Restore;
 

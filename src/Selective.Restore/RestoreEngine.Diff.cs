@@ -1,8 +1,4 @@
-using Selective.Restore.Apply;
 using Selective.Restore.Diff;
-using Selective.Restore.Dump;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
 
 namespace Selective.Restore;
@@ -632,7 +628,7 @@ public sealed partial class RestoreEngine
         private string TempDirectory => settings.EngineDiff.TempDirectory ?? Path.GetTempPath();
 
         // Live tables read for MayHaveKeyMapAsync (parents not staged, or not yet).
-        private readonly Dictionary<TableName, Schema.LiveTable?> _catalog = [];
+        private readonly Dictionary<TableName, LiveTable?> _catalog = [];
 
         public void DisposeDiffs()
         {

@@ -1,7 +1,4 @@
-using Selective.Restore.Apply;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore;
 

@@ -1,16 +1,10 @@
 using System.Diagnostics;
 using Polly;
 using Polly.Retry;
-using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
-using Selective.Restore.Identity;
 using Selective.Restore.Journal;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Report;
-using Selective.Restore.Schema;
 using Selective.Restore.Undo;
 
 namespace Selective.Restore;
@@ -838,7 +832,7 @@ public sealed partial class RestoreEngine
                     tableReport.NotesList.Add(note);
                     if (undo is not null)
                     {
-                        await undo.WriteAsync($"-- not undone: {Scripts.ScriptText.Comment(note)}\n").ConfigureAwait(false);
+                        await undo.WriteAsync($"-- not undone: {ScriptText.Comment(note)}\n").ConfigureAwait(false);
                     }
                 }
             }

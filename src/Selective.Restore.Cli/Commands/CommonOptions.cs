@@ -1,9 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 using Selective.Restore.IO;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -149,8 +147,8 @@ internal sealed class CommonOptions
         var from = parse.GetValue(From)!;
         return TargetProvider.Resolve(null, from) switch
         {
-            TargetProvider.PostgreSql => new PostgreSql.PostgreSqlSource(TargetProvider.NpgsqlConnectionString(from)),
-            TargetProvider.Sqlite => new Sqlite.SqliteSource(from),
+            TargetProvider.PostgreSql => new PostgreSqlSource(TargetProvider.NpgsqlConnectionString(from)),
+            TargetProvider.Sqlite => new SqliteSource(from),
             _ => throw new CliUsageException("--from: a SQL Server database cannot be a source yet; script its data (SSMS Generate Scripts, mssql-scripter) and give the script as the dump"),
         };
     }
@@ -160,8 +158,8 @@ internal sealed class CommonOptions
         parse.GetValue(Dump) is { } path ? SelectiveRestore.FromDump(path) : SelectiveRestore.FromDatabase(Source(parse));
 
     /// <summary>A check of the dump or the --from database.</summary>
-    public Selective.Restore.Verify.VerifyBuilder Check(ParseResult parse) =>
-        parse.GetValue(Dump) is { } path ? Selective.Restore.Verify.BackupVerification.FromDump(path) : Selective.Restore.Verify.BackupVerification.FromDatabase(Source(parse));
+    public Selective.Restore.VerifyBuilder Check(ParseResult parse) =>
+        parse.GetValue(Dump) is { } path ? Selective.Restore.BackupVerification.FromDump(path) : Selective.Restore.BackupVerification.FromDatabase(Source(parse));
 
     /// <summary>An empty --database is no selection (as an unset one), not a database named ''.</summary>
     public static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Inspect;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -22,7 +20,7 @@ internal static class InspectCommand
         command.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var seen = new HashSet<Dump.TableName>();
+            var seen = new HashSet<TableName>();
             var reader = common.OpenReader(parse, seen);
             await using (reader.ConfigureAwait(false))
             {
@@ -52,13 +50,13 @@ internal static class InspectCommand
     internal static string Summary(DumpInventory inventory)
     {
         var builder = new StringBuilder();
-        var compression = inventory.Compression == Dump.DumpCompression.None ? string.Empty : ", " + DumpInventory.CompressionName(inventory.Compression);
+        var compression = inventory.Compression == DumpCompression.None ? string.Empty : ", " + DumpInventory.CompressionName(inventory.Compression);
         builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Escape(inventory.Source)}: {DumpInventory.FormatNameOf(inventory.Format)}{compression}, encoding {inventory.Encoding ?? "not stated"}{(inventory.Database is { } database ? ", database " + DisplayText.Escape(database) : string.Empty)}\n");
         var nameWidth = Math.Max(5, inventory.Tables.Count == 0 ? 0 : inventory.Tables.Max(t => DisplayText.Name(t.Name).Length));
         // A script's tables are located by byte offset and line; an archive's by TOC entry (as pg_restore -l lists it)
         // and where its data is: offsets and lines within an entry's data would all read 0.
-        var archive = inventory.Format is Dump.DumpFormat.CustomArchive or Dump.DumpFormat.DirectoryArchive;
-        var where = !archive ? $"{"offset",14}  line" : inventory.Format == Dump.DumpFormat.DirectoryArchive ? $"{"toc entry",10}  data file" : $"{"toc entry",10}  archive offset";
+        var archive = inventory.Format is DumpFormat.CustomArchive or DumpFormat.DirectoryArchive;
+        var where = !archive ? $"{"offset",14}  line" : inventory.Format == DumpFormat.DirectoryArchive ? $"{"toc entry",10}  data file" : $"{"toc entry",10}  archive offset";
         builder.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(nameWidth)}  {"rows",12}  {"form",-6}  {"bytes",14}  {where}\n");
         foreach (var table in inventory.Tables)
         {
@@ -66,7 +64,7 @@ internal static class InspectCommand
             var location = !archive
                 ? string.Create(CultureInfo.InvariantCulture, $"{table.StartOffset,14}  {table.StartLine}")
                 : string.Create(CultureInfo.InvariantCulture, $"{table.ArchiveEntryId?.ToString(CultureInfo.InvariantCulture) ?? "-",10}  {DataLocation(table)}");
-            builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(table.Name).PadRight(nameWidth)}  {table.Rows,12:N0}  {(table.Form == Dump.DumpDataForm.Copy ? "copy" : "insert"),-6}  {bytes,14:N0}  {location}\n");
+            builder.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(table.Name).PadRight(nameWidth)}  {table.Rows,12:N0}  {(table.Form == DumpDataForm.Copy ? "copy" : "insert"),-6}  {bytes,14:N0}  {location}\n");
         }
 
         builder.Append(CultureInfo.InvariantCulture, $"{inventory.Tables.Count} tables, {inventory.TotalRows:N0} rows, {inventory.Sequences.Count} sequence values\n");

@@ -1,9 +1,5 @@
 using System.CommandLine;
-using Selective.Restore.Apply;
 using Selective.Restore.Cli.Display;
-using Selective.Restore.Dump;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -154,7 +150,7 @@ internal static class RestoreCommands
 
             var planOnly = plan || parse.GetValue(dryRun!);
             builder.AsPlan(planOnly);
-            Report.RestoreReport report;
+            RestoreReport report;
             try
             {
                 var engine = builder.Build();

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Selective.Restore.IO;
-using Selective.Restore.Report;
-using Selective.Restore.Split;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -33,7 +31,7 @@ internal static class SplitCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             OutputPath.CheckDirectory(parse.GetRequiredValue(outDir), "split output directory"); // before the dump is opened
-            var seen = new HashSet<Dump.TableName>();
+            var seen = new HashSet<TableName>();
             var reader = common.OpenReader(parse, seen);
             await using (reader.ConfigureAwait(false))
             {
@@ -44,14 +42,14 @@ internal static class SplitCommand
                     "sqlite" => SplitDialect.Sqlite,
                     _ => (SplitDialect?)null,
                 };
-                if (asked == SplitDialect.TSql && reader.Format != Dump.DumpFormat.SqlServerScript)
+                if (asked == SplitDialect.TSql && reader.Format != DumpFormat.SqlServerScript)
                 {
-                    throw new CliUsageException(reader.Format == Dump.DumpFormat.SqliteDump
+                    throw new CliUsageException(reader.Format == DumpFormat.SqliteDump
                         ? "--dialect tsql: T-SQL files are written only for SQL Server scripts; this dump is a SQLite one"
                         : "--dialect tsql: T-SQL files are written only for SQL Server scripts; this dump is a PostgreSQL one");
                 }
 
-                if (asked is { } named && (asked == SplitDialect.Sqlite) != (reader.Format == Dump.DumpFormat.SqliteDump))
+                if (asked is { } named && (asked == SplitDialect.Sqlite) != (reader.Format == DumpFormat.SqliteDump))
                 {
                     throw new CliUsageException(named == SplitDialect.Sqlite
                         ? "--dialect sqlite: SQLite files are written only for sqlite3 dumps"

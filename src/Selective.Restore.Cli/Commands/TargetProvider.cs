@@ -1,8 +1,4 @@
 using System.Data.Common;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Sqlite;
-using Selective.Restore.SqlServer;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Selective.Restore.Cli.Display;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Cli.Commands;
 

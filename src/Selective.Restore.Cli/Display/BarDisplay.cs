@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Apply;
 using Spectre.Console;
 
 namespace Selective.Restore.Cli.Display;

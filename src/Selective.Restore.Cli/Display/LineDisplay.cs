@@ -1,4 +1,3 @@
-using Selective.Restore.Apply;
 
 namespace Selective.Restore.Cli.Display;
 

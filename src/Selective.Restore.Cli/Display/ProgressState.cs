@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Selective.Restore.Apply;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Cli.Display;
 
@@ -17,8 +15,8 @@ internal sealed class ProgressState
     private long _tableStarted = Stopwatch.GetTimestamp();
 
     // The apply pass is weighed by the tables' dump rows, which staging counted: one big table is most of the work.
-    private readonly Dictionary<Dump.TableName, long> _dumpRows = [];
-    private readonly HashSet<Dump.TableName> _applied = [];
+    private readonly Dictionary<TableName, long> _dumpRows = [];
+    private readonly HashSet<TableName> _applied = [];
     private long _appliedWeight;
 
     /// <summary>The latest report, or null before the first.</summary>

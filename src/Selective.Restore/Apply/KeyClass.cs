@@ -1,4 +1,4 @@
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>Dump rows the report lists by key.</summary>
 internal enum KeyClass

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>
 /// Hands a run's progress to the user's <see cref="IProgress{T}"/>: events that mark a table's start or end always,

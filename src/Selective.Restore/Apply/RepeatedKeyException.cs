@@ -1,4 +1,4 @@
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>Different rows under one key in the dump: which to restore cannot be told. Carries the key, so the engine can find its lines.</summary>
 internal sealed class RepeatedKeyException(string message, IReadOnlyList<string> key, long keys) : Exception(message)

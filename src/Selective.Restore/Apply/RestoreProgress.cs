@@ -1,6 +1,5 @@
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>
 /// Where a restore is, for <see cref="IProgress{T}"/> (<see cref="RestoreBuilder.WithProgress(IProgress{RestoreProgress})"/>). A run has two passes:

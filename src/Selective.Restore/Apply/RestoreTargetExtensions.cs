@@ -1,7 +1,6 @@
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
 
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>How every run (restore, plan, verify) treats a target's failures.</summary>
 internal static class RestoreTargetExtensions

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>How long a run waits, and for what (documented in docs/guarantees.md).</summary>
 public static class RestoreTimeouts

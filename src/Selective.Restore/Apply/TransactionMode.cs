@@ -1,4 +1,4 @@
-namespace Selective.Restore.Apply;
+namespace Selective.Restore;
 
 /// <summary>How writes are grouped into transactions.</summary>
 public enum TransactionMode

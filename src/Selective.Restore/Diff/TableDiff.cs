@@ -1,4 +1,3 @@
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
 using Selective.Restore.Providers;
 
@@ -124,7 +123,7 @@ internal sealed class TableDiff : IDisposable
         }
 
         var duplicate = Problems.Duplicates[0];
-        var key = Identity.KeyMap.Decode(duplicate.Key);
+        var key = KeyMap.Decode(duplicate.Key);
         var exception = new RepeatedKeyException(keyColumns, key, Problems.DuplicateCount);
         return new RestoreTableException($"{exception.Message} (dump lines {duplicate.FirstLine} and {duplicate.SecondLine})", exception);
     }

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Dump;
+namespace Selective.Restore;
 
 /// <summary>The kind of dump, detected from its content rather than its file name.</summary>
 public enum DumpFormat
@@ -20,7 +20,7 @@ public enum DumpFormat
 
     /// <summary>
     /// A sqlite3 <c>.dump</c> script (SQLite 3.7 and later): <c>INSERT INTO ... VALUES</c> statements, read as rows whose fields
-    /// are SQLite literals (<see cref="SqliteText"/>); <c>sqlite_sequence</c> rows as <see cref="DumpReader.Sequences"/>.
+    /// are SQLite literals (<see cref="Dump.SqliteText"/>); <c>sqlite_sequence</c> rows as <see cref="Dump.DumpReader.Sequences"/>.
     /// </summary>
     SqliteDump,
 }
@@ -48,7 +48,7 @@ public enum DumpDataForm
     Insert,
 }
 
-/// <summary>Whether the dump is known to be whole, as far as its format can tell (see <see cref="DumpReader.Completeness"/>).</summary>
+/// <summary>Whether the dump is known to be whole, as far as its format can tell (see <see cref="Dump.DumpReader.Completeness"/>).</summary>
 public enum DumpCompleteness
 {
     /// <summary>

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Dump;
+namespace Selective.Restore;
 
 /// <summary>
 /// The dump is malformed or uses something the reader does not support. The message names the file,

@@ -1,4 +1,3 @@
-using Selective.Restore.Filtering;
 
 namespace Selective.Restore.Dump;
 

@@ -1,6 +1,7 @@
+using Selective.Restore.Dump;
 using System.IO.Pipelines;
 
-namespace Selective.Restore.Dump;
+namespace Selective.Restore;
 
 /// <summary>
 /// Where a restore's rows come from, opened afresh for every pass: a dump file (<see cref="File"/>), or a database read

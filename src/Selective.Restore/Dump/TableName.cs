@@ -1,4 +1,4 @@
-namespace Selective.Restore.Dump;
+namespace Selective.Restore;
 
 /// <summary>A schema-qualified table name exactly as the database spells it (case and quotes resolved).</summary>
 /// <param name="Schema">The schema (namespace); <c>public</c> when the dump did not qualify the name.</param>

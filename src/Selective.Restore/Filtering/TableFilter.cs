@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Selective.Restore.Dump;
 
-namespace Selective.Restore.Filtering;
+namespace Selective.Restore;
 
 /// <summary>
 /// Which tables to take from a dump, with pg_dump/pg_restore-style patterns: <c>public.orders</c>,

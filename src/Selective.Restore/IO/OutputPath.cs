@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.IO;
 

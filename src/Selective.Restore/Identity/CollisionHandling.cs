@@ -1,4 +1,4 @@
-namespace Selective.Restore.Identity;
+namespace Selective.Restore;
 
 /// <summary>
 /// What happens to a <em>collision</em>: a dump row whose primary key is live but whose identity key (see

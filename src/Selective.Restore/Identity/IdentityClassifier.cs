@@ -1,7 +1,7 @@
 using Selective.Restore.Providers;
 
 
-namespace Selective.Restore.Identity;
+namespace Selective.Restore;
 
 /// <summary>The identity key's rules, in one place for every database.</summary>
 internal static class IdentityClassifier

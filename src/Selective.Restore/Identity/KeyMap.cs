@@ -5,7 +5,7 @@ using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Providers;
 
-namespace Selective.Restore.Identity;
+namespace Selective.Restore;
 
 /// <summary>
 /// Where a table's dump keys went in this run, for the rows that reference them (children, and the table's own

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace Selective.Restore.Identity;
+namespace Selective.Restore;
 
 /// <summary>
 /// Key map entries moved to disk (<see cref="KeyMap.Evict"/>): sorted by key (ordinal), in blocks of about 4 KiB, with

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Identity;
+namespace Selective.Restore;
 
 /// <summary>Why a dump row's key was replaced.</summary>
 public enum RemapKind

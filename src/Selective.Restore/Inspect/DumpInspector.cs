@@ -1,6 +1,6 @@
 using Selective.Restore.Dump;
 
-namespace Selective.Restore.Inspect;
+namespace Selective.Restore;
 
 /// <summary>Reads a whole dump once, validating every row, and reports what it holds. Memory stays constant.</summary>
 public static class DumpInspector

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Selective.Restore.Dump;
-using Selective.Restore.Report;
 
-namespace Selective.Restore.Inspect;
+namespace Selective.Restore;
 
 /// <summary>What a dump holds: its format and, per table, the row count and where its data lies.</summary>
 public sealed class DumpInventory

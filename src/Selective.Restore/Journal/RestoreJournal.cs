@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Journal;
 

@@ -1,6 +1,4 @@
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Report;
 
 namespace Selective.Restore.Journal;
 

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Merge;
+namespace Selective.Restore;
 
 /// <summary>What to do with a row, as decided by a merge policy.</summary>
 public enum ConflictAction

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Merge;
+namespace Selective.Restore;
 
 /// <summary>How the built-in policies treat conflicting rows; <see cref="PerRow"/> asks the application.</summary>
 internal enum ConflictHandling

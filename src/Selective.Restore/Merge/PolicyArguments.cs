@@ -1,6 +1,5 @@
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Merge;
+namespace Selective.Restore;
 
 /// <summary>Arguments for a conflict resolver: a row whose key is in both the dump and the live table, with different values.</summary>
 public readonly struct ConflictArguments

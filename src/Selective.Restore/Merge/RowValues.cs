@@ -1,4 +1,4 @@
-namespace Selective.Restore.Merge;
+namespace Selective.Restore;
 
 /// <summary>
 /// One row's values as a merge policy sees them: typed values as the database driver reads them (for

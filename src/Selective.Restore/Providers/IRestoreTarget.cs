@@ -1,6 +1,4 @@
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Providers;
 

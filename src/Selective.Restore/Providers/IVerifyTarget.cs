@@ -1,4 +1,3 @@
-using Selective.Restore.Dump;
 
 namespace Selective.Restore.Providers;
 
@@ -52,7 +51,7 @@ public interface IVerifyTarget : IRestoreTarget
     Task<LiveSequence?> ReadSequenceAsync(TableName sequence, CancellationToken cancellationToken);
 
     /// <summary>How many rows the live table has (for a table the dump has no rows for, which needs no key).</summary>
-    Task<long> CountRowsAsync(Schema.LiveTable live, CancellationToken cancellationToken);
+    Task<long> CountRowsAsync(LiveTable live, CancellationToken cancellationToken);
 
     /// <summary>The largest value of a column (as bigint), or null when the table is empty.</summary>
     Task<long?> MaxValueAsync(TableName table, string column, CancellationToken cancellationToken);

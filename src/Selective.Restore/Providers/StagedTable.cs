@@ -1,5 +1,4 @@
 using Selective.Restore.Dump;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Providers;
 

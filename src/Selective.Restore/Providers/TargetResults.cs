@@ -1,4 +1,3 @@
-using Selective.Restore.Merge;
 
 namespace Selective.Restore.Providers;
 

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Report;
+namespace Selective.Restore;
 
 /// <summary>
 /// Text from a dump or a database (names, values, paths, messages) made safe to show a person: every character that

@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Report;
+namespace Selective.Restore;
 
 /// <summary>The JSON pieces every machine-readable output shares, so the field names stay one contract.</summary>
 internal static class JsonText

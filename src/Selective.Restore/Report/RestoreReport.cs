@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Selective.Restore.Identity;
 
-namespace Selective.Restore.Report;
+namespace Selective.Restore;
 
 /// <summary>
 /// What a restore (or a plan) did, per table and in total. Expected outcomes — conflicts, a table failed by

@@ -1,9 +1,6 @@
 using System.Text.Json;
-using Selective.Restore.Apply;
-using Selective.Restore.Dump;
-using Selective.Restore.Identity;
 
-namespace Selective.Restore.Report;
+namespace Selective.Restore;
 
 /// <summary>How a table's restore ended.</summary>
 public enum TableOutcome

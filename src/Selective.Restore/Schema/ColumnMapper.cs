@@ -1,7 +1,6 @@
 using Selective.Restore.Dump;
-using Selective.Restore.Providers;
 
-namespace Selective.Restore.Schema;
+namespace Selective.Restore.Providers;
 
 /// <summary>Matches a dump table's columns to a live table's and picks the key rows are matched on.</summary>
 internal static class ColumnMapper

@@ -1,6 +1,5 @@
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Schema;
+namespace Selective.Restore.Providers;
 
 /// <summary>
 /// Tables restored together: one table, or the tables of a foreign-key cycle, which are written in one
@@ -8,7 +7,7 @@ namespace Selective.Restore.Schema;
 /// </summary>
 /// <param name="Tables">The tables, in the order they are written.</param>
 /// <param name="BlockingKeys">For a cycle, its foreign keys that are not DEFERRABLE (as <c>table.constraint -> referenced</c>): if the restored rows depend on each other through these, no order works.</param>
-public sealed record ForeignKeyGroup(IReadOnlyList<LiveTable> Tables, IReadOnlyList<string> BlockingKeys)
+internal sealed record ForeignKeyGroup(IReadOnlyList<LiveTable> Tables, IReadOnlyList<string> BlockingKeys)
 {
     /// <summary>True when the group is a cycle of several tables.</summary>
     public bool IsCycle => Tables.Count > 1;
@@ -22,7 +21,7 @@ public sealed record ForeignKeyGroup(IReadOnlyList<LiveTable> Tables, IReadOnlyL
 /// Self-references need no order (each table is written by one statement, and the server checks the
 /// constraint at the end of it). Tables that reference each other in a cycle form one group.
 /// </summary>
-public static class ForeignKeyGraph
+internal static class ForeignKeyGraph
 {
     /// <summary>Computes the restore order.</summary>
     /// <param name="tables">The tables to restore; foreign keys to tables outside this set are ignored.</param>

@@ -1,6 +1,5 @@
-using Selective.Restore.Dump;
 
-namespace Selective.Restore.Schema;
+namespace Selective.Restore.Providers;
 
 /// <summary>A column of a live table, as the target database's catalog describes it.</summary>
 /// <param name="Name">The column name.</param>

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Dump;
-using Selective.Restore.Report;
 
-namespace Selective.Restore.Scripts;
+namespace Selective.Restore.Providers;
 
 /// <summary>
 /// The only ways a name or value gets into a SQL script this tool writes (split files, sequences.sql, undo scripts),

@@ -1,7 +1,7 @@
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Plain;
 
-namespace Selective.Restore.Split;
+namespace Selective.Restore;
 
 /// <summary>
 /// Passes COPY data on to a split file, proving on the way that psql will read all of it as data. psql feeds the

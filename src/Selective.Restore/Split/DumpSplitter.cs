@@ -3,10 +3,9 @@ using System.Globalization;
 using System.Text;
 using Selective.Restore.Dump;
 using Selective.Restore.IO;
-using Selective.Restore.Report;
-using Selective.Restore.Scripts;
+using Selective.Restore.Providers;
 
-namespace Selective.Restore.Split;
+namespace Selective.Restore;
 
 /// <summary>
 /// Splits a dump into one self-contained SQL file per table: the session settings the dump had in force

@@ -1,7 +1,7 @@
 using System.Text;
-using Selective.Restore.Scripts;
+using Selective.Restore.Providers;
 
-namespace Selective.Restore.Split;
+namespace Selective.Restore;
 
 /// <summary>
 /// Which of a dump's session settings a split part replays. A part must load into every supported PostgreSQL version,

@@ -1,4 +1,4 @@
-namespace Selective.Restore.Split;
+namespace Selective.Restore;
 
 /// <summary>The language of the files <see cref="DumpSplitter"/> writes.</summary>
 public enum SplitDialect

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Selective.Restore.Dump;
-using Selective.Restore.Inspect;
-using Selective.Restore.Report;
 
-namespace Selective.Restore.Split;
+namespace Selective.Restore;
 
 /// <summary>One file written by <see cref="DumpSplitter"/>.</summary>
 /// <param name="Name">The table.</param>

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Report;
-using Selective.Restore.Scripts;
+using Selective.Restore.Providers;
 
-namespace Selective.Restore.Split;
+namespace Selective.Restore;
 
 /// <summary>
 /// A split file in T-SQL for sqlcmd: one table's rows as multi-row <c>INSERT ... VALUES</c> statements, in one

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Dump;
 using Selective.Restore.IO;
 using Selective.Restore.Providers;
-using Selective.Restore.Scripts;
 
 namespace Selective.Restore.Undo;
 

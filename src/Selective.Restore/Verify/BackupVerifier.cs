@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using Selective.Restore.Apply;
 using Selective.Restore.Diff;
 using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
-namespace Selective.Restore.Verify;
+namespace Selective.Restore;
 
 /// <summary>
 /// Checks a backup against the live database before anyone trusts it: reads the selected dump tables into the engine's
@@ -53,11 +51,11 @@ public sealed class BackupVerifier
         private readonly Dictionary<TableName, TableState> _byName = [];
         private readonly List<VerifyFinding> _sequenceFindings = [];
         private readonly HashSet<TableName> _seen = []; // every table asked about, in the dump or live
-        private Filtering.TableFilter? _filter;
+        private TableFilter? _filter;
         private long _bytesRead; // what staging read of the dump, as stored, and the dump's size (-1 unknown), for progress
         private long _bytesTotal = -1;
 
-        private Filtering.TableFilter Filter => _filter ??= settings.Filter.Observing(name => _seen.Add(name));
+        private TableFilter Filter => _filter ??= settings.Filter.Observing(name => _seen.Add(name));
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
@@ -126,7 +124,7 @@ public sealed class BackupVerifier
                 foreach (var pattern in settings.Filter.PatternsMatchingNone(_seen))
                 {
                     report.InvalidOptions = true;
-                    report.ErrorsList.Add($"the table pattern '{pattern}' matches no table in the dump or the live database{Filtering.TableFilter.Hint(pattern, _seen)}");
+                    report.ErrorsList.Add($"the table pattern '{pattern}' matches no table in the dump or the live database{TableFilter.Hint(pattern, _seen)}");
                 }
 
                 await CompareSequencesAsync(sequences, cancellationToken).ConfigureAwait(false);

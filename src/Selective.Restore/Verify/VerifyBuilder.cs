@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Selective.Restore.Filtering;
 using Selective.Restore.Providers;
 
-namespace Selective.Restore.Verify;
+namespace Selective.Restore;
 
 /// <summary>
 /// The entry point of the backup check:
@@ -15,11 +14,11 @@ public static class BackupVerification
     public static VerifyBuilder FromDump(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return new VerifyBuilder(Dump.DumpSource.File(path));
+        return new VerifyBuilder(DumpSource.File(path));
     }
 
     /// <summary>Starts configuring a check of a database read as a dump (<c>new PostgreSqlSource(cs)</c>, <c>new SqliteSource(path)</c>) against a live database.</summary>
-    public static VerifyBuilder FromDatabase(Dump.DumpSource source)
+    public static VerifyBuilder FromDatabase(DumpSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
         return new VerifyBuilder(source);
@@ -36,16 +35,16 @@ public sealed class VerifyBuilder
     private readonly List<string> _exclude = [];
     private readonly HashSet<VerifyProblem> _failOn = [];
     private ILogger _logger = NullLogger.Instance;
-    private IProgress<Apply.RestoreProgress>? _progress;
-    private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(Apply.ProgressThrottle.Interval);
+    private IProgress<RestoreProgress>? _progress;
+    private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(ProgressThrottle.Interval);
     private bool _skipUnknownColumns;
     private string? _database;
     private Func<IVerifyTarget>? _target;
     private Diff.DiffOptions _diffOptions = new();
 
-    internal VerifyBuilder(Dump.DumpSource source) => Source = source;
+    internal VerifyBuilder(DumpSource source) => Source = source;
 
-    internal Dump.DumpSource Source { get; }
+    internal DumpSource Source { get; }
 
     /// <summary>Check only tables matching these patterns (pg_dump <c>-t</c> style, see <see cref="TableFilter"/>), on both sides.</summary>
     public VerifyBuilder IncludeTables(params string[] patterns)
@@ -80,7 +79,7 @@ public sealed class VerifyBuilder
         return this;
     }
 
-    /// <summary>Logs progress and problems (never credentials).</summary>
+    /// <summary>Logs progress and problems (never credentials), every component into this one logger.</summary>
     public VerifyBuilder WithLogger(ILogger logger)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -88,18 +87,29 @@ public sealed class VerifyBuilder
     }
 
     /// <summary>
-    /// Reports where the check is, as a restore does (<see cref="Apply.RestoreProgress"/>): staging, then diffing each
+    /// Logs progress and problems (never credentials) into loggers of <paramref name="loggerFactory"/>, one category per
+    /// component (<see cref="RestoreLogCategory"/>), with the event IDs of <see cref="RestoreEventId"/>.
+    /// </summary>
+    public VerifyBuilder WithLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _logger = new CategoryLogger(loggerFactory);
+        return this;
+    }
+
+    /// <summary>
+    /// Reports where the check is, as a restore does (<see cref="RestoreProgress"/>): staging, then diffing each
     /// table (a check applies nothing). Called on the check's own flow when a table starts and ends each phase, and in
     /// between at most every 100 ms.
     /// </summary>
-    public VerifyBuilder WithProgress(IProgress<Apply.RestoreProgress> progress) =>
-        WithProgress(progress, TimeSpan.FromMilliseconds(Apply.ProgressThrottle.Interval));
+    public VerifyBuilder WithProgress(IProgress<RestoreProgress> progress) =>
+        WithProgress(progress, TimeSpan.FromMilliseconds(ProgressThrottle.Interval));
 
     /// <summary>
-    /// Like <see cref="WithProgress(IProgress{Apply.RestoreProgress})"/>, with the least time between two reports that
+    /// Like <see cref="WithProgress(IProgress{RestoreProgress})"/>, with the least time between two reports that
     /// mark no table boundary: <see cref="TimeSpan.Zero"/> reports every 64 dump rows and every read of live rows.
     /// </summary>
-    public VerifyBuilder WithProgress(IProgress<Apply.RestoreProgress> progress, TimeSpan interval)
+    public VerifyBuilder WithProgress(IProgress<RestoreProgress> progress, TimeSpan interval)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
         _progress = progress ?? throw new ArgumentNullException(nameof(progress));
@@ -167,14 +177,14 @@ public sealed class VerifyBuilder
             _diffOptions,
             _target)
         {
-            Progress = _progress is null ? null : new Apply.ProgressThrottle(_progress, _progressInterval),
+            Progress = _progress is null ? null : new ProgressThrottle(_progress, _progressInterval),
         });
     }
 }
 
 /// <summary>Everything <see cref="VerifyBuilder.Build"/> validated.</summary>
 internal sealed record VerifySettings(
-    Dump.DumpSource Source,
+    DumpSource Source,
     TableFilter Filter,
     IReadOnlyList<VerifyProblem> FailOn,
     ILogger Logger,
@@ -184,5 +194,5 @@ internal sealed record VerifySettings(
     Func<IVerifyTarget> TargetFactory)
 {
     /// <summary>Where progress goes, throttled; null for none.</summary>
-    public Apply.ProgressThrottle? Progress { get; init; }
+    public ProgressThrottle? Progress { get; init; }
 }

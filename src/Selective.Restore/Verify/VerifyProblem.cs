@@ -1,4 +1,4 @@
-namespace Selective.Restore.Verify;
+namespace Selective.Restore;
 
 /// <summary>A kind of problem the backup check can find; <see cref="VerifyBuilder.FailOn"/> chooses which ones fail the check.</summary>
 public enum VerifyProblem

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Selective.Restore.Dump;
-using Selective.Restore.Report;
 
-namespace Selective.Restore.Verify;
+namespace Selective.Restore;
 
 /// <summary>
 /// What the backup check found: per table dump vs live rows and key ranges, sequences, tables on one side only,

@@ -1,6 +1,6 @@
 using Selective.Restore.Dump;
 
-namespace Selective.Restore.Verify;
+namespace Selective.Restore;
 
 /// <summary>One dump table compared with its live table. Counts are rows; they are meaningful when <see cref="Compared"/>.</summary>
 public sealed class VerifyTableReport

@@ -1,11 +1,7 @@
 using System.Text;
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.PostgreSql;
 using Selective.Restore.Providers;
-using Selective.Restore.Report;
-using Selective.Restore.Schema;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;

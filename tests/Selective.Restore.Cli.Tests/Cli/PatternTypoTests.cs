@@ -1,9 +1,4 @@
-using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
-using Selective.Restore.Merge;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Cli;
 

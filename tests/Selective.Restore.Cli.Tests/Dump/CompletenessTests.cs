@@ -1,6 +1,5 @@
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Archive;
-using Selective.Restore.Inspect;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump;

@@ -1,9 +1,4 @@
 using System.Text.Json;
-using Selective.Restore.Apply;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Identity;

@@ -1,13 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Selective.Restore.Apply;
 using Selective.Restore.Cli;
 using Selective.Restore.Cli.Commands;
-using Selective.Restore.Dump;
-using Selective.Restore.Inspect;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Report;
 

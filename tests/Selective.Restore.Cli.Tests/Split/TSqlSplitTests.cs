@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Selective.Restore.Dump;
-using Selective.Restore.Split;
+using Selective.Restore.Providers;
 using Selective.Restore.Tests.Dump.SqlServer;
 using Selective.Restore.Tests.Support;
 
@@ -183,19 +183,19 @@ public sealed class TSqlSplitTests
     [Test]
     public void Literals_break_out_line_breaks_variables_and_comment_starts_and_keep_long_values_whole()
     {
-        Scripts.ScriptText.TSqlLiteral("it's").ShouldBe("N'it''s'");
-        Scripts.ScriptText.TSqlLiteral("a\r\nb").ShouldBe("CONVERT(nvarchar(max), N'a') + NCHAR(13) + NCHAR(10) + N'b'");
-        Scripts.ScriptText.TSqlLiteral("$(x)").ShouldBe("CONVERT(nvarchar(max), N'$') + N'(x)'");
-        Scripts.ScriptText.TSqlLiteral("a/*b").ShouldBe("CONVERT(nvarchar(max), N'a/') + N'*b'");
-        Scripts.ScriptText.TSqlLiteral("\n").ShouldBe("CONVERT(nvarchar(max), NCHAR(10))");
-        Scripts.ScriptText.TSqlIdentifier("a]b").ShouldBe("[a]]b]");
-        Scripts.ScriptText.TSqlComment("dbo.[x] 'y' $(z) /* é").ShouldBe("dbo.\\u005Bx\\u005D \\u0027y\\u0027 \\u0024(z) \\u002F\\u002A \\u00E9");
-        Should.Throw<ArgumentException>(() => Scripts.ScriptText.TSqlIdentifier("a\nb")).Message.ShouldContain("a\\nb");
-        Should.Throw<ArgumentException>(() => Scripts.ScriptText.TSqlIdentifier("a$(b)"));
+        ScriptText.TSqlLiteral("it's").ShouldBe("N'it''s'");
+        ScriptText.TSqlLiteral("a\r\nb").ShouldBe("CONVERT(nvarchar(max), N'a') + NCHAR(13) + NCHAR(10) + N'b'");
+        ScriptText.TSqlLiteral("$(x)").ShouldBe("CONVERT(nvarchar(max), N'$') + N'(x)'");
+        ScriptText.TSqlLiteral("a/*b").ShouldBe("CONVERT(nvarchar(max), N'a/') + N'*b'");
+        ScriptText.TSqlLiteral("\n").ShouldBe("CONVERT(nvarchar(max), NCHAR(10))");
+        ScriptText.TSqlIdentifier("a]b").ShouldBe("[a]]b]");
+        ScriptText.TSqlComment("dbo.[x] 'y' $(z) /* é").ShouldBe("dbo.\\u005Bx\\u005D \\u0027y\\u0027 \\u0024(z) \\u002F\\u002A \\u00E9");
+        Should.Throw<ArgumentException>(() => ScriptText.TSqlIdentifier("a\nb")).Message.ShouldContain("a\\nb");
+        Should.Throw<ArgumentException>(() => ScriptText.TSqlIdentifier("a$(b)"));
 
         // 9,001 characters joined around a line break: CONVERT(nvarchar(max), ...) keeps the join from being cut at 4,000.
         var rows = TSqlPartChecker.ParseBatch(
-            $"INSERT INTO [t] VALUES ({Scripts.ScriptText.TSqlLiteral(new string('a', 4500) + "\n" + new string('b', 4500))});", "long");
+            $"INSERT INTO [t] VALUES ({ScriptText.TSqlLiteral(new string('a', 4500) + "\n" + new string('b', 4500))});", "long");
         rows.ShouldHaveSingleItem()[0].Text!.Length.ShouldBe(9001);
     }
 

@@ -1,6 +1,4 @@
-using Selective.Restore.Apply;
 using Selective.Restore.Dump;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;

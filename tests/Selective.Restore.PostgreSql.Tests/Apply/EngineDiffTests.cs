@@ -1,6 +1,4 @@
 using Selective.Restore.Diff;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using Selective.Restore.Apply;
-using Selective.Restore.Merge;
 using Selective.Restore.PostgreSql;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;

@@ -1,7 +1,4 @@
 using Npgsql;
-using Selective.Restore.Merge;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;

@@ -1,5 +1,4 @@
 using System.Text;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;
@@ -75,7 +74,7 @@ public sealed class SqlServerScriptRestoreTests
         await File.WriteAllTextAsync(path, PubsJobs);
 
         var report = await SelectiveRestore.FromDump(path).ToPostgreSql(db.ConnectionString)
-            .WithIdentityKey("dbo.jobs", "job_desc").WithPolicy(Merge.MergePolicy.PreferDump).Build().RunAsync();
+            .WithIdentityKey("dbo.jobs", "job_desc").WithPolicy(MergePolicy.PreferDump).Build().RunAsync();
 
         report.Succeeded.ShouldBeTrue(report.ToSummary());
         var jobs = report.Tables.ShouldHaveSingleItem();
@@ -101,13 +100,13 @@ public sealed class SqlServerScriptRestoreTests
             var report = await (plan ? builder.AsPlan() : builder).Build().RunAsync();
 
             report.Succeeded.ShouldBeFalse();
-            var jobs = report.Tables.Single(t => t.Name == new Selective.Restore.Dump.TableName("dbo", "jobs"));
-            jobs.Outcome.ShouldBe(Selective.Restore.Report.TableOutcome.Failed);
+            var jobs = report.Tables.Single(t => t.Name == new Selective.Restore.TableName("dbo", "jobs"));
+            jobs.Outcome.ShouldBe(Selective.Restore.TableOutcome.Failed);
             jobs.Errors.ShouldHaveSingleItem().ShouldContain(
                 "the dump's rows have no value for key column job_id: the script's INSERTs into dbo.jobs have no column list, and SQL Server " +
                 "leaves the IDENTITY column job_id out of them, but the live column job_id does not generate values (no identity, serial or default), " +
                 "so rows restored from them could not get a key");
-            report.Tables.Single(t => t.Name.Name == "other").Outcome.ShouldNotBe(Selective.Restore.Report.TableOutcome.Failed, "the other table is restored");
+            report.Tables.Single(t => t.Name.Name == "other").Outcome.ShouldNotBe(Selective.Restore.TableOutcome.Failed, "the other table is restored");
         }
 
         (await db.ContentAsync("dbo.jobs")).ShouldBeEmpty();
@@ -147,11 +146,11 @@ public sealed class SqlServerScriptRestoreTests
         var report = await SelectiveRestore.FromDump(path).ToPostgreSql(db.ConnectionString).Build().RunAsync();
 
         var jobs = report.Tables.Single(t => t.Name.Name == "jobs");
-        jobs.Outcome.ShouldBe(Selective.Restore.Report.TableOutcome.Failed);
+        jobs.Outcome.ShouldBe(Selective.Restore.TableOutcome.Failed);
         jobs.Errors.ShouldHaveSingleItem().ShouldContain(
             "the script's INSERTs into dbo.jobs have no column list and the script has no CREATE TABLE for it: SQL Server leaves IDENTITY, " +
             "computed and rowversion columns out of such INSERTs, and the live table has column job_id (identity), so the values cannot be matched to live columns by position");
-        report.Tables.Single(t => t.Name.Name == "plain").Outcome.ShouldNotBe(Selective.Restore.Report.TableOutcome.Failed);
+        report.Tables.Single(t => t.Name.Name == "plain").Outcome.ShouldNotBe(Selective.Restore.TableOutcome.Failed);
         (await db.ContentAsync("dbo.jobs")).ShouldBeEmpty("10 must never land in job_id");
         (await db.ContentAsync("dbo.plain")).ShouldBe("1\t2\n");
     }

@@ -1,8 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Selective.Restore.Apply;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Apply;

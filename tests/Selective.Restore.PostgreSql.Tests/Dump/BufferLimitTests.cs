@@ -2,8 +2,6 @@ using System.IO.Compression;
 using System.Text;
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Plain;
-using Selective.Restore.Filtering;
-using Selective.Restore.Inspect;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump;

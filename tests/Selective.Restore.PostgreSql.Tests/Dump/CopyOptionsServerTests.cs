@@ -1,6 +1,5 @@
 using System.Text;
 using Npgsql;
-using Selective.Restore.Dump;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump;

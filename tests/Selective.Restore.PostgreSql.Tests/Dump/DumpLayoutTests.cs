@@ -1,4 +1,3 @@
-using Selective.Restore.Dump;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump;

@@ -2,8 +2,6 @@ using System.Text;
 using Npgsql;
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Plain;
-using Selective.Restore.PostgreSql;
-using Selective.Restore.Split;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump;

@@ -1,5 +1,3 @@
-using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Filtering;

@@ -1,8 +1,6 @@
 using System.Text;
 using Npgsql;
 using Selective.Restore.Dump;
-using Selective.Restore.Identity;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Integration;

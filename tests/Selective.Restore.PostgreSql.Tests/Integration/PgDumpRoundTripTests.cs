@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Npgsql;
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Integration;

@@ -1,6 +1,5 @@
 using System.Text;
 using Npgsql;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Providers.InMemory;
 using Selective.Restore.Tests.Support;
 
@@ -93,7 +92,7 @@ public sealed class PostgreSqlContractTests : ProviderContractTests
 
         public RestoreBuilder Into(RestoreBuilder builder) => builder.ToPostgreSql(_connectionString);
 
-        public Selective.Restore.Verify.VerifyBuilder Into(Selective.Restore.Verify.VerifyBuilder builder) => builder.ToPostgreSql(_connectionString);
+        public Selective.Restore.VerifyBuilder Into(Selective.Restore.VerifyBuilder builder) => builder.ToPostgreSql(_connectionString);
 
         private async Task ExecuteAsync(string sql)
         {

@@ -1,7 +1,5 @@
 using Selective.Restore.Dump;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Sources;
 

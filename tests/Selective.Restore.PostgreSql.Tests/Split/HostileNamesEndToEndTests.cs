@@ -1,6 +1,5 @@
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Split;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Split;

@@ -1,6 +1,6 @@
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Split;
+using Selective.Restore.Providers;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Split;
@@ -213,22 +213,22 @@ public sealed class InertScriptTests
         foreach (var row in HostileNames)
         {
             var name = (string)((object[])row)[1];
-            var quoted = Scripts.ScriptText.QuoteIdentifier(name);
-            var literal = Scripts.ScriptText.Literal(name);
-            var comment = Scripts.ScriptText.Comment(name);
+            var quoted = ScriptText.QuoteIdentifier(name);
+            var literal = ScriptText.Literal(name);
+            var comment = ScriptText.Comment(name);
             foreach (var text in new[] { quoted, literal, comment })
             {
                 text.IndexOfAny(['\n', '\r', '\v', '\f', '\u001b']).ShouldBe(-1, text);
             }
         }
 
-        Scripts.ScriptText.QuoteIdentifier("a\"b").ShouldBe("\"a\"\"b\"");
-        Scripts.ScriptText.QuoteIdentifier("a\nb\\c\"").ShouldBe("U&\"a\\000Ab\\\\c\"\"\"");
-        Scripts.ScriptText.Literal("it's").ShouldBe("'it''s'");
-        Scripts.ScriptText.Literal("a\nb\\c'").ShouldBe("E'a\\u000Ab\\\\c'''");
-        Scripts.ScriptText.Comment("a\r\n\\b\u2028\u202Ec").ShouldBe("a\\r\\n\\b\\u2028\\u202Ec");
-        Scripts.ScriptText.QuoteIdentifier("a\u2028b").ShouldBe("\"a\u2028b\""); // inert in quotes, and valid in a SQL_ASCII database
-        Should.Throw<ArgumentException>(() => Scripts.ScriptText.QuoteIdentifier("a\0b"));
-        Encoding.UTF8.GetByteCount(Scripts.ScriptText.Comment("ünï 😀")).ShouldBe(Encoding.UTF8.GetByteCount("ünï 😀"));
+        ScriptText.QuoteIdentifier("a\"b").ShouldBe("\"a\"\"b\"");
+        ScriptText.QuoteIdentifier("a\nb\\c\"").ShouldBe("U&\"a\\000Ab\\\\c\"\"\"");
+        ScriptText.Literal("it's").ShouldBe("'it''s'");
+        ScriptText.Literal("a\nb\\c'").ShouldBe("E'a\\u000Ab\\\\c'''");
+        ScriptText.Comment("a\r\n\\b\u2028\u202Ec").ShouldBe("a\\r\\n\\b\\u2028\\u202Ec");
+        ScriptText.QuoteIdentifier("a\u2028b").ShouldBe("\"a\u2028b\""); // inert in quotes, and valid in a SQL_ASCII database
+        Should.Throw<ArgumentException>(() => ScriptText.QuoteIdentifier("a\0b"));
+        Encoding.UTF8.GetByteCount(ScriptText.Comment("ünï 😀")).ShouldBe(Encoding.UTF8.GetByteCount("ünï 😀"));
     }
 }

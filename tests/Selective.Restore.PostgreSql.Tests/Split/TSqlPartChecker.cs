@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.SqlServer.TransactSql.ScriptDom;
-using Selective.Restore.Split;
 
 namespace Selective.Restore.Tests.Split;
 

@@ -1,6 +1,3 @@
-using Selective.Restore.Dump;
-using Selective.Restore.Merge;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Split;
 using Selective.Restore.Tests.Support;
 using Selective.Restore.Undo;

@@ -1,6 +1,3 @@
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Undo;

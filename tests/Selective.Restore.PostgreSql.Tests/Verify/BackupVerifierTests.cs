@@ -1,8 +1,5 @@
 using Npgsql;
-using Selective.Restore.Dump;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Verify;
 

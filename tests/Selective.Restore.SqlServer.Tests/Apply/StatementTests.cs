@@ -1,8 +1,6 @@
 using Microsoft.Data.SqlClient;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 using Selective.Restore.SqlServer.Tests.Support;
 
 namespace Selective.Restore.SqlServer.Tests.Apply;

@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Data.SqlClient;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
 
 namespace Selective.Restore.SqlServer.Tests.Integration;
 

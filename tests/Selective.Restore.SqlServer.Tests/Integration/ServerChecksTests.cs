@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.Data.SqlClient;
 using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.SqlServer.Tests.Integration;
 

@@ -1,4 +1,3 @@
-using Selective.Restore.Dump;
 using Selective.Restore.SqlServer.Tests.Support;
 
 namespace Selective.Restore.SqlServer.Tests.Journal;

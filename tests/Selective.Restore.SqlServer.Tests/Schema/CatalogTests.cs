@@ -1,6 +1,4 @@
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 using Selective.Restore.SqlServer.Tests.Support;
 
 namespace Selective.Restore.SqlServer.Tests.Schema;

@@ -1,5 +1,4 @@
 using Microsoft.SqlServer.TransactSql.ScriptDom;
-using Selective.Restore.Dump;
 using Selective.Restore.SqlServer.Tests.Apply;
 using Selective.Restore.SqlServer.Tests.Support;
 

@@ -1,5 +1,4 @@
-using Selective.Restore.Dump;
-using Selective.Restore.Scripts;
+using Selective.Restore.Providers;
 using Selective.Restore.SqlServer.Tests.Support;
 
 namespace Selective.Restore.SqlServer.Tests.Undo;

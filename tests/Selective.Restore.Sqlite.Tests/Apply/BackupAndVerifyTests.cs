@@ -1,5 +1,4 @@
 using Selective.Restore.Sqlite.Tests.Support;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Sqlite.Tests.Apply;
 

@@ -1,5 +1,3 @@
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
 using Selective.Restore.Sqlite.Tests.Support;
 
 namespace Selective.Restore.Sqlite.Tests.Apply;

@@ -1,7 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 using Selective.Restore.Sqlite.Tests.Support;
 
 namespace Selective.Restore.Sqlite.Tests.Schema;

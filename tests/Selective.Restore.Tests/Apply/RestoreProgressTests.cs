@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.IO.Compression;
-using Selective.Restore.Apply;
 using Selective.Restore.Tests.Providers;
 using Selective.Restore.Tests.Providers.InMemory;
 using Selective.Restore.Tests.Support;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Apply;
 

@@ -1,6 +1,5 @@
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Plain;
-using Selective.Restore.Filtering;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump;

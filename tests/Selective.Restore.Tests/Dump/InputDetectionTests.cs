@@ -29,7 +29,7 @@ public sealed class InputDetectionTests
 
         foreach (var mode in DumpHarness.Modes.Where(m => m.ViaReader))
         {
-            var result = await DumpHarness.RunAsync(compressed, mode, Selective.Restore.Filtering.TableFilter.All);
+            var result = await DumpHarness.RunAsync(compressed, mode, Selective.Restore.TableFilter.All);
             result.Render().ShouldBe(plain.Render(), $"mode {mode}: offsets and lines are those of the decompressed dump");
         }
 
@@ -72,7 +72,7 @@ public sealed class InputDetectionTests
         var expected = (await DumpHarness.ReadAsync(first + second)).Render();
         foreach (var mode in DumpHarness.Modes.Where(m => m.ViaReader))
         {
-            (await DumpHarness.RunAsync(compressed, mode, Selective.Restore.Filtering.TableFilter.All)).Render().ShouldBe(expected, $"mode {mode}");
+            (await DumpHarness.RunAsync(compressed, mode, Selective.Restore.TableFilter.All)).Render().ShouldBe(expected, $"mode {mode}");
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class InputDetectionTests
 
         foreach (var mode in DumpHarness.Modes.Where(m => m.ViaReader))
         {
-            var result = await DumpHarness.RunAsync(withBom, mode, Selective.Restore.Filtering.TableFilter.All);
+            var result = await DumpHarness.RunAsync(withBom, mode, Selective.Restore.TableFilter.All);
             result.Tables.Select(t => t.Values).ShouldBe(plain.Tables.Select(t => t.Values));
             result.Tables.Select(t => t.Name).ShouldBe(plain.Tables.Select(t => t.Name));
             result.Tables[0].StartLine.ShouldBe(2);

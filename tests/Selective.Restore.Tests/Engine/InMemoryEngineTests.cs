@@ -1,9 +1,5 @@
 using System.Globalization;
-using Selective.Restore.Apply;
 using Selective.Restore.Diff;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Providers;
 using Selective.Restore.Tests.Providers.InMemory;
 using Selective.Restore.Tests.Support;

@@ -1,5 +1,3 @@
-using Selective.Restore.Merge;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Providers;
 using Selective.Restore.Tests.Providers.InMemory;
 using Selective.Restore.Tests.Support;

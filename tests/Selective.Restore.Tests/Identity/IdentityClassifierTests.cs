@@ -1,4 +1,3 @@
-using Selective.Restore.Identity;
 using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Identity;

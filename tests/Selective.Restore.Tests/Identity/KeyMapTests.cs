@@ -1,6 +1,5 @@
 using System.Globalization;
 using Selective.Restore.Diff;
-using Selective.Restore.Identity;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Identity;

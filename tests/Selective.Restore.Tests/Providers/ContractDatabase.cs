@@ -55,7 +55,7 @@ public interface IContractDatabase : IAsyncDisposable
     RestoreBuilder Into(RestoreBuilder builder);
 
     /// <summary>Points the backup check at this database.</summary>
-    Selective.Restore.Verify.VerifyBuilder Into(Selective.Restore.Verify.VerifyBuilder builder);
+    Selective.Restore.VerifyBuilder Into(Selective.Restore.VerifyBuilder builder);
 }
 
 /// <summary>Writes a plain dump (pg_dump's layout: header, COPY blocks, closing comment) of rows given as text.</summary>

@@ -1,9 +1,4 @@
-using Selective.Restore.Dump;
-using Selective.Restore.Identity;
-using Selective.Restore.Merge;
-using Selective.Restore.Report;
 using Selective.Restore.Tests.Support;
-using Selective.Restore.Verify;
 
 namespace Selective.Restore.Tests.Providers;
 

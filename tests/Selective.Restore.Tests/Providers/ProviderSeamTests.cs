@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Providers;
@@ -48,7 +47,7 @@ public sealed class ProviderSeamTests
     public void Builders_take_a_provider_through_the_public_hook()
     {
         typeof(RestoreBuilder).GetMethod(nameof(RestoreBuilder.WithTarget))!.IsPublic.ShouldBeTrue();
-        typeof(Verify.VerifyBuilder).GetMethod(nameof(Verify.VerifyBuilder.WithTarget))!.IsPublic.ShouldBeTrue();
+        typeof(VerifyBuilder).GetMethod(nameof(VerifyBuilder.WithTarget))!.IsPublic.ShouldBeTrue();
         Should.Throw<ArgumentNullException>(() => SelectiveRestore.FromDump("backup.sql").WithTarget(null!));
     }
 

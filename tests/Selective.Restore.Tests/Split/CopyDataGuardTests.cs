@@ -1,6 +1,5 @@
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Split;
 
 namespace Selective.Restore.Tests.Split;
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Plain;
-using Selective.Restore.Filtering;
 
 namespace Selective.Restore.Tests.Support;
 

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using Selective.Restore.Dump.Plain;
-using Selective.Restore.Filtering;
 
 namespace Selective.Restore.Dump.Archive;
 

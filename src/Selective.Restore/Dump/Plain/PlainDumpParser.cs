@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Unicode;
-using Selective.Restore.Filtering;
 
 namespace Selective.Restore.Dump.Plain;
 
@@ -1591,9 +1590,9 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         table.Started = true;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
         var columns = table.Columns.All(c => c.Name is not null) && table.Columns.Count > 0
-            ? " (" + string.Join(", ", table.Columns.Select(c => Scripts.ScriptText.QuoteIdentifier(c.Name!))) + ")"
+            ? " (" + string.Join(", ", table.Columns.Select(c => Providers.ScriptText.QuoteIdentifier(c.Name!))) + ")"
             : string.Empty;
-        buffer.Write(System.Text.Encoding.UTF8.GetBytes($"COPY {Scripts.ScriptText.QuoteName(table.Name)}{columns} FROM stdin;\n"));
+        buffer.Write(System.Text.Encoding.UTF8.GetBytes($"COPY {Providers.ScriptText.QuoteName(table.Name)}{columns} FROM stdin;\n"));
         while (await ReadCopyRowAsync(table, materialize: true, async, cancellationToken).ConfigureAwait(false))
         {
             buffer.Write(table.Current.CopyLine);
@@ -2603,7 +2602,7 @@ internal sealed class PlainDumpParser : ITableSource, IDumpParser
         var extra = columns.Where(c => !tableColumns.Contains(c, StringComparer.Ordinal)).ToList();
         if (missing.Count > 0 || extra.Count > 0 || columns.Count != tableColumns.Count || columns.Distinct(StringComparer.Ordinal).Count() != columns.Count)
         {
-            static string List(IEnumerable<string> names) => string.Join(", ", names.Select(n => Scripts.ScriptText.QuoteIdentifier(n)));
+            static string List(IEnumerable<string> names) => string.Join(", ", names.Select(n => Providers.ScriptText.QuoteIdentifier(n)));
             var differences = new List<string>();
             if (extra.Count > 0)
             {

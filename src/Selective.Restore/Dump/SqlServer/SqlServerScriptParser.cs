@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using Selective.Restore.Dump.Plain;
-using Selective.Restore.Filtering;
 
 namespace Selective.Restore.Dump.SqlServer;
 

@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using Selective.Restore.Dump.Plain;
-using Selective.Restore.Filtering;
 
 namespace Selective.Restore.Dump.Sqlite;
 

@@ -75,7 +75,7 @@ public sealed partial class ArchiveInspectTests
     private static async Task<long[]> InspectForwardAsync(string custom)
     {
         await using var reader = Restore.Dump.DumpReader.Open(new TrickleStream(await File.ReadAllBytesAsync(custom), 4096));
-        var inventory = await Restore.Inspect.DumpInspector.InspectAsync(reader);
+        var inventory = await DumpInspector.InspectAsync(reader);
         return [.. inventory.Tables.Select(t => t.ArchiveDataOffset ?? -1)];
     }
 }

@@ -1,8 +1,5 @@
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Archive;
-using Selective.Restore.Filtering;
-using Selective.Restore.Report;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump.Archive;

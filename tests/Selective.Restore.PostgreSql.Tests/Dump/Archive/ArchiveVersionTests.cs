@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.Archive;
-using Selective.Restore.PostgreSql;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump.Archive;

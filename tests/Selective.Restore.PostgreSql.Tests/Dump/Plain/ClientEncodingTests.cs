@@ -1,5 +1,4 @@
 using System.Text;
-using Selective.Restore.Dump;
 using Selective.Restore.Dump.Plain;
 using Selective.Restore.Tests.Support;
 

@@ -1,7 +1,5 @@
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
-using Selective.Restore.Inspect;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump.Plain;

@@ -1,5 +1,4 @@
 using Selective.Restore.Dump;
-using Selective.Restore.Split;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump.Plain;

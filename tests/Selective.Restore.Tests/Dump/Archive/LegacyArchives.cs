@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Dump;
 
 namespace Selective.Restore.Tests.Dump.Archive;
 

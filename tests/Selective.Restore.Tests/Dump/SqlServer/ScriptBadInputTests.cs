@@ -1,4 +1,3 @@
-using Selective.Restore.Dump;
 using static Selective.Restore.Tests.Dump.SqlServer.SsmsScripts;
 
 namespace Selective.Restore.Tests.Dump.SqlServer;

@@ -1,5 +1,4 @@
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 
 namespace Selective.Restore.Tests.Dump.SqlServer;
 

@@ -87,7 +87,7 @@ public sealed class ScriptDetectionTests
 
             foreach (var mode in DumpHarness.Modes.Where(m => m.ViaReader))
             {
-                var result = await ScriptHarness.RunAsync(compressed.ToArray(), mode, Selective.Restore.Filtering.TableFilter.All);
+                var result = await ScriptHarness.RunAsync(compressed.ToArray(), mode, Selective.Restore.TableFilter.All);
                 result.Render().ShouldBe(plain.Render(), $"mode {mode}");
             }
 

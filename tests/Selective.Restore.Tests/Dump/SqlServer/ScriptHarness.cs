@@ -1,7 +1,6 @@
 using System.Text;
 using Selective.Restore.Dump;
 using Selective.Restore.Dump.SqlServer;
-using Selective.Restore.Filtering;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Dump.SqlServer;

@@ -1,5 +1,4 @@
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 using static Selective.Restore.Tests.Dump.SqlServer.SsmsScripts;
 
 namespace Selective.Restore.Tests.Dump.SqlServer;

@@ -1,6 +1,5 @@
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Filtering;
 using Selective.Restore.Tests.Support;
 using static Selective.Restore.Tests.Dump.Sqlite.SqliteHarness;
 

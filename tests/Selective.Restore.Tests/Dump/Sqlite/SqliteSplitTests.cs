@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Selective.Restore.Dump;
-using Selective.Restore.Inspect;
-using Selective.Restore.Split;
 using Selective.Restore.Tests.Support;
 using static Selective.Restore.Tests.Dump.Sqlite.SqliteHarness;
 
@@ -182,7 +180,7 @@ public sealed class SqliteSplitTests
         foreach (var mode in DumpHarness.Modes)
         {
             Stream Open(byte[] b) => mode.Chunks is null ? new MemoryStream(b) : new TrickleStream(b, mode.Chunks);
-            using var parser = mode.ViaReader ? null : CreateParser(bytes, Open, Filtering.TableFilter.All, mode.BufferSize);
+            using var parser = mode.ViaReader ? null : CreateParser(bytes, Open, TableFilter.All, mode.BufferSize);
             using var reader = mode.ViaReader ? DumpReader.Open(Open(bytes)) : null;
             var sections = new List<(string Name, string Raw, long Start, long End, long Rows)>();
             while ((reader is not null

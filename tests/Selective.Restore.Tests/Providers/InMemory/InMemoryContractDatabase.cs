@@ -1,5 +1,4 @@
-using Selective.Restore.Dump;
-using Selective.Restore.Schema;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 
@@ -67,7 +66,7 @@ internal sealed class InMemoryContractDatabase : IContractDatabase
 
     public RestoreBuilder Into(RestoreBuilder builder) => builder.WithTarget(() => new InMemoryTarget(Database));
 
-    public Selective.Restore.Verify.VerifyBuilder Into(Selective.Restore.Verify.VerifyBuilder builder) => builder.WithTarget(() => new InMemoryTarget(Database));
+    public Selective.Restore.VerifyBuilder Into(Selective.Restore.VerifyBuilder builder) => builder.WithTarget(() => new InMemoryTarget(Database));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

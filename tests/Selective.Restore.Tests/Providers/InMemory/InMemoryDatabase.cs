@@ -1,6 +1,6 @@
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Schema;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 

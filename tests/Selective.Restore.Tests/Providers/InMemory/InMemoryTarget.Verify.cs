@@ -1,7 +1,5 @@
 using System.Globalization;
-using Selective.Restore.Dump;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Selective.Restore.Dump;
-using Selective.Restore.Merge;
 using Selective.Restore.Providers;
-using Selective.Restore.Schema;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Selective.Restore.Schema;
+using Selective.Restore.Providers;
 
 namespace Selective.Restore.Tests.Providers.InMemory;
 
