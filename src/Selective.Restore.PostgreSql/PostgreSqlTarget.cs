@@ -25,7 +25,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget, IDumpFormats
 
     private const int MaxColumns = 1600; // MaxHeapAttributeNumber
 
-    private readonly string _connectionString;
+    private readonly Func<NpgsqlConnection> _newConnection;
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _transaction;
 
@@ -45,9 +45,20 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget, IDumpFormats
             builder.TcpKeepAliveInterval = 10;
         }
 
-        _connectionString = builder.ConnectionString;
-        Description = $"postgresql://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}";
+        var connectionStringWithSettings = builder.ConnectionString;
+        _newConnection = () => new NpgsqlConnection(connectionStringWithSettings);
+        Description = Describe(builder);
     }
+
+    /// <summary>Connections come from <paramref name="dataSource"/> as configured (password provider, TLS, timeouts).</summary>
+    public PostgreSqlTarget(NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _newConnection = dataSource.CreateConnection;
+        Description = Describe(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString));
+    }
+
+    private static string Describe(NpgsqlConnectionStringBuilder builder) => $"postgresql://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}";
 
     public string Description { get; }
 
@@ -66,7 +77,7 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget, IDumpFormats
             _transaction = null;
         }
 
-        var connection = new NpgsqlConnection(_connectionString);
+        var connection = _newConnection();
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Microsoft.Data.SqlClient;
 using Selective.Restore.SqlServer;
 
 namespace Selective.Restore;
@@ -28,5 +29,25 @@ public static class SqlServerRestoreExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         return builder.WithTarget(() => new SqlServerTarget(connectionString));
+    }
+
+    /// <summary>
+    /// Restores into the SQL Server database of the connections <paramref name="newConnection"/> creates (unopened, one
+    /// per session): for an access token, credentials or callbacks a connection string cannot hold. Its command timeout
+    /// is kept: use <c>Command Timeout=0</c> when staging a large table may take longer (LOCK_TIMEOUT still bounds waits).
+    /// </summary>
+    public static RestoreBuilder ToSqlServer(this RestoreBuilder builder, Func<SqlConnection> newConnection)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(newConnection);
+        return builder.WithTarget(() => new SqlServerTarget(newConnection));
+    }
+
+    /// <summary>Checks the backup against the SQL Server database of the connections <paramref name="newConnection"/> creates.</summary>
+    public static VerifyBuilder ToSqlServer(this VerifyBuilder builder, Func<SqlConnection> newConnection)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(newConnection);
+        return builder.WithTarget(() => new SqlServerTarget(newConnection));
     }
 }

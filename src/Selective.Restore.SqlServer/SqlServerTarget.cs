@@ -17,7 +17,7 @@ namespace Selective.Restore.SqlServer;
 /// </summary>
 internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
 {
-    private readonly string _connectionString;
+    private readonly Func<SqlConnection> _newConnection;
     private readonly Dictionary<TableName, SqlServerTableShape> _shapes = [];
     private SqlConnection? _connection;
     private SqlTransaction? _transaction;
@@ -35,10 +35,22 @@ internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
             builder.ApplicationName = "selective-restore";
         }
 
-        _connectionString = builder.ConnectionString;
-        var user = builder.IntegratedSecurity ? "(integrated)" : builder.UserID;
-        Description = $"sqlserver://{user}@{builder.DataSource}/{builder.InitialCatalog}";
+        var connectionStringWithSettings = builder.ConnectionString;
+        _newConnection = () => new SqlConnection(connectionStringWithSettings);
+        Description = Describe(builder);
     }
+
+    /// <summary>Connections come from <paramref name="newConnection"/> as it configures them (an access token, credentials, timeouts).</summary>
+    public SqlServerTarget(Func<SqlConnection> newConnection)
+    {
+        ArgumentNullException.ThrowIfNull(newConnection);
+        _newConnection = newConnection;
+        using var sample = newConnection();
+        Description = Describe(new SqlConnectionStringBuilder(sample.ConnectionString));
+    }
+
+    private static string Describe(SqlConnectionStringBuilder builder) =>
+        $"sqlserver://{(builder.IntegratedSecurity ? "(integrated)" : builder.UserID)}@{builder.DataSource}/{builder.InitialCatalog}";
 
     public string Description { get; }
 
@@ -71,7 +83,7 @@ internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
             _transaction = null;
         }
 
-        var connection = new SqlConnection(_connectionString);
+        var connection = _newConnection();
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Selective.Restore.Sqlite;
 
 namespace Selective.Restore;
@@ -23,5 +24,24 @@ public static class SqliteRestoreExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         return builder.WithTarget(() => new SqliteTarget(connectionString));
+    }
+
+    /// <summary>
+    /// Restores into the SQLite database of the connections <paramref name="newConnection"/> creates (unopened): for a
+    /// database whose tables need collations or functions the application registers (<c>CreateCollation</c>), or a key.
+    /// </summary>
+    public static RestoreBuilder ToSqlite(this RestoreBuilder builder, Func<SqliteConnection> newConnection)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(newConnection);
+        return builder.WithTarget(() => new SqliteTarget(newConnection));
+    }
+
+    /// <summary>Checks the backup against the SQLite database of the connections <paramref name="newConnection"/> creates.</summary>
+    public static VerifyBuilder ToSqlite(this VerifyBuilder builder, Func<SqliteConnection> newConnection)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(newConnection);
+        return builder.WithTarget(() => new SqliteTarget(newConnection));
     }
 }

@@ -16,7 +16,7 @@ namespace Selective.Restore.Sqlite;
 /// </summary>
 internal sealed partial class SqliteTarget : IVerifyTarget, IDumpFormats
 {
-    private readonly string _connectionString;
+    private readonly Func<SqliteConnection> _newConnection;
     private readonly Dictionary<TableName, SqliteTableShape> _shapes = [];
     private SqliteConnection? _connection;
     private SqliteTransaction? _transaction;
@@ -28,8 +28,18 @@ internal sealed partial class SqliteTarget : IVerifyTarget, IDumpFormats
 
         // Unpooled: a closed connection lets the file go (a caller may copy or delete it next).
         var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = false };
-        _connectionString = builder.ConnectionString;
+        var connectionStringWithSettings = builder.ConnectionString;
+        _newConnection = () => new SqliteConnection(connectionStringWithSettings);
         Description = $"sqlite://{builder.DataSource}";
+    }
+
+    /// <summary>Connections come from <paramref name="newConnection"/> (unopened), which may register collations and functions once opened.</summary>
+    public SqliteTarget(Func<SqliteConnection> newConnection)
+    {
+        ArgumentNullException.ThrowIfNull(newConnection);
+        _newConnection = newConnection;
+        using var sample = newConnection();
+        Description = $"sqlite://{new SqliteConnectionStringBuilder(sample.ConnectionString).DataSource}";
     }
 
     public string Description { get; }
@@ -60,7 +70,7 @@ internal sealed partial class SqliteTarget : IVerifyTarget, IDumpFormats
             _transaction = null;
         }
 
-        var connection = new SqliteConnection(_connectionString);
+        var connection = _newConnection();
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

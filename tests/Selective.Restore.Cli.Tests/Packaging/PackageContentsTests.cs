@@ -38,6 +38,7 @@ public sealed class PackageContentsTests
     [TestCase("Selective.Restore.PostgreSql")]
     [TestCase("Selective.Restore.SqlServer")]
     [TestCase("Selective.Restore.Sqlite")]
+    [TestCase("Selective.Restore.DependencyInjection")]
     public void A_library_package_has_its_readme_license_version_docs_and_deterministic_symbols(string project)
     {
         using var dir = new TempDirectory();
