@@ -69,6 +69,7 @@ public sealed class RestoreBuilder
     private RestoreRetryOptions _retry = new();
     private ILogger _logger = NullLogger.Instance;
     private IProgress<RestoreProgress>? _progress;
+    private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(ProgressThrottle.Interval);
     private bool _skipUnknownColumns;
     private bool _skipIncompatibleTables;
     private int _batchSize = 1000;
@@ -173,10 +174,22 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>Reports rows staged and tables done.</summary>
-    public RestoreBuilder WithProgress(IProgress<RestoreProgress> progress)
+    /// <summary>
+    /// Reports where the run is (<see cref="RestoreProgress"/>): the phase, the table and its position, rows and dump
+    /// bytes read. Called on the run's own flow when a table starts and ends each phase, and in between at most every 100 ms.
+    /// </summary>
+    public RestoreBuilder WithProgress(IProgress<RestoreProgress> progress) =>
+        WithProgress(progress, TimeSpan.FromMilliseconds(ProgressThrottle.Interval));
+
+    /// <summary>
+    /// Like <see cref="WithProgress(IProgress{RestoreProgress})"/>, with the least time between two reports that mark no
+    /// table boundary: <see cref="TimeSpan.Zero"/> reports every 64 dump rows and every read of live rows.
+    /// </summary>
+    public RestoreBuilder WithProgress(IProgress<RestoreProgress> progress, TimeSpan interval)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
         _progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        _progressInterval = interval;
         return this;
     }
 
@@ -408,7 +421,7 @@ public sealed class RestoreBuilder
             _lockTimeout,
             _allowIncomplete,
             _database,
-            _target) { EngineDiff = _diffOptions });
+            _target) { EngineDiff = _diffOptions, ProgressInterval = _progressInterval });
     }
 
     /// <summary>Refuses special files as output before anything connects or is applied (see <see cref="OutputPath"/>).</summary>
@@ -456,6 +469,9 @@ internal sealed record RestoreSettings(
 
     /// <summary>The engine-side diff's settings: memory budget, partitions, temp directory.</summary>
     public Diff.DiffOptions EngineDiff { get; init; } = new();
+
+    /// <summary>The least time between two progress reports that mark no table boundary.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(ProgressThrottle.Interval);
 
     public MergePolicy PolicyFor(TableName table)
     {

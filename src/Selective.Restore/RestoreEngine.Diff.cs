@@ -127,7 +127,7 @@ public sealed partial class RestoreEngine
         /// identical by their text, which never left the client; then the identity key's classes. When a parent's key map
         /// has entries (its rows moved to other keys, or are held back), the stored rows follow it first (<see cref="Follow"/>).
         /// </summary>
-        private async Task<Classification> EngineClassifyAsync(TableState table, IReadOnlyList<ParentReference> parents, CancellationToken cancellationToken)
+        private async Task<Classification> EngineClassifyAsync(TableState table, IReadOnlyList<ParentReference> parents, Action<long>? liveRows, CancellationToken cancellationToken)
         {
             var diff = table.Diff!;
             var staged = table.Staged!;
@@ -143,7 +143,7 @@ public sealed partial class RestoreEngine
             table.Collisions = null;
             var active = parents.Where(p => p.Parent.Map.HasEntries).ToList();
             using var followed = active.Count == 0 ? null : diff.Sequence is not null ? Follow(table, active) : FollowWholeRows(table, active);
-            using var result = await (followed?.Diff ?? diff).RunAndStageAsync(target, staged, followed?.Held, cancellationToken).ConfigureAwait(false);
+            using var result = await (followed?.Diff ?? diff).RunAndStageAsync(target, staged, followed?.Held, liveRows, cancellationToken).ConfigureAwait(false);
             var counts = result.Counts;
 
             // Repeats a spilled store found while it joined are a warning.

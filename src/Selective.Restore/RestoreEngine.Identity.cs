@@ -7,8 +7,11 @@ public sealed partial class RestoreEngine
 {
     private sealed partial class Run
     {
-        /// <summary>Follows the parents' key maps, then classifies (with the identity key when one is declared).</summary>
-        private async Task<Classification> ClassifyAsync(TableState table, CancellationToken cancellationToken)
+        /// <summary>
+        /// Follows the parents' key maps, then classifies (with the identity key when one is declared);
+        /// <paramref name="liveRows"/> hears how many live rows the diff has read.
+        /// </summary>
+        private async Task<Classification> ClassifyAsync(TableState table, Action<long>? liveRows, CancellationToken cancellationToken)
         {
             var mapping = table.Staged!.Mapping;
             table.Identity ??= ResolveIdentity(table);
@@ -22,7 +25,7 @@ public sealed partial class RestoreEngine
                 }
             }
 
-            return await EngineClassifyAsync(table, parents, cancellationToken).ConfigureAwait(false);
+            return await EngineClassifyAsync(table, parents, liveRows, cancellationToken).ConfigureAwait(false);
         }
 
         private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>
@@ -114,7 +117,7 @@ public sealed partial class RestoreEngine
                 await target.BeginAsync(readOnly: true, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await ClassifyAsync(parent, cancellationToken).ConfigureAwait(false);
+                    await ClassifyAsync(parent, liveRows: null, cancellationToken).ConfigureAwait(false);
                     await FollowOwnKeyMapAsync(parent, cancellationToken).ConfigureAwait(false);
                     await target.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }

@@ -101,6 +101,11 @@ public sealed partial class RestoreEngine
         private readonly HashSet<TableName> _dumpTables = []; // every table the dump has, selected or not
         private string? _incomplete; // pg_dump's header without its closing comment (cut short): why, and where
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
+        private readonly ProgressThrottle? _progress = settings.Progress is { } progress ? new ProgressThrottle(progress, settings.ProgressInterval) : null;
+        private readonly Dictionary<TableState, int> _applyNumbers = []; // progress: the apply pass's tables, numbered in apply order
+        private int _applyDone;
+        private long _bytesRead; // what staging read of the dump, as stored, and the dump's size (-1 unknown)
+        private long _bytesTotal = -1;
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
@@ -202,6 +207,10 @@ public sealed partial class RestoreEngine
             var groups = ForeignKeyGraph.Order([.. staged.Select(t => t.Live!)]);
             var ordered = groups.Select(g => (Group: g, Tables: g.Tables.Select(live => _byName[live.Name]).ToList())).ToList();
             _applyOrder.AddRange(ordered.SelectMany(g => g.Tables));
+            foreach (var table in _applyOrder.Where(t => t is { Failed: false, Completed: false }))
+            {
+                _applyNumbers.Add(table, _applyNumbers.Count + 1);
+            }
 
             // 3. Apply, each group in its own transaction, or all in one.
             if (settings.TransactionMode == TransactionMode.SingleTransaction)
@@ -222,6 +231,13 @@ public sealed partial class RestoreEngine
                     if (live.Count > 0)
                     {
                         await ApplyAsync(live, group.IsCycle ? [group] : [], cancellationToken).ConfigureAwait(false);
+                    }
+
+                    // A table a parent's failure failed before its turn is done too, for progress.
+                    foreach (var table in tables.Where(t => t.Failed && !live.Contains(t) && _applyNumbers.ContainsKey(t)))
+                    {
+                        _applyDone++;
+                        ReportApplyPass(table, settings.Plan ? RestorePhase.Diffing : RestorePhase.Applying, 0, force: true);
                     }
                 }
             }
@@ -308,10 +324,23 @@ public sealed partial class RestoreEngine
                 : TableFilter.Create(only.Select(Pattern));
             var reader = settings.Source.Open(new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)), Database = settings.DumpDatabase });
             var stagedThisPass = new HashSet<TableName>();
+
+            // Progress: tables are numbered as the dump brings them (a table in several blocks keeps its number); an
+            // archive's TOC says how many there will be, a script only once it is read (a restage: the tables asked for).
+            var numbers = new Dictionary<TableName, int>();
+            var finished = new HashSet<TableName>();
+            var tablesTotal = only?.Count ?? reader.TablesSelected;
+            DumpTable? last = null;
+            void ReportStaging(DumpTable table, bool force) =>
+                _progress?.Report(new RestoreProgress(RestorePhase.Staging, table.Name, numbers[table.Name], finished.Count, tablesTotal, table.RowsRead, -1, reader.InputPosition, reader.InputLength), force);
+
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
                 {
+                    last = dump;
+                    numbers.TryAdd(dump.Name, numbers.Count + 1);
+                    ReportStaging(dump, force: true);
                     if (!_byName.TryGetValue(dump.Name, out var state))
                     {
                         state = new TableState(dump.Name, _tables.Count + 1, settings.EngineDiff);
@@ -322,8 +351,12 @@ public sealed partial class RestoreEngine
                     if (state.Failed)
                     {
                         state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+                        finished.Add(dump.Name);
+                        ReportStaging(dump, force: true);
                         continue;
                     }
+
+                    var stored = _progress is null ? null : new Action(() => ReportStaging(dump, force: false));
 
                     var clock = Stopwatch.StartNew();
                     try
@@ -339,16 +372,15 @@ public sealed partial class RestoreEngine
                             state.Diff = null; // stays null when the table is refused here
                             state.Diff = await DiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
                             state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
-                            state.Staged.DumpRows = await state.Diff.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
+                            state.Staged.DumpRows = await state.Diff.StoreAsync(dump, stored, cancellationToken).ConfigureAwait(false);
                         }
                         else
                         {
-                            state.Staged!.DumpRows += await state.Diff!.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
+                            state.Staged!.DumpRows += await state.Diff!.StoreAsync(dump, stored, cancellationToken).ConfigureAwait(false);
                         }
 
                         state.Report.DumpRows = state.Staged.DumpRows;
                         Log.Staged(settings.Logger, dump.Name, dump.RowsRead);
-                        settings.Progress?.Report(new RestoreProgress("stage", dump.Name, dump.RowsRead, reader.BytesRead, stagedThisPass.Count, -1));
                     }
                     catch (RestoreTableException ex) when (ex.IsIncompatibility)
                     {
@@ -378,7 +410,20 @@ public sealed partial class RestoreEngine
                     {
                         state.Report.Duration += clock.Elapsed;
                     }
+
+                    finished.Add(dump.Name);
+                    ReportStaging(dump, force: true);
                 }
+
+                // The last event knows how many tables there were, and how far the reader got.
+                if (last is not null)
+                {
+                    tablesTotal = numbers.Count;
+                    ReportStaging(last, force: true);
+                }
+
+                _bytesRead = reader.InputPosition;
+                _bytesTotal = reader.InputLength;
             }
 
             // Tables the dump has no rows for, whose shape the live database cannot take: nothing to do, reported as skipped.
@@ -535,9 +580,6 @@ public sealed partial class RestoreEngine
                 {
                     table.Report.Outcome = settings.Plan ? TableOutcome.Planned : TableOutcome.Applied;
                     table.Completed = true;
-
-                    settings.Progress?.Report(new RestoreProgress(
-                        "apply", table.Name, table.Report.Inserted + table.Report.Updated, 0, _tables.Count(t => t.Completed), _tables.Count(t => t.Staged is not null && !t.Failed)));
                 }
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or DumpFormatException))
@@ -567,6 +609,22 @@ public sealed partial class RestoreEngine
                     table.Report.Attempts = attempts;
                     table.Report.Duration += clock.Elapsed / tables.Count;
                 }
+            }
+
+            // Committed (or failed): the group's tables are done.
+            foreach (var table in tables)
+            {
+                _applyDone++;
+                ReportApplyPass(table, settings.Plan ? RestorePhase.Diffing : RestorePhase.Applying, table.Report.Inserted + table.Report.Updated, force: true);
+            }
+        }
+
+        /// <summary>Reports where the apply pass is (tables not in it, such as parents classified again on resume, are not reported).</summary>
+        private void ReportApplyPass(TableState table, RestorePhase phase, long rows, bool force)
+        {
+            if (_progress is not null && _applyNumbers.TryGetValue(table, out var number))
+            {
+                _progress.Report(new RestoreProgress(phase, table.Name, number, _applyDone, _applyNumbers.Count, rows, table.Report.DumpRows, _bytesRead, _bytesTotal), force);
             }
         }
 
@@ -623,7 +681,9 @@ public sealed partial class RestoreEngine
             tableReport.ResetCounts();
             var policy = settings.PolicyFor(table.Name);
             tableReport.Policy = policy.Name;
-            var classification = await ClassifyAsync(table, cancellationToken).ConfigureAwait(false);
+            ReportApplyPass(table, RestorePhase.Diffing, 0, force: true);
+            var classification = await ClassifyAsync(table, _progress is null ? null : rows => ReportApplyPass(table, RestorePhase.Diffing, rows, force: false), cancellationToken)
+                .ConfigureAwait(false);
             if (classification is { Missing: < 0 } or { Identical: < 0 } or { Conflicting: < 0 } or { LiveOnly: < 0 })
             {
                 // Defence in depth: counts that cannot be true mean the rows were not what the reader said; write nothing.
@@ -685,6 +745,11 @@ public sealed partial class RestoreEngine
             // The policy's decisions are classes of the delta's rows, by position: excluded and skipped rows are not
             // written, a conflict the policy overwrites is. A plan takes the same decisions (in the staging, which its
             // rolled-back transaction discards), so its counts and keys are what the apply would write.
+            if (!settings.Plan)
+            {
+                ReportApplyPass(table, RestorePhase.Applying, 0, force: true);
+            }
+
             long excluded = 0, skipped = 0, overwritten = 0;
             if (policy.MissingFilter is { } include && classification.Missing > 0)
             {
@@ -802,6 +867,7 @@ public sealed partial class RestoreEngine
             }
 
             var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
+            ReportApplyPass(table, RestorePhase.Applying, counts.Inserted + counts.Updated + merged, force: false);
             table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
                 ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)
                 : [];

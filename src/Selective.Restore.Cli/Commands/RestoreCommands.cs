@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Selective.Restore.Cli.Display;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -9,11 +10,11 @@ namespace Selective.Restore.Cli.Commands;
 /// </summary>
 internal static class RestoreCommands
 {
-    public static Command CreatePlan(TextWriter output, TextWriter error) => Create("plan", plan: true, output, error);
+    public static Command CreatePlan(TextWriter output, TextWriter error, ProgressOutput progress) => Create("plan", plan: true, output, error, progress);
 
-    public static Command CreateApply(TextWriter output, TextWriter error) => Create("apply", plan: false, output, error);
+    public static Command CreateApply(TextWriter output, TextWriter error, ProgressOutput progress) => Create("apply", plan: false, output, error, progress);
 
-    private static Command Create(string name, bool plan, TextWriter output, TextWriter error)
+    private static Command Create(string name, bool plan, TextWriter output, TextWriter error, ProgressOutput progressOutput)
     {
         var common = new CommonOptions();
         var live = new LiveDatabaseOptions(
@@ -108,7 +109,8 @@ internal static class RestoreCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             live.CheckJsonPath(parse); // Build() checks the dump, --undo and --journal: all before anything is applied
-            var logger = live.Logger(parse, error);
+            using var progress = live.Progress(parse, progressOutput, error);
+            var logger = live.Logger(parse, progress.Log);
             var builder = common.Restore(parse)
                 .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
                 .IncludeTables(common.IncludePatterns(parse))
@@ -116,6 +118,7 @@ internal static class RestoreCommands
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger)
+                .WithProgress(progress)
                 .WithLockTimeout(ParseDuration(parse.GetValue(lockTimeout)!)!.Value)
                 .AllowIncompleteDump(parse.GetValue(allowIncomplete))
                 .FromDatabase(CommonOptions.NonEmpty(parse.GetValue(common.Database)))
@@ -151,7 +154,8 @@ internal static class RestoreCommands
             RestoreReport report;
             try
             {
-                report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+                var engine = builder.Build();
+                report = await progress.ShowAsync(() => engine.RunAsync(cancellationToken)).ConfigureAwait(false);
             }
             catch (RestoreCanceledException cancelled)
             {

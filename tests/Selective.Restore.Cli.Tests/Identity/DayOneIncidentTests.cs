@@ -241,7 +241,7 @@ public sealed class DayOneIncidentTests
         // still follow the remapped accounts, so the engine rebuilds the map after reconnecting.
         var progress = new Inline(p =>
         {
-            if (p.Phase == "apply" && p.Table.Name == "accounts" && !killed)
+            if (p.Phase == RestorePhase.Applying && p.Table.Name == "accounts" && p.TablesDone >= p.TableNumber && !killed)
             {
                 killed = true;
                 db.ScalarAsync<bool>("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sr-dayone-kill'").GetAwaiter().GetResult();
