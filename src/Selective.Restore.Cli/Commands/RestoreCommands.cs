@@ -66,6 +66,18 @@ internal static class RestoreCommands
                   "Exit codes: 0 applied; 1 bad input or a failed table (the others are applied: see the summary); 2 usage error; 4 applied, but the --json report could not be written; 130 cancelled.");
         common.AddTo(command, from: true);
         live.AddTo(command);
+
+        // -l as pg_restore's: the dump's tables this command would select, and nothing else (no target needed).
+        var list = new Option<bool>("--list", "-l") { Description = "List the dump's tables this command would select (after -t/-n/-T/-N), with row counts, as inspect does, and exit: nothing is connected to or applied." };
+        command.Add(list);
+        live.Target.Required = false;
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(list) is not { Implicit: false } && result.GetResult(live.Target) is null)
+            {
+                result.AddError("Option '--target' is required.");
+            }
+        });
         command.Add(skipIncompatible);
         command.Add(identityKeys);
         command.Add(onCollision);
@@ -108,6 +120,11 @@ internal static class RestoreCommands
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(list))
+            {
+                return await InspectCommand.ListAsync(common, parse, output, cancellationToken).ConfigureAwait(false);
+            }
+
             live.CheckJsonPath(parse); // Build() checks the dump, --undo and --journal: all before anything is applied
             using var progress = live.Progress(parse, progressOutput, error);
             var logger = live.Logger(parse, progress.Log);
