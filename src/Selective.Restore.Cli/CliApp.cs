@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Selective.Restore.Cli.Commands;
+using Selective.Restore.Cli.Display;
 using Selective.Restore.IO;
 
 namespace Selective.Restore.Cli;
@@ -26,16 +27,25 @@ internal static class CliApp
     /// <summary>Ctrl-C or SIGTERM: the table in flight was rolled back; the report says what was committed before (128 + SIGINT).</summary>
     public const int Cancelled = 130;
 
-    /// <summary>Runs the command line; output and error are the process's stdout and stderr (tests pass writers).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Runs the command line without progress on stderr (tests pass writers, and choose progress with the other overload).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, ProgressOutput.None, cancellationToken);
+
+    /// <summary>
+    /// Runs the command line; output and error are the process's stdout and stderr (tests pass writers), and
+    /// <paramref name="progress"/> says how stderr shows progress (<see cref="ProgressOutput.ForStderr"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, ProgressOutput progress, CancellationToken cancellationToken = default)
     {
+        // Progress lines come from a timer's thread: every stderr line must be written whole.
+        error = TextWriter.Synchronized(error);
         var root = new RootCommand("selective-restore: inspect, split and selectively restore PostgreSQL dumps without a full restore.")
         {
             InspectCommand.Create(output),
             SplitCommand.Create(output),
-            RestoreCommands.CreatePlan(output, error),
-            RestoreCommands.CreateApply(output, error),
-            VerifyCommand.Create(output, error),
+            RestoreCommands.CreatePlan(output, error, progress),
+            RestoreCommands.CreateApply(output, error, progress),
+            VerifyCommand.Create(output, error, progress),
         };
 
         var parse = root.Parse(args);
@@ -71,7 +81,7 @@ internal static class CliApp
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
             return Failure;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or System.Data.Common.DbException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or System.Data.Common.DbException or RestoreConnectionException)
         {
             await error.WriteLineAsync($"selective-restore: {OneLine(ex.Message)}").ConfigureAwait(false);
             return Failure;

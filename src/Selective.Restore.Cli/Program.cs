@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
 using Selective.Restore.Cli;
+using Selective.Restore.Cli.Display;
 
 // The first Ctrl-C (or SIGTERM) cancels: apply rolls back the table in flight, then writes the report, the undo script
 // and the journal of what committed. A second one stops at once.
 using var cancel = new CancellationTokenSource();
+var progress = ProgressOutput.ForStderr();
 var signals = 0;
 void OnSignal(PosixSignalContext context)
 {
@@ -15,11 +17,13 @@ void OnSignal(PosixSignalContext context)
     }
     else
     {
-        Console.Error.WriteLine("selective-restore: stopped at once; tables committed before stay applied, and the journal (if any) resumes the rest");
+        // A bar hides the cursor while it is drawn: show it again, or the shell is left without one.
+        var showCursor = progress.Style == ProgressStyle.Bar ? "\u001b[?25h\n" : string.Empty;
+        Console.Error.WriteLine(showCursor + "selective-restore: stopped at once; tables committed before stay applied, and the journal (if any) resumes the rest");
         Environment.Exit(CliApp.Cancelled);
     }
 }
 
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-return await CliApp.RunAsync(args, Console.Out, Console.Error, cancel.Token).ConfigureAwait(false);
+return await CliApp.RunAsync(args, Console.Out, Console.Error, progress, cancel.Token).ConfigureAwait(false);

@@ -179,7 +179,8 @@ internal static class PostgreSqlCatalog
                     !foreignKeys.Exists(fk => fk.ReferencedTable == referenced && fk.Columns.SequenceEqual(keyColumns, StringComparer.Ordinal)))
                 {
                     foreignKeys.Add(new LiveForeignKey(
-                        $"{reader.GetString(0)} (of inheritance relative {reader.GetString(1)})", keyColumns, referenced, reader.GetFieldValue<string[]>(5), Deferrable: true));
+                        $"{reader.GetString(0)} (of inheritance relative {reader.GetString(1)})", keyColumns, referenced, reader.GetFieldValue<string[]>(5), Deferrable: true)
+                    { Enforced = false });
                 }
             }
         }

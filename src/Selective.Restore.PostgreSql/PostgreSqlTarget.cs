@@ -113,6 +113,9 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget, IDumpFormats
                     // serialization failure, deadlock, admin shutdown/crash, too many connections, connection exceptions.
                     // A lock timeout (55P03) is not: the user chose how long to wait, and retrying would multiply it.
                     return pg.SqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "53300" || pg.SqlState.StartsWith("08", StringComparison.Ordinal);
+                case NpgsqlException when MissingPassword(e):
+                    // Asking again cannot make a password appear: fail at once, with where to give it (Describe).
+                    return false;
                 case NpgsqlException npgsql:
                     return npgsql.IsTransient || IsBroken;
                 case IOException or UnauthorizedAccessException:
@@ -129,9 +132,20 @@ internal sealed partial class PostgreSqlTarget : IRestoreTarget, IDumpFormats
 
     public string Describe(Exception exception) => exception switch
     {
+        PostgresException { SqlState: PostgresErrorCodes.InvalidPassword } pg => pg.MessageText + " [" + pg.SqlState + "]" + PasswordHint,
         PostgresException pg => pg.MessageText + (string.IsNullOrEmpty(pg.Detail) ? string.Empty : " (" + pg.Detail + ")") + " [" + pg.SqlState + "]",
+        NpgsqlException when MissingPassword(exception) => exception.Message + PasswordHint,
         _ => exception.Message,
     };
+
+    private const string PasswordHint =
+        "; give the password in the connection string (Password=...), in the PGPASSWORD environment variable, or in a " +
+        "~/.pgpass file (%APPDATA%\\postgresql\\pgpass.conf on Windows, or the file PGPASSFILE names)";
+
+    // Npgsql has no error code for it: the server asked for a password and none was configured anywhere.
+    private static bool MissingPassword(Exception exception) =>
+        exception is NpgsqlException and not PostgresException &&
+        exception.Message.StartsWith("No password has been provided", StringComparison.Ordinal);
 
     public bool IsLockTimeout(Exception exception)
     {

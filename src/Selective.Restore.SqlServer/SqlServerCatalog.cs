@@ -130,7 +130,7 @@ internal static class SqlServerCatalog
         var uniqueKeys = keys.Where(k => !k.Primary).GroupBy(k => k.Index, StringComparer.Ordinal)
             .Select(g => (IReadOnlyList<string>)[.. g.Select(k => k.Column)]).ToList();
         var references = foreignKeys.GroupBy(k => k.Name, StringComparer.Ordinal)
-            .Select(g => new LiveForeignKey(g.Key, [.. g.Select(k => k.Column)], g.First().Referenced, [.. g.Select(k => k.ReferencedColumn)], Deferrable: false))
+            .Select(g => new LiveForeignKey(g.Key, [.. g.Select(k => k.Column)], g.First().Referenced, [.. g.Select(k => k.ReferencedColumn)], Deferrable: false) { Enforced = !g.First().Disabled })
             .ToList();
         // A disabled foreign key does not check the rows restored; a trigger acts on them.
         var notes = foreignKeys.Where(k => k.Disabled).Select(k => k.Name).Distinct(StringComparer.Ordinal)

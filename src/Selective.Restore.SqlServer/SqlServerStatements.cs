@@ -237,6 +237,26 @@ internal static partial class SqlServerStatements
         return $"SELECT TOP (@max) {string.Join(", ", select)} FROM {staging.Delta} AS d{join} WHERE d.sr_class = @class AND d.sr_n > @after ORDER BY d.sr_n;";
     }
 
+    /// <summary>
+    /// The delta rows of <paramref name="classes"/> whose <paramref name="references"/> (the foreign key's staged
+    /// columns, in the order of <paramref name="referenced"/>) are all non-NULL and name no row of
+    /// <paramref name="parent"/>: how many, then the first one's key and references. No row when there is none, or when
+    /// the session may not read the parent (the check is advice, and must not fail the table it advises on).
+    /// </summary>
+    public static string MissingParents(SqlServerStaging staging, IReadOnlyList<SqlServerStageColumn> references, TableName parent, IReadOnlyList<string> referenced, string classes)
+    {
+        // Equality as the foreign key checks it: under the parent column's collation, which a foreign key's columns share.
+        var columns = staging.Key.Concat(references).Select(c => "d." + c.Stage);
+        return $"""
+            IF HAS_PERMS_BY_NAME(@parent, 'OBJECT', 'SELECT') = 1
+                SELECT TOP (1) COUNT_BIG(*) OVER (), {string.Join(", ", columns)}
+                FROM {staging.Delta} AS d
+                WHERE d.sr_class IN ({classes}) AND {string.Join(" AND ", references.Select(c => $"d.{c.Stage} IS NOT NULL"))}
+                  AND NOT EXISTS (SELECT 1 FROM {Quote(parent)} AS p WHERE {string.Join(" AND ", referenced.Select((c, i) => $"p.{Quote(c)} = d.{references[i].Stage}"))})
+                ORDER BY d.sr_n;
+            """;
+    }
+
     /// <summary>The columns an insert writes, the key first (what the undo script compares before deleting a row).</summary>
     public static IReadOnlyList<SqlServerStageColumn> Inserted(SqlServerStaging staging) => [.. staging.Key, .. staging.Written.Where(c => !staging.Key.Contains(c))];
 

@@ -502,6 +502,46 @@ internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
         return result;
     }
 
+    public async Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken)
+    {
+        var classes = new List<string>();
+        if (instructions.InsertMissing)
+        {
+            classes.AddRange(["'m'", "'r'"]);
+        }
+
+        if (instructions.UpdateConflicting)
+        {
+            classes.Add("'c'");
+        }
+
+        if (instructions.UpdateConflicting || instructions.UpdateChosen)
+        {
+            classes.Add("'t'");
+        }
+
+        if (classes.Count == 0)
+        {
+            return null;
+        }
+
+        var staging = Sql(staged);
+        var references = foreignKey.Columns.Select(staging.Column).ToList();
+        var command = new SqlCommand(SqlServerStatements.MissingParents(staging, references, parent.Name, foreignKey.ReferencedColumns, string.Join(", ", classes)), Connection, _transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new SqlParameter("@parent", SqlDbType.NVarChar, 300) { Value = SqlServerStatements.Quote(parent.Name) });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var columns = staging.Key.Concat(references).ToList();
+        var texts = columns.Select((c, i) => Plain(reader.GetValue(1 + i), c.Type)).ToList();
+        return new MissingParents(reader.GetInt64(0), texts[..staging.Key.Count], texts[staging.Key.Count..]);
+    }
+
     private static RowValues ReadValues(DbDataReader reader, List<string> names, List<SqlServerType> types, int start)
     {
         var values = new object?[names.Count];

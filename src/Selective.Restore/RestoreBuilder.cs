@@ -69,6 +69,7 @@ public sealed class RestoreBuilder
     private RestoreRetryOptions _retry = new();
     private ILogger _logger = NullLogger.Instance;
     private IProgress<RestoreProgress>? _progress;
+    private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(ProgressThrottle.Interval);
     private bool _skipUnknownColumns;
     private bool _skipIncompatibleTables;
     private int _batchSize = 1000;
@@ -153,8 +154,12 @@ public sealed class RestoreBuilder
     public const int MaxJobs = 64;
 
     /// <summary>
-    /// Dry run: stage and classify, write nothing to live tables (transactions are READ ONLY and rolled back).
-    /// Needs only SELECT on the tables and TEMP on the database.
+    /// Dry run: stage, classify and decide as the apply would — custom policies and missing-row filters run — but write
+    /// nothing: each transaction is READ ONLY and rolled back, and nothing is remapped (no sequence values taken) or
+    /// reseeded. The report's inserted, updated and skipped are what the apply would do, with the first keys of each
+    /// (<c>TableReport.InsertedKeys</c>, <c>TableReport.UpdatedKeys</c>), and a table whose
+    /// rows name parent rows that are neither live nor restored here is warned about. Needs only SELECT on the tables
+    /// and TEMP on the database.
     /// </summary>
     public RestoreBuilder AsPlan(bool plan = true)
     {
@@ -194,10 +199,22 @@ public sealed class RestoreBuilder
         return this;
     }
 
-    /// <summary>Reports rows staged and tables done.</summary>
-    public RestoreBuilder WithProgress(IProgress<RestoreProgress> progress)
+    /// <summary>
+    /// Reports where the run is (<see cref="RestoreProgress"/>): the phase, the table and its position, rows and dump
+    /// bytes read. Called on the run's own flow when a table starts and ends each phase, and in between at most every 100 ms.
+    /// </summary>
+    public RestoreBuilder WithProgress(IProgress<RestoreProgress> progress) =>
+        WithProgress(progress, TimeSpan.FromMilliseconds(ProgressThrottle.Interval));
+
+    /// <summary>
+    /// Like <see cref="WithProgress(IProgress{RestoreProgress})"/>, with the least time between two reports that mark no
+    /// table boundary: <see cref="TimeSpan.Zero"/> reports every 64 dump rows and every read of live rows.
+    /// </summary>
+    public RestoreBuilder WithProgress(IProgress<RestoreProgress> progress, TimeSpan interval)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
         _progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        _progressInterval = interval;
         return this;
     }
 
@@ -434,7 +451,7 @@ public sealed class RestoreBuilder
             _lockTimeout,
             _allowIncomplete,
             _database,
-            _target) { EngineDiff = _diffOptions, Jobs = _jobs });
+            _target) { EngineDiff = _diffOptions, ProgressInterval = _progressInterval, Jobs = _jobs });
     }
 
     /// <summary>Refuses special files as output before anything connects or is applied (see <see cref="OutputPath"/>).</summary>
@@ -482,6 +499,9 @@ internal sealed record RestoreSettings(
 
     /// <summary>The engine-side diff's settings: memory budget, partitions, temp directory.</summary>
     public Diff.DiffOptions EngineDiff { get; init; } = new();
+
+    /// <summary>The least time between two progress reports that mark no table boundary.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(ProgressThrottle.Interval);
 
     /// <summary>Connections tables are applied over in parallel (<see cref="RestoreBuilder.WithJobs"/>).</summary>
     public int Jobs { get; init; } = 1;

@@ -86,12 +86,7 @@ public sealed partial class RestoreEngine
                 return true;
             }
 
-            if (!_catalog.TryGetValue(name, out var live))
-            {
-                live = _byName.TryGetValue(name, out var known) && known.Live is { } read ? read : await target.ReadTableAsync(name, cancellationToken).ConfigureAwait(false);
-                _catalog[name] = live;
-            }
-
+            var live = await CatalogAsync(name, cancellationToken).ConfigureAwait(false);
             foreach (var fk in live?.ForeignKeys ?? [])
             {
                 if (fk.ReferencedTable != name && await MayHaveKeyMapAsync(fk.ReferencedTable, seen, cancellationToken).ConfigureAwait(false))
@@ -132,7 +127,7 @@ public sealed partial class RestoreEngine
         /// identical by their text, which never left the client; then the identity key's classes. When a parent's key map
         /// has entries (its rows moved to other keys, or are held back), the stored rows follow it first (<see cref="Follow"/>).
         /// </summary>
-        private async Task<Classification> EngineClassifyAsync(TableState table, IReadOnlyList<ParentReference> parents, CancellationToken cancellationToken)
+        private async Task<Classification> EngineClassifyAsync(TableState table, IReadOnlyList<ParentReference> parents, Action<long>? liveRows, CancellationToken cancellationToken)
         {
             var diff = table.Diff!;
             var staged = table.Staged!;
@@ -148,7 +143,7 @@ public sealed partial class RestoreEngine
             table.Collisions = null;
             var active = parents.Where(p => p.Parent.Map.HasEntries).ToList();
             using var followed = active.Count == 0 ? null : diff.Sequence is not null ? Follow(table, active) : FollowWholeRows(table, active);
-            using var result = await (followed?.Diff ?? diff).RunAndStageAsync(target, staged, followed?.Held, cancellationToken).ConfigureAwait(false);
+            using var result = await (followed?.Diff ?? diff).RunAndStageAsync(target, staged, followed?.Held, liveRows, cancellationToken).ConfigureAwait(false);
             var counts = result.Counts;
 
             // Repeats a spilled store found while it joined are a warning.
@@ -627,8 +622,8 @@ public sealed partial class RestoreEngine
 
         private string TempDirectory => settings.EngineDiff.TempDirectory ?? Path.GetTempPath();
 
-        // Live tables read for MayHaveKeyMapAsync (parents not staged, or not yet).
-        private readonly Dictionary<TableName, LiveTable?> _catalog = [];
+        // Live tables read for MayHaveKeyMapAsync and CheckParentsAsync (parents not staged, or not yet); parallel jobs share it.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<TableName, LiveTable?> _catalog = new();
 
         public void DisposeDiffs()
         {

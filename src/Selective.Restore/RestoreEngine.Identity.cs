@@ -7,8 +7,11 @@ public sealed partial class RestoreEngine
 {
     private sealed partial class Run
     {
-        /// <summary>Follows the parents' key maps, then classifies (with the identity key when one is declared).</summary>
-        private async Task<Classification> ClassifyAsync(TableState table, CancellationToken cancellationToken)
+        /// <summary>
+        /// Follows the parents' key maps, then classifies (with the identity key when one is declared);
+        /// <paramref name="liveRows"/> hears how many live rows the diff has read.
+        /// </summary>
+        private async Task<Classification> ClassifyAsync(TableState table, Action<long>? liveRows, CancellationToken cancellationToken)
         {
             var mapping = table.Staged!.Mapping;
             table.Identity ??= ResolveIdentity(table);
@@ -22,7 +25,7 @@ public sealed partial class RestoreEngine
                 }
             }
 
-            return await EngineClassifyAsync(table, parents, cancellationToken).ConfigureAwait(false);
+            return await EngineClassifyAsync(table, parents, liveRows, cancellationToken).ConfigureAwait(false);
         }
 
         private static List<IReadOnlyList<string>> SelfReferences(TableState table) =>
@@ -114,7 +117,7 @@ public sealed partial class RestoreEngine
                 await target.BeginAsync(readOnly: true, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await ClassifyAsync(parent, cancellationToken).ConfigureAwait(false);
+                    await ClassifyAsync(parent, liveRows: null, cancellationToken).ConfigureAwait(false);
                     await FollowOwnKeyMapAsync(parent, cancellationToken).ConfigureAwait(false);
                     await target.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -131,24 +134,45 @@ public sealed partial class RestoreEngine
         /// <summary>
         /// A failed table whose key map decides which rows its children may follow (an identity key, or a policy that can
         /// remap) takes its children in this run down with it: without the map they could attach to a different entity.
+        /// Each child's error names the table that failed, its error, and which of the two it was.
         /// </summary>
         private void FailDependents(TableState parent)
         {
-            if (settings.IdentityFor(parent.Name) is null && settings.PolicyFor(parent.Name).Conflicts != ConflictHandling.PerRow)
+            var identity = settings.IdentityFor(parent.Name);
+            var policy = settings.PolicyFor(parent.Name);
+            if (identity is null && policy.Conflicts != ConflictHandling.PerRow)
             {
                 return;
             }
 
+            var cause = WhyNotRestored(parent);
+            var decides = identity is not null
+                ? $"{parent.Name}'s identity key ({string.Join(", ", identity.Columns)}) decides which of its rows are the live rows' entities, and which rows that reference it may attach to"
+                : $"{parent.Name}'s policy {policy.Name} decides its conflicts row by row and may move rows to new keys, which the rows that reference it must follow";
             var queue = new Queue<TableState>([parent]);
             while (queue.TryDequeue(out var failed))
             {
                 foreach (var child in _tables.Where(t => t is { Failed: false, Completed: false, Live: not null } && t.Live.ForeignKeys.Any(fk => fk.ReferencedTable == failed.Name)))
                 {
-                    Fail(child, new RestoreTableException(
-                        $"not restored: it references {failed.Name}, which failed, and whose identity check decides which live rows its rows may attach to"));
+                    var through = ReferenceEquals(failed, parent)
+                        ? $"it references {parent.Name}, which {cause}"
+                        : $"it references {failed.Name}, which is not restored because {parent.Name} {cause}";
+                    Fail(child, new RestoreTableException($"not restored: {through}; {decides}"));
                     queue.Enqueue(child);
                 }
             }
+        }
+
+        /// <summary>Why a table is not restored, for the errors of the tables that depend on it: "failed (its error)" or "was skipped (why)".</summary>
+        private static string WhyNotRestored(TableState table)
+        {
+            if (table.Report.Outcome == TableOutcome.Skipped)
+            {
+                var skipped = table.Report.Warnings.LastOrDefault(w => w.StartsWith("skipped: ", StringComparison.Ordinal));
+                return skipped is null ? "was skipped" : $"was skipped ({skipped["skipped: ".Length..]})";
+            }
+
+            return table.Report.Errors.Count == 0 ? "failed" : $"failed ({table.Report.Errors[0]})";
         }
     }
 }

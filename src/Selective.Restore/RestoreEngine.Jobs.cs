@@ -189,6 +189,7 @@ public sealed partial class RestoreEngine
                     var live = ordered[i].Tables.Where(t => t is { Failed: false, Completed: false }).ToList();
                     if (live.Count == 0)
                     {
+                        ReportFailedBefore(ordered[i].Tables, live);
                         dispatched[i] = done[i] = true;
                         serialBlocked = serialBusy;
                         i = -1; // its children may be ready now
@@ -201,10 +202,21 @@ public sealed partial class RestoreEngine
                         continue;
                     }
 
+                    ReportFailedBefore(ordered[i].Tables, live);
                     return (i, live, isSerial);
                 }
 
                 return null;
+            }
+        }
+
+        /// <summary>As the sequential loop does: a table a parent's failure failed before its turn is done too, for progress.</summary>
+        private void ReportFailedBefore(List<TableState> tables, List<TableState> live)
+        {
+            foreach (var table in tables.Where(t => t.Failed && !live.Contains(t) && _applyNumbers.ContainsKey(t)))
+            {
+                Interlocked.Increment(ref _applyDone);
+                ReportApplyPass(table, settings.Plan ? RestorePhase.Diffing : RestorePhase.Applying, 0, force: true);
             }
         }
 

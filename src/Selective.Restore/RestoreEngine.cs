@@ -20,6 +20,10 @@ public sealed partial class RestoreEngine
     // Rows per table a journal keeps as witnesses: enough that an app touching a few of them cannot look like an undo.
     private const int WitnessesPerTable = 5;
 
+    // Keys a plan lists per table of the rows it would insert and of those it would update: a few to check by hand,
+    // read back after the decisions (never all of them: memory stays bounded whatever the table's size).
+    private const int PlannedKeyLimit = 10;
+
     private readonly RestoreSettings _settings;
 
     internal RestoreEngine(RestoreSettings settings) => _settings = settings;
@@ -96,6 +100,11 @@ public sealed partial class RestoreEngine
         private readonly HashSet<TableName> _dumpTables = []; // every table the dump has, selected or not
         private string? _incomplete; // pg_dump's header without its closing comment (cut short): why, and where
         private readonly ResiliencePipeline _pipeline = settings.Pipeline ?? DefaultPipeline(settings, target);
+        private readonly ProgressThrottle? _progress = settings.Progress is { } progress ? new ProgressThrottle(progress, settings.ProgressInterval) : null;
+        private readonly Dictionary<TableState, int> _applyNumbers = []; // progress: the apply pass's tables, numbered in apply order
+        private int _applyDone;
+        private long _bytesRead; // what staging read of the dump, as stored, and the dump's size (-1 unknown)
+        private long _bytesTotal = -1;
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
@@ -132,6 +141,11 @@ public sealed partial class RestoreEngine
                         await StageAsync(only: null, token).ConfigureAwait(false);
                     },
                     cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (target.Session == 0 && ex is not (OperationCanceledException or DumpFormatException))
+            {
+                // Never connected: nothing can be reported per table, and the caller must fix the connection. Thrown (docs/errors.md).
+                throw new RestoreConnectionException($"could not connect to {target.Description}: {target.Describe(ex)}", ex);
             }
             catch (DumpFormatException ex)
             {
@@ -192,6 +206,10 @@ public sealed partial class RestoreEngine
             var groups = ForeignKeyGraph.Order([.. staged.Select(t => t.Live!)]);
             var ordered = groups.Select(g => (Group: g, Tables: g.Tables.Select(live => _byName[live.Name]).ToList())).ToList();
             _applyOrder.AddRange(ordered.SelectMany(g => g.Tables));
+            foreach (var table in _applyOrder.Where(t => t is { Failed: false, Completed: false }))
+            {
+                _applyNumbers.Add(table, _applyNumbers.Count + 1);
+            }
 
             // 3. Apply, each group in its own transaction, or all in one.
             if (settings.TransactionMode == TransactionMode.SingleTransaction)
@@ -217,6 +235,13 @@ public sealed partial class RestoreEngine
                     {
                         await ApplyAsync(live, group.IsCycle ? [group] : [], cancellationToken).ConfigureAwait(false);
                     }
+
+                    // A table a parent's failure failed before its turn is done too, for progress.
+                    foreach (var table in tables.Where(t => t.Failed && !live.Contains(t) && _applyNumbers.ContainsKey(t)))
+                    {
+                        _applyDone++;
+                        ReportApplyPass(table, settings.Plan ? RestorePhase.Diffing : RestorePhase.Applying, 0, force: true);
+                    }
                 }
             }
 
@@ -237,6 +262,8 @@ public sealed partial class RestoreEngine
             foreach (var table in _tables.Where(t => !t.Completed && t.Report.Outcome is not (TableOutcome.Failed or TableOutcome.Skipped)))
             {
                 table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                table.Report.SetKeys(KeyClass.Inserted, []);
+                table.Report.SetKeys(KeyClass.Updated, []);
                 table.Report.Outcome = TableOutcome.Cancelled;
             }
 
@@ -246,7 +273,9 @@ public sealed partial class RestoreEngine
                 report.TablesList.Add(table.Report);
             }
 
-            report.ErrorsList.Add(committed.Count == 0
+            report.ErrorsList.Add(settings.Plan
+                ? $"cancelled: the plan stopped after planning {committed.Count} tables (nothing was written)"
+                : committed.Count == 0
                 ? "cancelled: nothing was applied"
                 : $"cancelled: {committed.Count} tables were committed before the cancel and stay applied ({string.Join(", ", committed.Select(t => t.Name).Take(20))}{(committed.Count > 20 ? ", ..." : string.Empty)}); the others were not applied");
             Log.Cancelled(settings.Logger, report.Errors[^1]);
@@ -298,10 +327,23 @@ public sealed partial class RestoreEngine
                 : TableFilter.Create(only.Select(Pattern));
             var reader = settings.Source.Open(new DumpReaderOptions { Tables = filter.Observing(name => _dumpTables.Add(name)), Database = settings.DumpDatabase });
             var stagedThisPass = new HashSet<TableName>();
+
+            // Progress: tables are numbered as the dump brings them (a table in several blocks keeps its number); an
+            // archive's TOC says how many there will be, a script only once it is read (a restage: the tables asked for).
+            var numbers = new Dictionary<TableName, int>();
+            var finished = new HashSet<TableName>();
+            var tablesTotal = only?.Count ?? reader.TablesSelected;
+            DumpTable? last = null;
+            void ReportStaging(DumpTable table, bool force) =>
+                _progress?.Report(new RestoreProgress(RestorePhase.Staging, table.Name, numbers[table.Name], finished.Count, tablesTotal, table.RowsRead, -1, reader.InputPosition, reader.InputLength), force);
+
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
                 {
+                    last = dump;
+                    numbers.TryAdd(dump.Name, numbers.Count + 1);
+                    ReportStaging(dump, force: true);
                     if (!_byName.TryGetValue(dump.Name, out var state))
                     {
                         state = new TableState(dump.Name, _tables.Count + 1, settings.EngineDiff);
@@ -312,8 +354,12 @@ public sealed partial class RestoreEngine
                     if (state.Failed)
                     {
                         state.Report.DumpRows += await dump.SkipAsync(cancellationToken).ConfigureAwait(false);
+                        finished.Add(dump.Name);
+                        ReportStaging(dump, force: true);
                         continue;
                     }
+
+                    var stored = _progress is null ? null : new Action(() => ReportStaging(dump, force: false));
 
                     var clock = Stopwatch.StartNew();
                     try
@@ -330,16 +376,15 @@ public sealed partial class RestoreEngine
                             state.Diff = await DiffForAsync(state, mapping, cancellationToken).ConfigureAwait(false);
                             state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
                             KeepForJobs(state, dump);
-                            state.Staged.DumpRows = await state.Diff.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
+                            state.Staged.DumpRows = await state.Diff.StoreAsync(dump, stored, cancellationToken).ConfigureAwait(false);
                         }
                         else
                         {
-                            state.Staged!.DumpRows += await state.Diff!.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
+                            state.Staged!.DumpRows += await state.Diff!.StoreAsync(dump, stored, cancellationToken).ConfigureAwait(false);
                         }
 
                         state.Report.DumpRows = state.Staged.DumpRows;
                         Log.Staged(settings.Logger, dump.Name, dump.RowsRead);
-                        settings.Progress?.Report(new RestoreProgress("stage", dump.Name, dump.RowsRead, reader.BytesRead, stagedThisPass.Count, -1));
                     }
                     catch (RestoreTableException ex) when (ex.IsIncompatibility)
                     {
@@ -369,7 +414,20 @@ public sealed partial class RestoreEngine
                     {
                         state.Report.Duration += clock.Elapsed;
                     }
+
+                    finished.Add(dump.Name);
+                    ReportStaging(dump, force: true);
                 }
+
+                // The last event knows how many tables there were, and how far the reader got.
+                if (last is not null)
+                {
+                    tablesTotal = numbers.Count;
+                    ReportStaging(last, force: true);
+                }
+
+                _bytesRead = reader.InputPosition;
+                _bytesTotal = reader.InputLength;
             }
 
             // Tables the dump has no rows for, whose shape the live database cannot take: nothing to do, reported as skipped.
@@ -454,7 +512,7 @@ public sealed partial class RestoreEngine
                         attempts++;
                         await EnsureStagedAsync(tables, token).ConfigureAwait(false);
                         await RebuildKeyMapsAsync(tables, token).ConfigureAwait(false);
-                        var parts = _undo is null ? null : tables.Select(t => _undo.Begin(t.Name)).ToList();
+                        var parts = _undo is null || settings.Plan ? null : tables.Select(t => _undo.Begin(t.Name)).ToList();
                         long transactionId = 0;
                         await target.BeginAsync(settings.Plan, token).ConfigureAwait(false);
                         try
@@ -471,7 +529,7 @@ public sealed partial class RestoreEngine
 
                             // Checkpoints are written just before the commit, naming undo parts already on disk: a journal in the
                             // target commits with the changes; a file's checkpoint carries the transaction ID to settle it by.
-                            if (_journal is not null)
+                            if (_journal is not null && !settings.Plan)
                             {
                                 transactionId = await target.TransactionIdAsync(token).ConfigureAwait(false);
                                 for (var i = 0; i < tables.Count; i++)
@@ -487,9 +545,16 @@ public sealed partial class RestoreEngine
                                 }
                             }
 
-                            // A plan's transaction is READ ONLY, so committing it writes nothing live; it keeps the
-                            // staging's key maps, which the tables planned after it follow.
-                            await target.CommitAsync(token).ConfigureAwait(false);
+                            if (settings.Plan)
+                            {
+                                // A plan is never committed: its transaction is READ ONLY, and the policy's decisions live in
+                                // the staging only. The key maps the tables planned after it follow are the engine's.
+                                await target.RollbackAsync(token).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await target.CommitAsync(token).ConfigureAwait(false);
+                            }
                         }
                         catch
                         {
@@ -507,7 +572,7 @@ public sealed partial class RestoreEngine
                             await UndoLog.CommitAsync(part).ConfigureAwait(false);
                         }
 
-                        if (_journal is not null)
+                        if (_journal is not null && !settings.Plan)
                         {
                             // Committed: the confirmation must not be lost to a cancel arriving now (it is one small local write).
                             await _journal.ConfirmAsync(transactionId, CancellationToken.None).ConfigureAwait(false);
@@ -519,9 +584,6 @@ public sealed partial class RestoreEngine
                 {
                     table.Report.Outcome = settings.Plan ? TableOutcome.Planned : TableOutcome.Applied;
                     table.Completed = true;
-
-                    settings.Progress?.Report(new RestoreProgress(
-                        "apply", table.Name, table.Report.Inserted + table.Report.Updated, 0, _tables.Count(t => t.Completed), _tables.Count(t => t.Staged is not null && !t.Failed)));
                 }
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or DumpFormatException))
@@ -532,6 +594,8 @@ public sealed partial class RestoreEngine
                 {
                     // Rolled back: nothing of this attempt was applied; the classification counts stay as information.
                     table.Report.Inserted = table.Report.Updated = table.Report.Skipped = 0;
+                    table.Report.SetKeys(KeyClass.Inserted, []);
+                    table.Report.SetKeys(KeyClass.Updated, []);
                     Fail(table, new RestoreTableException(
                         tables.Count > 1 ? $"{message}{Explain(cycles)} (the tables {string.Join(", ", tables.Select(t => t.Name))} are applied together, all or none)" : message,
                         ex));
@@ -549,6 +613,22 @@ public sealed partial class RestoreEngine
                     table.Report.Attempts = attempts;
                     table.Report.Duration += clock.Elapsed / tables.Count;
                 }
+            }
+
+            // Committed (or failed): the group's tables are done (parallel jobs count them at once).
+            foreach (var table in tables)
+            {
+                Interlocked.Increment(ref _applyDone);
+                ReportApplyPass(table, settings.Plan ? RestorePhase.Diffing : RestorePhase.Applying, table.Report.Inserted + table.Report.Updated, force: true);
+            }
+        }
+
+        /// <summary>Reports where the apply pass is (tables not in it, such as parents classified again on resume, are not reported).</summary>
+        private void ReportApplyPass(TableState table, RestorePhase phase, long rows, bool force)
+        {
+            if (_progress is not null && _applyNumbers.TryGetValue(table, out var number))
+            {
+                _progress.Report(new RestoreProgress(phase, table.Name, number, _applyDone, _applyNumbers.Count, rows, table.Report.DumpRows, _bytesRead, _bytesTotal), force);
             }
         }
 
@@ -611,7 +691,9 @@ public sealed partial class RestoreEngine
             tableReport.ResetCounts();
             var policy = settings.PolicyFor(table.Name);
             tableReport.Policy = policy.Name;
-            var classification = await ClassifyAsync(table, cancellationToken).ConfigureAwait(false);
+            ReportApplyPass(table, RestorePhase.Diffing, 0, force: true);
+            var classification = await ClassifyAsync(table, _progress is null ? null : rows => ReportApplyPass(table, RestorePhase.Diffing, rows, force: false), cancellationToken)
+                .ConfigureAwait(false);
             if (classification is { Missing: < 0 } or { Identical: < 0 } or { Conflicting: < 0 } or { LiveOnly: < 0 })
             {
                 // Defence in depth: counts that cannot be true mean the rows were not what the reader said; write nothing.
@@ -650,20 +732,14 @@ public sealed partial class RestoreEngine
                     $"e.g. key {Describe(tableReport.CollisionKeys[0])}; collisions are set to fail");
             }
 
-            if (settings.Plan)
+            // Remapping takes sequence values, which a plan must not (they are not transactional): collisions are
+            // reported, and the rows under them show as held back (an apply would move them to the new keys).
+            var remapCollisions = classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap;
+            if (remapCollisions && settings.Plan)
             {
-                // Remapping takes sequence values, which a read-only plan cannot: collisions are reported, and the rows
-                // under them show as held back (an apply would move them to the new keys).
-                if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
-                {
-                    Warn(table, $"a plan cannot take new keys: the {classification.Collisions} collisions would be remapped, and rows that reference them are shown as held back");
-                }
-
-                await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
-                return;
+                Warn(table, $"a plan cannot take new keys: the {classification.Collisions} collisions would be remapped (inserted under new keys), and rows that reference them are shown as held back");
             }
-
-            if (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap)
+            else if (remapCollisions)
             {
                 await RemapAsync(table, table.Collisions!, cancellationToken).ConfigureAwait(false);
             }
@@ -677,8 +753,14 @@ public sealed partial class RestoreEngine
             }
 
             // The policy's decisions are classes of the delta's rows, by position: excluded and skipped rows are not
-            // written, a conflict the policy overwrites is.
-            long excluded = 0, skipped = 0;
+            // written, a conflict the policy overwrites is. A plan takes the same decisions (in the staging, which its
+            // rolled-back transaction discards), so its counts and keys are what the apply would write.
+            if (!settings.Plan)
+            {
+                ReportApplyPass(table, RestorePhase.Applying, 0, force: true);
+            }
+
+            long excluded = 0, skipped = 0, overwritten = 0;
             if (policy.MissingFilter is { } include && classification.Missing > 0)
             {
                 await ForEachBatchAsync(staged, RowClass.Missing, async (rows, token) =>
@@ -699,6 +781,8 @@ public sealed partial class RestoreEngine
 
             long merged = 0;
             var overwrites = false;
+            var keyLimit = Math.Min(settings.ReportedKeyLimit, PlannedKeyLimit);
+            var updatedKeys = new List<IReadOnlyList<string>>();
             using var remapDecisions = new DeltaEdits(TempDirectory);
             if (policy is { Conflicts: ConflictHandling.PerRow, Resolver: { } resolve } && tableReport.Conflicting > 0)
             {
@@ -714,6 +798,8 @@ public sealed partial class RestoreEngine
                             case ConflictAction.TakeDump:
                                 decisions.Add(row.Position, DeltaClass.Overwrite, null);
                                 overwrites = true;
+                                overwritten++;
+                                KeepKey(updatedKeys, keyLimit, row.Key);
                                 break;
                             case ConflictAction.Skip:
                                 decisions.Add(row.Position, DeltaClass.Skipped, null);
@@ -731,11 +817,28 @@ public sealed partial class RestoreEngine
                     }
 
                     await ReclassifyAsync(staged, decisions, token).ConfigureAwait(false);
-                    merged += await target.ApplyMergedAsync(staged, mergedRows, undo, token).ConfigureAwait(false);
+                    if (settings.Plan)
+                    {
+                        // Merged values are written by the apply only; the plan refuses what it would refuse, and counts the rest.
+                        foreach (var (key, values, _) in mergedRows.Where(m => m.Item2.Count > 0))
+                        {
+                            CheckMerged(staged.Mapping, values);
+                            merged++;
+                            KeepKey(updatedKeys, keyLimit, key);
+                        }
+                    }
+                    else
+                    {
+                        merged += await target.ApplyMergedAsync(staged, mergedRows, undo, token).ConfigureAwait(false);
+                    }
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            if (remapDecisions.Count > 0)
+            if (remapDecisions.Count > 0 && settings.Plan)
+            {
+                Warn(table, $"a plan cannot take new keys: the {remapDecisions.Count} rows policy {policy.Name} remaps would be inserted under new keys");
+            }
+            else if (remapDecisions.Count > 0)
             {
                 await RemapAsync(table, remapDecisions, cancellationToken).ConfigureAwait(false);
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
@@ -747,8 +850,34 @@ public sealed partial class RestoreEngine
                 InsertMissing: classification.Missing - excluded + classification.Collisions + remapDecisions.Count > 0,
                 UpdateConflicting: policy.Conflicts == ConflictHandling.TakeDump,
                 UpdateChosen: overwrites,
-                Remapped: remapDecisions.Count > 0 || (classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap));
+                Remapped: remapDecisions.Count > 0 || remapCollisions);
+
+            // Rows whose parent row is neither live nor restored here: the database would refuse them. A plan warns;
+            // an apply fails the table saying so, instead of the database's bare foreign key violation.
+            await CheckParentsAsync(table, instructions, cancellationToken).ConfigureAwait(false);
+
+            if (settings.Plan)
+            {
+                // What the apply would write. Nothing reaches live tables (nor sequences, the undo script or the journal).
+                var remapped = (remapCollisions ? classification.Collisions : 0) + remapDecisions.Count;
+                tableReport.Inserted = classification.Missing - excluded + remapped;
+                tableReport.Remapped = remapped;
+                tableReport.Updated = policy.Conflicts == ConflictHandling.TakeDump ? tableReport.Conflicting : overwritten + merged;
+                tableReport.Skipped = excluded + skipped;
+                if (!tableReport.MatchedOnWholeRows)
+                {
+                    tableReport.SetKeys(KeyClass.Inserted, await FirstKeysAsync(staged, RowClass.Missing, keyLimit, cancellationToken).ConfigureAwait(false));
+                    tableReport.SetKeys(KeyClass.Updated, policy.Conflicts == ConflictHandling.TakeDump
+                        ? await FirstKeysAsync(staged, RowClass.Conflicting, keyLimit, cancellationToken).ConfigureAwait(false)
+                        : updatedKeys);
+                }
+
+                Log.Planned(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
+                return;
+            }
+
             var counts = await target.ApplyAsync(staged, instructions, undo, cancellationToken).ConfigureAwait(false);
+            ReportApplyPass(table, RestorePhase.Applying, counts.Inserted + counts.Updated + merged, force: false);
             table.Witnesses = _journal is not null && counts.Inserted + counts.Updated > 0
                 ? await target.ReadWitnessesAsync(staged, instructions, WitnessesPerTable, cancellationToken).ConfigureAwait(false)
                 : [];
@@ -786,6 +915,106 @@ public sealed partial class RestoreEngine
             }
 
             Log.Applied(settings.Logger, table.Name, tableReport.Inserted, tableReport.Updated, tableReport.Skipped);
+        }
+
+        /// <summary>
+        /// Foreign keys whose parent this run does not write (not selected, or failed or skipped): rows to be written that
+        /// name a parent row that is not live would be refused by the database (a foreign key violation). An apply fails the
+        /// table saying which and why; a plan warns with the same words. Asked of the database, typed, for the rows to
+        /// be written only, and only about such parents.
+        /// </summary>
+        private async Task CheckParentsAsync(TableState table, ApplyInstructions instructions, CancellationToken cancellationToken)
+        {
+            if (instructions is { InsertMissing: false, UpdateConflicting: false, UpdateChosen: false })
+            {
+                return;
+            }
+
+            var staged = table.Staged!;
+            var mapping = staged.Mapping;
+            foreach (var fk in table.Live!.ForeignKeys)
+            {
+                var restored = _byName.TryGetValue(fk.ReferencedTable, out var parentState) && !parentState.Failed;
+                if (!fk.Enforced || fk.ReferencedTable == table.Name || restored || !fk.Columns.All(c => IsMapped(mapping, c)) ||
+                    await CatalogAsync(fk.ReferencedTable, cancellationToken).ConfigureAwait(false) is not { } parent)
+                {
+                    continue;
+                }
+
+                // An overwrite never changes key columns: a reference made of them is broken by inserts only.
+                var asked = fk.Columns.Any(c => mapping.Key.Contains(c, StringComparer.Ordinal)) ? instructions with { UpdateConflicting = false, UpdateChosen = false } : instructions;
+                if (await target.FindMissingParentsAsync(staged, fk, parent, asked, cancellationToken).ConfigureAwait(false) is not { } missing)
+                {
+                    continue;
+                }
+
+                var example = string.Join(", ", fk.Columns.Zip(missing.Reference, (c, v) => $"{c}={v}")) +
+                    (missing.Key.Count == 0 ? string.Empty : $" in the row with key ({string.Join(", ", mapping.Key.Zip(missing.Key, (c, v) => $"{c}={v}"))})");
+                var (why, hint) = parentState is null
+                    ? ("is not part of this restore", $"add {fk.ReferencedTable} to the restore (-t {fk.ReferencedTable}) so that its rows are restored first")
+                    : (parentState.Report.Outcome == TableOutcome.Skipped ? "was skipped in this run" : "failed in this run", $"{fk.ReferencedTable} must be restored first");
+                var rows = missing.Rows == 1 ? "1 row to be written references a row" : $"{missing.Rows} rows to be written reference rows";
+                var cause = $"{rows} of {fk.ReferencedTable} that {(missing.Rows == 1 ? "is" : "are")} not there (foreign key {fk.Name}, e.g. {example}), and {fk.ReferencedTable} {why}";
+                if (settings.Plan)
+                {
+                    Warn(table, $"the apply would fail this table: {cause}, so the database would refuse {(missing.Rows == 1 ? "it" : "them")} (a foreign key violation); {hint}");
+                    continue;
+                }
+
+                throw new RestoreTableException($"{cause}, so the database would refuse {(missing.Rows == 1 ? "it" : "them")} (a foreign key violation) and nothing is applied to this table; {hint}");
+            }
+        }
+
+        /// <summary>The live shape of a table this run may not stage (a parent outside the restore), read once.</summary>
+        private async Task<LiveTable?> CatalogAsync(TableName name, CancellationToken cancellationToken)
+        {
+            if (!_catalog.TryGetValue(name, out var live))
+            {
+                live = _byName.TryGetValue(name, out var known) && known.Live is { } read ? read : await target.ReadTableAsync(name, cancellationToken).ConfigureAwait(false);
+                _catalog[name] = live;
+            }
+
+            return live;
+        }
+
+        /// <summary>The keys of the first <paramref name="limit"/> rows of a class, in position order (a plan's lists).</summary>
+        private async Task<IReadOnlyList<IReadOnlyList<string>>> FirstKeysAsync(StagedTable staged, RowClass rowClass, int limit, CancellationToken cancellationToken)
+        {
+            if (limit == 0)
+            {
+                return [];
+            }
+
+            var rows = await target.ReadRowsAsync(staged, rowClass, 0, limit, cancellationToken).ConfigureAwait(false);
+            return [.. rows.Take(limit).Select(r => KeyTexts(r.Key))];
+        }
+
+        private static void KeepKey(List<IReadOnlyList<string>> keys, int limit, RowValues key)
+        {
+            if (keys.Count < limit)
+            {
+                keys.Add(KeyTexts(key));
+            }
+        }
+
+        private static IReadOnlyList<string> KeyTexts(RowValues key) => [.. Enumerable.Range(0, key.Columns.Count).Select(i => key.TextAt(i) ?? "NULL")];
+
+        /// <summary>What every target refuses in a merged row, checked by a plan (which writes none) as the apply's write would.</summary>
+        private static void CheckMerged(TableMapping mapping, IReadOnlyDictionary<string, object?> values)
+        {
+            foreach (var name in values.Keys)
+            {
+                var column = mapping.Live.Find(name) ?? throw new RestoreTableException($"a merged row sets column '{name}', which {mapping.Live.Name} does not have");
+                if (mapping.Key.Contains(name, StringComparer.Ordinal))
+                {
+                    throw new RestoreTableException($"a merged row may not change key column '{name}'");
+                }
+
+                if (column.IsGenerated)
+                {
+                    throw new RestoreTableException($"a merged row may not set generated column '{name}'");
+                }
+            }
         }
 
         private async Task ReclassifyAsync(StagedTable staged, DeltaEdits decisions, CancellationToken cancellationToken)

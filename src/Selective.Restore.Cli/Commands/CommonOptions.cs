@@ -199,7 +199,9 @@ internal sealed class LiveDatabaseOptions(string targetDescription, string jsonD
 
     public Option<string?> Json { get; } = new("--json") { Description = jsonDescription, HelpName = "FILE" };
 
-    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log progress to stderr." };
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Also log each step to stderr (tables staged, classified, applied). Not with --quiet." };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print nothing on stderr but errors: no progress, no warnings (the summary on stdout and the --json report still have them). Not with --verbose." };
 
     public Option<bool> SkipUnknownColumns { get; } = new("--skip-unknown-columns") { Description = "Ignore dump columns the live table lacks (with a warning) instead of failing the table." };
 
@@ -210,11 +212,23 @@ internal sealed class LiveDatabaseOptions(string targetDescription, string jsonD
         command.Add(Json);
         command.Add(SkipUnknownColumns);
         command.Add(Verbose);
+        command.Add(Quiet);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(Verbose) is { Implicit: false } && result.GetResult(Quiet) is { Implicit: false })
+            {
+                result.AddError("--quiet and --verbose cannot be used together: --quiet prints only errors on stderr, --verbose logs every step");
+            }
+        });
     }
 
-    /// <summary>Warnings (and with --verbose, progress) to stderr.</summary>
+    /// <summary>Warnings (with --verbose, every step; with --quiet, errors only) to <paramref name="error"/>.</summary>
     public TextWriterLogger Logger(ParseResult parse, TextWriter error) =>
-        new(error, parse.GetValue(Verbose) ? LogLevel.Information : LogLevel.Warning);
+        new(error, parse.GetValue(Verbose) ? LogLevel.Information : parse.GetValue(Quiet) ? LogLevel.Error : LogLevel.Warning);
+
+    /// <summary>The progress display: none with --quiet, otherwise as stderr allows (<paramref name="output"/>).</summary>
+    public Display.ProgressDisplay Progress(ParseResult parse, Display.ProgressOutput output, TextWriter error) =>
+        Display.ProgressDisplay.Create(parse.GetValue(Quiet) ? Display.ProgressOutput.None : output, error);
 
     /// <summary>Refuses a --json path that is a link, FIFO, device or directory, before the command does anything (exit code 2).</summary>
     public void CheckJsonPath(ParseResult parse)

@@ -18,27 +18,23 @@ internal static class InspectCommand
             "Exit codes: 0 listed; 1 bad input (the error names file, table, line and byte offset); 2 usage error.");
         common.AddTo(command, from: true);
         command.Add(json);
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var seen = new HashSet<TableName>();
-            var reader = common.OpenReader(parse, seen);
-            await using (reader.ConfigureAwait(false))
-            {
-                var inventory = await DumpInspector.InspectAsync(reader, cancellationToken).ConfigureAwait(false);
-                common.CheckPatterns(parse, seen);
-                if (parse.GetValue(json))
-                {
-                    await output.WriteLineAsync(inventory.ToJson()).ConfigureAwait(false);
-                }
-                else
-                {
-                    await output.WriteAsync(Summary(inventory)).ConfigureAwait(false);
-                }
-            }
-
-            return CliApp.Success;
-        });
+        command.SetAction((parse, cancellationToken) => ListAsync(common, parse, output, cancellationToken, parse.GetValue(json)));
         return command;
+    }
+
+    /// <summary>The inventory of the tables <paramref name="common"/>'s filters select: inspect, and apply/plan -l.</summary>
+    internal static async Task<int> ListAsync(CommonOptions common, ParseResult parse, TextWriter output, CancellationToken cancellationToken, bool json = false)
+    {
+        var seen = new HashSet<TableName>();
+        var reader = common.OpenReader(parse, seen);
+        await using (reader.ConfigureAwait(false))
+        {
+            var inventory = await DumpInspector.InspectAsync(reader, cancellationToken).ConfigureAwait(false);
+            common.CheckPatterns(parse, seen);
+            await output.WriteAsync(json ? inventory.ToJson() + "\n" : Summary(inventory)).ConfigureAwait(false);
+        }
+
+        return CliApp.Success;
     }
 
     /// <summary>An archive table's data: the directory archive's file, or the custom archive's block offset ("-" for an entry without data).</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Selective.Restore.Cli.Display;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -9,11 +10,11 @@ namespace Selective.Restore.Cli.Commands;
 /// </summary>
 internal static class RestoreCommands
 {
-    public static Command CreatePlan(TextWriter output, TextWriter error) => Create("plan", plan: true, output, error);
+    public static Command CreatePlan(TextWriter output, TextWriter error, ProgressOutput progress) => Create("plan", plan: true, output, error, progress);
 
-    public static Command CreateApply(TextWriter output, TextWriter error) => Create("apply", plan: false, output, error);
+    public static Command CreateApply(TextWriter output, TextWriter error, ProgressOutput progress) => Create("apply", plan: false, output, error, progress);
 
-    private static Command Create(string name, bool plan, TextWriter output, TextWriter error)
+    private static Command Create(string name, bool plan, TextWriter output, TextWriter error, ProgressOutput progressOutput)
     {
         var common = new CommonOptions();
         var live = new LiveDatabaseOptions(
@@ -58,12 +59,25 @@ internal static class RestoreCommands
         var command = new Command(
             name,
             plan
-                ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows. Writes nothing (needs only SELECT and TEMP). " +
+                ? "Compare a dump with the live database by primary key: per table missing, identical, conflicting and live-only rows, what an apply would insert, update and skip (the first keys of each), " +
+                  "and a warning where it would fail (rows whose parent row is neither live nor selected). Writes nothing (needs only SELECT and TEMP); to preview a policy, use apply --policy POLICY --dry-run. " +
                   "Exit codes: 0 compared; 1 bad input or a table that could not be compared; 2 usage error; 4 compared, but the --json report could not be written."
                 : "Insert the dump's missing rows (and resolve conflicting ones by --policy), each table in a transaction, parents before children; sequences are moved past restored IDs. " +
                   "Exit codes: 0 applied; 1 bad input or a failed table (the others are applied: see the summary); 2 usage error; 4 applied, but the --json report could not be written; 130 cancelled.");
         common.AddTo(command, from: true);
         live.AddTo(command);
+
+        // -l as pg_restore's: the dump's tables this command would select, and nothing else (no target needed).
+        var list = new Option<bool>("--list", "-l") { Description = "List the dump's tables this command would select (after -t/-n/-T/-N), with row counts, as inspect does, and exit: nothing is connected to or applied." };
+        command.Add(list);
+        live.Target.Required = false;
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(list) is not { Implicit: false } && result.GetResult(live.Target) is null)
+            {
+                result.AddError("Option '--target' is required.");
+            }
+        });
         command.Add(skipIncompatible);
         command.Add(identityKeys);
         command.Add(onCollision);
@@ -100,7 +114,7 @@ internal static class RestoreCommands
             };
             policy.AcceptOnlyFromAmong("prefer-live", "insert-missing", "prefer-dump", "fail-on-conflict");
             single = new Option<bool>("--single-transaction") { Description = "One transaction for all tables: everything or nothing." };
-            dryRun = new Option<bool>("--dry-run") { Description = "Same as plan: classify and report, write nothing." };
+            dryRun = new Option<bool>("--dry-run") { Description = "Same as plan, with this --policy: classify, decide as the apply would in a transaction that is rolled back, and report what would be inserted, updated and skipped; writes nothing." };
             undo = new Option<string?>("--undo") { Description = "Write an undo script to FILE: a psql script (one transaction) that deletes the rows this restore inserted and puts back the values it overwrote, refusing if any of them changed since. Parts are kept in FILE.parts/ as tables commit.", HelpName = "FILE" };
             journal = new Option<string?>("--journal") { Description = "Record a checkpoint per committed table in FILE; after a crash or kill, run the same command again to resume (tables already applied are skipped and reported).", HelpName = "FILE" };
             journalTable = new Option<string?>("--journal-table") { Description = "Like --journal, but in a table of the target (SCHEMA.TABLE, created if absent), written in each table's own transaction: exact whenever the run is killed.", HelpName = "SCHEMA.TABLE" };
@@ -128,8 +142,14 @@ internal static class RestoreCommands
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(list))
+            {
+                return await InspectCommand.ListAsync(common, parse, output, cancellationToken).ConfigureAwait(false);
+            }
+
             live.CheckJsonPath(parse); // Build() checks the dump, --undo and --journal: all before anything is applied
-            var logger = live.Logger(parse, error);
+            using var progress = live.Progress(parse, progressOutput, error);
+            var logger = live.Logger(parse, progress.Log);
             var builder = common.Restore(parse)
                 .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
                 .IncludeTables(common.IncludePatterns(parse))
@@ -137,6 +157,7 @@ internal static class RestoreCommands
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .SkipIncompatibleTables(parse.GetValue(skipIncompatible))
                 .WithLogger(logger)
+                .WithProgress(progress)
                 .WithLockTimeout(ParseDuration(parse.GetValue(lockTimeout)!)!.Value)
                 .AllowIncompleteDump(parse.GetValue(allowIncomplete))
                 .FromDatabase(CommonOptions.NonEmpty(parse.GetValue(common.Database)))
@@ -173,7 +194,8 @@ internal static class RestoreCommands
             RestoreReport report;
             try
             {
-                report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+                var engine = builder.Build();
+                report = await progress.ShowAsync(() => engine.RunAsync(cancellationToken)).ConfigureAwait(false);
             }
             catch (RestoreCanceledException cancelled)
             {

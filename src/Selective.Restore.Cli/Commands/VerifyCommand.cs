@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Selective.Restore.Cli.Display;
 
 namespace Selective.Restore.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal static class VerifyCommand
     /// <summary>Exit code when the check ran and found a problem the user gated on with <c>--fail-on</c>.</summary>
     public const int GateTripped = 3;
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, ProgressOutput progressOutput)
     {
         var common = new CommonOptions();
         var live = new LiveDatabaseOptions(
@@ -52,7 +53,8 @@ internal static class VerifyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             live.CheckJsonPath(parse); // Build() reports a missing dump
-            var logger = live.Logger(parse, error);
+            using var progress = live.Progress(parse, progressOutput, error);
+            var logger = live.Logger(parse, progress.Log);
             var builder = common.Check(parse)
                 .To(live.ProviderOf(parse), parse.GetRequiredValue(live.Target))
                 .IncludeTables(common.IncludePatterns(parse))
@@ -60,8 +62,10 @@ internal static class VerifyCommand
                 .SkipUnknownColumns(parse.GetValue(live.SkipUnknownColumns))
                 .FromDatabase(CommonOptions.NonEmpty(parse.GetValue(common.Database)))
                 .FailOn([.. ParseKinds(parse.GetValue(failOn) ?? [])])
-                .WithLogger(logger);
-            var report = await builder.Build().RunAsync(cancellationToken).ConfigureAwait(false);
+                .WithLogger(logger)
+                .WithProgress(progress);
+            var verifier = builder.Build();
+            var report = await progress.ShowAsync(() => verifier.RunAsync(cancellationToken)).ConfigureAwait(false);
             await output.WriteAsync(report.ToSummary()).ConfigureAwait(false);
             var exitCode = report.InvalidOptions ? CliApp.UsageError : !report.Completed ? CliApp.Failure : report.GateTripped ? GateTripped : CliApp.Success;
             return await live.WriteJsonAsync(parse, report.ToJson(), error, "the check ran (it writes nothing to the database)", exitCode, cancellationToken)

@@ -11,4 +11,10 @@ internal enum KeyClass
 
     /// <summary>References (through a foreign key) a row that is a collision not remapped, or undetermined.</summary>
     HeldBack,
+
+    /// <summary>A row a plan would insert.</summary>
+    Inserted,
+
+    /// <summary>A live row a plan would overwrite (with the dump's values, or merged ones).</summary>
+    Updated,
 }

@@ -1,11 +1,60 @@
 
 namespace Selective.Restore;
 
-/// <summary>Where a restore is, for <see cref="IProgress{T}"/>.</summary>
-/// <param name="Phase">"stage" while dump rows go to the server, "apply" while tables are classified and written.</param>
+/// <summary>
+/// Where a restore is, for <see cref="IProgress{T}"/> (<see cref="RestoreBuilder.WithProgress(IProgress{RestoreProgress})"/>). A run has two passes:
+/// staging reads the dump once and keeps the selected tables' rows; then each table, parents first, is diffed with its
+/// live table and applied (a plan only diffs). Reported when a table starts and ends each pass, and in between at most
+/// every 100 ms, on the run's own flow: a handler that blocks holds up the run. With parallel jobs
+/// (<see cref="RestoreBuilder.WithJobs"/>) each job reports on its own flow, so reports may come from several threads at once.
+/// </summary>
+/// <param name="Phase">What is being done now.</param>
 /// <param name="Table">The table being worked on.</param>
-/// <param name="Rows">Rows staged (stage) or written (apply) for that table so far.</param>
-/// <param name="Bytes">Bytes of the dump read so far (stage); 0 while applying.</param>
-/// <param name="TablesDone">Tables finished in this phase.</param>
-/// <param name="TablesTotal">Tables in this phase, or -1 while still unknown (staging streams the dump).</param>
-public readonly record struct RestoreProgress(string Phase, TableName Table, long Rows, long Bytes, int TablesDone, int TablesTotal);
+/// <param name="TableNumber">The table's position (1-based) among the tables of this pass, in the order they are worked on.</param>
+/// <param name="TablesDone">Tables finished in this pass (applied, planned or failed): <see cref="TableNumber"/> once <see cref="Table"/> is.</param>
+/// <param name="TablesTotal">
+/// Tables in this pass, or -1 while unknown. Staging a pg_dump archive (custom or directory) knows it from the archive's
+/// table of contents; a script (plain SQL, SQL Server, SQLite) or a database source names its tables only as it is
+/// read, so staging it reports -1 until its last event, when every table has been seen. Diffing and applying know it.
+/// </param>
+/// <param name="Rows">
+/// Rows of <see cref="Table"/> handled so far in this phase: dump rows read (<see cref="RestorePhase.Staging"/>), live
+/// rows compared (<see cref="RestorePhase.Diffing"/>), rows written (<see cref="RestorePhase.Applying"/>; the database
+/// writes a table's rows in one statement, so this moves when it returns).
+/// </param>
+/// <param name="TableRows">
+/// The rows the dump has for <see cref="Table"/>, once staged (<see cref="RestorePhase.Diffing"/>,
+/// <see cref="RestorePhase.Applying"/>); -1 while staging, which counts them. The live table may have more or fewer.
+/// </param>
+/// <param name="Bytes">
+/// Bytes of the dump read so far, as stored: a compressed file's compressed bytes, so that they compare with
+/// <see cref="BytesTotal"/>. After staging, what staging read.
+/// </param>
+/// <param name="BytesTotal">
+/// The dump's size in bytes as stored (a file's length; a directory archive's data files of the selected tables), or
+/// -1 when unknown (a pipe, a database source). Staging may end before <see cref="Bytes"/> reaches it: an archive's
+/// unselected tables are skipped by seeking.
+/// </param>
+public readonly record struct RestoreProgress(
+    RestorePhase Phase,
+    TableName Table,
+    int TableNumber,
+    int TablesDone,
+    int TablesTotal,
+    long Rows,
+    long TableRows,
+    long Bytes,
+    long BytesTotal);
+
+/// <summary>What a restore is doing (<see cref="RestoreProgress.Phase"/>).</summary>
+public enum RestorePhase
+{
+    /// <summary>Reading the dump: the selected tables' rows are kept (in memory and spill files) for the diff.</summary>
+    Staging,
+
+    /// <summary>Comparing a table's dump rows with its live rows as they stream out, and classifying those that differ.</summary>
+    Diffing,
+
+    /// <summary>Writing a table's rows as the policy decided, in its transaction (a plan writes nothing and skips this phase).</summary>
+    Applying,
+}

@@ -81,8 +81,11 @@ internal sealed class TableDiff : IDisposable
     /// <summary>The same table's diff over another multiset store (its rows rewritten to follow parents' key maps).</summary>
     public TableDiff Over(DumpRowStore store) => new(store, Layout, LiveColumns);
 
-    /// <summary>Reads a dump block's rows into the store (the client keeps them; nothing is staged yet); returns how many.</summary>
-    public async Task<long> StoreAsync(DumpTable dump, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a dump block's rows into the store (the client keeps them; nothing is staged yet); returns how many.
+    /// <paramref name="progress"/> is called every <see cref="ProgressRows"/> rows (asking the time per row would cost).
+    /// </summary>
+    public async Task<long> StoreAsync(DumpTable dump, Action? progress, CancellationToken cancellationToken)
     {
         // The readers hand out rows with the table's field count (they refuse any other), so rows are not split here.
         long rows = 0;
@@ -99,11 +102,17 @@ internal sealed class TableDiff : IDisposable
                 _store!.Add(dump.Current.CopyLine, dump.Current.Line, _store.RowsAdded + 1);
             }
 
-            rows++;
+            if ((++rows & (ProgressRows - 1)) == 0)
+            {
+                progress?.Invoke();
+            }
         }
 
         return rows;
     }
+
+    /// <summary>How often <see cref="StoreAsync"/> calls its progress callback, in rows (a power of two).</summary>
+    public const int ProgressRows = 64;
 
     /// <summary>Different rows under one key, found so far: the error naming the key and both dump lines, or null.</summary>
     public RestoreTableException? DuplicateKeyError(IReadOnlyList<string> keyColumns)
@@ -137,7 +146,12 @@ internal sealed class TableDiff : IDisposable
     /// <paramref name="held"/> rows (held back whatever their values). Dispose the result after the classification (it
     /// holds the live rows a table without a key left unpaired).
     /// </summary>
-    public async Task<StagedDiff> RunAndStageAsync(IRestoreTarget target, StagedTable staged, SpillFile? held, CancellationToken cancellationToken)
+    /// <param name="target">The target, in the table's transaction.</param>
+    /// <param name="staged">The table's staging.</param>
+    /// <param name="held">Rows held back whatever their values, or null.</param>
+    /// <param name="liveRows">Called with the live rows read so far as they stream out (per buffer read), or null.</param>
+    /// <param name="cancellationToken">Cancels the diff.</param>
+    public async Task<StagedDiff> RunAndStageAsync(IRestoreTarget target, StagedTable staged, SpillFile? held, Action<long>? liveRows, CancellationToken cancellationToken)
     {
         var directory = Options.TempDirectory ?? Path.GetTempPath();
         using var delta = new SpillFile(directory);
@@ -145,7 +159,8 @@ internal sealed class TableDiff : IDisposable
         try
         {
             DiffCounts counts;
-            var live = await target.OpenLiveRowsAsync(staged.Mapping, LiveColumns, cancellationToken).ConfigureAwait(false);
+            var opened = await target.OpenLiveRowsAsync(staged.Mapping, LiveColumns, cancellationToken).ConfigureAwait(false);
+            var live = liveRows is null ? opened : new LineCountingStream(opened, liveRows);
             await using (live.ConfigureAwait(false))
             {
                 counts = await RunAsync(live, sink, cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,8 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
 
     private readonly Stream _stream;
     private readonly IDumpParser _parser;
+    private Stream? _counted; // the seekable input whose position says how far reading got, as stored
+    private long _origin;
 
     private DumpReader(Stream stream, IDumpParser parser, DumpFormat format, DumpCompression compression, string? source)
     {
@@ -73,6 +75,21 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// <summary>Bytes of the (decompressed) dump consumed so far, for progress reporting.</summary>
     public long BytesRead => _parser.BytesRead;
 
+    /// <summary>
+    /// The dump's size in bytes as stored, for progress: a file's (or seekable stream's) length from where reading
+    /// started, a directory archive's data files of the selected tables; -1 when unknown (a pipe).
+    /// </summary>
+    internal long InputLength { get; private set; } = -1;
+
+    /// <summary>
+    /// Bytes of the dump read so far as stored, on the scale of <see cref="InputLength"/> (a compressed file's compressed
+    /// bytes); <see cref="BytesRead"/> when the input's position cannot be known.
+    /// </summary>
+    internal long InputPosition => _counted is not null ? _counted.Position - _origin : BytesRead;
+
+    /// <summary>The tables the reader will return, when the dump says before they are read (an archive's TOC); otherwise -1.</summary>
+    internal int TablesSelected => _parser is ArchiveDumpParser archive ? archive.TablesSelected : -1;
+
     /// <summary>Things the dump holds that are reported but not read as table rows, such as large objects in an archive.</summary>
     public IReadOnlyList<string> Notices => _parser.Notices;
 
@@ -115,7 +132,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
             var archive = ArchiveDumpParser.OpenDirectory(path, source, options.Tables, options.MaxBufferedBytes);
             CheckArchiveDatabase(archive, options, source);
             var compression = archive.Toc.Compression == ArchiveCompression.Gzip ? DumpCompression.Gzip : DumpCompression.None;
-            return new DumpReader(Stream.Null, archive, DumpFormat.DirectoryArchive, compression, source);
+            return new DumpReader(Stream.Null, archive, DumpFormat.DirectoryArchive, compression, source) { InputLength = archive.SelectedDataLength };
         }
 
         var named = options.Named(options.SourceName ?? path);
@@ -151,6 +168,22 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     }
 
     private static DumpReader Create(Stream stream, DumpReaderOptions options, bool leaveOpen, bool localFile)
+    {
+        var raw = stream;
+        var origin = stream.CanSeek ? stream.Position : 0;
+        var reader = CreateReader(stream, options, leaveOpen, localFile);
+        if (raw.CanSeek)
+        {
+            // Progress counts the bytes as stored: behind a decompressor, the compressed ones the file's length counts too.
+            reader._counted = raw;
+            reader._origin = origin;
+            reader.InputLength = raw.Length - origin;
+        }
+
+        return reader;
+    }
+
+    private static DumpReader CreateReader(Stream stream, DumpReaderOptions options, bool leaveOpen, bool localFile)
     {
         options.Validate();
         var source = options.SourceName ?? "<stream>";

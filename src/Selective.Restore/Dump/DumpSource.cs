@@ -150,9 +150,17 @@ public abstract class DumpSource
 
         public override void Check()
         {
-            if (!System.IO.File.Exists(path) && !Directory.Exists(path))
+            // Known before anything is read, so thrown at Build() like any usage error (docs/errors.md).
+            if (Directory.Exists(path))
             {
-                throw new InvalidOperationException($"{path}: no such dump file or archive directory.");
+                if (!System.IO.File.Exists(Path.Combine(path, "toc.dat")))
+                {
+                    throw new DumpFormatException($"{path}: is a directory without toc.dat, not a pg_dump directory archive (-Fd)");
+                }
+            }
+            else if (!System.IO.File.Exists(path))
+            {
+                throw new FileNotFoundException($"{path}: no such dump file or archive directory", path);
             }
         }
     }

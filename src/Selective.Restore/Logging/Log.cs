@@ -37,4 +37,7 @@ internal static partial class Log
 
     [LoggerMessage(RestoreEventId.Cancelled, LogLevel.Warning, "Restore cancelled: {Message}")]
     public static partial void Cancelled(ILogger logger, string message);
+
+    [LoggerMessage(RestoreEventId.TablePlanned, LogLevel.Information, "{Table}: would insert {Inserted}, update {Updated}, skip {Skipped} (plan: nothing written)")]
+    public static partial void Planned(ILogger logger, TableName table, long inserted, long updated, long skipped);
 }

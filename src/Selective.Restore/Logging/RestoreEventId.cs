@@ -39,6 +39,9 @@ public static class RestoreEventId
     /// <summary>The run was cancelled (<see cref="RestoreLogCategory.Run"/>).</summary>
     public const int Cancelled = 11;
 
+    /// <summary>A plan decided what it would write to a table, and wrote nothing (<see cref="RestoreLogCategory.Apply"/>).</summary>
+    public const int TablePlanned = 12;
+
     /// <summary>A backup check starts (<see cref="RestoreLogCategory.Verify"/>).</summary>
     public const int VerifyStarting = 101;
 

@@ -133,6 +133,16 @@ public interface ITypedComparison
 
     /// <summary>Drops the conflicting rows that now equal their live row, typed (after a rewrite); returns how many.</summary>
     Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The delta rows <paramref name="instructions"/> would write (missing and remapped rows when inserting; the
+    /// conflicting rows they overwrite) whose <paramref name="foreignKey"/> columns are all non-NULL and name no row of
+    /// <paramref name="parent"/>, compared as the database checks that foreign key: the rows it would refuse with a
+    /// foreign key violation because their parent row is not live. Null when there are none, or when the session may
+    /// not read <paramref name="parent"/> (the check is advice, and must not fail what it checks). Read-only, in the
+    /// current transaction; the engine asks only about parents this restore does not write.
+    /// </summary>
+    Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken);
 }
 
 /// <summary>Writes the staged delta by class, set-based, with what the undo script needs.</summary>

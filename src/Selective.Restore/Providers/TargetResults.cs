@@ -46,3 +46,12 @@ public readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateC
 /// <param name="Updated">Live rows overwritten.</param>
 /// <param name="Remapped">Rows inserted under a new key.</param>
 public readonly record struct ApplyCounts(long Inserted, long Updated, long Remapped);
+
+/// <summary>
+/// Delta rows a write would make reference a parent row that is not there (see
+/// <see cref="ITypedComparison.FindMissingParentsAsync"/>): the database would refuse them with a foreign key violation.
+/// </summary>
+/// <param name="Rows">How many such rows.</param>
+/// <param name="Key">The first one's key (by position), as text in key column order; empty for a table without a key.</param>
+/// <param name="Reference">Its foreign key values, as text in the foreign key's column order.</param>
+public sealed record MissingParents(long Rows, IReadOnlyList<string> Key, IReadOnlyList<string> Reference);

@@ -28,7 +28,12 @@ public sealed class RestoreReport
     /// <summary>The default merge policy's name.</summary>
     public string Policy { get; }
 
-    /// <summary>True for a plan: nothing was written.</summary>
+    /// <summary>
+    /// True for a plan: nothing was written. The policies ran in a transaction that was rolled back, and each table's
+    /// <see cref="TableReport.Inserted"/>, <see cref="TableReport.Updated"/> and <see cref="TableReport.Skipped"/> say
+    /// what an apply would insert, update and leave out (with the first keys of each in <see cref="TableReport.InsertedKeys"/>
+    /// and <see cref="TableReport.UpdatedKeys"/>).
+    /// </summary>
     public bool DryRun { get; }
 
     /// <summary>When the run started.</summary>
@@ -73,8 +78,10 @@ public sealed class RestoreReport
     /// <summary>
     /// Writes the report as JSON: <c>{"source", "target", "policy", "dryRun", "succeeded", "startedAt", "duration", "errors", "warnings", "undoScript", "journal",
     /// "tables": [{"schema", "table", "dumpRows", "missing", "identical", "conflicting", "liveOnly", "inserted", "updated",
-    /// "skipped", "collisions", "remapped", "undetermined", "relocated", "heldBack", "keyColumns", "collisionKeys", "undeterminedKeys", "heldBackKeys",
-    /// "remaps": [{"from", "to", "kind"}], "duration", "outcome", "attempts", "errors", "warnings", "notes"}]}</c>; durations are seconds, keys are arrays of text values in key column order.
+    /// "skipped", "collisions", "remapped", "undetermined", "relocated", "heldBack", "keyColumns", "collisionKeys", "undeterminedKeys", "heldBackKeys", "insertedKeys", "updatedKeys",
+    /// "remaps": [{"from", "to", "kind"}], "duration", "outcome", "policy", "attempts", "errors", "warnings", "notes"}]}</c>; durations are seconds, keys are arrays of text values in key column order.
+    /// For a plan (<c>"dryRun": true</c>) "inserted", "updated" and "skipped" are what an apply would do, and
+    /// "insertedKeys"/"updatedKeys" list the first (up to 10) rows it would insert and overwrite.
     /// </summary>
     public void WriteJson(Utf8JsonWriter writer)
     {
@@ -116,14 +123,17 @@ public sealed class RestoreReport
             return;
         }
 
-        b.Append(CultureInfo.InvariantCulture, $"    {label} keys: {string.Join(" ", keys.Take(SummaryKeys).Select(k => "(" + DisplayText.Escape(string.Join(", ", k)) + ")"))}");
-        if (count > SummaryKeys)
+        var shown = Math.Min(keys.Count, SummaryKeys);
+        b.Append(CultureInfo.InvariantCulture, $"    {label} keys: {string.Join(" ", keys.Take(shown).Select(k => "(" + DisplayText.Escape(string.Join(", ", k)) + ")"))}");
+        if (count > shown)
         {
-            b.Append(CultureInfo.InvariantCulture, $" and {count - SummaryKeys} more");
+            b.Append(CultureInfo.InvariantCulture, $" and {count - shown} more");
         }
 
         b.Append('\n');
     }
+
+    private static string Count(long value, int width) => value.ToString(CultureInfo.InvariantCulture).PadLeft(width);
 
     /// <summary>A human summary: one line per table and a total. Names, values and messages have their control characters escaped (<see cref="DisplayText"/>).</summary>
     public string ToSummary()
@@ -135,11 +145,19 @@ public sealed class RestoreReport
             ? $"policy {DisplayText.Escape(Policy)}"
             : $"policy {DisplayText.Escape(Policy)}; per table: {string.Join(", ", own.Select(t => $"{DisplayText.Name(t.Name)} {DisplayText.Escape(t.Policy)}"))}";
         b.Append(CultureInfo.InvariantCulture, $"{(DryRun ? "Plan" : "Restore")} from {DisplayText.Escape(Source)} into {DisplayText.Escape(Target)}, {policies}\n");
+        if (DryRun)
+        {
+            b.Append("Nothing was written: the policies ran in a transaction that was rolled back, and the counts are what an apply would do.\n");
+        }
+
+        // A plan's columns say "would": its counts are an apply's, not writes.
+        var (inserted, updated, skipped) = DryRun ? ("would insert", "would update", "would skip") : ("inserted", "updated", "skipped");
         var width = Math.Max(5, Tables.Count == 0 ? 0 : Tables.Max(t => DisplayText.Name(t.Name).Length));
-        b.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(width)}  {"dump",10} {"missing",9} {"identical",10} {"conflict",9} {"live-only",10} {"inserted",9} {"updated",8} {"skipped",8}  outcome\n");
+        var (wi, wu, ws) = (Math.Max(9, inserted.Length), Math.Max(8, updated.Length), Math.Max(8, skipped.Length));
+        b.Append(CultureInfo.InvariantCulture, $"{"table".PadRight(width)}  {"dump",10} {"missing",9} {"identical",10} {"conflict",9} {"live-only",10} {inserted.PadLeft(wi)} {updated.PadLeft(wu)} {skipped.PadLeft(ws)}  outcome\n");
         foreach (var t in Tables)
         {
-            b.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(t.Name).PadRight(width)}  {t.DumpRows,10} {t.Missing,9} {t.Identical,10} {t.Conflicting,9} {t.LiveOnly,10} {t.Inserted,9} {t.Updated,8} {t.Skipped,8}  {t.Outcome.ToString().ToLowerInvariant()}{(t.AppliedEarlier ? " by an earlier run" : string.Empty)}");
+            b.Append(CultureInfo.InvariantCulture, $"{DisplayText.Name(t.Name).PadRight(width)}  {t.DumpRows,10} {t.Missing,9} {t.Identical,10} {t.Conflicting,9} {t.LiveOnly,10} {Count(t.Inserted, wi)} {Count(t.Updated, wu)} {Count(t.Skipped, ws)}  {t.Outcome.ToString().ToLowerInvariant()}{(t.AppliedEarlier ? " by an earlier run" : string.Empty)}");
             if (t.Attempts > 1)
             {
                 b.Append(CultureInfo.InvariantCulture, $" after {t.Attempts} attempts");
@@ -165,6 +183,8 @@ public sealed class RestoreReport
             AppendKeys(b, "collision", t.Collisions, t.CollisionKeys);
             AppendKeys(b, "undetermined", t.Undetermined, t.UndeterminedKeys);
             AppendKeys(b, "held back", t.HeldBack, t.HeldBackKeys);
+            AppendKeys(b, "would insert", t.Inserted, t.InsertedKeys);
+            AppendKeys(b, "would update", t.Updated, t.UpdatedKeys);
             foreach (var error in t.Errors)
             {
                 b.Append("    error: ").Append(DisplayText.Escape(error)).Append('\n');
@@ -203,8 +223,11 @@ public sealed class RestoreReport
         var failed = Tables.Count(t => t.Outcome == TableOutcome.Failed);
         var skippedTables = Tables.Count(t => t.Outcome == TableOutcome.Skipped);
         var cancelled = Tables.Count(t => t.Outcome == TableOutcome.Cancelled);
+        var totals = DryRun
+            ? $"would insert {current.Sum(t => t.Inserted)}, would update {current.Sum(t => t.Updated)}, would skip {current.Sum(t => t.Skipped)}"
+            : $"{current.Sum(t => t.Inserted)} inserted, {current.Sum(t => t.Updated)} updated, {current.Sum(t => t.Skipped)} skipped";
         b.Append(CultureInfo.InvariantCulture,
-            $"{current.Count} tables, {current.Sum(t => t.Inserted)} inserted, {current.Sum(t => t.Updated)} updated, {current.Sum(t => t.Skipped)} skipped, {failed} failed{(skippedTables > 0 ? $", {skippedTables} tables skipped" : string.Empty)}{(cancelled > 0 ? $", {cancelled} tables not applied (cancelled)" : string.Empty)}, in {Duration.TotalSeconds:F1} s\n");
+            $"{current.Count} tables, {totals}, {failed} failed{(skippedTables > 0 ? $", {skippedTables} tables skipped" : string.Empty)}{(cancelled > 0 ? $", {cancelled} tables not applied (cancelled)" : string.Empty)}, in {Duration.TotalSeconds:F1} s\n");
         return b.ToString();
     }
 }

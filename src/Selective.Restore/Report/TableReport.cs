@@ -8,7 +8,11 @@ public enum TableOutcome
     /// <summary>Changes were written and committed (possibly none were needed).</summary>
     Applied,
 
-    /// <summary>Dry run: classified only, nothing written.</summary>
+    /// <summary>
+    /// Dry run: classified, and the policy's decisions taken, in a transaction that is rolled back; nothing written. The
+    /// counts (<see cref="TableReport.Inserted"/>, <see cref="TableReport.Updated"/>, <see cref="TableReport.Skipped"/>)
+    /// are what an apply would write.
+    /// </summary>
     Planned,
 
     /// <summary>Nothing was applied to the table; <see cref="TableReport.Errors"/> says why.</summary>
@@ -44,13 +48,13 @@ public sealed class TableReport
     /// <summary>Live rows whose key is not in the dump (reported, never deleted).</summary>
     public long LiveOnly { get; internal set; }
 
-    /// <summary>Rows inserted.</summary>
+    /// <summary>Rows inserted; for a plan (<see cref="TableOutcome.Planned"/>), rows the apply would insert.</summary>
     public long Inserted { get; internal set; }
 
-    /// <summary>Live rows overwritten (take-dump or merged).</summary>
+    /// <summary>Live rows overwritten (take-dump or merged); for a plan, rows the apply would overwrite.</summary>
     public long Updated { get; internal set; }
 
-    /// <summary>Rows left out: missing rows the filter excluded and conflicts a policy skipped.</summary>
+    /// <summary>Rows left out: missing rows the filter excluded and conflicts a policy skipped (for a plan: would leave out).</summary>
     public long Skipped { get; internal set; }
 
     /// <summary>
@@ -92,6 +96,16 @@ public sealed class TableReport
     /// <summary>Keys of the held-back rows (up to the report's key limit).</summary>
     public IReadOnlyList<IReadOnlyList<string>> HeldBackKeys { get; private set; } = [];
 
+    /// <summary>
+    /// A plan's first keys (up to 10, in the order the diff met the rows) of the rows it would insert, as text in <see cref="KeyColumns"/>
+    /// order; <see cref="Inserted"/> counts them all. Empty after an apply (its undo script lists every row written) and
+    /// for a table matched on whole rows.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> InsertedKeys { get; private set; } = [];
+
+    /// <summary>A plan's first keys (up to 10) of the live rows it would overwrite; <see cref="Updated"/> counts them all. Empty after an apply.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> UpdatedKeys { get; private set; } = [];
+
     /// <summary>Every dump key that was replaced (up to the report's key limit): remapped rows (old → new key) and relocated ones (dump key → live key).</summary>
     public IReadOnlyList<KeyRemap> Remaps { get; private set; } = [];
 
@@ -129,7 +143,7 @@ public sealed class TableReport
     {
         Missing = Identical = Conflicting = LiveOnly = Inserted = Updated = Skipped = 0;
         Collisions = Remapped = Undetermined = Relocated = HeldBack = 0;
-        CollisionKeys = UndeterminedKeys = HeldBackKeys = [];
+        CollisionKeys = UndeterminedKeys = HeldBackKeys = InsertedKeys = UpdatedKeys = [];
         Remaps = [];
         NotesList.Clear();
     }
@@ -143,6 +157,12 @@ public sealed class TableReport
                 break;
             case KeyClass.Undetermined:
                 UndeterminedKeys = keys;
+                break;
+            case KeyClass.Inserted:
+                InsertedKeys = keys;
+                break;
+            case KeyClass.Updated:
+                UpdatedKeys = keys;
                 break;
             default:
                 HeldBackKeys = keys;
@@ -179,6 +199,8 @@ public sealed class TableReport
         WriteKeys(writer, "collisionKeys", CollisionKeys);
         WriteKeys(writer, "undeterminedKeys", UndeterminedKeys);
         WriteKeys(writer, "heldBackKeys", HeldBackKeys);
+        WriteKeys(writer, "insertedKeys", InsertedKeys);
+        WriteKeys(writer, "updatedKeys", UpdatedKeys);
         writer.WriteStartArray("remaps");
         foreach (var remap in Remaps)
         {
@@ -225,6 +247,8 @@ public sealed class TableReport
             CollisionKeys = Keys(json.GetProperty("collisionKeys")),
             UndeterminedKeys = Keys(json.GetProperty("undeterminedKeys")),
             HeldBackKeys = Keys(json.GetProperty("heldBackKeys")),
+            InsertedKeys = json.TryGetProperty("insertedKeys", out var inserted) ? Keys(inserted) : [], // absent in journals of earlier versions
+            UpdatedKeys = json.TryGetProperty("updatedKeys", out var updated) ? Keys(updated) : [],
             Remaps = [.. json.GetProperty("remaps").EnumerateArray().Select(r => new KeyRemap(
                 Strings(r.GetProperty("from")), Strings(r.GetProperty("to")), string.Equals(r.GetProperty("kind").GetString(), "new-key", StringComparison.Ordinal) ? RemapKind.NewKey : RemapKind.LiveEntity))],
             Duration = TimeSpan.FromSeconds(json.GetProperty("duration").GetDouble()),

@@ -31,7 +31,15 @@ public enum IdentityColumn
 /// <param name="ReferencedTable">The referenced table.</param>
 /// <param name="ReferencedColumns">The referenced columns, in key order.</param>
 /// <param name="Deferrable">The constraint is DEFERRABLE, so checking can wait until commit.</param>
-public sealed record LiveForeignKey(string Name, IReadOnlyList<string> Columns, TableName ReferencedTable, IReadOnlyList<string> ReferencedColumns, bool Deferrable);
+public sealed record LiveForeignKey(string Name, IReadOnlyList<string> Columns, TableName ReferencedTable, IReadOnlyList<string> ReferencedColumns, bool Deferrable)
+{
+    /// <summary>
+    /// The database checks the rows written against it (true by default). False for one it does not: disabled (SQL
+    /// Server's NOCHECK), or an inheritance relative's that the table only follows. Rows are still ordered and follow
+    /// key maps by it; only a missing parent row is not a failure.
+    /// </summary>
+    public bool Enforced { get; init; } = true;
+}
 
 /// <summary>A live table's shape: what the diff needs to match, compare and write rows.</summary>
 /// <param name="Name">The table.</param>

@@ -52,6 +52,8 @@ public sealed class BackupVerifier
         private readonly List<VerifyFinding> _sequenceFindings = [];
         private readonly HashSet<TableName> _seen = []; // every table asked about, in the dump or live
         private TableFilter? _filter;
+        private long _bytesRead; // what staging read of the dump, as stored, and the dump's size (-1 unknown), for progress
+        private long _bytesTotal = -1;
 
         private TableFilter Filter => _filter ??= settings.Filter.Observing(name => _seen.Add(name));
 
@@ -75,7 +77,14 @@ public sealed class BackupVerifier
                 return;
             }
 
-            await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new RestoreConnectionException($"could not connect to {target.Description}: {target.Describe(ex)}", ex);
+            }
 
             // 1. Read every selected table (one pass over the dump); temp tables cannot be created in a read-only transaction.
             IReadOnlyList<SequenceValue> sequences;
@@ -96,9 +105,16 @@ public sealed class BackupVerifier
             await target.BeginAsync(readOnly: true, cancellationToken).ConfigureAwait(false);
             try
             {
-                foreach (var table in _tables.Where(t => t is { Failed: false, Staged: not null }))
+                var compared = _tables.Where(t => t is { Failed: false, Staged: not null }).ToList();
+                for (var i = 0; i < compared.Count; i++)
                 {
-                    await CompareAsync(table, cancellationToken).ConfigureAwait(false);
+                    var table = compared[i];
+                    var number = i + 1;
+                    void ReportDiffing(long rows, int done, bool force) => settings.Progress?.Report(
+                        new RestoreProgress(RestorePhase.Diffing, table.Name, number, done, compared.Count, rows, table.Report.DumpRows, _bytesRead, _bytesTotal), force);
+                    ReportDiffing(0, i, force: true);
+                    await CompareAsync(table, settings.Progress is null ? null : rows => ReportDiffing(rows, i, force: false), cancellationToken).ConfigureAwait(false);
+                    ReportDiffing(table.Report.LiveRows, i + 1, force: true);
                 }
 
                 foreach (var table in _tables.Where(t => t is { Failed: false, Staged: null, Empty: not null, Live: not null }))
@@ -167,6 +183,14 @@ public sealed class BackupVerifier
         private async Task<IReadOnlyList<SequenceValue>> StageAsync(CancellationToken cancellationToken)
         {
             var reader = settings.Source.Open(new DumpReaderOptions { Tables = Filter, Database = settings.Database });
+
+            // Progress, as a restore's staging reports it (see RestoreEngine.StageAsync).
+            var finished = new HashSet<TableName>();
+            var tablesTotal = reader.TablesSelected;
+            DumpTable? last = null;
+            void ReportStaging(DumpTable table, bool force) =>
+                settings.Progress?.Report(new RestoreProgress(RestorePhase.Staging, table.Name, _byName[table.Name].Ordinal, finished.Count, tablesTotal, table.RowsRead, -1, reader.InputPosition, reader.InputLength), force);
+
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } dump)
@@ -177,6 +201,9 @@ public sealed class BackupVerifier
                         _tables.Add(state);
                         _byName.Add(dump.Name, state);
                     }
+
+                    last = dump;
+                    ReportStaging(dump, force: true);
 
                     var clock = Stopwatch.StartNew();
                     try
@@ -205,7 +232,8 @@ public sealed class BackupVerifier
                             state.Staged = await target.CreateStagingAsync(mapping, dump, state.Ordinal, cancellationToken).ConfigureAwait(false);
                         }
 
-                        state.Report.DumpRows += await state.Diff!.StoreAsync(dump, cancellationToken).ConfigureAwait(false);
+                        var stored = settings.Progress is null ? null : new Action(() => ReportStaging(dump, force: false));
+                        state.Report.DumpRows += await state.Diff!.StoreAsync(dump, stored, cancellationToken).ConfigureAwait(false);
                         VerifyLog.Staged(settings.Logger, dump.Name, dump.RowsRead);
                     }
                     catch (RestoreTableException ex) when (ex.IsIncompatibility && state.Staged is null)
@@ -232,9 +260,19 @@ public sealed class BackupVerifier
                     finally
                     {
                         state.Report.Duration += clock.Elapsed;
+                        finished.Add(dump.Name);
+                        ReportStaging(dump, force: true);
                     }
                 }
 
+                if (last is not null)
+                {
+                    tablesTotal = _tables.Count;
+                    ReportStaging(last, force: true);
+                }
+
+                _bytesRead = reader.InputPosition;
+                _bytesTotal = reader.InputLength;
                 foreach (var notice in reader.Notices)
                 {
                     report.WarningsList.Add(notice);
@@ -284,7 +322,7 @@ public sealed class BackupVerifier
         /// The engine diff of one table in the read-only transaction: the live rows streamed and compared with the stored
         /// dump rows, the rows that differ confirmed by the server's typed comparison, then the key ranges.
         /// </summary>
-        private async Task CompareAsync(TableState table, CancellationToken cancellationToken)
+        private async Task CompareAsync(TableState table, Action<long>? liveRows, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             var diff = table.Diff!;
@@ -294,7 +332,7 @@ public sealed class BackupVerifier
                 var (counts, classification, ranges) = await target.IsolatedAsync(
                     async () =>
                     {
-                        using var result = await diff.RunAndStageAsync(target, staged, held: null, cancellationToken).ConfigureAwait(false);
+                        using var result = await diff.RunAndStageAsync(target, staged, held: null, liveRows, cancellationToken).ConfigureAwait(false);
                         var counts = result.Counts;
                         var classification = await target.ClassifyAsync(staged, counts.LiveRows - counts.Identical, cancellationToken).ConfigureAwait(false);
                         using var keys = new SpillFile(diff.Options.TempDirectory ?? Path.GetTempPath(), positions: false);

@@ -35,6 +35,8 @@ public sealed class VerifyBuilder
     private readonly List<string> _exclude = [];
     private readonly HashSet<VerifyProblem> _failOn = [];
     private ILogger _logger = NullLogger.Instance;
+    private IProgress<RestoreProgress>? _progress;
+    private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(ProgressThrottle.Interval);
     private bool _skipUnknownColumns;
     private string? _database;
     private Func<IVerifyTarget>? _target;
@@ -96,6 +98,26 @@ public sealed class VerifyBuilder
     }
 
     /// <summary>
+    /// Reports where the check is, as a restore does (<see cref="RestoreProgress"/>): staging, then diffing each
+    /// table (a check applies nothing). Called on the check's own flow when a table starts and ends each phase, and in
+    /// between at most every 100 ms.
+    /// </summary>
+    public VerifyBuilder WithProgress(IProgress<RestoreProgress> progress) =>
+        WithProgress(progress, TimeSpan.FromMilliseconds(ProgressThrottle.Interval));
+
+    /// <summary>
+    /// Like <see cref="WithProgress(IProgress{RestoreProgress})"/>, with the least time between two reports that
+    /// mark no table boundary: <see cref="TimeSpan.Zero"/> reports every 64 dump rows and every read of live rows.
+    /// </summary>
+    public VerifyBuilder WithProgress(IProgress<RestoreProgress> progress, TimeSpan interval)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
+        _progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        _progressInterval = interval;
+        return this;
+    }
+
+    /// <summary>
     /// Problems that trip the gate (<see cref="VerifyReport.GateTripped"/>); calls add up. Every problem is reported
     /// either way. Pass <see cref="VerifyProblems.All"/> to gate on everything.
     /// </summary>
@@ -153,7 +175,10 @@ public sealed class VerifyBuilder
             _skipUnknownColumns,
             _database,
             _diffOptions,
-            _target));
+            _target)
+        {
+            Progress = _progress is null ? null : new ProgressThrottle(_progress, _progressInterval),
+        });
     }
 }
 
@@ -166,4 +191,8 @@ internal sealed record VerifySettings(
     bool SkipUnknownColumns,
     string? Database,
     Diff.DiffOptions Diff,
-    Func<IVerifyTarget> TargetFactory);
+    Func<IVerifyTarget> TargetFactory)
+{
+    /// <summary>Where progress goes, throttled; null for none.</summary>
+    public ProgressThrottle? Progress { get; init; }
+}

@@ -186,7 +186,9 @@ public sealed class DayOneIncidentTests
         var report = await Restore(dump, db).OnCollision(CollisionHandling.Remap).AsPlan().Build().RunAsync();
 
         report.Succeeded.ShouldBeTrue(report.ToSummary());
-        (Table(report, "accounts").Collisions, Table(report, "accounts").Inserted).ShouldBe((2L, 0L));
+        // The apply would insert the two collisions under new keys; the plan takes none.
+        (Table(report, "accounts").Collisions, Table(report, "accounts").Inserted, Table(report, "accounts").Remapped).ShouldBe((2L, 2L, 2L));
+        Table(report, "accounts").Warnings.ShouldContain(w => w.StartsWith("a plan cannot take new keys: the 2 collisions would be remapped", StringComparison.Ordinal));
         (await db.ScalarAsync<long>("SELECT last_value FROM accounts_id_seq")).ShouldBe(6);
         (await db.ScalarAsync<long>("SELECT count(*) FROM accounts")).ShouldBe(6);
     }
@@ -239,7 +241,7 @@ public sealed class DayOneIncidentTests
         // still follow the remapped accounts, so the engine rebuilds the map after reconnecting.
         var progress = new Inline(p =>
         {
-            if (p.Phase == "apply" && p.Table.Name == "accounts" && !killed)
+            if (p.Phase == RestorePhase.Applying && p.Table.Name == "accounts" && p.TablesDone >= p.TableNumber && !killed)
             {
                 killed = true;
                 db.ScalarAsync<bool>("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sr-dayone-kill'").GetAwaiter().GetResult();

@@ -122,7 +122,7 @@ public sealed class LockAndRetryTests
 
         public void Report(RestoreProgress value)
         {
-            if (value.Phase == "stage" && !_done)
+            if (value.Phase == RestorePhase.Staging && !_done)
             {
                 _done = true;
                 action();

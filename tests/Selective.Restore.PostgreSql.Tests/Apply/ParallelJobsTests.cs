@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -280,18 +281,26 @@ public sealed class ParallelJobsTests
         await sequential.ExecuteAsync(damage);
         await parallel.ExecuteAsync(damage);
 
+        var progress = new Dictionary<int, ConcurrentQueue<RestoreProgress>> { [1] = new(), [4] = new() };
         Task<RestoreReport> RunAsync(Scenario db, int jobs) =>
-            SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithIdentityKey("accounts", "email").WithJobs(jobs).Build().RunAsync();
+            SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString).WithIdentityKey("accounts", "email").WithJobs(jobs)
+                .WithProgress(new QueueProgress(progress[jobs])).Build().RunAsync();
         var one = await RunAsync(sequential, 1);
         var four = await RunAsync(parallel, 4);
+
+        // Progress counts every table of the apply pass as done, those failed before their turn included.
+        foreach (var events in progress.Values)
+        {
+            events.Where(e => e.Phase == RestorePhase.Applying).Max(e => e.TablesDone).ShouldBe(6);
+        }
 
         TableReport Table(RestoreReport report, string name) => report.Tables.Single(t => t.Name.Name == name);
         foreach (var report in new[] { one, four })
         {
             report.Succeeded.ShouldBeFalse();
             Table(report, "accounts").Errors.ShouldHaveSingleItem().ShouldContain("no_new_accounts");
-            Table(report, "posts").Errors.ShouldHaveSingleItem().ShouldContain("public.accounts, which failed");
-            Table(report, "comments").Errors.ShouldHaveSingleItem().ShouldContain("public.posts, which failed");
+            Table(report, "posts").Errors.ShouldHaveSingleItem().ShouldContain("it references public.accounts, which failed");
+            Table(report, "comments").Errors.ShouldHaveSingleItem().ShouldContain("it references public.posts, which is not restored because public.accounts failed");
             Table(report, "labels").Errors.ShouldHaveSingleItem().ShouldContain("no_new_labels");
             Table(report, "post_labels").Errors.ShouldHaveSingleItem().ShouldContain("foreign key");
             Table(report, "unrelated").Outcome.ShouldBe(TableOutcome.Applied);
@@ -410,6 +419,12 @@ public sealed class ParallelJobsTests
         Should.Throw<InvalidOperationException>(() => SelectiveRestore.FromDump(dump).ToPostgreSql("Host=x").WithJobs(2).WithTransactionMode(TransactionMode.SingleTransaction).Build())
             .Message.ShouldContain("one transaction cannot span connections");
         Should.NotThrow(() => SelectiveRestore.FromDump(dump).ToPostgreSql("Host=x").WithJobs(1).WithTransactionMode(TransactionMode.SingleTransaction).Build());
+    }
+
+    /// <summary>Collects progress reported from any thread (parallel jobs report at once).</summary>
+    private sealed class QueueProgress(ConcurrentQueue<RestoreProgress> queue) : IProgress<RestoreProgress>
+    {
+        public void Report(RestoreProgress value) => queue.Enqueue(value);
     }
 
     /// <summary>The report as JSON without what differs between two runs: timings, and the database's name.</summary>

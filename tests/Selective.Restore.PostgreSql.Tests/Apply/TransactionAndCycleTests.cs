@@ -118,8 +118,8 @@ public sealed class TransactionAndCycleTests
             var plan = await SelectiveRestore.FromDump(dump).ToPostgreSql(readOnly).AsPlan().WithProgress(new SyncProgress(progress)).Build().RunAsync();
             plan.Succeeded.ShouldBeTrue(plan.ToSummary());
             plan.Tables.Single().Missing.ShouldBe(5);
-            progress.ShouldContain(p => p.Phase == "stage" && p.Rows == 50 && p.Bytes > 0);
-            progress.ShouldContain(p => p.Phase == "apply" && p.TablesDone == 1);
+            progress.ShouldContain(p => p.Phase == RestorePhase.Staging && p.Rows == 50 && p.Bytes > 0);
+            progress.ShouldContain(p => p.Phase == RestorePhase.Diffing && p.TablesDone == 1 && p.TablesTotal == 1);
 
             var apply = await SelectiveRestore.FromDump(dump).ToPostgreSql(readOnly).Build().RunAsync();
             apply.Tables.Single().Outcome.ShouldBe(TableOutcome.Failed);

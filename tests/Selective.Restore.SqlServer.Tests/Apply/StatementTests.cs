@@ -78,6 +78,7 @@ public sealed class StatementTests
                 yield return new TestCaseData(SqlServerStatements.Rewrite(s, s.Written.Skip(keys).ToList())).SetName($"Rewrite {name}");
                 yield return new TestCaseData(SqlServerStatements.IdentityFacts(s, s.Compared.Take(2).ToList())).SetName($"IdentityFacts {name}");
                 yield return new TestCaseData(SqlServerStatements.PairWholeRows(s)).SetName($"PairWholeRows {name}");
+                yield return new TestCaseData(SqlServerStatements.MissingParents(s, [s.Compared[0], s.Compared[1]], Tables[1], ["Id", "x]y"], "'m', 'r', 'c', 't'")).SetName($"MissingParents {name}");
                 yield return new TestCaseData(SqlServerStatements.CreateKeys("#k_text", "#k", s.Key)).SetName($"CreateKeys {name}");
                 yield return new TestCaseData(SqlServerStatements.FillKeys("#k_text", "#k", s.Key)).SetName($"FillKeys {name}");
                 yield return new TestCaseData(SqlServerStatements.KeyRanges(s, "#k")).SetName($"KeyRanges {name}");
@@ -101,6 +102,18 @@ public sealed class StatementTests
     public void Parses_with_no_error(string sql)
     {
         TSql.ShouldParse(sql).Batches.ShouldHaveSingleItem();
+    }
+
+    [Test]
+    public void Missing_parents_are_looked_up_only_where_the_session_may_read_the_parent_and_NULL_references_check_nothing()
+    {
+        var staging = Staging(Tables[0], keyColumns: 2);
+        var sql = SqlServerStatements.MissingParents(staging, [staging.Compared[0]], new TableName("dbo", "Customers"), ["Id"], "'m', 'r'");
+        sql.ShouldStartWith("IF HAS_PERMS_BY_NAME(@parent, 'OBJECT', 'SELECT') = 1");
+        sql.ShouldContain("SELECT TOP (1) COUNT_BIG(*) OVER (), d.c1, d.c2, d.c3");
+        sql.ShouldContain("WHERE d.sr_class IN ('m', 'r') AND d.c3 IS NOT NULL");
+        sql.ShouldContain("NOT EXISTS (SELECT 1 FROM [dbo].[Customers] AS p WHERE p.[Id] = d.c3)");
+        sql.ShouldContain("ORDER BY d.sr_n;");
     }
 
     [Test]

@@ -32,6 +32,20 @@ public sealed class LoggerFactoryTests
     }
 
     [Test]
+    public async Task A_plan_logs_what_it_would_write_under_its_own_event_id_and_never_that_it_applied()
+    {
+        using var live = new SqliteFile(Schema);
+        var dump = live.Dump();
+        live.Execute("DELETE FROM customers WHERE id = 2;");
+        var factory = new RecordingLoggerFactory(minimum: LogLevel.Information);
+
+        await SelectiveRestore.FromDump(dump).ToSqlite(live.ConnectionString).WithLoggerFactory(factory).AsPlan().Build().RunAsync();
+
+        factory.Events.ShouldContain((RestoreLogCategory.Apply, RestoreEventId.TablePlanned));
+        factory.Events.ShouldNotContain(e => e.EventId == RestoreEventId.TableApplied);
+    }
+
+    [Test]
     public async Task A_category_filtered_out_by_the_factory_logs_nothing_while_the_others_still_do()
     {
         using var live = new SqliteFile(Schema);

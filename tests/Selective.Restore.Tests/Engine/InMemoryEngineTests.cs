@@ -205,9 +205,37 @@ public sealed class InMemoryEngineTests
         report.Tables.Single(t => t.Name.Name == "users").Outcome.ShouldBe(TableOutcome.Failed);
         var posts = report.Tables.Single(t => t.Name.Name == "posts");
         posts.Outcome.ShouldBe(TableOutcome.Failed);
-        posts.Errors.ShouldContain(e => e.Contains("references public.users, which failed", StringComparison.Ordinal), string.Join("\n", posts.Errors));
+        // The child's error names the parent's own error and the real reason (a per-row policy), not an identity key nobody declared.
+        var error = posts.Errors.ShouldHaveSingleItem();
+        error.ShouldContain("it references public.users, which failed (policy refuse failed the table at key (id=1): not today)");
+        error.ShouldContain("public.users's policy refuse decides its conflicts row by row");
+        error.ShouldNotContain("identity");
         report.Tables.Single(t => t.Name.Name == "tags").Inserted.ShouldBe(1);
         db.Database["users"].Rows.Count.ShouldBe(1);
+        db.Database["posts"].Rows.ShouldBeEmpty();
+    }
+
+    [Test]
+    public async Task A_parent_with_an_identity_key_that_fails_names_its_error_and_the_identity_key_in_every_descendant()
+    {
+        using var dir = new TempDirectory();
+        var comments = new ContractTable("comments", [new("id", ContractType.Integer, NotNull: true), new("post_id", ContractType.BigInt), new("body", ContractType.Text)], ["id"])
+        { References = [("post_id", "posts")] };
+        var db = new InMemoryContractDatabase([Users, Posts, comments, Tags]);
+        await db.InsertAsync("users", User(1, "someone else"));
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Users, [User(1), User(2)]), (Posts, [Post(1, 2)]), (comments, [["1", "1", "hi"]]), (Tags, [["1", "a"]]));
+
+        // Same id, another name: a collision, which this restore fails on.
+        var report = await db.Into(SelectiveRestore.FromDump(dump)).WithIdentityKey("public.users", "name").OnCollision(CollisionHandling.Fail).Build().RunAsync();
+
+        var users = report.Tables.Single(t => t.Name.Name == "users");
+        users.Outcome.ShouldBe(TableOutcome.Failed);
+        var posts = report.Tables.Single(t => t.Name.Name == "posts").Errors.ShouldHaveSingleItem();
+        posts.ShouldStartWith($"not restored: it references public.users, which failed ({users.Errors[0]}); public.users's identity key (name) decides");
+        var child = report.Tables.Single(t => t.Name.Name == "comments").Errors.ShouldHaveSingleItem();
+        child.ShouldStartWith("not restored: it references public.posts, which is not restored because public.users failed (");
+        child.ShouldContain("public.users's identity key (name)");
+        report.Tables.Single(t => t.Name.Name == "tags").Outcome.ShouldBe(TableOutcome.Applied);
         db.Database["posts"].Rows.ShouldBeEmpty();
     }
 

@@ -256,9 +256,93 @@ public abstract class ProviderContractTests
 
         var report = await db.Into(SelectiveRestore.FromDump(dump)).AsPlan().WithPolicy(MergePolicy.PreferDump).Build().RunAsync();
 
+        // What the apply would write, and which rows: the first keys of each.
         var table = report.Tables.Single();
-        (table.Outcome, table.Missing, table.Conflicting, table.Inserted, table.Updated).ShouldBe((TableOutcome.Planned, 3, 1, 0, 0));
+        (table.Outcome, table.Missing, table.Conflicting, table.Inserted, table.Updated).ShouldBe((TableOutcome.Planned, 3, 1, 3, 1));
+        table.InsertedKeys.Select(k => k.ShouldHaveSingleItem()).ShouldBe(["2", "3", "4"], ignoreOrder: true);
+        table.UpdatedKeys.ShouldBe([["1"]]);
         (await db.ContentAsync("accounts")).ShouldBe(before);
+
+        // Not reseeded either (an apply moves the sequence past id 4).
+        (await db.NextValueAsync("accounts")).ShouldBe(1);
+    }
+
+    [Test]
+    public async Task A_plan_runs_the_custom_policy_and_the_missing_row_filter_as_the_apply_does_and_writes_nothing()
+    {
+        await using var db = await CreateAsync(Accounts);
+        using var dir = new TempDirectory();
+        await db.InsertAsync("accounts", ["1", "edited", null, null, null, null, null, null], ["2", "edited", null, null, null, null, null, null]);
+        var before = await db.ContentAsync("accounts");
+        var dump = ContractDump.Write(dir.File("dump.sql"), (Accounts, AccountRows));
+        var calls = new List<string>();
+        var policy = MergePolicy.Custom("per-row", args =>
+            {
+                calls.Add("resolve " + args.Key.GetText("id"));
+                return args.Key.GetText("id") == "1" ? ConflictDecision.TakeDump : ConflictDecision.Merge(new Dictionary<string, object?> { ["note"] = "merged" });
+            })
+            .WithMissingRowFilter(args =>
+            {
+                calls.Add("filter " + args.Key.GetText("id"));
+                return args.Key.GetText("id") != "4";
+            });
+
+        var plan = await db.Into(SelectiveRestore.FromDump(dump)).WithPolicy(policy).AsPlan().Build().RunAsync();
+
+        plan.Succeeded.ShouldBeTrue(plan.ToSummary());
+        calls.ShouldBe(["filter 3", "filter 4", "resolve 1", "resolve 2"]);
+        var planned = plan.Tables.Single();
+        (planned.Outcome, planned.Missing, planned.Conflicting, planned.Inserted, planned.Updated, planned.Skipped).ShouldBe((TableOutcome.Planned, 2, 2, 1, 2, 1));
+        planned.InsertedKeys.ShouldBe([["3"]]);
+        planned.UpdatedKeys.Select(k => k.ShouldHaveSingleItem()).ShouldBe(["1", "2"], ignoreOrder: true);
+        (await db.ContentAsync("accounts")).ShouldBe(before);
+        (await db.NextValueAsync("accounts")).ShouldBe(1);
+
+        // The apply decides the same, and writes what the plan said it would.
+        calls.Clear();
+        var apply = await db.Into(SelectiveRestore.FromDump(dump)).WithPolicy(policy).Build().RunAsync();
+        apply.Succeeded.ShouldBeTrue(apply.ToSummary());
+        calls.ShouldBe(["filter 3", "filter 4", "resolve 1", "resolve 2"]);
+        var applied = apply.Tables.Single();
+        (applied.Inserted, applied.Updated, applied.Skipped).ShouldBe((planned.Inserted, planned.Updated, planned.Skipped));
+        (await db.ContentAsync("accounts")).ShouldBe(Lines([AccountRows[0], ["2", "edited", "merged", null, null, null, null, null], AccountRows[2]]));
+    }
+
+    [Test]
+    public async Task A_child_only_plan_warns_that_parent_rows_are_missing_and_the_apply_fails_naming_them()
+    {
+        await using var db = await CreateAsync(Accounts, Orders);
+        using var dir = new TempDirectory();
+        await db.InsertAsync("accounts", AccountRows[0]);
+        var dump = ContractDump.Write(
+            dir.File("dump.sql"),
+            (Accounts, [AccountRows[0], AccountRows[1]]),
+            (Orders, [["10", "1", "5.00"], ["11", "2", "6.00"], ["12", "2", "7.00"]]));
+
+        var plan = await db.Into(SelectiveRestore.FromDump(dump)).IncludeTables("public.orders").AsPlan().Build().RunAsync();
+
+        // Orders 11 and 12 belong to account 2, which is not live, and accounts is not part of this restore.
+        var planned = plan.Tables.Single();
+        (planned.Outcome, planned.Inserted).ShouldBe((TableOutcome.Planned, 3));
+        var warning = planned.Warnings.ShouldHaveSingleItem();
+        warning.ShouldStartWith("the apply would fail this table: 2 rows to be written reference rows of public.accounts that are not there (foreign key ");
+        warning.ShouldContain("e.g. account_id=2 in the row with key (id=11)), and public.accounts is not part of this restore");
+        warning.ShouldEndWith("add public.accounts to the restore (-t public.accounts) so that its rows are restored first");
+        plan.ToSummary().ShouldContain("warning: the apply would fail this table");
+
+        var apply = await db.Into(SelectiveRestore.FromDump(dump)).IncludeTables("public.orders").Build().RunAsync();
+
+        var failed = apply.Tables.Single();
+        failed.Outcome.ShouldBe(TableOutcome.Failed);
+        var error = failed.Errors.ShouldHaveSingleItem();
+        error.ShouldStartWith("2 rows to be written reference rows of public.accounts that are not there (foreign key ");
+        error.ShouldContain("nothing is applied to this table; add public.accounts to the restore (-t public.accounts)");
+        (await db.ContentAsync("orders")).ShouldBeEmpty();
+
+        // With the parent selected, its rows come first and the children follow.
+        var both = await db.Into(SelectiveRestore.FromDump(dump)).IncludeTables("public.orders", "public.accounts").Build().RunAsync();
+        both.Succeeded.ShouldBeTrue(both.ToSummary());
+        both.Tables.Single(t => t.Name.Name == "orders").Inserted.ShouldBe(3);
     }
 
     [Test]

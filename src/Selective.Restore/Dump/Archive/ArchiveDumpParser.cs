@@ -110,6 +110,26 @@ internal sealed class ArchiveDumpParser : IDumpParser
 
     public long TablesSkipped { get; private set; }
 
+    /// <summary>The tables the filter selects among the TOC's table data entries: those the reader returns.</summary>
+    public int TablesSelected => _dataEntries.Count(e => _filter.Matches(e.TableName));
+
+    /// <summary>
+    /// A directory archive's data files of the selected tables, in bytes as stored (what <see cref="BytesRead"/> reaches
+    /// once they are read); -1 for a custom archive, whose input's length says it.
+    /// </summary>
+    public long SelectedDataLength =>
+        _directory is null
+            ? -1
+            : _dataEntries.Where(e => !string.IsNullOrEmpty(e.FileName) && _filter.Matches(e.TableName))
+                .Sum(e => DataFileLength(e));
+
+    private long DataFileLength(TocEntry entry)
+    {
+        var plain = new FileInfo(Path.Combine(_directory!, entry.FileName!));
+        var gzip = new FileInfo(plain.FullName + ".gz");
+        return plain.Exists ? plain.Length : gzip.Exists ? gzip.Length : 0;
+    }
+
     /// <summary>Whether tables are found by their TOC offsets (a seekable custom archive with offsets written).</summary>
     public bool RandomAccess => _randomAccess;
 

@@ -340,6 +340,24 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         return Task.FromResult(new ApplyCounts(inserted, updated, remapped));
     }
 
+    public Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken)
+    {
+        Operation("parents");
+        var mapping = staged.Mapping;
+        var parentTable = Table(parent.Name);
+        var references = foreignKey.Columns.Select(c => Enumerable.Range(0, mapping.Targets.Count).First(i => mapping.Targets[i]?.Name == c)).ToList();
+        var keys = mapping.Key.Select(k => Enumerable.Range(0, mapping.Targets.Count).First(i => mapping.Targets[i]?.Name == k)).ToList();
+        var written = StagingOf(staged).Delta.Where(d =>
+            (instructions.InsertMissing && d.Class is 'm' or 'r') || (instructions.UpdateConflicting && d.Class == 'c') || ((instructions.UpdateConflicting || instructions.UpdateChosen) && d.Class == 't'));
+
+        // A NULL in the reference checks nothing (MATCH SIMPLE); otherwise the parent's key must be there.
+        var orphans = written.Where(d => references.TrueForAll(i => d.Row.Values[i] is not null) &&
+            parentTable.FindByKey(InMemoryTable.KeyImage(foreignKey.ReferencedColumns.Select((c, n) => (parent.Find(c)!.DataType, d.Row.Values[references[n]])))!) is null).ToList();
+        return Task.FromResult(orphans.Count == 0
+            ? null
+            : new MissingParents(orphans.Count, [.. keys.Select(i => orphans[0].Row.Values[i]!)], [.. references.Select(i => orphans[0].Row.Values[i]!)]));
+    }
+
     public Task<IReadOnlyList<RowWitness>> ReadWitnessesAsync(StagedTable staged, ApplyInstructions instructions, int max, CancellationToken cancellationToken)
     {
         var table = Table(staged.Mapping.Live.Name);
