@@ -182,7 +182,7 @@ public sealed class ProgressOutputTests
         stderr.ShouldContain("selective-restore: warning: main.gone: skipped: ");
         stderr.ShouldEndWith("\u001b[?25h"); // the cursor is shown again
         stdout.ShouldNotContain(Escape);
-        stdout.ShouldContain("2 tables, 0 inserted");
+        stdout.ShouldContain("2 tables, would insert 285, would update 0"); // a plan counts what the apply would write
     }
 
     /// <summary>
