@@ -34,17 +34,7 @@ public sealed class SelectiveRestoreFactory
     /// <summary>A check of the dump file at <paramref name="path"/> against the live database.</summary>
     public VerifyBuilder VerifyDump(string path)
     {
-        var builder = BackupVerification.FromDump(path);
-        if (_options.IncludeTables.Count > 0)
-        {
-            builder.IncludeTables([.. _options.IncludeTables]);
-        }
-
-        if (_options.ExcludeTables.Count > 0)
-        {
-            builder.ExcludeTables([.. _options.ExcludeTables]);
-        }
-
+        var builder = BackupVerification.FromDump(path).IncludeTables([.. _options.IncludeTables]).ExcludeTables([.. _options.ExcludeTables]);
         if (_loggerFactory is not null)
         {
             builder.WithLoggerFactory(_loggerFactory);
@@ -61,17 +51,9 @@ public sealed class SelectiveRestoreFactory
 
     private RestoreBuilder Configure(RestoreBuilder builder)
     {
-        builder.WithPolicy(MergePolicy.Parse(_options.Policy)).WithTransactionMode(_options.TransactionMode).WithLockTimeout(_options.LockTimeout);
-        if (_options.IncludeTables.Count > 0)
-        {
-            builder.IncludeTables([.. _options.IncludeTables]);
-        }
-
-        if (_options.ExcludeTables.Count > 0)
-        {
-            builder.ExcludeTables([.. _options.ExcludeTables]);
-        }
-
+        // No patterns select every table, as in the builders themselves: the lists are passed as they are.
+        builder.WithPolicy(MergePolicy.Parse(_options.Policy)).WithTransactionMode(_options.TransactionMode).WithLockTimeout(_options.LockTimeout)
+            .IncludeTables([.. _options.IncludeTables]).ExcludeTables([.. _options.ExcludeTables]);
         if (_loggerFactory is not null)
         {
             builder.WithLoggerFactory(_loggerFactory);

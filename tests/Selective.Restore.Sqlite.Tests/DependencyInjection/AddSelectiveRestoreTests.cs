@@ -70,6 +70,9 @@ public sealed class AddSelectiveRestoreTests
 
         using var policy = Services(new() { ["SelectiveRestore:Provider"] = "sqlite", ["SelectiveRestore:ConnectionString"] = "Data Source=x.db", ["SelectiveRestore:Policy"] = "newest" });
         Should.Throw<ArgumentException>(() => policy.GetRequiredService<SelectiveRestoreFactory>()).Message.ShouldContain("SelectiveRestore:Policy");
+
+        using var timeout = Services(new() { ["SelectiveRestore:Provider"] = "sqlite", ["SelectiveRestore:ConnectionString"] = "Data Source=x.db", ["SelectiveRestore:LockTimeout"] = "-00:00:01" });
+        Should.Throw<ArgumentException>(() => timeout.GetRequiredService<SelectiveRestoreFactory>()).Message.ShouldContain("SelectiveRestore:LockTimeout");
     }
 
     private sealed class CountingLoggerFactory : ILoggerFactory
