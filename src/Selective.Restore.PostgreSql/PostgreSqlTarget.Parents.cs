@@ -8,7 +8,7 @@ internal sealed partial class PostgreSqlTarget
 {
     public async Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken)
     {
-        var classes = MissingParentClasses(instructions);
+        var classes = instructions.WrittenClasses;
         if (classes.Count == 0)
         {
             return null;
@@ -52,27 +52,5 @@ internal sealed partial class PostgreSqlTarget
             reader.GetInt64(0),
             [.. Enumerable.Range(1, keys.Count).Select(reader.GetString)],
             [.. Enumerable.Range(1 + keys.Count, references.Count).Select(reader.GetString)]);
-    }
-
-    /// <summary>The delta classes an apply with <paramref name="instructions"/> writes: inserted (missing, remapped) and overwritten rows.</summary>
-    private static List<char> MissingParentClasses(ApplyInstructions instructions)
-    {
-        var classes = new List<char>();
-        if (instructions.InsertMissing)
-        {
-            classes.AddRange(['m', 'r']);
-        }
-
-        if (instructions.UpdateConflicting)
-        {
-            classes.Add('c');
-        }
-
-        if (instructions.UpdateConflicting || instructions.UpdateChosen)
-        {
-            classes.Add('t');
-        }
-
-        return classes;
     }
 }

@@ -504,26 +504,12 @@ internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
 
     public async Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken)
     {
-        var classes = new List<string>();
-        if (instructions.InsertMissing)
-        {
-            classes.AddRange(["'m'", "'r'"]);
-        }
-
-        if (instructions.UpdateConflicting)
-        {
-            classes.Add("'c'");
-        }
-
-        if (instructions.UpdateConflicting || instructions.UpdateChosen)
-        {
-            classes.Add("'t'");
-        }
-
-        if (classes.Count == 0)
+        if (instructions.WrittenClasses.Count == 0)
         {
             return null;
         }
+
+        var classes = instructions.WrittenClasses.Select(c => $"'{c}'");
 
         var staging = Sql(staged);
         var references = foreignKey.Columns.Select(staging.Column).ToList();

@@ -7,26 +7,12 @@ internal sealed partial class SqliteTarget
 {
     public async Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken)
     {
-        var classes = new List<string>();
-        if (instructions.InsertMissing)
-        {
-            classes.AddRange(["'m'", "'r'"]);
-        }
-
-        if (instructions.UpdateConflicting)
-        {
-            classes.Add("'c'");
-        }
-
-        if (instructions.UpdateConflicting || instructions.UpdateChosen)
-        {
-            classes.Add("'t'");
-        }
-
-        if (classes.Count == 0)
+        if (instructions.WrittenClasses.Count == 0)
         {
             return null;
         }
+
+        var classes = instructions.WrittenClasses.Select(c => $"'{c}'");
 
         // As SQLite checks the key: a NULL in the reference checks nothing, and the parent column's affinity and
         // collation decide equality (the staged value has none of its own, so the parent's applies).

@@ -39,7 +39,16 @@ public sealed record RowPair(long Position, RowValues Key, RowValues Dump, RowVa
 /// <param name="UpdateConflicting">Overwrite every conflicting row (prefer-dump), not only those the policy chose (<see cref="DeltaClass.Overwrite"/>).</param>
 /// <param name="UpdateChosen">The policy chose rows to overwrite.</param>
 /// <param name="Remapped">Some rows were given new keys (<see cref="DeltaClass.Remapped"/>): only then are they counted.</param>
-public readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting, bool UpdateChosen, bool Remapped);
+public readonly record struct ApplyInstructions(bool InsertMissing, bool UpdateConflicting, bool UpdateChosen, bool Remapped)
+{
+    /// <summary>
+    /// The staged delta's class codes (<c>sr_class</c>) of the rows this apply writes: missing (<c>m</c>) and remapped
+    /// (<c>r</c>) rows inserted, conflicting (<c>c</c>) and chosen (<c>t</c>) rows overwritten. Empty when nothing is written.
+    /// One rule for every provider's missing-parent check.
+    /// </summary>
+    public IReadOnlyList<char> WrittenClasses =>
+        [.. (InsertMissing ? "mr" : string.Empty) + (UpdateConflicting ? "c" : string.Empty) + (UpdateConflicting || UpdateChosen ? "t" : string.Empty)];
+}
 
 /// <summary>Rows written by the apply step.</summary>
 /// <param name="Inserted">Rows inserted, remapped ones included.</param>
