@@ -19,9 +19,21 @@ public sealed class PackageContentsTests
     // The configuration these tests were built in: the packages are packed from that build, not built again.
     private static readonly string Configuration = TestContext.CurrentContext.TestDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    private static (int Exit, string Output) Dotnet(string workingDirectory, params string[] arguments)
+    // The kind of a pdb's custom debug information that holds the Source Link JSON (Portable PDB specification).
+    private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
+
+    private static (int Exit, string Output) Dotnet(string workingDirectory, params string[] arguments) => Run("dotnet", workingDirectory, arguments);
+
+    private static string Git(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        var (exit, output) = Run("git", workingDirectory, arguments);
+        exit.ShouldBe(0, $"git {string.Join(' ', arguments)}: {output}");
+        return output;
+    }
+
+    private static (int Exit, string Output) Run(string program, string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -146,25 +158,6 @@ public sealed class PackageContentsTests
         var documents = reader.Documents.Select(d => reader.GetString(reader.GetDocument(d).Name)).ToList();
         documents.ShouldContain("/_/src/Selective.Restore/RestoreBuilder.cs");
         documents.ShouldAllBe(name => name.StartsWith("/_/", StringComparison.Ordinal));
-    }
-
-    // The kind of a pdb's custom debug information that holds the Source Link JSON (Portable PDB specification).
-    private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
-
-    private static string Git(string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.ShouldBe(0, $"git {string.Join(' ', arguments)}: {error.Result}");
-        return output;
     }
 
     [Test]
