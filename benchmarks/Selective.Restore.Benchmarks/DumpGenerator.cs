@@ -11,6 +11,9 @@ public enum DumpStyle
 
     /// <summary>One INSERT statement per row (pg_dump --inserts).</summary>
     Inserts,
+
+    /// <summary>A sqlite3 <c>.dump</c> script (<see cref="SqliteDumpGenerator"/>).</summary>
+    SqliteDump,
 }
 
 /// <summary>
