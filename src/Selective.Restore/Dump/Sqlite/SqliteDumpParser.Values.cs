@@ -315,22 +315,20 @@ internal sealed partial class SqliteDumpParser
             return;
         }
 
-        var literal = (negative ? "-" : string.Empty) + System.Text.Encoding.ASCII.GetString(text);
-        string field;
-        if (integer && long.TryParse(literal, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        // Parsed and printed from the bytes, sign apart (IEEE parsing is symmetric: -x parses as the negation of x, -0.0 included).
+        if (integer && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var magnitude) &&
+            magnitude <= (negative ? 1UL << 63 : long.MaxValue))
         {
-            field = SqliteText.Integer(value);
+            SqliteFields.WriteInteger(negative ? unchecked((long)(0UL - magnitude)) : (long)magnitude, _row);
         }
-        else if (double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
+        else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
         {
-            field = SqliteText.Real(real);
+            SqliteFields.WriteReal(negative ? -real : real, _row);
         }
         else
         {
-            throw Fail($"'{literal}' is not a number SQLite reads", token.Start, table);
+            throw Fail($"'{(negative ? "-" : string.Empty)}{System.Text.Encoding.ASCII.GetString(text)}' is not a number SQLite reads", token.Start, table);
         }
-
-        _row.Write(System.Text.Encoding.ASCII.GetBytes(field));
     }
 
     // ---------------------------------------------------------------- text expressions

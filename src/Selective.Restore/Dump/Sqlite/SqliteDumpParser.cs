@@ -801,7 +801,10 @@ internal sealed partial class SqliteDumpParser : IDumpParser, ITableSource
             try
             {
                 result = Step(table);
-                CheckUnit(_in.Mark, string.Create(CultureInfo.InvariantCulture, $"row {table.RowsRead + 1}"));
+                if (_in.Position - _in.Mark > _maxBuffered)
+                {
+                    CheckUnit(_in.Mark, string.Create(CultureInfo.InvariantCulture, $"row {table.RowsRead + 1}"));
+                }
                 break;
             }
             catch (NeedMoreInputException)
