@@ -1,30 +1,77 @@
 using System.Buffers;
-using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Selective.Restore.Dump;
-using Selective.Restore.Providers;
 
 namespace Selective.Restore.Sqlite;
 
-/// <summary>A query's rows as row-text lines, each value in <see cref="SqliteText"/>'s form (the storage class kept).</summary>
-internal sealed class SqliteRows(DbDataReader reader, DbCommand command) : RowTextStream(reader, command)
+/// <summary>
+/// A query's rows as row-text lines (UTF-8), each value in <see cref="SqliteText"/>'s form (the storage class kept), read
+/// straight from SQLite's statement (<see cref="SqliteStatement"/>). Rows are printed as the stream is read, as many as
+/// fill the reader's buffer, so memory does not grow with the table. Disposing it ends the query.
+/// </summary>
+internal sealed class SqliteRows : ReadOnlyStream
 {
-    protected override void WriteRow(DbDataReader reader, IBufferWriter<byte> destination)
-    {
-        for (var i = 0; i < reader.FieldCount; i++)
-        {
-            if (i > 0)
-            {
-                destination.Write("\t"u8);
-            }
+    private readonly SqliteStatement _statement;
+    private readonly ArrayBufferWriter<byte> _pending = new(64 * 1024);
+    private int _consumed;
+    private bool _done;
+    private bool _disposed;
 
-            if (SqliteText.Format(reader.GetValue(i)) is { } field)
+    private SqliteRows(SqliteStatement statement) => _statement = statement;
+
+    /// <summary>Runs <paramref name="sql"/> (one SELECT) on <paramref name="connection"/>, in its current transaction.</summary>
+    public static SqliteRows Open(SqliteConnection connection, string sql) => new(SqliteStatement.Prepare(connection, sql));
+
+    /// <inheritdoc/>
+    public override int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Available == 0)
+        {
+            _pending.ResetWrittenCount();
+            _consumed = 0;
+        }
+
+        // Rows until the caller's buffer can be filled: at most one row's text beyond it is held.
+        while (Available < buffer.Length && !_done)
+        {
+            if (_statement.Step())
             {
-                CopyText.Escape(field, destination);
+                _statement.WriteRowText(_pending);
+                _pending.GetSpan(1)[0] = (byte)'\n';
+                _pending.Advance(1);
             }
             else
             {
-                destination.Write(CopyText.Null);
+                _done = true;
             }
         }
+
+        var n = Math.Min(buffer.Length, Available);
+        _pending.WrittenSpan.Slice(_consumed, n).CopyTo(buffer);
+        _consumed += n;
+        return n;
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // SQLite runs in the process: a read is CPU work, done here.
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read(buffer.Span));
+    }
+
+    private int Available => _pending.WrittenCount - _consumed;
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            _statement.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

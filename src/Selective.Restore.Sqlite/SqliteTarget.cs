@@ -179,19 +179,10 @@ internal sealed partial class SqliteTarget : IVerifyTarget, IDumpFormats, IParal
     public Task<Stream> OpenLiveRowsAsync(TableMapping mapping, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
         OpenRowsAsync($"SELECT {string.Join(", ", columns.Select(SqliteSql.Quote))} FROM {SqliteSql.Quote(mapping.Live.Name)};", cancellationToken);
 
-    private async Task<Stream> OpenRowsAsync(string sql, CancellationToken cancellationToken)
+    private Task<Stream> OpenRowsAsync(string sql, CancellationToken cancellationToken)
     {
-        var command = Command(sql);
-        try
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return new SqliteRows(reader, command);
-        }
-        catch
-        {
-            await command.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<Stream>(SqliteRows.Open(Connection, sql));
     }
 
     public async Task<StagedTable> CreateStagingAsync(TableMapping mapping, DumpTable dump, int ordinal, CancellationToken cancellationToken)
