@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Data.Sqlite;
 using Selective.Restore.Dump;
 using Selective.Restore.Sqlite;
@@ -66,15 +65,7 @@ public sealed class SqliteSource : DumpSource
     {
         ArgumentNullException.ThrowIfNull(options);
         return OpenProduced(
-            async (stream, cancellationToken) =>
-            {
-                var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
-                await using (writer.ConfigureAwait(false))
-                {
-                    await SqliteDump.WriteAsync(_connectionString, writer, options.Tables, cancellationToken).ConfigureAwait(false);
-                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-            },
+            (stream, cancellationToken) => SqliteDump.WriteAsync(_connectionString, stream, options.Tables, cancellationToken),
             new DumpReaderOptions { Tables = options.Tables, Database = options.Database, MaxBufferedBytes = options.MaxBufferedBytes, SourceName = Description });
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Selective.Restore.Dump;
@@ -59,5 +60,62 @@ internal static class SqliteSql
         }
 
         return literal.Append(open ? "'" : string.Empty).ToString();
+    }
+
+    /// <summary>
+    /// A TEXT value, given as its UTF-8, written as <see cref="Literal"/> writes a string: quoted, quotes doubled, each
+    /// control character (below U+0020, a single byte in UTF-8) as <c>char(n)</c> joined with <c>||</c>.
+    /// </summary>
+    public static void WriteTextLiteral(ReadOnlySpan<byte> utf8, IBufferWriter<byte> destination)
+    {
+        if (utf8.IndexOfAnyInRange((byte)0, (byte)0x1F) < 0)
+        {
+            destination.Write("'"u8);
+            WriteQuoted(utf8, destination);
+            destination.Write("'"u8);
+            return;
+        }
+
+        var open = false;
+        var any = false;
+        while (!utf8.IsEmpty)
+        {
+            var control = utf8.IndexOfAnyInRange((byte)0, (byte)0x1F);
+            if (control != 0)
+            {
+                var run = control < 0 ? utf8 : utf8[..control];
+                destination.Write(any ? "||'"u8 : "'"u8);
+                WriteQuoted(run, destination);
+                open = true;
+                any = true;
+                utf8 = utf8[run.Length..];
+                continue;
+            }
+
+            destination.Write(open ? "'||char("u8 : any ? "||char("u8 : "char("u8);
+            SqliteFields.WriteInteger(utf8[0], destination);
+            destination.Write(")"u8);
+            open = false;
+            any = true;
+            utf8 = utf8[1..];
+        }
+
+        if (open)
+        {
+            destination.Write("'"u8);
+        }
+    }
+
+    /// <summary>Text with each quote doubled.</summary>
+    private static void WriteQuoted(ReadOnlySpan<byte> utf8, IBufferWriter<byte> destination)
+    {
+        while (utf8.IndexOf((byte)'\'') is var quote and >= 0)
+        {
+            destination.Write(utf8[..(quote + 1)]);
+            destination.Write("'"u8);
+            utf8 = utf8[(quote + 1)..];
+        }
+
+        destination.Write(utf8);
     }
 }
