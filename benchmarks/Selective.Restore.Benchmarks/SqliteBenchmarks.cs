@@ -112,10 +112,7 @@ public class SqliteLiveBenchmarks
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync().ConfigureAwait(false);
-            var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, account_id, kind, amount, note, created FROM events;";
-            var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            var rows = new SqliteRows(reader, command);
+            var rows = SqliteRows.Open(connection, "SELECT id, account_id, kind, amount, note, created FROM events;");
             await using (rows.ConfigureAwait(false))
             {
                 return await DrainAsync(rows).ConfigureAwait(false);

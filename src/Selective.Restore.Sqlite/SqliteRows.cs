@@ -26,14 +26,18 @@ internal sealed class SqliteRows : ReadOnlyStream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Available == 0)
+
+        // What is left of the last row printed first; then rows until the caller's buffer is full: at most one row's
+        // text is held beyond it.
+        var total = Take(buffer);
+        if (total == buffer.Length)
         {
-            _pending.ResetWrittenCount();
-            _consumed = 0;
+            return total;
         }
 
-        // Rows until the caller's buffer can be filled: at most one row's text beyond it is held.
-        while (Available < buffer.Length && !_done)
+        _pending.ResetWrittenCount();
+        _consumed = 0;
+        while (_pending.WrittenCount < buffer.Length - total && !_done)
         {
             if (_statement.Step())
             {
@@ -47,7 +51,15 @@ internal sealed class SqliteRows : ReadOnlyStream
             }
         }
 
-        var n = Math.Min(buffer.Length, Available);
+        return total + Take(buffer[total..]);
+    }
+
+    /// <summary>The bytes the row buffer can hold now (tests check it does not grow with the table).</summary>
+    internal int BufferCapacity => _pending.Capacity;
+
+    private int Take(Span<byte> buffer)
+    {
+        var n = Math.Min(buffer.Length, _pending.WrittenCount - _consumed);
         _pending.WrittenSpan.Slice(_consumed, n).CopyTo(buffer);
         _consumed += n;
         return n;
@@ -60,8 +72,6 @@ internal sealed class SqliteRows : ReadOnlyStream
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(Read(buffer.Span));
     }
-
-    private int Available => _pending.WrittenCount - _consumed;
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -76,6 +76,26 @@ public sealed class SqliteRowTextTests
     }
 
     [Test]
+    public void Memory_does_not_grow_with_the_table()
+    {
+        using var file = new SqliteFile("CREATE TABLE v(a, b); WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000) INSERT INTO v SELECT n, hex(randomblob(20)) FROM g;");
+        using var connection = new SqliteConnection(file.ConnectionString);
+        connection.Open();
+        using var rows = SqliteRows.Open(connection, "SELECT * FROM v;");
+        var initial = rows.BufferCapacity;
+        var buffer = new byte[4000];
+        long total = 0;
+        int n;
+        while ((n = rows.Read(buffer)) > 0)
+        {
+            total += n;
+        }
+
+        total.ShouldBeGreaterThan(4_000_000);
+        rows.BufferCapacity.ShouldBe(initial, "the rows printed are held until read, a buffer's worth at a time");
+    }
+
+    [Test]
     public void A_query_SQLite_refuses_fails_as_Microsoft_Data_Sqlite_would()
     {
         using var file = new SqliteFile("CREATE TABLE v(a);");
