@@ -9,6 +9,8 @@
 # checked: the live file must hold every row of the copy again (edited rows keep the live values).
 #
 # Usage: benchmarks/scripts/compare-sqlite.sh [ROWS=500000] [REPEAT=5] [TABLES=4]
+# BASELINE_CLI=/path/to/an/older/selective-restore.dll adds its two runs as variants (interleaved with the others):
+# a before/after comparison on the same data, under the same load.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:-500000}
@@ -48,12 +50,18 @@ variants=(
   "selective-restore apply --from app-copy.db"
   "selective-restore apply backup.sql"
 )
+baseline=${BASELINE_CLI:+dotnet $BASELINE_CLI}
+if [ -n "$baseline" ]; then
+  variants+=("baseline: apply --from app-copy.db" "baseline: apply backup.sql")
+fi
 run_variant() {
   case $1 in
     0) attach_sql > "$work/attach.sql"; /usr/bin/time -f "%U %S %M" -a -o "$work/0.res" sqlite3 "$work/live.db" ".read $work/attach.sql" ;;
     1) /usr/bin/time -f "%U %S %M" -a -o "$work/1.res" bash -c "grep -v '^CREATE ' '$work/backup.sql' | sed 's/^INSERT INTO /INSERT OR IGNORE INTO /' | sqlite3 '$work/live.db'" ;;
     2) /usr/bin/time -f "%U %S %M" -a -o "$work/2.res" $cli apply --from "$work/backup.db" --target "$work/live.db" --policy prefer-live -q --json "$work/report.json" >/dev/null ;;
     3) /usr/bin/time -f "%U %S %M" -a -o "$work/3.res" $cli apply "$work/backup.sql" --target "$work/live.db" --policy prefer-live -q --json "$work/report.json" >/dev/null ;;
+    4) /usr/bin/time -f "%U %S %M" -a -o "$work/4.res" $baseline apply --from "$work/backup.db" --target "$work/live.db" --policy prefer-live -q --json "$work/report.json" >/dev/null ;;
+    5) /usr/bin/time -f "%U %S %M" -a -o "$work/5.res" $baseline apply "$work/backup.sql" --target "$work/live.db" --policy prefer-live -q --json "$work/report.json" >/dev/null ;;
   esac
 }
 
