@@ -336,6 +336,7 @@ public sealed partial class RestoreEngine
             DumpTable? last = null;
             void ReportStaging(DumpTable table, bool force) =>
                 _progress?.Report(new RestoreProgress(RestorePhase.Staging, table.Name, numbers[table.Name], finished.Count, tablesTotal, table.RowsRead, -1, reader.InputPosition, reader.InputLength), force);
+            DumpPassProgress.ReportSkips(reader, RestorePhase.Staging, _progress, () => (finished.Count, tablesTotal));
 
             await using (reader.ConfigureAwait(false))
             {
