@@ -242,14 +242,16 @@ internal static partial class SqlServerStatements
     /// columns, in the order of <paramref name="referenced"/>) are all non-NULL and name no row of
     /// <paramref name="parent"/>: how many, then the first one's key and references. No row when there is none, or when
     /// the session may not read the parent (the check is advice, and must not fail the table it advises on).
+    /// <paramref name="every"/>: every such row instead, in position order (1, then the key and references), for the
+    /// engine to decide which count.
     /// </summary>
-    public static string MissingParents(SqlServerStaging staging, IReadOnlyList<SqlServerStageColumn> references, TableName parent, IReadOnlyList<string> referenced, string classes)
+    public static string MissingParents(SqlServerStaging staging, IReadOnlyList<SqlServerStageColumn> references, TableName parent, IReadOnlyList<string> referenced, string classes, bool every = false)
     {
         // Equality as the foreign key checks it: under the parent column's collation, which a foreign key's columns share.
         var columns = staging.Key.Concat(references).Select(c => "d." + c.Stage);
         return $"""
             IF HAS_PERMS_BY_NAME(@parent, 'OBJECT', 'SELECT') = 1
-                SELECT TOP (1) COUNT_BIG(*) OVER (), {string.Join(", ", columns)}
+                SELECT {(every ? "CONVERT(bigint, 1)" : "TOP (1) COUNT_BIG(*) OVER ()")}, {string.Join(", ", columns)}
                 FROM {staging.Delta} AS d
                 WHERE d.sr_class IN ({classes}) AND {string.Join(" AND ", references.Select(c => $"d.{c.Stage} IS NOT NULL"))}
                   AND NOT EXISTS (SELECT 1 FROM {Quote(parent)} AS p WHERE {string.Join(" AND ", referenced.Select((c, i) => $"p.{Quote(c)} = d.{references[i].Stage}"))})

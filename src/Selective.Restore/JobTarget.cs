@@ -88,8 +88,8 @@ internal sealed class JobTarget(IRestoreTarget main) : IRestoreTarget, IDumpForm
 
     public Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken) => Current.DropIdenticalConflictsAsync(staged, cancellationToken);
 
-    public Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken) =>
-        Current.FindMissingParentsAsync(staged, foreignKey, parent, instructions, cancellationToken);
+    public Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, Func<IReadOnlyList<string>, bool>? unwritten, CancellationToken cancellationToken) =>
+        Current.FindMissingParentsAsync(staged, foreignKey, parent, instructions, unwritten, cancellationToken);
 
     public Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken) =>
         Current.ApplyAsync(staged, instructions, undo, cancellationToken);

@@ -636,6 +636,7 @@ public sealed partial class RestoreEngine
                 table.Map.Dispose();
                 table.Origins.Dispose();
                 table.RemapOrigins.Dispose();
+                table.Excluded.Dispose();
             }
         }
     }
