@@ -79,6 +79,7 @@ public sealed class StatementTests
                 yield return new TestCaseData(SqlServerStatements.IdentityFacts(s, s.Compared.Take(2).ToList())).SetName($"IdentityFacts {name}");
                 yield return new TestCaseData(SqlServerStatements.PairWholeRows(s)).SetName($"PairWholeRows {name}");
                 yield return new TestCaseData(SqlServerStatements.MissingParents(s, [s.Compared[0], s.Compared[1]], Tables[1], ["Id", "x]y"], "'m', 'r', 'c', 't'")).SetName($"MissingParents {name}");
+                yield return new TestCaseData(SqlServerStatements.MissingParents(s, [s.Compared[0], s.Compared[1]], Tables[1], ["Id", "x]y"], "'m', 'r', 'c', 't'", every: true)).SetName($"MissingParents every {name}");
                 yield return new TestCaseData(SqlServerStatements.CreateKeys("#k_text", "#k", s.Key)).SetName($"CreateKeys {name}");
                 yield return new TestCaseData(SqlServerStatements.FillKeys("#k_text", "#k", s.Key)).SetName($"FillKeys {name}");
                 yield return new TestCaseData(SqlServerStatements.KeyRanges(s, "#k")).SetName($"KeyRanges {name}");
@@ -114,6 +115,12 @@ public sealed class StatementTests
         sql.ShouldContain("WHERE d.sr_class IN ('m', 'r') AND d.c3 IS NOT NULL");
         sql.ShouldContain("NOT EXISTS (SELECT 1 FROM [dbo].[Customers] AS p WHERE p.[Id] = d.c3)");
         sql.ShouldContain("ORDER BY d.sr_n;");
+
+        // Every such row, for the engine to pick those whose parent row the restore leaves out: no count, no TOP.
+        var every = SqlServerStatements.MissingParents(staging, [staging.Compared[0]], new TableName("dbo", "Customers"), ["Id"], "'m', 'r'", every: true);
+        every.ShouldContain("SELECT CONVERT(bigint, 1), d.c1, d.c2, d.c3");
+        every.ShouldNotContain("TOP");
+        every.ShouldContain("NOT EXISTS (SELECT 1 FROM [dbo].[Customers] AS p WHERE p.[Id] = d.c3)");
     }
 
     [Test]
