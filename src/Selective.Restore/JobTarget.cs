@@ -103,7 +103,7 @@ internal sealed class JobTarget(IRestoreTarget main) : IRestoreTarget, IDumpForm
     public Task<int> CountWitnessesAsync(LiveTable live, IReadOnlyList<string> key, IReadOnlyList<RowWitness> witnesses, CancellationToken cancellationToken) =>
         Current.CountWitnessesAsync(live, key, witnesses, cancellationToken);
 
-    public IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken) => Current.ReserveKeysAsync(staged, count, cancellationToken);
+    public IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, CancellationToken cancellationToken) => Current.ReserveKeysAsync(staged, count, preview, cancellationToken);
 
     public Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken) => Current.ReseedAsync(live, cancellationToken);
 

@@ -745,14 +745,11 @@ public sealed partial class RestoreEngine
                     $"e.g. key {Describe(tableReport.CollisionKeys[0])}; collisions are set to fail");
             }
 
-            // Remapping takes sequence values, which a plan must not (they are not transactional): collisions are
-            // reported, and the rows under them show as held back (an apply would move them to the new keys).
+            // Remapped rows get new keys, and the rows that reference them follow. A plan takes no sequence value (it is
+            // not transactional): it uses the keys the sequence would hand out now, so its children are counted as the
+            // apply's (which may get other keys).
             var remapCollisions = classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap;
-            if (remapCollisions && settings.Plan)
-            {
-                Warn(table, $"a plan cannot take new keys: the {classification.Collisions} collisions would be remapped (inserted under new keys), and rows that reference them are shown as held back");
-            }
-            else if (remapCollisions)
+            if (remapCollisions)
             {
                 await RemapAsync(table, table.Collisions!, cancellationToken).ConfigureAwait(false);
             }
@@ -853,11 +850,7 @@ public sealed partial class RestoreEngine
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            if (remapDecisions.Count > 0 && settings.Plan)
-            {
-                Warn(table, $"a plan cannot take new keys: the {remapDecisions.Count} rows policy {policy.Name} remaps would be inserted under new keys");
-            }
-            else if (remapDecisions.Count > 0)
+            if (remapDecisions.Count > 0)
             {
                 await RemapAsync(table, remapDecisions, cancellationToken).ConfigureAwait(false);
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
@@ -883,6 +876,16 @@ public sealed partial class RestoreEngine
                 tableReport.Remapped = remapped;
                 tableReport.Updated = policy.Conflicts == ConflictHandling.TakeDump ? tableReport.Conflicting : overwritten + merged;
                 tableReport.Skipped = excluded + skipped;
+                if (remapped > 0 || classification.Relocated > 0)
+                {
+                    tableReport.SetRemaps(table.Map.Remaps(settings.ReportedKeyLimit));
+                }
+
+                if (remapped > 0)
+                {
+                    tableReport.NotesList.Add($"the new keys of the {remapped} remapped rows are those the sequence would hand out now (a plan takes none): the apply takes them from the sequence, and may get others");
+                }
+
                 if (!tableReport.MatchedOnWholeRows)
                 {
                     tableReport.SetKeys(KeyClass.Inserted, await FirstKeysAsync(staged, RowClass.Missing, keyLimit, cancellationToken).ConfigureAwait(false));

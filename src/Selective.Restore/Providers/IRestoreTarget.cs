@@ -193,7 +193,14 @@ public interface ISequences
     /// row restored later can ever get the same key. Throws a <see cref="RestoreTableException"/> when the key is not a
     /// single integer column fed by a sequence, or the sequence counts down.
     /// </summary>
-    IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken);
+    /// <param name="staged">The table whose rows are remapped.</param>
+    /// <param name="count">How many keys.</param>
+    /// <param name="preview">
+    /// A plan's: the keys as they would be handed out now, above every key live and staged (remapped rows' new keys
+    /// included), read-only: nothing is reserved and the sequence is not moved, so an apply may get others.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the reservation.</param>
+    IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, CancellationToken cancellationToken);
 
     /// <summary>Moves the table's sequences past the highest value present; returns what was changed.</summary>
     Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken);

@@ -30,8 +30,8 @@ public sealed class PlanParentTests
             (applied.Outcome == TableOutcome.Failed).ShouldBe(wouldFail, context);
             if (!wouldFail)
             {
-                (applied.Inserted, applied.Updated, applied.Skipped, applied.HeldBack, applied.Remapped, applied.Relocated)
-                    .ShouldBe((planned.Inserted, planned.Updated, planned.Skipped, planned.HeldBack, planned.Remapped, planned.Relocated), context);
+                (applied.Missing, applied.Identical, applied.Conflicting, applied.Inserted, applied.Updated, applied.Skipped, applied.HeldBack, applied.Remapped, applied.Relocated)
+                    .ShouldBe((planned.Missing, planned.Identical, planned.Conflicting, planned.Inserted, planned.Updated, planned.Skipped, planned.HeldBack, planned.Remapped, planned.Relocated), context);
             }
         }
     }
@@ -64,5 +64,47 @@ public sealed class PlanParentTests
         apply.Tables.Single(t => t.Name.Name == "lines").Errors.ShouldHaveSingleItem().ShouldContain("and public.orders failed in this run");
         (await db.ScalarAsync<long>("SELECT count(*) FROM customers")).ShouldBe(19);
         (await db.ScalarAsync<long>("SELECT count(*) FROM orders")).ShouldBe(90);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_plan_remaps_with_the_keys_the_sequence_would_give_and_the_children_follow_as_in_the_apply(bool byPolicy)
+    {
+        await using var db = await Scenario.CreateAsync(Shop);
+        var dump = await db.DumpAsync();
+
+        // Customers 7 and 8 were lost with some of their orders (and those orders' lines); two people who signed up
+        // since got their IDs.
+        await db.ExecuteAsync("""
+            DELETE FROM lines WHERE order_id IN (SELECT id FROM orders WHERE customer_id IN (7, 8) AND id > 45);
+            DELETE FROM orders WHERE customer_id IN (7, 8) AND id > 45;
+            UPDATE customers SET username = 'new' || id, email = NULL WHERE id IN (7, 8);
+            """);
+        var sequence = await db.ScalarAsync<long>("SELECT last_value FROM customers_id_seq");
+        var remap = MergePolicy.Custom("remap", args => ConflictDecision.Remap);
+        RestoreBuilder Restore()
+        {
+            var restore = SelectiveRestore.FromDump(dump).ToPostgreSql(db.ConnectionString);
+            return byPolicy ? restore.WithPolicy("public.customers", remap) : restore.WithIdentityKey("public.customers", "username").OnCollision(CollisionHandling.Remap);
+        }
+
+        var plan = await Restore().AsPlan().Build().RunAsync();
+        (await db.ScalarAsync<long>("SELECT last_value FROM customers_id_seq")).ShouldBe(sequence); // the plan took no value
+        var apply = await Restore().Build().RunAsync();
+
+        apply.Succeeded.ShouldBeTrue(apply.ToSummary());
+        PlanShouldMatchApply(plan, apply);
+        var customers = plan.Tables.Single(t => t.Name.Name == "customers");
+        customers.Remapped.ShouldBe(2);
+        customers.Remaps.Select(r => $"{r.From[0]}->{r.To[0]}").ShouldBe(apply.Tables.Single(t => t.Name.Name == "customers").Remaps.Select(r => $"{r.From[0]}->{r.To[0]}"));
+        customers.Remaps.Select(r => r.To[0]).ShouldBe(["21", "22"]);
+        customers.Notes.ShouldContain(n => n.StartsWith("the new keys of the 2 remapped rows are those the sequence would hand out now", StringComparison.Ordinal));
+
+        // The orders kept live still name the new owners of 7 and 8: the dump's, which follow to 21 and 22, conflict
+        // with them; the lost ones are inserted under the new keys, with their lines. Nothing is held back.
+        var orders = plan.Tables.Single(t => t.Name.Name == "orders");
+        (orders.Missing, orders.Conflicting, orders.Inserted, orders.HeldBack).ShouldBe((6L, 4L, 6L, 0L));
+        plan.Tables.Single(t => t.Name.Name == "lines").Inserted.ShouldBe(12);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM orders WHERE customer_id IN (21, 22)")).ShouldBe(6);
     }
 }

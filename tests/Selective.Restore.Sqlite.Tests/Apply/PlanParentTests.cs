@@ -21,9 +21,14 @@ public sealed class PlanParentTests
 
     private const string WouldFail = "the apply would fail this table: ";
 
-    private static async Task<(RestoreReport Plan, RestoreReport Apply)> PlanThenApplyAsync(string dump, SqliteFile live, Func<RestoreBuilder, RestoreBuilder> options)
+    private static async Task<(RestoreReport Plan, RestoreReport Apply)> PlanThenApplyAsync(string dump, SqliteFile live, Func<RestoreBuilder, RestoreBuilder> options, byte[]? file = null)
     {
         var plan = await options(SelectiveRestore.FromDump(dump).ToSqlite(live.ConnectionString)).AsPlan().Build().RunAsync();
+        if (file is not null)
+        {
+            (await File.ReadAllBytesAsync(live.Path)).ShouldBe(file); // the plan wrote nothing, not even sqlite_sequence
+        }
+
         var apply = await options(SelectiveRestore.FromDump(dump).ToSqlite(live.ConnectionString)).Build().RunAsync();
         PlanShouldMatchApply(plan, apply);
         return (plan, apply);
@@ -43,8 +48,8 @@ public sealed class PlanParentTests
             (applied.Outcome == TableOutcome.Failed).ShouldBe(wouldFail, context);
             if (!wouldFail)
             {
-                (applied.Inserted, applied.Updated, applied.Skipped, applied.HeldBack, applied.Remapped)
-                    .ShouldBe((planned.Inserted, planned.Updated, planned.Skipped, planned.HeldBack, planned.Remapped), context);
+                (applied.Missing, applied.Identical, applied.Conflicting, applied.Inserted, applied.Updated, applied.Skipped, applied.HeldBack, applied.Remapped, applied.Relocated)
+                    .ShouldBe((planned.Missing, planned.Identical, planned.Conflicting, planned.Inserted, planned.Updated, planned.Skipped, planned.HeldBack, planned.Remapped, planned.Relocated), context);
             }
         }
     }
@@ -146,4 +151,28 @@ public sealed class PlanParentTests
         (orders.Inserted, orders.HeldBack).ShouldBe((0L, 3L));
         applied.Succeeded.ShouldBeTrue(applied.ToSummary());
     }
+
+    [Test]
+    public async Task A_plan_remaps_collisions_with_the_keys_sqlite_would_give_and_their_orders_follow_as_in_the_apply()
+    {
+        using var live = new SqliteFile(Shop);
+        using var backup = live.Copy("backup.db");
+        var dump = backup.Dump();
+
+        // Customers 3 and 4 were lost with their orders; two people who signed up since got their IDs.
+        live.Execute("DELETE FROM orders WHERE customer_id IN (3, 4); UPDATE customers SET name = 'new' || id WHERE id IN (3, 4);");
+        var file = await File.ReadAllBytesAsync(live.Path);
+
+        var (plan, apply) = await PlanThenApplyAsync(dump, live, b => b.IncludeTables("main.customers", "main.orders").WithIdentityKey("main.customers", "name").OnCollision(CollisionHandling.Remap), file);
+
+        apply.Succeeded.ShouldBeTrue(apply.ToSummary());
+        var customers = plan.Tables.Single(t => t.Name.Name == "customers");
+        (customers.Collisions, customers.Remapped).ShouldBe((2L, 2L));
+        customers.Remaps.Select(r => $"{r.From[0]}->{r.To[0]}").ShouldBe(["3->5", "4->6"]);
+        var orders = plan.Tables.Single(t => t.Name.Name == "orders");
+        (orders.Inserted, orders.HeldBack).ShouldBe((3L, 0L));
+        live.Content("customers").ShouldBe(["1\t1\t'ann'", "2\t1\t'bob'", "3\t2\t'new3'", "4\t2\t'new4'", "5\t2\t'cy'", "6\t2\t'di'"]);
+        live.Content("orders").ShouldBe(["1\t1\t'a'", "2\t2\t'b'", "3\t5\t'c'", "4\t5\t'd'", "5\t6\t'e'"]);
+    }
 }
+
