@@ -35,7 +35,7 @@ public class FileBenchmarks
     [GlobalCleanup]
     public void Cleanup() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary><c>selective-restore inspect</c>: <see cref="DumpReader.Open(string, DumpReaderOptions?)"/> + <see cref="DumpInspector.InspectAsync"/>.</summary>
+    /// <summary><c>selective-restore inspect</c>: <see cref="DumpReader.Open(string, DumpReaderOptions?)"/> + <see cref="DumpInspector.InspectAsync(DumpReader, CancellationToken)"/>.</summary>
     [Benchmark(Baseline = true)]
     public async Task<long> InspectAsyncFile()
     {

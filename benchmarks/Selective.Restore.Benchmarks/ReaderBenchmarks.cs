@@ -23,7 +23,7 @@ public abstract class ReaderBenchmarks
     [Benchmark(Baseline = true)]
     public int CountNewlines() => _dump.AsSpan().Count((byte)'\n');
 
-    /// <summary>The inspect command's path: <see cref="DumpInspector.InspectAsync"/> (skips and validates every row).</summary>
+    /// <summary>The inspect command's path: <see cref="DumpInspector.InspectAsync(DumpReader, CancellationToken)"/> (skips and validates every row).</summary>
     [Benchmark]
     public async Task<long> InspectAsync()
     {

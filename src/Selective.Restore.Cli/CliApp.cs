@@ -41,8 +41,8 @@ internal static class CliApp
         error = TextWriter.Synchronized(error);
         var root = new RootCommand("selective-restore: inspect, split and selectively restore PostgreSQL dumps without a full restore.")
         {
-            InspectCommand.Create(output),
-            SplitCommand.Create(output),
+            InspectCommand.Create(output, error, progress),
+            SplitCommand.Create(output, error, progress),
             RestoreCommands.CreatePlan(output, error, progress),
             RestoreCommands.CreateApply(output, error, progress),
             VerifyCommand.Create(output, error, progress),

@@ -5,7 +5,7 @@ namespace Selective.Restore;
 
 /// <summary>
 /// Starts restores and backup checks preconfigured from <see cref="SelectiveRestoreOptions"/>: the target, the policy,
-/// the tables, the transaction mode, the lock timeout, and logging through the container's <see cref="ILoggerFactory"/>.
+/// the tables, the transaction mode, the parallel jobs, the lock timeout, and logging through the container's <see cref="ILoggerFactory"/>.
 /// Registered as a singleton by <c>AddSelectiveRestore</c>; every builder it returns can still be changed before <c>Build()</c>.
 /// </summary>
 public sealed class SelectiveRestoreFactory
@@ -53,6 +53,7 @@ public sealed class SelectiveRestoreFactory
     {
         // No patterns select every table, as in the builders themselves: the lists are passed as they are.
         builder.WithPolicy(MergePolicy.Parse(_options.Policy)).WithTransactionMode(_options.TransactionMode).WithLockTimeout(_options.LockTimeout)
+            .WithJobs(_options.Jobs)
             .IncludeTables([.. _options.IncludeTables]).ExcludeTables([.. _options.ExcludeTables]);
         if (_loggerFactory is not null)
         {
@@ -99,6 +100,18 @@ public sealed class SelectiveRestoreFactory
         if (options.LockTimeout < TimeSpan.Zero)
         {
             throw new ArgumentException($"SelectiveRestore:LockTimeout is {options.LockTimeout}; it must be zero (wait forever) or positive", nameof(options));
+        }
+
+        if (options.Jobs is < 1 or > RestoreBuilder.MaxJobs)
+        {
+            throw new ArgumentException($"SelectiveRestore:Jobs is {options.Jobs}; it must be between 1 and {RestoreBuilder.MaxJobs}", nameof(options));
+        }
+
+        if (options.Jobs > 1 && options.TransactionMode == TransactionMode.SingleTransaction)
+        {
+            throw new ArgumentException(
+                $"SelectiveRestore:Jobs is {options.Jobs} and SelectiveRestore:TransactionMode is SingleTransaction: one transaction cannot span connections",
+                nameof(options));
         }
 
         return kind;

@@ -28,6 +28,12 @@ public sealed class SelectiveRestoreOptions
     /// <summary>One transaction per table (default) or one for the whole restore.</summary>
     public TransactionMode TransactionMode { get; set; } = TransactionMode.PerTable;
 
+    /// <summary>
+    /// Connections tables are applied over in parallel, in foreign-key order (<see cref="RestoreBuilder.WithJobs"/>).
+    /// Default 1; range 1–64; more than 1 cannot be combined with <see cref="TransactionMode.SingleTransaction"/>.
+    /// </summary>
+    public int Jobs { get; set; } = 1;
+
     /// <summary>How long a statement waits for a lock held by another session before its table fails. Default 30 seconds; zero waits forever.</summary>
     public TimeSpan LockTimeout { get; set; } = RestoreTimeouts.DefaultLockTimeout;
 }

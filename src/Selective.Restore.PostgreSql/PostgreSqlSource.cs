@@ -24,8 +24,14 @@ public sealed class PostgreSqlSource : DumpSource
         ORDER BY 1, 2
         """;
 
+    // With the table that owns each sequence (serial, identity, OWNED BY), if any.
     private const string SequencesSql = """
-        SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        SELECT n.nspname, c.relname, tn.nspname, t.relname
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_catalog.pg_depend o ON o.classid = 'pg_catalog.pg_class'::regclass AND o.objid = c.oid
+             AND o.refclassid = 'pg_catalog.pg_class'::regclass AND o.deptype IN ('a', 'i')
+        LEFT JOIN pg_catalog.pg_class t ON t.oid = o.refobjid
+        LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
         WHERE c.relkind = 'S' AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
         ORDER BY 1, 2
@@ -65,11 +71,16 @@ public sealed class PostgreSqlSource : DumpSource
     public override DumpReader Open(DumpReaderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return OpenProduced(WriteAsync, new DumpReaderOptions { Tables = options.Tables, Database = options.Database, MaxBufferedBytes = options.MaxBufferedBytes, SourceName = Description });
+        var tables = options.Tables;
+        return OpenProduced((output, cancellationToken) => WriteAsync(output, tables, cancellationToken), new DumpReaderOptions { Tables = options.Tables, Database = options.Database, MaxBufferedBytes = options.MaxBufferedBytes, SourceName = Description });
     }
 
-    /// <summary>Writes the database as a plain pg_dump (data only) to <paramref name="output"/>.</summary>
-    private async Task WriteAsync(Stream output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the database as a plain pg_dump (data only) to <paramref name="output"/>. A table <paramref name="selected"/>
+    /// leaves out is written as an empty COPY block: the reader still learns its name (for pattern checks and hints), but
+    /// its rows are never read from the server, nor are the sequences it owns.
+    /// </summary>
+    private async Task WriteAsync(Stream output, TableFilter selected, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnection(_connectionString);
         await using var connectionScope = connection.ConfigureAwait(false);
@@ -96,6 +107,12 @@ public sealed class PostgreSqlSource : DumpSource
         {
             var list2 = string.Join(", ", columns.Select(PgSql.Quote));
             await Write(output, $"\nCOPY {PgSql.Quote(name)} ({list2}) FROM stdin;\n", cancellationToken).ConfigureAwait(false);
+            if (!selected.Matches(name))
+            {
+                await Write(output, "\\.\n", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             var rows = await PostgreSqlLiveRows.OpenAsync(connection, name, columns, cancellationToken).ConfigureAwait(false);
             await using (rows.ConfigureAwait(false))
             {
@@ -117,7 +134,11 @@ public sealed class PostgreSqlSource : DumpSource
             await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                sequences.Add(new TableName(reader.GetString(0), reader.GetString(1)));
+                // As pg_dump -t: a sequence owned by a table left out is left out too (and never read).
+                if (reader.IsDBNull(3) || selected.Matches(new TableName(reader.GetString(2), reader.GetString(3))))
+                {
+                    sequences.Add(new TableName(reader.GetString(0), reader.GetString(1)));
+                }
             }
         }
 

@@ -23,7 +23,14 @@ public static class SqliteDump
     }
 
     /// <summary>Dumps the database at <paramref name="connectionString"/> to <paramref name="writer"/>, read in one transaction.</summary>
-    public static async Task WriteAsync(string connectionString, TextWriter writer, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(string connectionString, TextWriter writer, CancellationToken cancellationToken = default) =>
+        WriteAsync(connectionString, writer, TableFilter.All, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="WriteAsync(string, TextWriter, CancellationToken)"/>, with the rows of the tables <paramref name="selected"/>
+    /// leaves out not read: their <c>CREATE</c> statements are still written, so a reader learns their names and columns.
+    /// </summary>
+    internal static async Task WriteAsync(string connectionString, TextWriter writer, TableFilter selected, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(writer);
@@ -60,7 +67,9 @@ public static class SqliteDump
         foreach (var (name, sql) in tables)
         {
             await writer.WriteAsync(sql + ";\n").ConfigureAwait(false);
-            if (sql.StartsWith("CREATE VIRTUAL", StringComparison.OrdinalIgnoreCase))
+            // A table left out keeps its CREATE statement (the reader learns its name, under the schema "main" as a
+            // sqlite3 dump's tables are read) but not its rows.
+            if (sql.StartsWith("CREATE VIRTUAL", StringComparison.OrdinalIgnoreCase) || !selected.Matches(new TableName("main", name)))
             {
                 continue;
             }

@@ -71,7 +71,7 @@ public sealed class SqliteSource : DumpSource
                 var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
                 await using (writer.ConfigureAwait(false))
                 {
-                    await SqliteDump.WriteAsync(_connectionString, writer, cancellationToken).ConfigureAwait(false);
+                    await SqliteDump.WriteAsync(_connectionString, writer, options.Tables, cancellationToken).ConfigureAwait(false);
                     await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
             },

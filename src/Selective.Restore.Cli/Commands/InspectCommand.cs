@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Selective.Restore.Cli.Display;
 
 namespace Selective.Restore.Cli.Commands;
 
-/// <summary><c>selective-restore inspect DUMP [--json]</c>: format, encoding and per-table row counts and byte ranges.</summary>
+/// <summary><c>selective-restore inspect DUMP [--json] [-q]</c>: format, encoding and per-table row counts and byte ranges.</summary>
 internal static class InspectCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error, ProgressOutput progressOutput)
     {
         var common = new CommonOptions();
+        var quiet = new QuietOption();
         var json = new Option<bool>("--json") { Description = "Print the inventory as JSON on stdout: {\"format\", \"tables\": [{\"schema\", \"table\", \"rows\", ...}]}." };
         var command = new Command(
             "inspect",
@@ -18,18 +20,26 @@ internal static class InspectCommand
             "Exit codes: 0 listed; 1 bad input (the error names file, table, line and byte offset); 2 usage error.");
         common.AddTo(command, from: true);
         command.Add(json);
-        command.SetAction((parse, cancellationToken) => ListAsync(common, parse, output, cancellationToken, parse.GetValue(json)));
+        quiet.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var progress = quiet.Progress(parse, progressOutput, error);
+            return await ListAsync(common, parse, output, progress, cancellationToken, parse.GetValue(json)).ConfigureAwait(false);
+        });
         return command;
     }
 
-    /// <summary>The inventory of the tables <paramref name="common"/>'s filters select: inspect, and apply/plan -l.</summary>
-    internal static async Task<int> ListAsync(CommonOptions common, ParseResult parse, TextWriter output, CancellationToken cancellationToken, bool json = false)
+    /// <summary>
+    /// The inventory of the tables <paramref name="common"/>'s filters select, while <paramref name="progress"/> shows how
+    /// far the reading is: inspect, and apply/plan -l.
+    /// </summary>
+    internal static async Task<int> ListAsync(CommonOptions common, ParseResult parse, TextWriter output, ProgressDisplay progress, CancellationToken cancellationToken, bool json = false)
     {
         var seen = new HashSet<TableName>();
         var reader = common.OpenReader(parse, seen);
         await using (reader.ConfigureAwait(false))
         {
-            var inventory = await DumpInspector.InspectAsync(reader, cancellationToken).ConfigureAwait(false);
+            var inventory = await progress.ShowAsync(() => DumpInspector.InspectAsync(reader, new InspectOptions { Progress = progress }, cancellationToken)).ConfigureAwait(false);
             common.CheckPatterns(parse, seen);
             await output.WriteAsync(json ? inventory.ToJson() + "\n" : Summary(inventory)).ConfigureAwait(false);
         }

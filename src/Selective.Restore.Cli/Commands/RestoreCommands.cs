@@ -144,7 +144,9 @@ internal static class RestoreCommands
         {
             if (parse.GetValue(list))
             {
-                return await InspectCommand.ListAsync(common, parse, output, cancellationToken).ConfigureAwait(false);
+                // Only the dump is read: the display says so, not that a database is being connected to.
+                using var listing = ProgressDisplay.Create(parse.GetValue(live.Quiet) ? ProgressOutput.None : progressOutput, error, QuietOption.Reading);
+                return await InspectCommand.ListAsync(common, parse, output, listing, cancellationToken).ConfigureAwait(false);
             }
 
             live.CheckJsonPath(parse); // Build() checks the dump, --undo and --journal: all before anything is applied

@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
+using Selective.Restore.Cli.Display;
 using Selective.Restore.IO;
 
 namespace Selective.Restore.Cli.Commands;
 
-/// <summary><c>selective-restore split DUMP --out DIR [--dialect postgresql|tsql|sqlite]</c>: one loadable file per table plus manifest.json.</summary>
+/// <summary><c>selective-restore split DUMP --out DIR [--dialect postgresql|tsql|sqlite] [-q]</c>: one loadable file per table plus manifest.json.</summary>
 internal static class SplitCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error, ProgressOutput progressOutput)
     {
         var common = new CommonOptions();
+        var quiet = new QuietOption();
         var outDir = new Option<string>("--out", "-o") { Description = "Directory to write the table files and manifest.json into (must be empty unless --force).", Required = true, HelpName = "DIR" };
         var force = new Option<bool>("--force") { Description = "Write into a directory that already has files." };
         var dialect = new Option<string?>("--dialect")
@@ -28,6 +30,7 @@ internal static class SplitCommand
         command.Add(outDir);
         command.Add(force);
         command.Add(dialect);
+        quiet.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             OutputPath.CheckDirectory(parse.GetRequiredValue(outDir), "split output directory"); // before the dump is opened
@@ -56,8 +59,9 @@ internal static class SplitCommand
                         : $"--dialect {parse.GetValue(dialect)}: a sqlite3 dump is split only into SQLite files (its values are SQLite literals)");
                 }
 
-                var result = await DumpSplitter.SplitAsync(reader, parse.GetRequiredValue(outDir), new SplitOptions { Overwrite = parse.GetValue(force), Dialect = asked }, cancellationToken)
-                    .ConfigureAwait(false);
+                using var progress = quiet.Progress(parse, progressOutput, error);
+                var options = new SplitOptions { Overwrite = parse.GetValue(force), Dialect = asked, Progress = progress };
+                var result = await progress.ShowAsync(() => DumpSplitter.SplitAsync(reader, parse.GetRequiredValue(outDir), options, cancellationToken)).ConfigureAwait(false);
                 common.CheckPatterns(parse, seen);
                 var rows = result.Tables.Sum(t => t.Rows);
                 var bytes = result.Tables.Sum(t => t.Bytes);

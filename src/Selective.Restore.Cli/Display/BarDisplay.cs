@@ -5,8 +5,8 @@ using Spectre.Console;
 namespace Selective.Restore.Cli.Display;
 
 /// <summary>
-/// Progress as a bar redrawn in place on a terminal (Spectre.Console): one line for staging (by the dump's bytes), one
-/// for the apply pass (by its tables), each with its percentage, time left and a spinner that shows the run is alive
+/// Progress as a bar redrawn in place on a terminal (Spectre.Console): one line for the pass that reads the dump
+/// (staging, splitting, inspecting: by the dump's bytes), one for the apply pass (by its tables), each with its percentage, time left and a spinner that shows the run is alive
 /// while one statement takes long; under them, the counts and the rate of the table at work. Cleared when the run
 /// ends; what the run logs meanwhile is printed above it (<see cref="Log"/>).
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed class BarDisplay : ProgressDisplay
     private const double Steps = 10_000;
 
     private readonly TextWriter _error;
-    private readonly ProgressState _state = new();
+    private readonly ProgressState _state;
     private readonly Lock _gate = new();
     private readonly ConsoleLines _log;
     private readonly int _width;
@@ -25,8 +25,9 @@ internal sealed class BarDisplay : ProgressDisplay
     private ProgressTask? _task;
     private bool _taskIsApplyPass;
 
-    public BarDisplay(TextWriter error, int width, TimeSpan showAfter)
+    public BarDisplay(TextWriter error, int width, TimeSpan showAfter, string waiting)
     {
+        _state = new ProgressState(waiting);
         _error = error;
         _showAfter = showAfter;
         _width = width;

@@ -5,12 +5,13 @@ namespace Selective.Restore.Cli.Display;
 /// Progress as plain lines (stderr is a pipe or a file): the first once the run has lasted <paramref name="first"/>,
 /// then one every <paramref name="every"/>, from a timer, so a run that waits on one long statement still says where
 /// it is. A short run prints none. With <paramref name="every"/> zero, a line at every report instead (tests).
+/// <paramref name="waiting"/> says what the run does before its first report.
 /// </summary>
-internal sealed class LineDisplay(TextWriter error, TimeSpan first, TimeSpan every) : ProgressDisplay
+internal sealed class LineDisplay(TextWriter error, TimeSpan first, TimeSpan every, string waiting) : ProgressDisplay
 {
     private const string Prefix = "selective-restore: progress: ";
 
-    private readonly ProgressState _state = new();
+    private readonly ProgressState _state = new(waiting);
     private readonly Lock _gate = new();
 
     public override TextWriter Log => error;

@@ -11,11 +11,14 @@ internal abstract class ProgressDisplay : IProgress<RestoreProgress>, IDisposabl
     /// <summary>Where the run's other stderr lines go while progress is shown.</summary>
     public abstract TextWriter Log { get; }
 
-    /// <summary>A display for <paramref name="output"/> on <paramref name="error"/> (a thread-safe writer).</summary>
-    public static ProgressDisplay Create(ProgressOutput output, TextWriter error) => output.Style switch
+    /// <summary>
+    /// A display for <paramref name="output"/> on <paramref name="error"/> (a thread-safe writer); <paramref name="waiting"/>
+    /// says what the run does before its first report.
+    /// </summary>
+    public static ProgressDisplay Create(ProgressOutput output, TextWriter error, string waiting = ProgressState.Connecting) => output.Style switch
     {
-        ProgressStyle.Bar => new BarDisplay(error, output.Width, output.BarAfter),
-        ProgressStyle.Lines => new LineDisplay(error, output.FirstLine, output.Every),
+        ProgressStyle.Bar => new BarDisplay(error, output.Width, output.BarAfter, waiting),
+        ProgressStyle.Lines => new LineDisplay(error, output.FirstLine, output.Every, waiting),
         _ => new NoDisplay(error),
     };
 

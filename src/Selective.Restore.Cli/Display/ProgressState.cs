@@ -7,8 +7,11 @@ namespace Selective.Restore.Cli.Display;
 /// The latest <see cref="RestoreProgress"/> and what a person wants from it: how far the pass is, how fast it goes,
 /// how long it may take, in words. Not thread-safe: the displays lock around it.
 /// </summary>
-internal sealed class ProgressState
+internal sealed class ProgressState(string waiting)
 {
+    /// <summary>What a run that compares with a database does before its first report.</summary>
+    public const string Connecting = "connecting, opening the dump";
+
     private readonly long _started = Stopwatch.GetTimestamp();
     private long _passStarted = Stopwatch.GetTimestamp();
     private long _passStartBytes;
@@ -22,13 +25,16 @@ internal sealed class ProgressState
     /// <summary>The latest report, or null before the first.</summary>
     public RestoreProgress? Latest { get; private set; }
 
-    /// <summary>Whether the latest report is of the apply pass (diffing and applying), not staging.</summary>
-    public bool InApplyPass => Latest is { Phase: not RestorePhase.Staging };
+    /// <summary>Whether the latest report is of the apply pass (diffing and applying), not of a pass that reads the dump.</summary>
+    public bool InApplyPass => Latest is { Phase: RestorePhase.Diffing or RestorePhase.Applying };
+
+    /// <summary>Whether <paramref name="phase"/> reads the dump (staging, splitting, inspecting): weighed by its bytes.</summary>
+    private static bool ReadsDump(RestorePhase phase) => phase is RestorePhase.Staging or RestorePhase.Splitting or RestorePhase.Inspecting;
 
     public void Update(RestoreProgress value)
     {
         var now = Stopwatch.GetTimestamp();
-        if (Latest is not { } last || (last.Phase == RestorePhase.Staging) != (value.Phase == RestorePhase.Staging))
+        if (Latest is not { } last || ReadsDump(last.Phase) != ReadsDump(value.Phase))
         {
             _passStarted = now;
             _passStartBytes = value.Bytes;
@@ -68,7 +74,7 @@ internal sealed class ProgressState
                 return null;
             }
 
-            if (p.Phase == RestorePhase.Staging)
+            if (ReadsDump(p.Phase))
             {
                 return p.BytesTotal > 0 ? Math.Clamp((double)p.Bytes / p.BytesTotal, 0, 1)
                     : p.TablesTotal > 0 ? (double)p.TablesDone / p.TablesTotal
@@ -113,15 +119,17 @@ internal sealed class ProgressState
         }
     }
 
-    /// <summary>What the phase is doing, as a verb: "staging", "diffing", "applying".</summary>
+    /// <summary>What the phase is doing, as a verb: "staging", "diffing", "applying", "splitting", "inspecting".</summary>
     public static string Verb(RestorePhase phase) => phase switch
     {
         RestorePhase.Staging => "staging",
         RestorePhase.Diffing => "diffing",
+        RestorePhase.Splitting => "splitting",
+        RestorePhase.Inspecting => "inspecting",
         _ => "applying",
     };
 
-    /// <summary>The phase and table, e.g. <c>staging public.orders</c>, or <c>starting</c> before the first report (connecting, opening the dump).</summary>
+    /// <summary>The phase and table, e.g. <c>staging public.orders</c>, or <c>starting</c> before the first report (connecting, opening or reading the dump).</summary>
     public string Title => Latest is { } p ? $"{Verb(p.Phase)} {DisplayText.Escape(p.Table.ToString())}" : "starting";
 
     /// <summary>The counts and the rate, e.g. <c>table 3/12, 1,234,567 rows, 120.0 of 800.0 MB read, 45.2 MB/s</c>.</summary>
@@ -131,11 +139,11 @@ internal sealed class ProgressState
         {
             if (Latest is not { } p)
             {
-                return string.Create(CultureInfo.InvariantCulture, $"connecting, opening the dump ({Duration(Elapsed)})");
+                return string.Create(CultureInfo.InvariantCulture, $"{waiting} ({Duration(Elapsed)})");
             }
 
             var table = string.Create(CultureInfo.InvariantCulture, $"table {p.TableNumber}/{(p.TablesTotal >= 0 ? p.TablesTotal.ToString(CultureInfo.InvariantCulture) : "?")}");
-            if (p.Phase == RestorePhase.Staging)
+            if (ReadsDump(p.Phase))
             {
                 var seconds = Stopwatch.GetElapsedTime(_passStarted).TotalSeconds;
                 var rate = seconds > 0.5 ? string.Create(CultureInfo.InvariantCulture, $", {(p.Bytes - _passStartBytes) / seconds / 1e6:0.0} MB/s") : string.Empty;

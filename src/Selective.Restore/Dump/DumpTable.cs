@@ -122,6 +122,11 @@ public sealed class DumpTable
         return RowsRead;
     }
 
+    /// <summary>Reads (and validates) the next row without decoding it, for a caller that reports progress between rows.</summary>
+    /// <returns>False when the table has no more rows.</returns>
+    internal ValueTask<bool> SkipRowAsync(CancellationToken cancellationToken) =>
+        IsCompleted ? ValueTask.FromResult(false) : _source.ReadRowAsync(this, materialize: false, async: true, cancellationToken);
+
     /// <inheritdoc cref="SkipAsync"/>
     public long Skip()
     {

@@ -29,7 +29,10 @@ public static class DumpSplitter
     /// PGCLIENTENCODING says), so no byte of a name can be taken for part of a multi-byte character and end a quote early.</summary>
     private const string ScriptStart = "SET client_encoding = 'UTF8';\n";
 
-    /// <summary>Splits the remaining tables of <paramref name="reader"/> into <paramref name="outputDirectory"/>.</summary>
+    /// <summary>
+    /// Splits the remaining tables of <paramref name="reader"/> into <paramref name="outputDirectory"/>, reporting where it
+    /// is to <see cref="SplitOptions.Progress"/> when one is set.
+    /// </summary>
     /// <exception cref="DumpFormatException">The dump is malformed, or holds something that would not stay data in a psql script (files of the tables before it are kept; the manifest is not written).</exception>
     /// <exception cref="IOException">The output directory is not empty and <see cref="SplitOptions.Overwrite"/> is false, or it is a link or not a directory.</exception>
     /// <exception cref="ArgumentException">
@@ -49,11 +52,13 @@ public static class DumpSplitter
         }
 
         Directory.CreateDirectory(outputDirectory);
+        var progress = DumpPassProgress.For(reader, RestorePhase.Splitting, options.Progress, options.ProgressInterval);
         var files = new List<SplitTableFile>();
         var index = 0;
         while (await reader.NextTableAsync(cancellationToken).ConfigureAwait(false) is { } table)
         {
             index++;
+            progress?.Started(table);
             var fileName = FileNameFor(index, table.Name);
             var path = Path.Combine(outputDirectory, fileName);
             var partial = path + ".partial";
@@ -73,20 +78,22 @@ public static class DumpSplitter
             {
                 await using (stream.ConfigureAwait(false))
                 {
+                    // With progress, every block written is a point to report how far the reader got.
+                    var output = progress is null ? (Stream)stream : new WriteReportingStream(stream, () => progress.Reading(table));
                     if (dialect == SplitDialect.TSql)
                     {
-                        await TSqlPart.WriteAsync(stream, table, reader.Source, cancellationToken).ConfigureAwait(false);
-                        bytes = stream.Length;
+                        await TSqlPart.WriteAsync(output, table, reader.Source, cancellationToken).ConfigureAwait(false);
                     }
                     else if (dialect == SplitDialect.Sqlite)
                     {
-                        await SqlitePart.WriteAsync(stream, table, reader.Source, cancellationToken).ConfigureAwait(false);
-                        bytes = stream.Length;
+                        await SqlitePart.WriteAsync(output, table, reader.Source, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
-                        bytes = await WriteCopyPartAsync(stream, reader, table, cancellationToken).ConfigureAwait(false);
+                        await WriteCopyPartAsync(output, reader, table, cancellationToken).ConfigureAwait(false);
                     }
+
+                    bytes = stream.Length;
                 }
 
                 File.Move(partial, path, overwrite: true); // a rename: replaces whatever entry had the name, follows no link
@@ -98,7 +105,10 @@ public static class DumpSplitter
             }
 
             files.Add(new SplitTableFile(table.Name, table.RowsRead, bytes, fileName, table.Form));
+            progress?.Finished(table);
         }
+
+        progress?.Ended();
 
         string? sequencesFile = null;
         if (reader.Sequences.Count > 0)
@@ -140,8 +150,8 @@ public static class DumpSplitter
         };
     }
 
-    /// <summary>A PostgreSQL part: preamble, a COPY statement written by the tool, the rows as COPY data; returns the file size.</summary>
-    private static async Task<long> WriteCopyPartAsync(FileStream stream, DumpReader reader, DumpTable table, CancellationToken cancellationToken)
+    /// <summary>A PostgreSQL part: preamble, a COPY statement written by the tool, the rows as COPY data.</summary>
+    private static async Task WriteCopyPartAsync(Stream stream, DumpReader reader, DumpTable table, CancellationToken cancellationToken)
     {
         await WriteAsync(stream, Preamble(reader, table) + CopyStatement(table), cancellationToken).ConfigureAwait(false);
         var guard = new CopyDataGuard(stream, table, reader.Source, skipStatement: table.Form == DumpDataForm.Copy);
@@ -156,7 +166,6 @@ public static class DumpSplitter
 
         guard.Complete();
         await WriteAsync(stream, "\n", cancellationToken).ConfigureAwait(false);
-        return stream.Length;
     }
 
     /// <summary>A file name that sorts in dump order and is safe on every file system; the manifest has the real name.</summary>

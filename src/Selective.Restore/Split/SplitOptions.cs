@@ -28,4 +28,27 @@ public sealed class SplitOptions
     /// only into PostgreSQL ones, a sqlite3 dump only into SQLite ones.
     /// </summary>
     public SplitDialect? Dialect { get; set; }
+
+    /// <summary>
+    /// Where the split is (<see cref="RestoreProgress"/>, phase <see cref="RestorePhase.Splitting"/>): the table and its
+    /// number, its rows read, the dump's bytes read of its size. Called on the split's own flow when a table starts and
+    /// ends, in between at most every <see cref="ProgressInterval"/>, and once more when the dump has been read (with the
+    /// number of tables, which a script names only as it is read). Default: null, no reports.
+    /// </summary>
+    public IProgress<RestoreProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// The least time between two <see cref="Progress"/> reports that mark no table boundary. Default: 100 ms;
+    /// <see cref="TimeSpan.Zero"/> reports at every block written.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan ProgressInterval
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            field = value;
+        }
+    } = TimeSpan.FromMilliseconds(ProgressThrottle.Interval);
 }

@@ -19,9 +19,21 @@ public sealed class PackageContentsTests
     // The configuration these tests were built in: the packages are packed from that build, not built again.
     private static readonly string Configuration = TestContext.CurrentContext.TestDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    private static (int Exit, string Output) Dotnet(string workingDirectory, params string[] arguments)
+    // The kind of a pdb's custom debug information that holds the Source Link JSON (Portable PDB specification).
+    private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
+
+    private static (int Exit, string Output) Dotnet(string workingDirectory, params string[] arguments) => Run("dotnet", workingDirectory, arguments);
+
+    private static string Git(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        var (exit, output) = Run("git", workingDirectory, arguments);
+        exit.ShouldBe(0, $"git {string.Join(' ', arguments)}: {output}");
+        return output;
+    }
+
+    private static (int Exit, string Output) Run(string program, string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -76,6 +88,76 @@ public sealed class PackageContentsTests
         var documents = reader.Documents.Select(d => reader.GetString(reader.GetDocument(d).Name)).ToList();
         documents.ShouldNotBeEmpty();
         documents.ShouldAllBe(name => name.StartsWith("/_/", StringComparison.Ordinal), $"source paths in the pdb: {string.Join(", ", documents.Take(3))}");
+    }
+
+    [Test]
+    public void A_package_built_in_a_git_clone_names_its_repository_and_commit_and_links_its_sources()
+    {
+        // A clone of the library's sources whose origin is a GitHub URL carrying credentials, as a CI checkout's can.
+        using var dir = new TempDirectory();
+        var clone = Directory.CreateDirectory(Path.Combine(dir.Path, "clone")).FullName;
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "README.md", "LICENSE", ".editorconfig", "src/Directory.Build.props", "src/BannedSymbols.txt" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(clone, file))!);
+            File.Copy(Path.Combine(Root, file), Path.Combine(clone, file));
+        }
+
+        var sources = Path.Combine(Root, "src/Selective.Restore");
+        foreach (var file in Directory.EnumerateFiles(sources, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(sources, file);
+            if (relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var target = Path.Combine(clone, "src/Selective.Restore", relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        Git(clone, "init", "-q");
+        Git(clone, "add", "-A");
+        Git(clone, "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "sources");
+        Git(clone, "remote", "add", "origin", "https://builder:s3cret-token@github.com/example/selective-restore.git");
+        var commit = Git(clone, "rev-parse", "HEAD").Trim();
+
+        var output = Path.Combine(dir.Path, "out");
+        var (exit, printed) = Dotnet(clone, "pack", "src/Selective.Restore/Selective.Restore.csproj", "-c", "Release", "-o", output);
+        exit.ShouldBe(0, printed);
+
+        var package = Directory.GetFiles(output, "*.nupkg").ShouldHaveSingleItem();
+        using (var zip = ZipFile.OpenRead(package))
+        {
+            using var nuspec = new StreamReader(zip.GetEntry("Selective.Restore.nuspec")!.Open());
+            var text = nuspec.ReadToEnd();
+            text.ShouldContain($"<repository type=\"git\" url=\"https://github.com/example/selective-restore.git\" branch=\"refs/heads/");
+            text.ShouldContain($"commit=\"{commit}\"");
+            text.ShouldContain("<projectUrl>https://github.com/example/selective-restore</projectUrl>");
+            text.ShouldNotContain("s3cret");
+        }
+
+        using var symbolZip = ZipFile.OpenRead(Directory.GetFiles(output, "*.snupkg").ShouldHaveSingleItem());
+        using var stream = new MemoryStream();
+        using (var entry = symbolZip.GetEntry("lib/net10.0/Selective.Restore.pdb")!.Open())
+        {
+            entry.CopyTo(stream);
+        }
+
+        stream.Position = 0;
+        using var provider = MetadataReaderProvider.FromPortablePdbStream(stream);
+        var reader = provider.GetMetadataReader();
+        var sourceLink = reader.GetCustomDebugInformation(EntityHandle.ModuleDefinition)
+            .Select(reader.GetCustomDebugInformation)
+            .Where(info => reader.GetGuid(info.Kind) == SourceLinkKind)
+            .Select(info => System.Text.Encoding.UTF8.GetString(reader.GetBlobBytes(info.Value)))
+            .ShouldHaveSingleItem();
+
+        // The debugger finds a source by the path the pdb names it by: the map must use that same path.
+        sourceLink.ShouldBe($$$"""{"documents":{"/_/*":"https://raw.githubusercontent.com/example/selective-restore/{{{commit}}}/*"}}""");
+        var documents = reader.Documents.Select(d => reader.GetString(reader.GetDocument(d).Name)).ToList();
+        documents.ShouldContain("/_/src/Selective.Restore/RestoreBuilder.cs");
+        documents.ShouldAllBe(name => name.StartsWith("/_/", StringComparison.Ordinal));
     }
 
     [Test]

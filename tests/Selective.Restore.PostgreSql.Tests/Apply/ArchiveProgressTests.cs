@@ -47,6 +47,40 @@ public sealed class ArchiveProgressTests
         (pass[^1].Phase, pass[^1].Table.Name, pass[^1].Rows, pass[^1].TablesDone).ShouldBe((RestorePhase.Applying, "orders", 2_000L, 2));
     }
 
+    [TestCase("-Fc", "dump.custom", "split")]
+    [TestCase("-Fc", "dump.custom", "inspect")]
+    [TestCase("-Fd", "dump.dir", "split")]
+    [TestCase("-Fd", "dump.dir", "inspect")]
+    public async Task Splitting_and_inspecting_an_archive_know_the_selected_tables_from_the_first_event(string format, string name, string pass)
+    {
+        await using var db = await Scenario.CreateAsync(Shop);
+        var dump = await db.DumpAsync(format, name);
+        var events = new List<RestoreProgress>();
+        var options = new DumpReaderOptions { Tables = TableFilter.Create(["public.customers", "public.orders"]) };
+
+        await using (var reader = DumpReader.Open(dump, options))
+        {
+            if (pass == "split")
+            {
+                await DumpSplitter.SplitAsync(reader, Path.Combine(Path.GetDirectoryName(dump)!, "parts"), new SplitOptions { Progress = new Recorder(events), ProgressInterval = TimeSpan.Zero });
+            }
+            else
+            {
+                await DumpInspector.InspectAsync(reader, new InspectOptions { Progress = new Recorder(events), ProgressInterval = TimeSpan.Zero });
+            }
+        }
+
+        var size = Directory.Exists(dump) ? await DataFilesAsync(dump, "customers", "orders") : new FileInfo(dump).Length;
+        var phase = pass == "split" ? RestorePhase.Splitting : RestorePhase.Inspecting;
+        events.ShouldAllBe(e => e.Phase == phase && e.TablesTotal == 2 && e.BytesTotal == size && e.Bytes <= size && e.TableRows == -1);
+        events.Select(e => e.Bytes).ShouldBeInOrder();
+        events.Where(e => e.Table.Name == "customers").ShouldAllBe(e => e.TableNumber == 1);
+        var orders = events.Where(e => e.Table.Name == "orders").ToList();
+        orders.ShouldAllBe(e => e.TableNumber == 2);
+        orders.Count(e => e.Rows is > 0 and < 20_000).ShouldBeGreaterThan(0, "reported while the rows are read");
+        (events[^1].Table.Name, events[^1].Rows, events[^1].TablesDone).ShouldBe(("orders", 20_000L, 2));
+    }
+
     /// <summary>A directory archive's data files of <paramref name="tables"/>, in bytes: what staging reads of it.</summary>
     private static async Task<long> DataFilesAsync(string directory, params string[] tables)
     {

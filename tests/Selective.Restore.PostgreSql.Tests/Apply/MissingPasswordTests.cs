@@ -12,8 +12,9 @@ namespace Selective.Restore.Tests.Apply;
 /// </summary>
 public sealed class MissingPasswordTests
 {
-    [Test]
-    public async Task A_missing_password_fails_at_once_with_a_hint_and_is_not_retried()
+    [TestCase("restore")]
+    [TestCase("verify")]
+    public async Task A_missing_password_fails_at_once_with_a_hint_and_is_not_retried(string run)
     {
         using var server = new PasswordAskingServer();
         using var dir = new TempDirectory();
@@ -27,11 +28,19 @@ public sealed class MissingPasswordTests
             // GSS and TLS off: Npgsql would otherwise open a second socket of its own to negotiate without them.
             var failure = await Should.ThrowAsync<RestoreConnectionException>(async () =>
             {
-                var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(connectionString).Build().RunAsync();
-                throw new InvalidOperationException(report.ToSummary());
+                // A restore and a backup check connect by different paths; both throw the same exception.
+                if (run == "restore")
+                {
+                    var report = await SelectiveRestore.FromDump(dump).ToPostgreSql(connectionString).Build().RunAsync();
+                    throw new InvalidOperationException(report.ToSummary());
+                }
+
+                var verified = await BackupVerification.FromDump(dump).ToPostgreSql(connectionString).Build().RunAsync();
+                throw new InvalidOperationException(verified.ToSummary());
             });
 
             var text = failure.ToString();
+            failure.Message.ShouldContain($"127.0.0.1:{server.Port}", customMessage: "the target is named");
             text.ShouldContain("No password has been provided");
             text.ShouldContain("PGPASSWORD");
             text.ShouldContain(".pgpass");

@@ -1,3 +1,4 @@
+using Selective.Restore.Dump;
 using Selective.Restore.Sqlite.Tests.Support;
 
 namespace Selective.Restore.Sqlite.Tests.Apply;
@@ -31,6 +32,28 @@ public sealed class DatabaseSourceTests
         var verify = await BackupVerification.FromDatabase(new SqliteSource(backup.Path)).ToSqlite(live.ConnectionString).Build().RunAsync();
         verify.Completed.ShouldBeTrue(verify.ToSummary());
         verify.Tables.Single(t => t.Name.Name == "customers").Missing.ShouldBe(0);
+    }
+
+    [Test]
+    public async Task A_table_left_out_is_never_read_from_the_source()
+    {
+        using var backup = new SqliteFile(Shop + "CREATE TABLE audit (id INTEGER PRIMARY KEY, payload TEXT); WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000) INSERT INTO audit SELECT n, printf('%0200d', n) FROM g;");
+        var seen = new HashSet<TableName>();
+        var filter = TableFilter.Create(["customers"]).Observing(name => seen.Add(name));
+        await using var reader = new SqliteSource(backup.Path).Open(new DumpReaderOptions { Tables = filter });
+
+        var names = new List<TableName>();
+        while (await reader.NextTableAsync() is { } table)
+        {
+            names.Add(table.Name);
+            while (await table.ReadAsync())
+            {
+            }
+        }
+
+        names.ShouldBe([new TableName("main", "customers")]);
+        seen.ShouldContain(new TableName("main", "audit"), "a table left out is still named, for pattern checks and hints");
+        reader.BytesRead.ShouldBeLessThan(4096, "the 20,000 audit rows (4 MB) were never exported");
     }
 
     [Test]

@@ -73,6 +73,34 @@ public sealed class AddSelectiveRestoreTests
 
         using var timeout = Services(new() { ["SelectiveRestore:Provider"] = "sqlite", ["SelectiveRestore:ConnectionString"] = "Data Source=x.db", ["SelectiveRestore:LockTimeout"] = "-00:00:01" });
         Should.Throw<ArgumentException>(() => timeout.GetRequiredService<SelectiveRestoreFactory>()).Message.ShouldContain("SelectiveRestore:LockTimeout");
+
+        using var jobs = Services(new() { ["SelectiveRestore:Provider"] = "sqlite", ["SelectiveRestore:ConnectionString"] = "Data Source=x.db", ["SelectiveRestore:Jobs"] = "0" });
+        Should.Throw<ArgumentException>(() => jobs.GetRequiredService<SelectiveRestoreFactory>()).Message.ShouldContain("SelectiveRestore:Jobs is 0");
+
+        using var single = Services(new()
+        {
+            ["SelectiveRestore:Provider"] = "sqlite",
+            ["SelectiveRestore:ConnectionString"] = "Data Source=x.db",
+            ["SelectiveRestore:Jobs"] = "2",
+            ["SelectiveRestore:TransactionMode"] = "SingleTransaction",
+        });
+        Should.Throw<ArgumentException>(() => single.GetRequiredService<SelectiveRestoreFactory>()).Message.ShouldContain("SelectiveRestore:TransactionMode is SingleTransaction");
+    }
+
+    [Test]
+    public async Task The_configured_jobs_reach_the_restore()
+    {
+        using var live = new SqliteFile(Schema);
+        var dump = live.Dump();
+        live.Execute("DELETE FROM items WHERE id = 2;");
+        await using var provider = Services(new() { ["SelectiveRestore:Provider"] = "sqlite", ["SelectiveRestore:ConnectionString"] = live.ConnectionString, ["SelectiveRestore:Jobs"] = "3" });
+
+        var report = await provider.GetRequiredService<SelectiveRestoreFactory>().FromDump(dump).Build().RunAsync();
+
+        report.Succeeded.ShouldBeTrue(report.ToSummary());
+        report.Tables.Sum(t => t.Inserted).ShouldBe(1);
+        // SQLite has one writer: the 3 jobs asked for are reported as run over one connection.
+        report.Warnings.ShouldContain(w => w.StartsWith("3 parallel jobs were asked for", StringComparison.Ordinal));
     }
 
     private sealed class CountingLoggerFactory : ILoggerFactory
