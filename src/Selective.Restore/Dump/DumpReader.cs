@@ -172,6 +172,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     {
         var raw = stream;
         var origin = stream.CanSeek ? stream.Position : 0;
+        options.Validate(); // before the filter is wrapped: a null one is a usage error, not a NullReferenceException
         var watch = new SkipWatch();
         var reader = CreateReader(new SkipWatch.WatchedStream(stream, watch), options.Deciding(watch.Decided), leaveOpen, localFile);
         reader._watch = watch;
