@@ -182,7 +182,7 @@ internal sealed partial class PostgreSqlTarget
             cancellationToken);
     }
 
-    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var mapping = staged.Mapping;
         var keys = KeyStageColumns(mapping);
@@ -191,6 +191,16 @@ internal sealed partial class PostgreSqlTarget
         {
             throw new RestoreTableException(
                 $"{count} rows must be remapped to new keys, but the key ({string.Join(", ", keys.Select(k => k.Live))}) is not a single integer column fed by a sequence (serial or identity); restore with collisions skipped or failed instead");
+        }
+
+        if (preview)
+        {
+            await foreach (var key in PreviewKeysAsync(staged, column, sequence, count, cancellationToken).ConfigureAwait(false))
+            {
+                yield return key;
+            }
+
+            yield break;
         }
 
         // New keys start above every key in the live table (all of its inheritance tree) and in the dump, so neither a
@@ -225,6 +235,49 @@ internal sealed partial class PostgreSqlTarget
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             yield return reader.GetString(0);
+        }
+    }
+
+    /// <summary>
+    /// A plan's keys (nextval is refused in its READ ONLY transaction, and would not roll back): the values the sequence
+    /// would hand out after the move <see cref="ReserveKeysAsync"/> makes, above every key live, staged and already
+    /// remapped. The sequence's position is read only where the session may (otherwise the keys start above the rows).
+    /// </summary>
+    private async IAsyncEnumerable<string> PreviewKeysAsync(StagedTable staged, LiveColumn column, TableName sequence, long count, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var mapping = staged.Mapping;
+        var key = KeyStageColumns(mapping)[0].Stage;
+        var command = new NpgsqlCommand(
+            $"""
+            SELECT q.seqincrement,
+                   GREATEST(m.v, COALESCE(CASE WHEN pg_catalog.has_sequence_privilege($1::regclass, 'SELECT') THEN pg_catalog.pg_sequence_last_value($1::regclass) END,
+                                          q.seqstart - q.seqincrement))
+            FROM (SELECT GREATEST((SELECT max({PgSql.Quote(column.Name)}) FROM {PgSql.Quote(mapping.Live.Name)}),
+                                  (SELECT max({key}) FROM pg_temp.{Pg(staged).StageName}),
+                                  (SELECT max(d.{key}) FROM pg_temp.{Pg(staged).DeltaName} d WHERE d.sr_class = 'r'))::bigint AS v) m,
+                 pg_catalog.pg_sequence q
+            WHERE q.seqrelid = $1::regclass
+            """,
+            Connection,
+            _transaction);
+        long increment, last;
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = PgSql.RegClass(sequence) });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            (increment, last) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        if (increment <= 0)
+        {
+            throw new RestoreTableException($"cannot remap rows of {mapping.Live.Name}: its sequence {sequence} counts down");
+        }
+
+        for (long i = 1; i <= count; i++)
+        {
+            yield return (last + (i * increment)).ToString(CultureInfo.InvariantCulture);
         }
     }
 

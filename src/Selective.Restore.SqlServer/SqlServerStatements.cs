@@ -242,14 +242,16 @@ internal static partial class SqlServerStatements
     /// columns, in the order of <paramref name="referenced"/>) are all non-NULL and name no row of
     /// <paramref name="parent"/>: how many, then the first one's key and references. No row when there is none, or when
     /// the session may not read the parent (the check is advice, and must not fail the table it advises on).
+    /// <paramref name="every"/>: every such row instead, in position order (1, then the key and references), for the
+    /// engine to decide which count.
     /// </summary>
-    public static string MissingParents(SqlServerStaging staging, IReadOnlyList<SqlServerStageColumn> references, TableName parent, IReadOnlyList<string> referenced, string classes)
+    public static string MissingParents(SqlServerStaging staging, IReadOnlyList<SqlServerStageColumn> references, TableName parent, IReadOnlyList<string> referenced, string classes, bool every = false)
     {
         // Equality as the foreign key checks it: under the parent column's collation, which a foreign key's columns share.
         var columns = staging.Key.Concat(references).Select(c => "d." + c.Stage);
         return $"""
             IF HAS_PERMS_BY_NAME(@parent, 'OBJECT', 'SELECT') = 1
-                SELECT TOP (1) COUNT_BIG(*) OVER (), {string.Join(", ", columns)}
+                SELECT {(every ? "CONVERT(bigint, 1)" : "TOP (1) COUNT_BIG(*) OVER ()")}, {string.Join(", ", columns)}
                 FROM {staging.Delta} AS d
                 WHERE d.sr_class IN ({classes}) AND {string.Join(" AND ", references.Select(c => $"d.{c.Stage} IS NOT NULL"))}
                   AND NOT EXISTS (SELECT 1 FROM {Quote(parent)} AS p WHERE {string.Join(" AND ", referenced.Select((c, i) => $"p.{Quote(c)} = d.{references[i].Stage}"))})
@@ -377,33 +379,54 @@ internal static partial class SqlServerStatements
     /// Reserves @count new keys for remapped rows from the key's IDENTITY (@table: the table's quoted name): moved above
     /// every key live and staged, then past the keys handed out, so neither a live row, a dump row restored later, nor a
     /// row inserted afterwards can get one. Yields the value before the first key, and the increment.
+    /// <paramref name="preview"/>: a plan's, which moves nothing (the same values, read only).
     /// </summary>
-    public static string ReserveIdentity(SqlServerStaging staging, SqlServerStageColumn key) => $"""
+    public static string ReserveIdentity(SqlServerStaging staging, SqlServerStageColumn key, bool preview = false) => $"""
         DECLARE @increment bigint = CONVERT(bigint, IDENT_INCR(@table));
         DECLARE @start bigint = (SELECT MAX(v) FROM (SELECT CONVERT(bigint, MAX({Quote(key.Live)})) AS v FROM {Quote(staging.Mapping.Live.Name)}
                                                      UNION ALL SELECT CONVERT(bigint, MAX({key.Stage})) FROM {staging.Delta}
                                                      UNION ALL SELECT CONVERT(bigint, IDENT_CURRENT(@table))) AS m);
+        {(preview ? string.Empty : ReseedIdentityPast)}
+        SELECT @start, @increment;
+        """;
+
+    // ReserveIdentity's move past the keys it hands out (DBCC CHECKIDENT takes no variables: built on the server).
+    private const string ReseedIdentityPast = """
         IF @increment > 0
         BEGIN
             DECLARE @sql nvarchar(max) = N'DBCC CHECKIDENT (N''' + REPLACE(@table, N'''', N'''''') + N''', RESEED, '
                 + CONVERT(nvarchar(20), @start + (@count * @increment)) + N') WITH NO_INFOMSGS';
             EXEC sys.sp_executesql @sql;
         END;
-        SELECT @start, @increment;
         """;
 
     /// <summary>
     /// Reserves @count new keys from the key's sequence (@sequence_schema, @sequence_name), first restarted above every
     /// key live and staged: <c>sp_sequence_get_range</c> hands out the range atomically. Yields the first value and the increment.
+    /// <paramref name="preview"/>: a plan's, which moves nothing: the first value the range would start at (read only).
     /// </summary>
-    public static string ReserveSequence(SqlServerStaging staging, SqlServerStageColumn key) => $"""
+    public static string ReserveSequence(SqlServerStaging staging, SqlServerStageColumn key, bool preview = false) => $"""
         DECLARE @max bigint = (SELECT MAX(v) FROM (SELECT CONVERT(bigint, MAX({Quote(key.Live)})) AS v FROM {Quote(staging.Mapping.Live.Name)}
                                                    UNION ALL SELECT CONVERT(bigint, MAX({key.Stage})) FROM {staging.Delta}) AS m);
-        {ReseedSequence}
+        {(preview ? PeekSequence : ReseedSequence + GetRange)}
+        """;
+
+    // ReserveSequence's range, once the sequence is above every key.
+    private const string GetRange = """
+
         DECLARE @first sql_variant, @increment sql_variant;
         DECLARE @name nvarchar(600) = QUOTENAME(@sequence_schema) + N'.' + QUOTENAME(@sequence_name);
         EXEC sys.sp_sequence_get_range @sequence_name = @name, @range_size = @count, @range_first_value = @first OUTPUT, @sequence_increment = @increment OUTPUT;
         SELECT CONVERT(bigint, @first), CONVERT(bigint, @increment);
+        """;
+
+    // A plan's ReserveSequence: where ReseedSequence and sp_sequence_get_range would start the range, read only.
+    private const string PeekSequence = """
+        DECLARE @current bigint, @step bigint, @used bit;
+        SELECT @current = CONVERT(bigint, s.current_value), @step = CONVERT(bigint, s.increment), @used = CASE WHEN s.last_used_value IS NULL THEN 0 ELSE 1 END
+        FROM sys.sequences AS s JOIN sys.schemas AS sc ON sc.schema_id = s.schema_id
+        WHERE sc.name = @sequence_schema AND s.name = @sequence_name;
+        SELECT CASE WHEN @max IS NOT NULL AND @step > 0 AND @current <= @max THEN @max + 1 WHEN @used = 0 THEN @current ELSE @current + @step END, @step;
         """;
 
     /// <summary>

@@ -138,7 +138,7 @@ internal sealed partial class SqlServerTarget
     public Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken) =>
         ScalarAsync(SqlServerStatements.DropIdenticalConflicts(Sql(staged)), cancellationToken);
 
-    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var staging = Sql(staged);
         var key = staging.Key.Count == 1 ? staging.Key[0] : null;
@@ -153,11 +153,11 @@ internal sealed partial class SqlServerTarget
         long first, increment;
         var count_ = new SqlParameter("@count", SqlDbType.BigInt) { Value = count };
         var command = column.Sequence is { } sequence
-            ? new SqlCommand(SqlServerStatements.ReserveSequence(staging, key), Connection, _transaction)
+            ? new SqlCommand(SqlServerStatements.ReserveSequence(staging, key, preview), Connection, _transaction)
             {
                 Parameters = { Name("@sequence_schema", sequence.Schema), Name("@sequence_name", sequence.Name), count_ },
             }
-            : new SqlCommand(SqlServerStatements.ReserveIdentity(staging, key), Connection, _transaction)
+            : new SqlCommand(SqlServerStatements.ReserveIdentity(staging, key, preview), Connection, _transaction)
             {
                 Parameters = { Name("@table", SqlServerStatements.Quote(staging.Mapping.Live.Name)), count_ },
             };

@@ -502,7 +502,7 @@ internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
         return result;
     }
 
-    public async Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken)
+    public async Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, Func<IReadOnlyList<string>, bool>? unwritten, CancellationToken cancellationToken)
     {
         if (instructions.WrittenClasses.Count == 0)
         {
@@ -513,19 +513,30 @@ internal sealed partial class SqlServerTarget : IVerifyTarget, IDumpFormats
 
         var staging = Sql(staged);
         var references = foreignKey.Columns.Select(staging.Column).ToList();
-        var command = new SqlCommand(SqlServerStatements.MissingParents(staging, references, parent.Name, foreignKey.ReferencedColumns, string.Join(", ", classes)), Connection, _transaction);
+        var command = new SqlCommand(SqlServerStatements.MissingParents(staging, references, parent.Name, foreignKey.ReferencedColumns, string.Join(", ", classes), every: unwritten is not null), Connection, _transaction);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.Add(new SqlParameter("@parent", SqlDbType.NVarChar, 300) { Value = SqlServerStatements.Quote(parent.Name) });
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var columns = staging.Key.Concat(references).ToList();
+        long rows = 0;
+        MissingParents? first = null;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            var texts = columns.Select((c, i) => Plain(reader.GetValue(1 + i), c.Type)).ToList();
+            if (unwritten is null)
+            {
+                return new MissingParents(reader.GetInt64(0), texts[..staging.Key.Count], texts[staging.Key.Count..]);
+            }
+
+            if (unwritten(texts[staging.Key.Count..]))
+            {
+                rows++;
+                first ??= new MissingParents(0, texts[..staging.Key.Count], texts[staging.Key.Count..]);
+            }
         }
 
-        var columns = staging.Key.Concat(references).ToList();
-        var texts = columns.Select((c, i) => Plain(reader.GetValue(1 + i), c.Type)).ToList();
-        return new MissingParents(reader.GetInt64(0), texts[..staging.Key.Count], texts[staging.Key.Count..]);
+        return first is null ? null : first with { Rows = rows };
     }
 
     private static RowValues ReadValues(DbDataReader reader, List<string> names, List<SqlServerType> types, int start)

@@ -121,7 +121,7 @@ internal sealed partial class SqliteTarget
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var staging = Lite(staged);
         var shape = staging.Shape;
@@ -131,7 +131,8 @@ internal sealed partial class SqliteTarget
                 $"{count} rows must be remapped to new keys, but the key ({string.Join(", ", staging.Key.Select(k => k.Live))}) is not an INTEGER PRIMARY KEY (the rowid, which SQLite numbers); restore with collisions skipped or failed instead");
         }
 
-        // New keys start above every key live, staged, and (AUTOINCREMENT) ever handed out; AUTOINCREMENT then records them.
+        // New keys start above every key live, staged (remapped ones too), and (AUTOINCREMENT) ever handed out;
+        // AUTOINCREMENT then records them, except for a plan's preview, which writes nothing.
         var key = staging.Key[0];
         var table = staging.Mapping.Live.Name;
         var sequence = shape.Autoincrement
@@ -145,7 +146,7 @@ internal sealed partial class SqliteTarget
             start = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
-        if (shape.Autoincrement)
+        if (shape.Autoincrement && !preview)
         {
             var record = Command($"""
                 UPDATE {SqliteSql.Quote(SqliteSql.Database(table))}.sqlite_sequence SET seq = @seq WHERE name = @table;

@@ -88,8 +88,8 @@ internal sealed class JobTarget(IRestoreTarget main) : IRestoreTarget, IDumpForm
 
     public Task<long> DropIdenticalConflictsAsync(StagedTable staged, CancellationToken cancellationToken) => Current.DropIdenticalConflictsAsync(staged, cancellationToken);
 
-    public Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken) =>
-        Current.FindMissingParentsAsync(staged, foreignKey, parent, instructions, cancellationToken);
+    public Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, Func<IReadOnlyList<string>, bool>? unwritten, CancellationToken cancellationToken) =>
+        Current.FindMissingParentsAsync(staged, foreignKey, parent, instructions, unwritten, cancellationToken);
 
     public Task<ApplyCounts> ApplyAsync(StagedTable staged, ApplyInstructions instructions, TextWriter? undo, CancellationToken cancellationToken) =>
         Current.ApplyAsync(staged, instructions, undo, cancellationToken);
@@ -103,7 +103,7 @@ internal sealed class JobTarget(IRestoreTarget main) : IRestoreTarget, IDumpForm
     public Task<int> CountWitnessesAsync(LiveTable live, IReadOnlyList<string> key, IReadOnlyList<RowWitness> witnesses, CancellationToken cancellationToken) =>
         Current.CountWitnessesAsync(live, key, witnesses, cancellationToken);
 
-    public IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken) => Current.ReserveKeysAsync(staged, count, cancellationToken);
+    public IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, CancellationToken cancellationToken) => Current.ReserveKeysAsync(staged, count, preview, cancellationToken);
 
     public Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken) => Current.ReseedAsync(live, cancellationToken);
 

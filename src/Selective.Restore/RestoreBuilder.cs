@@ -155,11 +155,12 @@ public sealed class RestoreBuilder
 
     /// <summary>
     /// Dry run: stage, classify and decide as the apply would — custom policies and missing-row filters run — but write
-    /// nothing: each transaction is READ ONLY and rolled back, and nothing is remapped (no sequence values taken) or
-    /// reseeded. The report's inserted, updated and skipped are what the apply would do, with the first keys of each
-    /// (<c>TableReport.InsertedKeys</c>, <c>TableReport.UpdatedKeys</c>), and a table whose
-    /// rows name parent rows that are neither live nor restored here is warned about. Needs only SELECT on the tables
-    /// and TEMP on the database.
+    /// nothing: each transaction is READ ONLY and rolled back, no sequence value is taken (rows to remap get the keys
+    /// the sequence would hand out now, and the rows that reference them follow) and nothing is reseeded. The report's
+    /// inserted, updated and skipped are what the apply would do, with the first keys of each
+    /// (<c>TableReport.InsertedKeys</c>, <c>TableReport.UpdatedKeys</c>), and a table whose rows name parent rows that
+    /// will not be there (the parent is not restored, the apply would fail it, or its missing-row filter leaves them
+    /// out) is warned about as the apply would fail it. Needs only SELECT on the tables and TEMP on the database.
     /// </summary>
     public RestoreBuilder AsPlan(bool plan = true)
     {

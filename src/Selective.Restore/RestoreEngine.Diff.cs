@@ -386,9 +386,9 @@ public sealed partial class RestoreEngine
             using var changes = new DeltaEdits(TempDirectory);
             long missing = classification.Missing, conflicting = classification.Conflicting, collisions = 0, undetermined = 0, relocated = 0;
 
-            // Collisions an apply remaps right after this go to the target once, as remapped rows with their new keys,
-            // not first as collisions (a table where every row collides had each row updated twice on the server).
-            var remapNext = settings.Collisions == CollisionHandling.Remap && !settings.Plan;
+            // Collisions remapped right after this go to the target once, as remapped rows with their new keys, not
+            // first as collisions (a table where every row collides had each row updated twice on the server).
+            var remapNext = settings.Collisions == CollisionHandling.Remap;
             await foreach (var facts in target.ReadIdentityFactsAsync(staged, identity, cancellationToken).ConfigureAwait(false))
             {
                 var from = facts.KeyLive ? DeltaClass.Conflicting : DeltaClass.Missing;
@@ -445,13 +445,14 @@ public sealed partial class RestoreEngine
 
         /// <summary>
         /// Gives the rows of <paramref name="rows"/> (positions ascending, each with its key as staged) new keys, from
-        /// values the target hands out: they are inserted under them, and rows that reference them follow.
+        /// values the target hands out (a plan's: those it would hand out now): they are inserted under them, and rows
+        /// that reference them follow.
         /// </summary>
         private async Task RemapAsync(TableState table, DeltaEdits rows, CancellationToken cancellationToken)
         {
             using var remaps = new DeltaEdits(TempDirectory);
             using var next = rows.Read().GetEnumerator();
-            await foreach (var value in target.ReserveKeysAsync(table.Staged!, rows.Count, cancellationToken).ConfigureAwait(false))
+            await foreach (var value in target.ReserveKeysAsync(table.Staged!, rows.Count, preview: settings.Plan, cancellationToken).ConfigureAwait(false))
             {
                 if (!next.MoveNext())
                 {
@@ -636,6 +637,7 @@ public sealed partial class RestoreEngine
                 table.Map.Dispose();
                 table.Origins.Dispose();
                 table.RemapOrigins.Dispose();
+                table.Excluded.Dispose();
             }
         }
     }

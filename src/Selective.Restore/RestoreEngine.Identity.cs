@@ -138,17 +138,12 @@ public sealed partial class RestoreEngine
         /// </summary>
         private void FailDependents(TableState parent)
         {
-            var identity = settings.IdentityFor(parent.Name);
-            var policy = settings.PolicyFor(parent.Name);
-            if (identity is null && policy.Conflicts != ConflictHandling.PerRow)
+            if (Decides(parent) is not { } decides)
             {
                 return;
             }
 
             var cause = WhyNotRestored(parent);
-            var decides = identity is not null
-                ? $"{parent.Name}'s identity key ({string.Join(", ", identity.Columns)}) decides which of its rows are the live rows' entities, and which rows that reference it may attach to"
-                : $"{parent.Name}'s policy {policy.Name} decides its conflicts row by row and may move rows to new keys, which the rows that reference it must follow";
             var queue = new Queue<TableState>([parent]);
             while (queue.TryDequeue(out var failed))
             {
@@ -161,6 +156,43 @@ public sealed partial class RestoreEngine
                     queue.Enqueue(child);
                 }
             }
+        }
+
+        /// <summary>
+        /// A plan's <see cref="FailDependents"/>: a table whose parent (at any depth, through such tables) the apply would
+        /// fail, and whose key map decides which rows its children may follow, would be failed with it: the plan warns
+        /// with the apply's words (and the table's own children follow).
+        /// </summary>
+        private void WarnIfParentWouldFail(TableState table)
+        {
+            foreach (var fk in table.Live!.ForeignKeys)
+            {
+                if (fk.ReferencedTable == table.Name || !_byName.TryGetValue(fk.ReferencedTable, out var parent) || parent.WouldFail is null ||
+                    (parent.WouldFailWith ?? parent) is not { } root || Decides(root) is not { } decides)
+                {
+                    continue;
+                }
+
+                var through = ReferenceEquals(parent, root)
+                    ? $"it references {root.Name}, which the apply would fail ({root.WouldFail})"
+                    : $"it references {parent.Name}, which would not be restored because the apply would fail {root.Name}";
+                Warn(table, $"the apply would fail this table: not restored: {through}; {decides}");
+                table.WouldFail = $"it would not be restored with {root.Name}";
+                table.WouldFailWith = root;
+                return;
+            }
+        }
+
+        /// <summary>Why a table's failure fails the tables that reference it (its key map decides where their rows go), or null when it does not.</summary>
+        private string? Decides(TableState parent)
+        {
+            var identity = settings.IdentityFor(parent.Name);
+            var policy = settings.PolicyFor(parent.Name);
+            return identity is not null
+                ? $"{parent.Name}'s identity key ({string.Join(", ", identity.Columns)}) decides which of its rows are the live rows' entities, and which rows that reference it may attach to"
+                : policy.Conflicts == ConflictHandling.PerRow
+                ? $"{parent.Name}'s policy {policy.Name} decides its conflicts row by row and may move rows to new keys, which the rows that reference it must follow"
+                : null;
         }
 
         /// <summary>Why a table is not restored, for the errors of the tables that depend on it: "failed (its error)" or "was skipped (why)".</summary>

@@ -336,6 +336,7 @@ public sealed partial class RestoreEngine
             DumpTable? last = null;
             void ReportStaging(DumpTable table, bool force) =>
                 _progress?.Report(new RestoreProgress(RestorePhase.Staging, table.Name, numbers[table.Name], finished.Count, tablesTotal, table.RowsRead, -1, reader.InputPosition, reader.InputLength), force);
+            DumpPassProgress.ReportSkips(reader, RestorePhase.Staging, _progress, () => (finished.Count, tablesTotal));
 
             await using (reader.ConfigureAwait(false))
             {
@@ -510,6 +511,14 @@ public sealed partial class RestoreEngine
                     async token =>
                     {
                         attempts++;
+                        foreach (var table in tables)
+                        {
+                            // What a parent leaves out is known once it is processed in this attempt (a cycle's later tables are not yet).
+                            table.Excluded.Clear();
+                            table.WouldFail = null;
+                            table.WouldFailWith = null;
+                        }
+
                         await EnsureStagedAsync(tables, token).ConfigureAwait(false);
                         await RebuildKeyMapsAsync(tables, token).ConfigureAwait(false);
                         var parts = _undo is null || settings.Plan ? null : tables.Select(t => _undo.Begin(t.Name)).ToList();
@@ -691,6 +700,11 @@ public sealed partial class RestoreEngine
             tableReport.ResetCounts();
             var policy = settings.PolicyFor(table.Name);
             tableReport.Policy = policy.Name;
+            if (settings.Plan)
+            {
+                WarnIfParentWouldFail(table);
+            }
+
             ReportApplyPass(table, RestorePhase.Diffing, 0, force: true);
             var classification = await ClassifyAsync(table, _progress is null ? null : rows => ReportApplyPass(table, RestorePhase.Diffing, rows, force: false), cancellationToken)
                 .ConfigureAwait(false);
@@ -732,14 +746,11 @@ public sealed partial class RestoreEngine
                     $"e.g. key {Describe(tableReport.CollisionKeys[0])}; collisions are set to fail");
             }
 
-            // Remapping takes sequence values, which a plan must not (they are not transactional): collisions are
-            // reported, and the rows under them show as held back (an apply would move them to the new keys).
+            // Remapped rows get new keys, and the rows that reference them follow. A plan takes no sequence value (it is
+            // not transactional): it uses the keys the sequence would hand out now, so its children are counted as the
+            // apply's (which may get other keys).
             var remapCollisions = classification.Collisions > 0 && settings.Collisions == CollisionHandling.Remap;
-            if (remapCollisions && settings.Plan)
-            {
-                Warn(table, $"a plan cannot take new keys: the {classification.Collisions} collisions would be remapped (inserted under new keys), and rows that reference them are shown as held back");
-            }
-            else if (remapCollisions)
+            if (remapCollisions)
             {
                 await RemapAsync(table, table.Collisions!, cancellationToken).ConfigureAwait(false);
             }
@@ -763,6 +774,8 @@ public sealed partial class RestoreEngine
             long excluded = 0, skipped = 0, overwritten = 0;
             if (policy.MissingFilter is { } include && classification.Missing > 0)
             {
+                // The rows left out are remembered by key when tables of this run reference them: theirs would have no parent row.
+                var referenced = _tables.Exists(t => t != table && t.Live?.ForeignKeys.Any(fk => fk.Enforced && fk.ReferencedTable == table.Name) == true);
                 await ForEachBatchAsync(staged, RowClass.Missing, async (rows, token) =>
                 {
                     using var decisions = new DeltaEdits(TempDirectory);
@@ -771,6 +784,10 @@ public sealed partial class RestoreEngine
                         if (!await PolicyCallAsync(policy, "missing-row filter", row.Key, () => include(new MissingRowArguments(table.Name, row.Key, row.Dump, token)), token).ConfigureAwait(false))
                         {
                             decisions.Add(row.Position, DeltaClass.Excluded, null);
+                            if (referenced)
+                            {
+                                table.Excluded.Hold(KeyMap.Encode(KeyTexts(row.Key)), MapKind.Excluded);
+                            }
                         }
                     }
 
@@ -834,11 +851,7 @@ public sealed partial class RestoreEngine
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            if (remapDecisions.Count > 0 && settings.Plan)
-            {
-                Warn(table, $"a plan cannot take new keys: the {remapDecisions.Count} rows policy {policy.Name} remaps would be inserted under new keys");
-            }
-            else if (remapDecisions.Count > 0)
+            if (remapDecisions.Count > 0)
             {
                 await RemapAsync(table, remapDecisions, cancellationToken).ConfigureAwait(false);
                 await FollowSelfReferencesAsync(table, cancellationToken).ConfigureAwait(false);
@@ -864,6 +877,16 @@ public sealed partial class RestoreEngine
                 tableReport.Remapped = remapped;
                 tableReport.Updated = policy.Conflicts == ConflictHandling.TakeDump ? tableReport.Conflicting : overwritten + merged;
                 tableReport.Skipped = excluded + skipped;
+                if (remapped > 0 || classification.Relocated > 0)
+                {
+                    tableReport.SetRemaps(table.Map.Remaps(settings.ReportedKeyLimit));
+                }
+
+                if (remapped > 0)
+                {
+                    tableReport.NotesList.Add($"the new keys of the {remapped} remapped rows are those the sequence would hand out now (a plan takes none): the apply takes them from the sequence, and may get others");
+                }
+
                 if (!tableReport.MatchedOnWholeRows)
                 {
                     tableReport.SetKeys(KeyClass.Inserted, await FirstKeysAsync(staged, RowClass.Missing, keyLimit, cancellationToken).ConfigureAwait(false));
@@ -918,10 +941,13 @@ public sealed partial class RestoreEngine
         }
 
         /// <summary>
-        /// Foreign keys whose parent this run does not write (not selected, or failed or skipped): rows to be written that
-        /// name a parent row that is not live would be refused by the database (a foreign key violation). An apply fails the
-        /// table saying which and why; a plan warns with the same words. Asked of the database, typed, for the rows to
-        /// be written only, and only about such parents.
+        /// Foreign keys whose parent rows a write of this table needs but the run does not write: the parent is not
+        /// restored (not selected, failed, skipped; in a plan, one the apply would fail), or it is restored but its
+        /// missing-row filter left those rows out. Rows to be written that name such a parent row, not live, would be
+        /// refused by the database (a foreign key violation). An apply fails the table saying which and why; a plan warns
+        /// with the same words. Asked of the database, typed, for the rows to be written only; a parent restored in this
+        /// run is asked about only for the rows it left out, so a plan (which writes no parent row) and an apply (which
+        /// wrote them) find the same rows.
         /// </summary>
         private async Task CheckParentsAsync(TableState table, ApplyInstructions instructions, CancellationToken cancellationToken)
         {
@@ -934,8 +960,8 @@ public sealed partial class RestoreEngine
             var mapping = staged.Mapping;
             foreach (var fk in table.Live!.ForeignKeys)
             {
-                var restored = _byName.TryGetValue(fk.ReferencedTable, out var parentState) && !parentState.Failed;
-                if (!fk.Enforced || fk.ReferencedTable == table.Name || restored || !fk.Columns.All(c => IsMapped(mapping, c)) ||
+                if (!fk.Enforced || fk.ReferencedTable == table.Name || !fk.Columns.All(c => IsMapped(mapping, c)) ||
+                    ParentCheckFor(fk) is not { } check ||
                     await CatalogAsync(fk.ReferencedTable, cancellationToken).ConfigureAwait(false) is not { } parent)
                 {
                     continue;
@@ -943,27 +969,69 @@ public sealed partial class RestoreEngine
 
                 // An overwrite never changes key columns: a reference made of them is broken by inserts only.
                 var asked = fk.Columns.Any(c => mapping.Key.Contains(c, StringComparer.Ordinal)) ? instructions with { UpdateConflicting = false, UpdateChosen = false } : instructions;
-                if (await target.FindMissingParentsAsync(staged, fk, parent, asked, cancellationToken).ConfigureAwait(false) is not { } missing)
+                if (await target.FindMissingParentsAsync(staged, fk, parent, asked, check.Unwritten, cancellationToken).ConfigureAwait(false) is not { } missing)
                 {
                     continue;
                 }
 
+                var one = missing.Rows == 1;
                 var example = string.Join(", ", fk.Columns.Zip(missing.Reference, (c, v) => $"{c}={v}")) +
                     (missing.Key.Count == 0 ? string.Empty : $" in the row with key ({string.Join(", ", mapping.Key.Zip(missing.Key, (c, v) => $"{c}={v}"))})");
-                var (why, hint) = parentState is null
-                    ? ("is not part of this restore", $"add {fk.ReferencedTable} to the restore (-t {fk.ReferencedTable}) so that its rows are restored first")
-                    : (parentState.Report.Outcome == TableOutcome.Skipped ? "was skipped in this run" : "failed in this run", $"{fk.ReferencedTable} must be restored first");
-                var rows = missing.Rows == 1 ? "1 row to be written references a row" : $"{missing.Rows} rows to be written reference rows";
-                var cause = $"{rows} of {fk.ReferencedTable} that {(missing.Rows == 1 ? "is" : "are")} not there (foreign key {fk.Name}, e.g. {example}), and {fk.ReferencedTable} {why}";
+                var rows = one ? "1 row to be written references a row" : $"{missing.Rows} rows to be written reference rows";
+                var cause = $"{rows} of {fk.ReferencedTable} that {(one ? "is" : "are")} not there (foreign key {fk.Name}, e.g. {example}), and {check.Why(one)}";
+                var refused = $"so the database would refuse {(one ? "it" : "them")} (a foreign key violation)";
                 if (settings.Plan)
                 {
-                    Warn(table, $"the apply would fail this table: {cause}, so the database would refuse {(missing.Rows == 1 ? "it" : "them")} (a foreign key violation); {hint}");
+                    Warn(table, $"the apply would fail this table: {cause}, {refused}; {check.Hint(one)}");
+                    table.WouldFail ??= $"its rows reference rows of {fk.ReferencedTable} that would not be there";
                     continue;
                 }
 
-                throw new RestoreTableException($"{cause}, so the database would refuse {(missing.Rows == 1 ? "it" : "them")} (a foreign key violation) and nothing is applied to this table; {hint}");
+                throw new RestoreTableException($"{cause}, {refused} and nothing is applied to this table; {check.Hint(one)}");
             }
         }
+
+        /// <summary>
+        /// Whether, and how, a foreign key's parent rows are checked before a write: null when the run writes every parent
+        /// row the database does not already have (the parent is restored, leaving nothing out), or when the parent is
+        /// restored in the same transaction later (a cycle, whose keys are checked at commit).
+        /// </summary>
+        private ParentCheck? ParentCheckFor(LiveForeignKey fk)
+        {
+            var name = fk.ReferencedTable;
+            if (!_byName.TryGetValue(name, out var parent))
+            {
+                return new ParentCheck(_ => $"{name} is not part of this restore", _ => $"add {name} to the restore (-t {name}) so that its rows are restored first", null);
+            }
+
+            var first = $"{name} must be restored first";
+            if (parent.Failed)
+            {
+                return new ParentCheck(_ => $"{name} {(parent.Report.Outcome == TableOutcome.Skipped ? "was skipped" : "failed")} in this run", _ => first, null);
+            }
+
+            if (parent.WouldFail is not null)
+            {
+                return new ParentCheck(_ => $"the apply would fail {name} too ({parent.WouldFail})", _ => first, null);
+            }
+
+            // Restored, and the rows its filter left out are the ones missing: the database cannot tell them from the rows
+            // a plan would insert, so it is asked only about those (by the parent's key, as the filter saw it).
+            if (!parent.Excluded.HasEntries || parent.Mapping is not { } parentMapping || ReferencesKey(fk, parentMapping) is null)
+            {
+                return null;
+            }
+
+            var order = parentMapping.Key.Select(k => fk.ReferencedColumns.ToList().IndexOf(k)).ToArray();
+            var policy = settings.PolicyFor(name).Name;
+            return new ParentCheck(
+                one => $"the missing-row filter of {name} (policy {policy}) leaves {(one ? "that row" : "those rows")} out",
+                one => $"let the filter of {name} include {(one ? "it" : "them")}, or leave out the rows that reference {(one ? "it" : "them")} too",
+                reference => parent.Excluded.TryGet(KeyMap.Encode(order.Select(i => reference[i])), out _));
+        }
+
+        /// <summary>How a parent is checked: why its rows are not there, what to do, and which references count (null: all).</summary>
+        private sealed record ParentCheck(Func<bool, string> Why, Func<bool, string> Hint, Func<IReadOnlyList<string>, bool>? Unwritten);
 
         /// <summary>The live shape of a table this run may not stage (a parent outside the restore), read once.</summary>
         private async Task<LiveTable?> CatalogAsync(TableName name, CancellationToken cancellationToken)
@@ -1130,6 +1198,18 @@ public sealed partial class RestoreEngine
         /// must not search it (a new key is never a staged key).
         /// </summary>
         public KeyMap RemapOrigins { get; } = new(options);
+
+        /// <summary>
+        /// Keys (as the database prints them, encoded as key map keys) of the missing rows the missing-row filter left out
+        /// in this attempt, kept only when tables of this run reference the table: their rows that name one have no parent row.
+        /// </summary>
+        public KeyMap Excluded { get; } = new(options);
+
+        /// <summary>A plan's: the apply would fail this table (its rows name parent rows that would not be there); why, in short.</summary>
+        public string? WouldFail { get; set; }
+
+        /// <summary>A plan's: the table whose failure the apply would fail this one with (see <see cref="WouldFail"/>), or null.</summary>
+        public TableState? WouldFailWith { get; set; }
 
         /// <summary>The first keys of each reported class (decoded), as the report lists them.</summary>
         public Dictionary<KeyClass, List<IReadOnlyList<string>>> ReportedKeys { get; } = new()

@@ -45,7 +45,7 @@ internal sealed class ProgressState(string waiting)
             _tableStarted = now;
         }
 
-        if (value.Phase == RestorePhase.Staging)
+        if (value.Phase == RestorePhase.Staging && value.TableNumber > 0)
         {
             _dumpRows[value.Table] = value.Rows;
         }
@@ -129,8 +129,16 @@ internal sealed class ProgressState(string waiting)
         _ => "applying",
     };
 
-    /// <summary>The phase and table, e.g. <c>staging public.orders</c>, or <c>starting</c> before the first report (connecting, opening or reading the dump).</summary>
-    public string Title => Latest is { } p ? $"{Verb(p.Phase)} {DisplayText.Escape(p.Table.ToString())}" : "starting";
+    /// <summary>
+    /// The phase and table, e.g. <c>staging public.orders</c> (<c>staging: skipping public.audit</c> while reading past a
+    /// table left out), or <c>starting</c> before the first report (connecting, opening or reading the dump).
+    /// </summary>
+    public string Title => Latest switch
+    {
+        null => "starting",
+        { TableNumber: 0 } p => $"{Verb(p.Phase)}: skipping {DisplayText.Escape(p.Table.ToString())}",
+        { } p => $"{Verb(p.Phase)} {DisplayText.Escape(p.Table.ToString())}",
+    };
 
     /// <summary>The counts and the rate, e.g. <c>table 3/12, 1,234,567 rows, 120.0 of 800.0 MB read, 45.2 MB/s</c>.</summary>
     public string Detail
@@ -142,7 +150,10 @@ internal sealed class ProgressState(string waiting)
                 return string.Create(CultureInfo.InvariantCulture, $"{waiting} ({Duration(Elapsed)})");
             }
 
-            var table = string.Create(CultureInfo.InvariantCulture, $"table {p.TableNumber}/{(p.TablesTotal >= 0 ? p.TablesTotal.ToString(CultureInfo.InvariantCulture) : "?")}");
+            var total = p.TablesTotal >= 0 ? p.TablesTotal.ToString(CultureInfo.InvariantCulture) : "?";
+            var table = p.TableNumber > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"table {p.TableNumber}/{total}")
+                : string.Create(CultureInfo.InvariantCulture, $"not selected, {p.TablesDone}/{total} tables done");
             if (ReadsDump(p.Phase))
             {
                 var seconds = Stopwatch.GetElapsedTime(_passStarted).TotalSeconds;
@@ -150,7 +161,9 @@ internal sealed class ProgressState(string waiting)
                 var read = p.BytesTotal >= 0
                     ? string.Create(CultureInfo.InvariantCulture, $"{p.Bytes / 1e6:0.0} of {p.BytesTotal / 1e6:0.0} MB read")
                     : string.Create(CultureInfo.InvariantCulture, $"{p.Bytes / 1e6:0.0} MB read");
-                return string.Create(CultureInfo.InvariantCulture, $"{table}, {p.Rows:N0} rows, {read}{rate}");
+                return p.TableNumber > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"{table}, {p.Rows:N0} rows, {read}{rate}")
+                    : string.Create(CultureInfo.InvariantCulture, $"{table}, {read}{rate}");
             }
 
             var tableSeconds = Stopwatch.GetElapsedTime(_tableStarted).TotalSeconds;

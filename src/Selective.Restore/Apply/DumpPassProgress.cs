@@ -10,14 +10,42 @@ namespace Selective.Restore;
 /// </summary>
 internal sealed class DumpPassProgress(DumpReader reader, RestorePhase phase, ProgressThrottle throttle)
 {
+    private readonly ProgressThrottle _throttle = throttle;
     private readonly Dictionary<TableName, int> _numbers = [];
     private readonly HashSet<TableName> _finished = [];
     private int _tablesTotal = reader.TablesSelected; // an archive's TOC says; a script only once it is read
     private DumpTable? _last;
 
     /// <summary>Progress for <paramref name="progress"/>, or null when nobody asked for it.</summary>
-    public static DumpPassProgress? For(DumpReader reader, RestorePhase phase, IProgress<RestoreProgress>? progress, TimeSpan interval) =>
-        progress is null ? null : new DumpPassProgress(reader, phase, new ProgressThrottle(progress, interval));
+    public static DumpPassProgress? For(DumpReader reader, RestorePhase phase, IProgress<RestoreProgress>? progress, TimeSpan interval)
+    {
+        if (progress is null)
+        {
+            return null;
+        }
+
+        var pass = new DumpPassProgress(reader, phase, new ProgressThrottle(progress, interval));
+        ReportSkips(reader, phase, pass._throttle, () => (pass._finished.Count, pass._tablesTotal));
+        return pass;
+    }
+
+    /// <summary>
+    /// While <paramref name="reader"/> reads past a table the pass leaves out, reports that table (with
+    /// <see cref="RestoreProgress.TableNumber"/> 0) and the bytes read, at most once per interval: a long skip is not silent.
+    /// </summary>
+    public static void ReportSkips(DumpReader reader, RestorePhase phase, ProgressThrottle? throttle, Func<(int Done, int Total)> tables)
+    {
+        if (throttle is null)
+        {
+            return;
+        }
+
+        reader.WhileSkipping = skipped =>
+        {
+            var (done, total) = tables();
+            throttle.Report(new RestoreProgress(phase, skipped, 0, done, total, 0, -1, reader.InputPosition, reader.InputLength), force: false);
+        };
+    }
 
     /// <summary>The reader returned <paramref name="table"/>; none of its rows is read yet.</summary>
     public void Started(DumpTable table)
@@ -48,7 +76,7 @@ internal sealed class DumpPassProgress(DumpReader reader, RestorePhase phase, Pr
     }
 
     private void Report(DumpTable table, bool force) =>
-        throttle.Report(
+        _throttle.Report(
             new RestoreProgress(phase, table.Name, _numbers[table.Name], _finished.Count, _tablesTotal, table.RowsRead, -1, reader.InputPosition, reader.InputLength),
             force);
 }

@@ -13,7 +13,11 @@ namespace Selective.Restore;
 /// </summary>
 /// <param name="Phase">What is being done now.</param>
 /// <param name="Table">The table being worked on.</param>
-/// <param name="TableNumber">The table's position (1-based) among the tables of this pass, in the order they are worked on.</param>
+/// <param name="TableNumber">
+/// The table's position (1-based) among the tables of this pass, in the order they are worked on; 0 while the dump is
+/// read past a table the pass leaves out (not selected), which <see cref="Table"/> then names: reported at most once per
+/// interval, so a long skip is not silent.
+/// </param>
 /// <param name="TablesDone">Tables finished in this pass (staged, applied, planned, split, inspected or failed): <see cref="TableNumber"/> once <see cref="Table"/> is.</param>
 /// <param name="TablesTotal">
 /// Tables in this pass, or -1 while unknown. Staging a pg_dump archive (custom or directory) knows it from the archive's

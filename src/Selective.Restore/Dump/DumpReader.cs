@@ -28,6 +28,7 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     private readonly IDumpParser _parser;
     private Stream? _counted; // the seekable input whose position says how far reading got, as stored
     private long _origin;
+    private SkipWatch? _watch; // null for a directory archive, which skips a table by not opening its file
 
     private DumpReader(Stream stream, IDumpParser parser, DumpFormat format, DumpCompression compression, string? source)
     {
@@ -171,7 +172,10 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     {
         var raw = stream;
         var origin = stream.CanSeek ? stream.Position : 0;
-        var reader = CreateReader(stream, options, leaveOpen, localFile);
+        options.Validate(); // before the filter is wrapped: a null one is a usage error, not a NullReferenceException
+        var watch = new SkipWatch();
+        var reader = CreateReader(new SkipWatch.WatchedStream(stream, watch), options.Deciding(watch.Decided), leaveOpen, localFile);
+        reader._watch = watch;
         if (raw.CanSeek)
         {
             // Progress counts the bytes as stored: behind a decompressor, the compressed ones the file's length counts too.
@@ -368,11 +372,35 @@ public sealed class DumpReader : IDisposable, IAsyncDisposable
     /// <summary>Moves to the next selected table, skipping the rest of the current one.</summary>
     /// <returns>The table, or null at the end of the dump.</returns>
     /// <exception cref="DumpFormatException">The dump is malformed; the message says where.</exception>
-    public ValueTask<DumpTable?> NextTableAsync(CancellationToken cancellationToken = default) =>
-        _parser.NextTableAsync(async: true, cancellationToken);
+    public async ValueTask<DumpTable?> NextTableAsync(CancellationToken cancellationToken = default)
+    {
+        var table = await _parser.NextTableAsync(async: true, cancellationToken).ConfigureAwait(false);
+        _watch?.Returned();
+        return table;
+    }
 
     /// <inheritdoc cref="NextTableAsync"/>
-    public DumpTable? NextTable() => SyncPath.Complete(_parser.NextTableAsync(async: false, CancellationToken.None));
+    public DumpTable? NextTable()
+    {
+        var table = SyncPath.Complete(_parser.NextTableAsync(async: false, CancellationToken.None));
+        _watch?.Returned();
+        return table;
+    }
+
+    /// <summary>
+    /// Called, at most once per block read from the input, while the reader reads past a table the filter left out
+    /// (inside <see cref="NextTableAsync"/>), with that table: for progress between the tables returned.
+    /// </summary>
+    internal Action<TableName>? WhileSkipping
+    {
+        set
+        {
+            if (_watch is not null)
+            {
+                _watch.WhileSkipping = value;
+            }
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose()

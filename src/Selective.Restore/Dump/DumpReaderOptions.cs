@@ -63,6 +63,15 @@ public sealed class DumpReaderOptions
     }
 
     /// <summary>A copy with another source name.</summary>
+    /// <summary>These options, with a filter that also tells <paramref name="decided"/> each answer (<see cref="TableFilter.Deciding"/>).</summary>
+    internal DumpReaderOptions Deciding(Action<TableName, bool> decided) => new()
+    {
+        Tables = Tables.Deciding(decided),
+        SourceName = SourceName,
+        MaxBufferedBytes = MaxBufferedBytes,
+        Database = Database,
+    };
+
     internal DumpReaderOptions Named(string? sourceName) => new()
     {
         Tables = Tables,

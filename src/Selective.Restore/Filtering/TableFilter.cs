@@ -17,12 +17,14 @@ public sealed class TableFilter
     private readonly TablePattern[] _include;
     private readonly TablePattern[] _exclude;
     private readonly Action<TableName>? _observe;
+    private readonly Action<TableName, bool>? _decided;
 
-    private TableFilter(TablePattern[] include, TablePattern[] exclude, Action<TableName>? observe = null)
+    private TableFilter(TablePattern[] include, TablePattern[] exclude, Action<TableName>? observe = null, Action<TableName, bool>? decided = null)
     {
         _include = include;
         _exclude = exclude;
         _observe = observe;
+        _decided = decided;
     }
 
     /// <summary>A filter that takes every table.</summary>
@@ -40,12 +42,9 @@ public sealed class TableFilter
     public bool Matches(TableName table)
     {
         _observe?.Invoke(table);
-        if (_include.Length > 0 && !Array.Exists(_include, p => p.Matches(table)))
-        {
-            return false;
-        }
-
-        return !Array.Exists(_exclude, p => p.Matches(table));
+        var selected = (_include.Length == 0 || Array.Exists(_include, p => p.Matches(table))) && !Array.Exists(_exclude, p => p.Matches(table));
+        _decided?.Invoke(table, selected);
+        return selected;
     }
 
     /// <summary>
@@ -85,7 +84,13 @@ public sealed class TableFilter
     }
 
     /// <summary>This filter, also leaving out the given patterns.</summary>
-    internal TableFilter Except(IEnumerable<string> patterns) => new(_include, [.. _exclude, .. patterns.Select(TablePattern.Parse)], _observe);
+    internal TableFilter Except(IEnumerable<string> patterns) => new(_include, [.. _exclude, .. patterns.Select(TablePattern.Parse)], _observe, _decided);
+
+    /// <summary>
+    /// A copy of this filter (its observer too) that also tells <paramref name="decided"/> each answer: how a reader
+    /// knows which table it is skipping, for progress.
+    /// </summary>
+    internal TableFilter Deciding(Action<TableName, bool> decided) => new(_include, _exclude, _observe, _decided + decided);
 
     /// <summary>
     /// A copy of this filter that tells <paramref name="observe"/> every table it is asked about. Given to
@@ -95,7 +100,7 @@ public sealed class TableFilter
     public TableFilter Observing(Action<TableName> observe)
     {
         ArgumentNullException.ThrowIfNull(observe);
-        return new(_include, _exclude, observe);
+        return new(_include, _exclude, observe, _decided);
     }
 
     /// <inheritdoc />

@@ -330,4 +330,7 @@ internal enum MapKind
 
     /// <summary>The key holds a foreign key that followed its parent.</summary>
     Moved,
+
+    /// <summary>A missing row the missing-row filter left out: not written (rows that reference it have no parent row).</summary>
+    Excluded,
 }

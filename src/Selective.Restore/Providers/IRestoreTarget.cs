@@ -140,9 +140,21 @@ public interface ITypedComparison
     /// <paramref name="parent"/>, compared as the database checks that foreign key: the rows it would refuse with a
     /// foreign key violation because their parent row is not live. Null when there are none, or when the session may
     /// not read <paramref name="parent"/> (the check is advice, and must not fail what it checks). Read-only, in the
-    /// current transaction; the engine asks only about parents this restore does not write.
+    /// current transaction.
     /// </summary>
-    Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken);
+    /// <param name="staged">The table whose delta rows are checked.</param>
+    /// <param name="foreignKey">One of its foreign keys.</param>
+    /// <param name="parent">The table the foreign key references.</param>
+    /// <param name="instructions">What the apply writes (<see cref="ApplyInstructions.WrittenClasses"/>).</param>
+    /// <param name="unwritten">
+    /// Null to count every such row. Otherwise the parent is restored in the same run, and only the rows whose reference
+    /// (as text in the foreign key's column order, as <see cref="MissingParents.Reference"/>) it accepts are counted: a
+    /// parent row the restore writes is not missing even where the database cannot see it yet (a plan writes none), and
+    /// which rows the parent leaves out is the engine's knowledge. The rows that name no live parent row are then read
+    /// one by one, in position order.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, Func<IReadOnlyList<string>, bool>? unwritten, CancellationToken cancellationToken);
 }
 
 /// <summary>Writes the staged delta by class, set-based, with what the undo script needs.</summary>
@@ -181,7 +193,14 @@ public interface ISequences
     /// row restored later can ever get the same key. Throws a <see cref="RestoreTableException"/> when the key is not a
     /// single integer column fed by a sequence, or the sequence counts down.
     /// </summary>
-    IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, CancellationToken cancellationToken);
+    /// <param name="staged">The table whose rows are remapped.</param>
+    /// <param name="count">How many keys.</param>
+    /// <param name="preview">
+    /// A plan's: the keys as they would be handed out now, above every key live and staged (remapped rows' new keys
+    /// included), read-only: nothing is reserved and the sequence is not moved, so an apply may get others.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the reservation.</param>
+    IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, CancellationToken cancellationToken);
 
     /// <summary>Moves the table's sequences past the highest value present; returns what was changed.</summary>
     Task<IReadOnlyList<string>> ReseedAsync(LiveTable live, CancellationToken cancellationToken);

@@ -190,6 +190,7 @@ public sealed class BackupVerifier
             DumpTable? last = null;
             void ReportStaging(DumpTable table, bool force) =>
                 settings.Progress?.Report(new RestoreProgress(RestorePhase.Staging, table.Name, _byName[table.Name].Ordinal, finished.Count, tablesTotal, table.RowsRead, -1, reader.InputPosition, reader.InputLength), force);
+            DumpPassProgress.ReportSkips(reader, RestorePhase.Staging, settings.Progress, () => (finished.Count, tablesTotal));
 
             await using (reader.ConfigureAwait(false))
             {

@@ -103,6 +103,32 @@ public sealed class ProgressOutputTests
         stdout.ShouldContain("1 tables, 285 inserted");
     }
 
+    [TestCase("apply")]
+    [TestCase("verify")]
+    public async Task Reading_past_a_large_table_left_out_says_so_while_it_lasts(string command)
+    {
+        using var dir = new TempDirectory();
+        var (live, dump) = Scenario(dir);
+        // A 4 MB table the run does not select, before the one it does.
+        var text = new StringBuilder("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE archive (id INTEGER PRIMARY KEY, body TEXT);\n");
+        for (var i = 1; i <= 40_000; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"INSERT INTO archive VALUES({i},'{new string('a', 64)}');\n");
+        }
+
+        text.Append(File.ReadAllText(dump)["PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n".Length..]);
+        File.WriteAllText(dump, text.ToString());
+
+        var (exit, stdout, stderr) = await RunAsync(Pipe, command, dump, "--target", live, "-t", "notes");
+
+        exit.ShouldBe(0, stdout + stderr);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var skipping = lines.Where(l => l.Contains("staging: skipping main.archive: not selected, 0/? tables done, ", StringComparison.Ordinal)).ToList();
+        skipping.ShouldNotBeEmpty(stderr);
+        skipping.ShouldAllBe(l => l.Contains(" MB read", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("staging main.notes: table 1/?, ", StringComparison.Ordinal));
+    }
+
     [Test]
     public async Task Verify_prints_its_progress_too()
     {

@@ -79,11 +79,14 @@ public sealed class StatementTests
                 yield return new TestCaseData(SqlServerStatements.IdentityFacts(s, s.Compared.Take(2).ToList())).SetName($"IdentityFacts {name}");
                 yield return new TestCaseData(SqlServerStatements.PairWholeRows(s)).SetName($"PairWholeRows {name}");
                 yield return new TestCaseData(SqlServerStatements.MissingParents(s, [s.Compared[0], s.Compared[1]], Tables[1], ["Id", "x]y"], "'m', 'r', 'c', 't'")).SetName($"MissingParents {name}");
+                yield return new TestCaseData(SqlServerStatements.MissingParents(s, [s.Compared[0], s.Compared[1]], Tables[1], ["Id", "x]y"], "'m', 'r', 'c', 't'", every: true)).SetName($"MissingParents every {name}");
                 yield return new TestCaseData(SqlServerStatements.CreateKeys("#k_text", "#k", s.Key)).SetName($"CreateKeys {name}");
                 yield return new TestCaseData(SqlServerStatements.FillKeys("#k_text", "#k", s.Key)).SetName($"FillKeys {name}");
                 yield return new TestCaseData(SqlServerStatements.KeyRanges(s, "#k")).SetName($"KeyRanges {name}");
                 yield return new TestCaseData(SqlServerStatements.ReserveIdentity(s, s.Key[0])).SetName($"ReserveIdentity {name}");
                 yield return new TestCaseData(SqlServerStatements.ReserveSequence(s, s.Key[0])).SetName($"ReserveSequence {name}");
+                yield return new TestCaseData(SqlServerStatements.ReserveIdentity(s, s.Key[0], preview: true)).SetName($"ReserveIdentity preview {name}");
+                yield return new TestCaseData(SqlServerStatements.ReserveSequence(s, s.Key[0], preview: true)).SetName($"ReserveSequence preview {name}");
                 yield return new TestCaseData(SqlServerStatements.ReseedIdentity(table, s.Key[0].Live)).SetName($"ReseedIdentity {name}");
                 yield return new TestCaseData(SqlServerStatements.ReseedColumnSequence(table, s.Key[0].Live)).SetName($"ReseedColumnSequence {name}");
                 yield return new TestCaseData(SqlServerTarget.MergeStatement(s, Key(s), new Dictionary<string, object?> { [s.Compared[0].Live] = 5, [s.Compared[3].Live] = "x" }, new SqlCommand(), s.Output)).SetName($"Merge {name}");
@@ -114,6 +117,36 @@ public sealed class StatementTests
         sql.ShouldContain("WHERE d.sr_class IN ('m', 'r') AND d.c3 IS NOT NULL");
         sql.ShouldContain("NOT EXISTS (SELECT 1 FROM [dbo].[Customers] AS p WHERE p.[Id] = d.c3)");
         sql.ShouldContain("ORDER BY d.sr_n;");
+
+        // Every such row, for the engine to pick those whose parent row the restore leaves out: no count, no TOP.
+        var every = SqlServerStatements.MissingParents(staging, [staging.Compared[0]], new TableName("dbo", "Customers"), ["Id"], "'m', 'r'", every: true);
+        every.ShouldContain("SELECT CONVERT(bigint, 1), d.c1, d.c2, d.c3");
+        every.ShouldNotContain("TOP");
+        every.ShouldContain("NOT EXISTS (SELECT 1 FROM [dbo].[Customers] AS p WHERE p.[Id] = d.c3)");
+    }
+
+    [Test]
+    public void A_plans_key_preview_reads_where_the_reservation_would_start_and_moves_nothing()
+    {
+        var staging = Staging(Tables[0]);
+        foreach (var (reserve, preview) in new[]
+        {
+            (SqlServerStatements.ReserveIdentity(staging, staging.Key[0]), SqlServerStatements.ReserveIdentity(staging, staging.Key[0], preview: true)),
+            (SqlServerStatements.ReserveSequence(staging, staging.Key[0]), SqlServerStatements.ReserveSequence(staging, staging.Key[0], preview: true)),
+        })
+        {
+            reserve.ShouldContain("EXEC sys.sp_executesql");
+            preview.ShouldNotContain("sp_executesql");
+            preview.ShouldNotContain("sp_sequence_get_range");
+            preview.ShouldNotContain("DBCC");
+            preview.ShouldNotContain("ALTER SEQUENCE");
+            preview.ShouldContain($"CONVERT(bigint, MAX({staging.Key[0].Stage})) FROM {staging.Delta}"); // above the keys staged and already remapped
+            TSql.ShouldParse(preview).Batches.ShouldHaveSingleItem();
+        }
+
+        // Where ReseedSequence would restart the sequence (above every key), or the range would start otherwise.
+        SqlServerStatements.ReserveSequence(staging, staging.Key[0], preview: true)
+            .ShouldContain("SELECT CASE WHEN @max IS NOT NULL AND @step > 0 AND @current <= @max THEN @max + 1 WHEN @used = 0 THEN @current ELSE @current + @step END, @step;");
     }
 
     [Test]

@@ -181,7 +181,7 @@ internal sealed partial class InMemoryTarget
     }
 
 #pragma warning disable CS1998 // an async iterator over memory: nothing to await
-    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ReserveKeysAsync(StagedTable staged, long count, bool preview, [EnumeratorCancellation] CancellationToken cancellationToken)
 #pragma warning restore CS1998
     {
         Operation("reserve");
@@ -201,6 +201,20 @@ internal sealed partial class InMemoryTarget
         var highest = table.Rows.Select(r => r[index]).Concat(staging.Rows.Select(r => r.Values[dumpIndex]))
             .Where(v => v is not null).Select(v => long.Parse(v!, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
         var (last, called) = _database.Sequences[sequence];
+        if (preview)
+        {
+            // A plan's: the same keys, above the rows already remapped too, and the sequence left where it is.
+            var remapped = staging.Delta.Where(d => d.Class == 'r').Select(d => d.Row.Values[dumpIndex]).Where(v => v is not null)
+                .Select(v => long.Parse(v!, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+            var start = Math.Max(Math.Max(highest, remapped), called ? last : last - 1);
+            for (long i = 1; i <= count; i++)
+            {
+                yield return (start + i).ToString(CultureInfo.InvariantCulture);
+            }
+
+            yield break;
+        }
+
         var before = (last, called);
         _database.Sequences[sequence] = (Math.Max(highest, called ? last : last - 1), true);
         _undoLog?.Add(() => _database.Sequences[sequence] = before);

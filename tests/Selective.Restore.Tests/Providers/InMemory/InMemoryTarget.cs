@@ -340,7 +340,7 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
         return Task.FromResult(new ApplyCounts(inserted, updated, remapped));
     }
 
-    public Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, CancellationToken cancellationToken)
+    public Task<MissingParents?> FindMissingParentsAsync(StagedTable staged, LiveForeignKey foreignKey, LiveTable parent, ApplyInstructions instructions, Func<IReadOnlyList<string>, bool>? unwritten, CancellationToken cancellationToken)
     {
         Operation("parents");
         var mapping = staged.Mapping;
@@ -352,7 +352,8 @@ internal sealed partial class InMemoryTarget : IRestoreTarget
 
         // A NULL in the reference checks nothing (MATCH SIMPLE); otherwise the parent's key must be there.
         var orphans = written.Where(d => references.TrueForAll(i => d.Row.Values[i] is not null) &&
-            parentTable.FindByKey(InMemoryTable.KeyImage(foreignKey.ReferencedColumns.Select((c, n) => (parent.Find(c)!.DataType, d.Row.Values[references[n]])))!) is null).ToList();
+            parentTable.FindByKey(InMemoryTable.KeyImage(foreignKey.ReferencedColumns.Select((c, n) => (parent.Find(c)!.DataType, d.Row.Values[references[n]])))!) is null &&
+            (unwritten is null || unwritten([.. references.Select(i => d.Row.Values[i]!)]))).ToList();
         return Task.FromResult(orphans.Count == 0
             ? null
             : new MissingParents(orphans.Count, [.. keys.Select(i => orphans[0].Row.Values[i]!)], [.. references.Select(i => orphans[0].Row.Values[i]!)]));
