@@ -15,7 +15,7 @@ namespace Selective.Restore;
 /// (a comment psql ends earlier than the reader, text after the <c>;</c>) reaches psql. The statement ends where the
 /// reader's lexer says, at the line end after its <c>;</c>.
 /// </remarks>
-internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? source, bool skipStatement) : Stream
+internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? source, bool skipStatement) : WriteOnlyStream
 {
     private const int MaxStatementBytes = 64 << 20;
     private const string EndedEarly = "the COPY data has a line psql reads as its end (\\.) before the end the reader found, so psql would run the lines after it as commands";
@@ -29,20 +29,6 @@ internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? sourc
     private int _lineHeadLength;
     private bool _ended;
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>After the last write: the data ended with its end-of-data line.</summary>
     public void Complete()
     {
@@ -52,25 +38,14 @@ internal sealed class CopyDataGuard(Stream inner, DumpTable table, string? sourc
         }
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
     public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer[CheckedStart(buffer)..]);
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         inner.WriteAsync(buffer[CheckedStart(buffer.Span)..], cancellationToken);
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Validates a chunk; returns where its data starts (after the dropped statement).</summary>
     private int CheckedStart(ReadOnlySpan<byte> buffer)
