@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Selective.Restore.Cli;
-using Selective.Restore.Cli.Display;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Display;
@@ -14,23 +12,7 @@ namespace Selective.Restore.Tests.Display;
 /// </summary>
 public sealed class ProgressOutputTests
 {
-    private const string Escape = "\u001b[";
-    private const string HideCursor = "\u001b[?25l";
     private const string Bar = "━━━";
-
-    /// <summary>Lines at every report (a real pipe prints one every few seconds, which a short test never sees).</summary>
-    private static readonly ProgressOutput Pipe = new(ProgressStyle.Lines) { FirstLine = TimeSpan.Zero, Every = TimeSpan.Zero };
-
-    /// <summary>A terminal 100 columns wide, the bar drawn at once (a real one waits a second).</summary>
-    private static readonly ProgressOutput Terminal = new(ProgressStyle.Bar, 100) { BarAfter = TimeSpan.Zero };
-
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(ProgressOutput progress, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error, progress);
-        return (exit, output.ToString(), error.ToString());
-    }
 
     /// <summary>A live database that lost every 7th of its notes, and a sqlite3 .dump from before (with <paramref name="gone"/>, a table live lacks).</summary>
     private static (string Live, string Dump) Scenario(TempDirectory dir, int rows = 2_000, bool gone = false)
@@ -90,7 +72,7 @@ public sealed class ProgressOutputTests
         using var dir = new TempDirectory();
         var (live, dump) = Scenario(dir);
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, "apply", dump, "--target", live);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, "apply", dump, "--target", live);
 
         exit.ShouldBe(0, stdout + stderr);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -98,7 +80,7 @@ public sealed class ProgressOutputTests
         lines.ShouldContain(l => l.Contains("staging main.notes: table 1/?, ", StringComparison.Ordinal) && l.Contains(" MB read", StringComparison.Ordinal));
         lines.ShouldContain(l => l.Contains("diffing main.notes: table 1/1, ", StringComparison.Ordinal) && l.Contains("(the dump has 2,000)", StringComparison.Ordinal));
         lines.ShouldContain(l => l.Contains("applying main.notes: table 1/1, 285 rows written", StringComparison.Ordinal) && l.Contains(", 100%", StringComparison.Ordinal));
-        lines.ShouldNotContain(l => l.Contains(Escape, StringComparison.Ordinal));
+        lines.ShouldNotContain(l => l.Contains(CliRunner.Escape, StringComparison.Ordinal));
         stdout.ShouldNotContain("progress");
         stdout.ShouldContain("1 tables, 285 inserted");
     }
@@ -119,7 +101,7 @@ public sealed class ProgressOutputTests
         text.Append(File.ReadAllText(dump)["PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n".Length..]);
         File.WriteAllText(dump, text.ToString());
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, command, dump, "--target", live, "-t", "notes");
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, command, dump, "--target", live, "-t", "notes");
 
         exit.ShouldBe(0, stdout + stderr);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -135,7 +117,7 @@ public sealed class ProgressOutputTests
         using var dir = new TempDirectory();
         var (live, dump) = Scenario(dir);
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, "verify", dump, "--target", live);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, "verify", dump, "--target", live);
 
         exit.ShouldBe(0, stdout + stderr);
         stderr.ShouldContain("selective-restore: progress: staging main.notes: table 1/?, ");
@@ -149,15 +131,15 @@ public sealed class ProgressOutputTests
     {
         using var dir = new TempDirectory();
         var (live, dump) = Scenario(dir, gone: true);
-        var progress = style == "bar" ? Terminal : Pipe;
+        var progress = style == "bar" ? CliRunner.Terminal : CliRunner.Pipe;
 
-        var (exit, stdout, stderr) = await RunAsync(progress, "apply", dump, "--target", live, "--skip-incompatible-tables");
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(progress, "apply", dump, "--target", live, "--skip-incompatible-tables");
         exit.ShouldBe(0, stdout + stderr);
         stderr.ShouldContain("selective-restore: warning: main.gone: skipped: ");
         stderr.ShouldContain("main.notes");
 
         Execute(live, "DELETE FROM notes WHERE id % 7 = 0");
-        var (quietExit, quietOut, quietErr) = await RunAsync(progress, "apply", dump, "--target", live, "--skip-incompatible-tables", "--quiet");
+        var (quietExit, quietOut, quietErr) = await CliRunner.RunAsync(progress, "apply", dump, "--target", live, "--skip-incompatible-tables", "--quiet");
         quietExit.ShouldBe(0, quietOut + quietErr);
         quietErr.ShouldBeEmpty();
         quietOut.ShouldContain("skipped: ");
@@ -170,7 +152,7 @@ public sealed class ProgressOutputTests
         using var dir = new TempDirectory();
         var (live, dump) = Scenario(dir, gone: true);
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, "apply", dump, "-q", "--target", live);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, "apply", dump, "-q", "--target", live);
 
         exit.ShouldBe(1, stdout + stderr);
         stderr.ShouldContain("selective-restore: error: main.gone failed");
@@ -185,7 +167,7 @@ public sealed class ProgressOutputTests
         using var dir = new TempDirectory();
         var (live, dump) = Scenario(dir, rows: 10);
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, command, dump, "--target", live, "--quiet", "--verbose");
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, command, dump, "--target", live, "--quiet", "--verbose");
 
         exit.ShouldBe(2, stdout + stderr);
         stderr.ShouldContain("--quiet and --verbose cannot be used together");
@@ -198,16 +180,16 @@ public sealed class ProgressOutputTests
         using var dir = new TempDirectory();
         var (live, dump) = Scenario(dir, gone: true);
 
-        var (exit, stdout, stderr) = await RunAsync(Terminal, "plan", dump, "--target", live, "--skip-incompatible-tables");
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Terminal, "plan", dump, "--target", live, "--skip-incompatible-tables");
 
         exit.ShouldBe(0, stdout + stderr);
-        stderr.ShouldContain(HideCursor);
+        stderr.ShouldContain(CliRunner.HideCursor);
         stderr.ShouldContain(Bar);
         stderr.ShouldContain("main.notes");
         stderr.ShouldContain("%");
         stderr.ShouldContain("selective-restore: warning: main.gone: skipped: ");
         stderr.ShouldEndWith("\u001b[?25h"); // the cursor is shown again
-        stdout.ShouldNotContain(Escape);
+        stdout.ShouldNotContain(CliRunner.Escape);
         stdout.ShouldContain("2 tables, would insert 285, would update 0"); // a plan counts what the apply would write
     }
 
@@ -291,7 +273,7 @@ public sealed class ProgressOutputTests
                 var text = screen.ToString();
 
                 // The cursor hidden, a bar, the table and how far.
-                if (text.Contains(HideCursor, StringComparison.Ordinal) && text.Contains(Bar, StringComparison.Ordinal) &&
+                if (text.Contains(CliRunner.HideCursor, StringComparison.Ordinal) && text.Contains(Bar, StringComparison.Ordinal) &&
                     text.Contains("main.notes", StringComparison.Ordinal) && text.Contains('%', StringComparison.Ordinal))
                 {
                     seen.TrySetResult();

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Selective.Restore.Cli;
-using Selective.Restore.Cli.Display;
 using Selective.Restore.Tests.Support;
 
 namespace Selective.Restore.Tests.Display;
@@ -14,23 +12,7 @@ namespace Selective.Restore.Tests.Display;
 public sealed class SplitInspectProgressTests
 {
     private const string Prefix = "selective-restore: progress: ";
-    private const string Escape = "\u001b[";
-    private const string HideCursor = "\u001b[?25l";
     private const string BarPiece = "━";
-
-    /// <summary>Lines at every report (a real pipe prints one every few seconds, which a short test never sees).</summary>
-    private static readonly ProgressOutput Pipe = new(ProgressStyle.Lines) { FirstLine = TimeSpan.Zero, Every = TimeSpan.Zero };
-
-    /// <summary>A terminal 100 columns wide, the bar drawn at once (a real one waits a second).</summary>
-    private static readonly ProgressOutput Terminal = new(ProgressStyle.Bar, 100) { BarAfter = TimeSpan.Zero };
-
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(ProgressOutput progress, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error, progress);
-        return (exit, output.ToString(), error.ToString());
-    }
 
     private const string Head = "--\n-- PostgreSQL database dump\n--\n\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\nCOPY public.notes (id, body) FROM stdin;\n";
     private const string Tail = "\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
@@ -56,13 +38,13 @@ public sealed class SplitInspectProgressTests
         var dump = Dump(dir);
         var size = new FileInfo(dump).Length / 1e6;
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, "split", dump, "-o", dir.File("parts"));
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, "split", dump, "-o", dir.File("parts"));
 
         exit.ShouldBe(0, stdout + stderr);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.ShouldAllBe(l => l.StartsWith(Prefix, StringComparison.Ordinal));
         lines[0].ShouldStartWith(Prefix + "splitting public.notes: table 1/?, 0 rows, ");
-        lines.ShouldNotContain(l => l.Contains(Escape, StringComparison.Ordinal));
+        lines.ShouldNotContain(l => l.Contains(CliRunner.Escape, StringComparison.Ordinal));
 
         // The last line: the dump read to its end, so the table count is known and the pass is whole.
         lines[^1].ShouldStartWith(string.Create(CultureInfo.InvariantCulture, $"{Prefix}splitting public.notes: table 1/1, 2,000 rows, {size:0.0} of {size:0.0} MB read"));
@@ -79,7 +61,7 @@ public sealed class SplitInspectProgressTests
         using var dir = new TempDirectory();
         var dump = Dump(dir);
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, [.. command, dump]);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, [.. command, dump]);
 
         exit.ShouldBe(0, stdout + stderr);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -100,14 +82,14 @@ public sealed class SplitInspectProgressTests
     {
         using var dir = new TempDirectory();
         var dump = Dump(dir);
-        var progress = style == "bar" ? Terminal : Pipe;
+        var progress = style == "bar" ? CliRunner.Terminal : CliRunner.Pipe;
         string[] Args(string output) => command == "split" ? ["split", dump, "-o", dir.File(output)] : [.. command.Split(' '), dump];
 
-        var (exit, stdout, stderr) = await RunAsync(progress, Args("loud"));
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(progress, Args("loud"));
         exit.ShouldBe(0, stdout + stderr);
         stderr.ShouldContain("public.notes", customMessage: "without --quiet, progress is shown");
 
-        var (quietExit, quietOut, quietErr) = await RunAsync(progress, [.. Args("quiet"), "-q"]);
+        var (quietExit, quietOut, quietErr) = await CliRunner.RunAsync(progress, [.. Args("quiet"), "-q"]);
         quietExit.ShouldBe(0, quietOut + quietErr);
         quietErr.ShouldBeEmpty();
         quietOut.Replace("quiet", "loud", StringComparison.Ordinal).ShouldBe(stdout);
@@ -121,7 +103,7 @@ public sealed class SplitInspectProgressTests
         var dump = dir.Write("dump.sql", Head + Rows(1, 100) + "101\tnote\textra field\n" + Tail);
         string[] args = command == "split" ? ["split", dump, "-o", dir.File("parts"), "--quiet"] : ["inspect", dump, "--quiet"];
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, args);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, args);
 
         exit.ShouldBe(1, stdout + stderr);
         stderr.ShouldStartWith("selective-restore: ");
@@ -137,7 +119,7 @@ public sealed class SplitInspectProgressTests
         var dump = Dump(dir, rows: 10);
         string[] args = command == "split" ? ["split", dump, "-o", dir.File("parts"), "-q", "--verbose"] : ["inspect", dump, "-q", "--verbose"];
 
-        var (exit, stdout, stderr) = await RunAsync(Pipe, args);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Pipe, args);
 
         exit.ShouldBe(2, stdout + stderr);
         stderr.ShouldContain("--verbose");
@@ -153,15 +135,15 @@ public sealed class SplitInspectProgressTests
         var dump = Dump(dir);
         string[] args = command == "split" ? ["split", dump, "-o", dir.File("parts")] : ["inspect", dump];
 
-        var (exit, stdout, stderr) = await RunAsync(Terminal, args);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(CliRunner.Terminal, args);
 
         exit.ShouldBe(0, stdout + stderr);
-        stderr.ShouldContain(HideCursor);
+        stderr.ShouldContain(CliRunner.HideCursor);
         stderr.ShouldContain(BarPiece + BarPiece + BarPiece);
         stderr.ShouldContain((command == "split" ? "splitting" : "inspecting") + " public.notes");
         stderr.ShouldContain("%");
         stderr.ShouldEndWith("\u001b[?25h"); // the cursor is shown again
-        stdout.ShouldNotContain(Escape);
+        stdout.ShouldNotContain(CliRunner.Escape);
         stdout.ShouldContain(command == "split" ? "Wrote 1 table files (2,000 rows" : "1 tables, 2,000 rows");
     }
 
@@ -191,7 +173,7 @@ public sealed class SplitInspectProgressTests
         var screen = new StringBuilder();
         var seen = new TaskCompletionSource();
         var reading = Task.Factory.StartNew(
-            () => Read(process.StandardOutput, screen, seen, text => text.Contains(HideCursor, StringComparison.Ordinal) && text.Contains(BarPiece, StringComparison.Ordinal) &&
+            () => Read(process.StandardOutput, screen, seen, text => text.Contains(CliRunner.HideCursor, StringComparison.Ordinal) && text.Contains(BarPiece, StringComparison.Ordinal) &&
                                                                     text.Contains("splitting public.notes", StringComparison.Ordinal) && text.Contains('%', StringComparison.Ordinal)),
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
@@ -237,7 +219,7 @@ public sealed class SplitInspectProgressTests
             (await Task.WhenAny(reading, Task.Delay(TimeSpan.FromMinutes(2))) == reading).ShouldBeTrue($"inspect did not end once the dump did: {Shown(stderr)}");
             await process.WaitForExitAsync();
             process.ExitCode.ShouldBe(0, Shown(stderr));
-            Shown(stderr).ShouldNotContain(Escape.Replace("\u001b", "\\e", StringComparison.Ordinal));
+            Shown(stderr).ShouldNotContain(CliRunner.Escape.Replace("\u001b", "\\e", StringComparison.Ordinal));
             (await stdout).ShouldContain("1 tables, 40,000 rows");
         }
         finally
