@@ -49,10 +49,9 @@ old() { apply_with "$OLD_CLI" old; }
 plan() { plan_with "$cli"; }
 copy_out() { psql -qXc "COPY events TO STDOUT" "$db" > /dev/null; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-time_it() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
-cpu() { [ -s "$work/$1.res" ] && awk '{print $1 + $2}' "$work/$1.res" | median; }
-rss() { [ -s "$work/$1.res" ] && awk '{print $3}' "$work/$1.res" | sort -n | tail -1 | awk '{printf "%.0f", $1 / 1024}'; }
+. benchmarks/scripts/lib/measure.sh
+cpu() { cpu_of "$work/$1.res"; }
+rss() { rss_of "$work/$1.res"; }
 
 # The order alternates from round to round (the machine's state must not favour one path).
 : > "$work/manual.times"; : > "$work/ours.times"; : > "$work/old.times"; : > "$work/plan.times"; : > "$work/copy.times"

@@ -25,7 +25,7 @@ work=${WORK:-$(mktemp -d /tmp/sr-archive.XXXXXX)}
 mkdir -p "$work"
 cat "$archive" > /dev/null   # into the page cache for every command alike
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+. "$here/lib/measure.sh"
 run() { # name command...
   local name=$1; shift
   sync

@@ -39,7 +39,7 @@ UPDATE accounts SET email = NULL WHERE id % 1000 = 3;
 VACUUM ANALYZE accounts;
 SQL
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+. benchmarks/scripts/lib/measure.sh
 run() {
   dropdb --if-exists "$db" >/dev/null 2>&1; createdb -T "$tpl" "$db"; rm -rf "$work/undo.sql" "$work/undo.sql.parts" "$work/journal"
   local s e; s=$(date +%s.%N)

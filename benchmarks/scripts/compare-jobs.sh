@@ -52,10 +52,9 @@ damage() {
 }
 # Each run also records its CPU (user + system) and peak RSS.
 apply_with() { /usr/bin/time -f "%U %S %M" -a -o "$work/$2-$3.res" $cli apply "$1" --target "Host=$PGHOST;Port=$PGPORT;Username=$PGUSER;Database=$db" --policy prefer-live -j "$3" --json "$work/report.json" >/dev/null; }
-time_it() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-cpu() { awk '{print $1 + $2}' "$work/$1.res" | median; }
-rss() { awk '{print $3}' "$work/$1.res" | sort -n | tail -1 | awk '{printf "%.0f", $1 / 1024}'; }
+. benchmarks/scripts/lib/measure.sh
+cpu() { cpu_of "$work/$1.res"; }
+rss() { rss_of "$work/$1.res"; }
 
 read -r -a jobs <<< "$jobs_list"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

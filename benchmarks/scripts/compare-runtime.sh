@@ -71,7 +71,7 @@ run_variant() {
     || { echo "the run '$name' failed" >&2; exit 1; }
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+. benchmarks/scripts/lib/measure.sh
 
 n=${#variants[@]}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -88,12 +88,12 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "| variant | median wall (s) over $repeat runs | runs (s) | wall ÷ -q | median CPU (s) | CPU ÷ -q | peak RSS (MB) |"
 echo "|---|---:|---|---:|---:|---:|---:|"
 base_wall=$(median < "$work/0.times")
-base_cpu=$(awk '{print $1 + $2}' "$work/0.res" | median)
+base_cpu=$(cpu_of "$work/0.res")
 for v in $(seq 0 $((n - 1))); do
   wall=$(median < "$work/$v.times")
-  cpu=$(awk '{print $1 + $2}' "$work/$v.res" | median)
+  cpu=$(cpu_of "$work/$v.res")
   all=$(sort -n "$work/$v.times" | awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $1}')
-  rss=$(awk '{print $3}' "$work/$v.res" | sort -n | tail -1 | awk '{printf "%.0f", $1 / 1024}')
+  rss=$(rss_of "$work/$v.res")
   echo "| ${variants[$v]%%|*} | $(printf '%.2f' "$wall") | $all | $(echo "$wall $base_wall" | awk '{printf "%.2f", $1 / $2}') | $(printf '%.2f' "$cpu") | $(echo "$cpu $base_cpu" | awk '{printf "%.2f", $1 / $2}') | $rss |"
 done
 echo
